@@ -1,0 +1,63 @@
+#include "common/log.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+
+namespace samp11 {
+namespace {
+
+LogLevel ConfiguredLevel() {
+  const char* v = std::getenv("SAMP11_LOG_LEVEL");
+  if (v == nullptr) return LogLevel::kWarn;
+  if (std::strcmp(v, "error") == 0) return LogLevel::kError;
+  if (std::strcmp(v, "info") == 0) return LogLevel::kInfo;
+  if (std::strcmp(v, "debug") == 0) return LogLevel::kDebug;
+  return LogLevel::kWarn;
+}
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError: return "ERROR";
+    case LogLevel::kWarn: return "WARN";
+    case LogLevel::kInfo: return "INFO";
+    case LogLevel::kDebug: return "DEBUG";
+  }
+  return "?";
+}
+
+}  // namespace
+
+bool LogEnabled(LogLevel level) {
+  // Read once: the environment of a process does not change under a loaded module in practice.
+  static const LogLevel configured = ConfiguredLevel();
+  return static_cast<int>(level) <= static_cast<int>(configured);
+}
+
+void LogLine(LogLevel level, const std::string& line) {
+  // A function-local mutex, never destroyed: logging may happen from atexit handlers (NSS calls
+  // C_Finalize after static destructors ran).
+  static std::mutex* mu = new std::mutex;
+  std::lock_guard<std::mutex> lock(*mu);
+  const char* path = std::getenv("SAMP11_LOG_FILE");
+  FILE* out = stderr;
+  FILE* opened = nullptr;
+  if (path != nullptr && *path != '\0') {
+    opened = std::fopen(path, "a");
+    if (opened != nullptr) out = opened;
+  }
+  char stamp[32];
+  std::time_t now = std::time(nullptr);
+  std::tm tm_utc;
+  gmtime_r(&now, &tm_utc);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
+  std::fprintf(out, "%s samp11[%d] %s %s\n", stamp, static_cast<int>(getpid()), LevelName(level),
+               line.c_str());
+  if (opened != nullptr) std::fclose(opened);
+}
+
+}  // namespace samp11

@@ -1,0 +1,25 @@
+// One log line per event, to stderr or to the file named by SAMP11_LOG_FILE.
+// Level from SAMP11_LOG_LEVEL: error, warn (default), info, debug. Never pass a secret here:
+// no SAD, PIN, key material; name things by id, signer, jti, code.
+#pragma once
+
+#include <sstream>
+#include <string>
+
+namespace samp11 {
+
+enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+
+bool LogEnabled(LogLevel level);
+void LogLine(LogLevel level, const std::string& line);
+
+}  // namespace samp11
+
+#define SAMP11_LOG(level, expr)                                    \
+  do {                                                             \
+    if (::samp11::LogEnabled(::samp11::LogLevel::level)) {         \
+      std::ostringstream samp11_log_stream_;                       \
+      samp11_log_stream_ << expr;                                  \
+      ::samp11::LogLine(::samp11::LogLevel::level, samp11_log_stream_.str()); \
+    }                                                              \
+  } while (0)

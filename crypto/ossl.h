@@ -1,0 +1,43 @@
+// RAII owners for OpenSSL objects, and the one way OpenSSL errors become a Status.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+
+namespace samp11 {
+
+template <typename T, void (*Free)(T*)>
+struct OsslDeleter {
+  void operator()(T* p) const {
+    if (p != nullptr) Free(p);
+  }
+};
+
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OsslDeleter<EVP_PKEY, EVP_PKEY_free>>;
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, OsslDeleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, OsslDeleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
+using EvpCipherCtxPtr =
+    std::unique_ptr<EVP_CIPHER_CTX, OsslDeleter<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>>;
+using BioPtr = std::unique_ptr<BIO, OsslDeleter<BIO, BIO_free_all>>;
+using BignumPtr = std::unique_ptr<BIGNUM, OsslDeleter<BIGNUM, BN_free>>;
+using X509Ptr = std::unique_ptr<X509, OsslDeleter<X509, X509_free>>;
+using X509ReqPtr = std::unique_ptr<X509_REQ, OsslDeleter<X509_REQ, X509_REQ_free>>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OsslDeleter<ECDSA_SIG, ECDSA_SIG_free>>;
+
+// Shares ownership of a key between threads (EVP_PKEY is safe for concurrent signing).
+using SharedPkey = std::shared_ptr<EVP_PKEY>;
+SharedPkey Share(EvpPkeyPtr key);
+
+// Drains OpenSSL's error queue into one Status (code as given, default kInternal); the queue's
+// text names the failing function, never key material.
+Status OpenSslError(const std::string& context, Code code = Code::kInternal);
+
+}  // namespace samp11

@@ -1,0 +1,30 @@
+// Certificates and certificate requests for keys held in the module.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ossl.h"
+
+namespace samp11 {
+
+// A PKCS#10 request signed by key, subject given as "/CN=Alice/O=Example" or "CN=Alice,O=Example".
+// Used once at key generation (proof of possession for the CA), before the key is bound.
+Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject);
+
+struct CertificateInfo {
+  Bytes der;
+  Bytes subject_der;  // CKA_SUBJECT
+  Bytes issuer_der;   // CKA_ISSUER
+  Bytes serial_der;   // CKA_SERIAL_NUMBER (DER INTEGER)
+  Bytes public_spki;  // to match the certificate with its key
+  std::string subject_text;  // RFC 2253, for listings
+  int64_t not_before = 0;    // seconds since the epoch
+  int64_t not_after = 0;
+};
+// PEM or DER.
+Result<CertificateInfo> ParseCertificate(const Bytes& pem_or_der);
+
+}  // namespace samp11

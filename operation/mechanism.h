@@ -1,0 +1,69 @@
+// The signing mechanisms, one file each, and the rule each one follows for "which hash does this
+// key really sign": that hash is what the SAM compares with the hashes a SAD binds.
+// These are internal names; pkcs11/mechanisms.cc maps CKM_* values and parameters onto them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/digest.h"
+#include "crypto/key_type.h"
+#include "crypto/ossl.h"
+#include "crypto/signature.h"
+
+namespace samp11 {
+
+enum class MechanismKind {
+  kEcdsa,          // CKM_ECDSA: data is the hash
+  kEcdsaWithHash,  // CKM_ECDSA_SHA256/384/512: the module hashes
+  kRsaPkcs,        // CKM_RSA_PKCS: data is a DER DigestInfo
+  kRsaPkcsWithHash,  // CKM_SHA256/384/512_RSA_PKCS
+  kRsaPss,           // CKM_RSA_PKCS_PSS: data is the hash, params say which
+  kRsaPssWithHash,   // CKM_SHA256/384/512_RSA_PKCS_PSS
+  kEddsa,            // CKM_EDDSA (pure Ed25519): the SAD binds a hash of the message
+};
+
+struct MechanismSpec {
+  MechanismKind kind;
+  HashAlg hash = HashAlg::kSha256;  // for the *WithHash kinds
+  std::optional<PssParams> pss;     // for the PSS kinds
+};
+
+// Longest input accepted for one signature by the mechanisms that keep the data (raw and EdDSA):
+// past it, kDataLenRange.
+constexpr size_t kMaxBufferedMessage = 64u << 20;
+
+class SignMechanism {
+ public:
+  virtual ~SignMechanism() = default;
+
+  // Checks that the mechanism fits the key type and its parameters are sound
+  // (kKeyTypeInconsistent, kMechanismParamInvalid).
+  static Result<std::unique_ptr<SignMechanism>> Create(const MechanismSpec& spec, KeyType key);
+
+  // Feeds data (C_SignUpdate, or all of it for C_Sign).
+  virtual Status Update(const uint8_t* data, size_t size) = 0;
+  // After all data: checks its form (kDataInvalid, kDataLenRange). Idempotent.
+  virtual Status Finish() = 0;
+  // The hash algorithm the mechanism signs with, when the mechanism fixes it (all but EdDSA).
+  virtual std::optional<HashAlg> FixedHashAlg() const = 0;
+  // The hash, under alg, of what the key signs. After Finish. kRejected if alg is not the one
+  // the mechanism signs with.
+  virtual Result<Bytes> BoundHash(HashAlg alg) const = 0;
+  virtual Result<Bytes> Sign(EVP_PKEY* key) const = 0;
+  virtual Status Verify(EVP_PKEY* key, const Bytes& signature) const = 0;
+
+  size_t signature_length() const { return SignatureSize(key_type_); }
+  KeyType key_type() const { return key_type_; }
+
+ protected:
+  explicit SignMechanism(KeyType key_type) : key_type_(key_type) {}
+
+ private:
+  KeyType key_type_;
+};
+
+}  // namespace samp11

@@ -1,0 +1,73 @@
+// The Signature Activation Data format: a JWS compact serialization (RFC 7515) whose claims follow
+// the Cloud Signature Consortium API names. docs/sad.md is the contract; this is its code.
+// This layer parses, checks signatures and time, and issues; who may sign what is the SAM's call.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/digest.h"
+#include "crypto/ossl.h"
+
+namespace samp11 {
+
+constexpr char kSadType[] = "samp11-sad+jwt";
+// A SAD longer than this is refused before any parsing (kActivationTooLong). 100 SHA-512 hashes
+// in base64 take about 9 KiB; 16 KiB leaves room for long names.
+constexpr size_t kMaxSadLength = 16384;
+
+enum class SadAlg { kES256, kES384, kEdDSA };
+const char* SadAlgName(SadAlg alg);  // "ES256", "ES384", "EdDSA"
+// The one JWS algorithm a public key can verify: P-256 -> ES256, P-384 -> ES384,
+// Ed25519 -> EdDSA; anything else kUnsupported.
+Result<SadAlg> SadAlgForKey(EVP_PKEY* key);
+Result<SadAlg> SadAlgFromName(std::string_view name);
+
+struct SadClaims {
+  std::string iss;
+  std::string sub;            // the signer's name
+  std::string aud;            // the token's identity
+  std::string credential_id;  // the key's CKA_ID, lower-case hex
+  HashAlg hash_alg = HashAlg::kSha256;
+  std::vector<Bytes> hashes;  // 1..N distinct digests of hash_alg's size
+  int64_t iat = 0;
+  int64_t exp = 0;
+  std::string jti;
+};
+
+struct ParsedSad {
+  SadAlg alg;
+  std::string kid;
+  SadClaims claims;
+  std::string signing_input;  // BASE64URL(header) "." BASE64URL(payload)
+  Bytes signature;            // JWS form (r||s for ECDSA)
+};
+
+// Structure only: three base64url parts, the header's alg/kid/typ, every claim present with the
+// right JSON type, numSignatures == number of hashes, distinct hashes of the right size. Refusals
+// are kActivationInvalid (kActivationTooLong past kMaxSadLength); the message says which rule.
+Result<ParsedSad> ParseSad(std::string_view compact);
+
+// Verifies the signature with the registered key. expected_alg is the registered key's
+// algorithm: a header naming any other algorithm is refused (no algorithm confusion, no "none").
+Status VerifySadSignature(const ParsedSad& sad, EVP_PKEY* key, SadAlg expected_alg);
+
+struct SadTimePolicy {
+  int64_t max_lifetime_seconds = 300;  // exp - iat
+  int64_t clock_skew_seconds = 30;
+  size_t max_hashes = 100;
+};
+// aud must equal token_identity; iat - skew <= now < exp + skew; 0 < exp - iat <= max_lifetime;
+// at most max_hashes hashes. Expired is kActivationExpired, everything else kActivationInvalid.
+Status CheckSadClaims(const SadClaims& claims, std::string_view token_identity, int64_t now,
+                      const SadTimePolicy& policy);
+
+// Builds and signs a SAD (the device's side; also `samp11 sad issue`). The algorithm follows
+// the key. numSignatures is set to hashes.size().
+Result<std::string> IssueSad(const SadClaims& claims, std::string_view kid, EVP_PKEY* device_key);
+
+}  // namespace samp11

@@ -1,0 +1,44 @@
+// One signing operation of one session: key, mechanism and activation state together.
+// Lifecycle: Begin (C_SignInit) -> ContextLogin* -> Update* -> Finish (C_Sign/C_SignFinal).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sam/sam.h"
+
+namespace samp11 {
+
+class SignOperation {
+ public:
+  // The key must exist and fit the mechanism.
+  static Result<std::unique_ptr<SignOperation>> Begin(Sam& sam, int64_t key_handle,
+                                                      const MechanismSpec& spec);
+
+  // Every key of this version is SCAL2 (CKA_ALWAYS_AUTHENTICATE).
+  bool needs_activation() const { return key_.scal >= 2; }
+  size_t signature_length() const { return mechanism_->signature_length(); }
+  const KeyInfo& key() const { return key_; }
+  const Activation& activation() const { return activation_; }
+
+  // C_Login(CKU_CONTEXT_SPECIFIC, sad): verifies the SAD and that it is about this key. On a
+  // refusal the operation is left as it was, so the caller may retry with another SAD.
+  Status ContextLogin(std::string_view sad_text);
+  Status Update(const uint8_t* data, size_t size);
+  // Checks the data, then asks the SAM to sign. user_sad is the SAD of the application's user
+  // login (C_Login(CKU_USER, sad)), or null; it is used when no context login happened. The
+  // operation is over after this, whatever the result (PKCS#11: a C_Sign that is not a length
+  // query ends the operation).
+  Result<Bytes> Finish(const std::shared_ptr<const VerifiedSad>& user_sad);
+
+ private:
+  SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism);
+
+  Sam& sam_;
+  KeyInfo key_;
+  std::unique_ptr<SignMechanism> mechanism_;
+  Activation activation_;
+};
+
+}  // namespace samp11
