@@ -1,0 +1,25 @@
+#include "crypto/ossl.h"
+
+#include <openssl/err.h>
+
+namespace samp11 {
+
+SharedPkey Share(EvpPkeyPtr key) {
+  return SharedPkey(key.release(), OsslDeleter<EVP_PKEY, EVP_PKEY_free>());
+}
+
+Status OpenSslError(const std::string& context, Code code) {
+  std::string message = context;
+  bool first = true;
+  // Drain the whole queue, so a stale error never shows up in an unrelated later failure.
+  for (unsigned long err = ERR_get_error(); err != 0; err = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(err, buf, sizeof(buf));
+    message += first ? ": " : "; ";
+    message += buf;
+    first = false;
+  }
+  return Status(code, std::move(message));
+}
+
+}  // namespace samp11

@@ -1,0 +1,60 @@
+#include "keystore/aad.h"
+
+namespace samp11 {
+
+CanonicalEncoder& CanonicalEncoder::Add(std::string_view field) {
+  AddRaw(reinterpret_cast<const uint8_t*>(field.data()), field.size());
+  return *this;
+}
+
+CanonicalEncoder& CanonicalEncoder::Add(const Bytes& field) {
+  AddRaw(field.data(), field.size());
+  return *this;
+}
+
+CanonicalEncoder& CanonicalEncoder::AddDecimal(int64_t value) {
+  return Add(std::to_string(value));
+}
+
+void CanonicalEncoder::AddRaw(const uint8_t* data, size_t size) {
+  uint64_t length = size;
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out_.push_back(static_cast<uint8_t>(length >> shift));
+  }
+  if (size > 0) out_.insert(out_.end(), data, data + size);
+}
+
+Bytes SignerMacInput(const SignerRow& row) {
+  return CanonicalEncoder().Add("signer-v1").Add(row.name).AddDecimal(row.created).bytes();
+}
+
+Bytes ActivationKeyMacInput(const ActivationKeyRow& row) {
+  return CanonicalEncoder()
+      .Add("activation-key-v1")
+      .Add(row.kid)
+      .Add(row.role)
+      .Add(row.owner)
+      .Add(row.alg)
+      .Add(row.public_spki)
+      .AddDecimal(row.created)
+      .bytes();
+}
+
+Bytes KeyWrapAad(const KeyRow& row) {
+  return CanonicalEncoder()
+      .Add("key-v1")
+      .Add(row.id)
+      .Add(row.key_type)
+      .Add(row.owner)
+      .AddDecimal(row.scal)
+      .Add(row.policy_json)
+      .Add(row.public_spki)
+      .AddDecimal(row.created)
+      .bytes();
+}
+
+Bytes MasterCheckInput(std::string_view identity) {
+  return ToBytes(std::string("samp11 master-check v1|") + std::string(identity));
+}
+
+}  // namespace samp11

@@ -1,0 +1,43 @@
+// Every byte string the keystore authenticates is built here, in one place, so the associated
+// data written at key generation and the one checked at unwrap can never drift apart.
+//
+// Canonical encoding: each field is an 8-byte big-endian length followed by its bytes, so no
+// choice of field contents can move a boundary ("ab","c" and "a","bc" encode differently).
+// Integers are written as decimal text. The first field names the row kind and its version, so a
+// MAC over one kind of row can never verify as another.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/bytes.h"
+#include "keystore/state_store.h"
+
+namespace samp11 {
+
+class CanonicalEncoder {
+ public:
+  CanonicalEncoder& Add(std::string_view field);
+  CanonicalEncoder& Add(const Bytes& field);
+  CanonicalEncoder& AddDecimal(int64_t value);
+  const Bytes& bytes() const { return out_; }
+
+ private:
+  void AddRaw(const uint8_t* data, size_t size);
+  Bytes out_;
+};
+
+// ("signer-v1", name, created)
+Bytes SignerMacInput(const SignerRow& row);
+// ("activation-key-v1", kid, role, owner, alg, public_spki, created)
+Bytes ActivationKeyMacInput(const ActivationKeyRow& row);
+// ("key-v1", id, key_type, owner, scal, policy_json, public_spki, created): the AES-GCM
+// associated data of the wrapped private key. The label is not bound: it is a display name
+// an operator may change, and carries no authority.
+Bytes KeyWrapAad(const KeyRow& row);
+// "samp11 master-check v1|" + identity: HMAC'd with the check key and stored at creation, so
+// a wrong master key is told at open instead of as a failure on every key.
+Bytes MasterCheckInput(std::string_view identity);
+
+}  // namespace samp11

@@ -1,0 +1,153 @@
+#include "keystore/sqlite_schema.h"
+
+#include <memory>
+#include <string>
+
+#include "keystore/sqlite_util.h"
+
+namespace samp11 {
+namespace {
+
+// Every lookup the keystore makes is by primary key or by one of these indexes, and listings are
+// paged by handle: the token is designed for a million keys. An index on one column is ordered by
+// (column, rowid), and handle is the rowid, so "label = ? AND handle > ? ORDER BY handle" is a
+// range scan of keys_label.
+constexpr char kSchema[] = R"sql(
+CREATE TABLE meta(
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE signers(
+  name TEXT PRIMARY KEY,
+  created INTEGER NOT NULL,
+  mac BLOB NOT NULL
+);
+
+CREATE TABLE activation_keys(
+  kid TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  alg TEXT NOT NULL,
+  public_spki BLOB NOT NULL,
+  created INTEGER NOT NULL,
+  mac BLOB NOT NULL
+);
+CREATE INDEX activation_keys_owner ON activation_keys(owner);
+
+-- AUTOINCREMENT: a handle is never reused, so a PKCS#11 object handle held by an application can
+-- never come to name another key.
+CREATE TABLE keys(
+  handle INTEGER PRIMARY KEY AUTOINCREMENT,
+  id BLOB UNIQUE NOT NULL,
+  label TEXT NOT NULL,
+  key_type TEXT NOT NULL,
+  owner TEXT NOT NULL REFERENCES signers(name),
+  scal INTEGER NOT NULL,
+  policy_json TEXT NOT NULL,
+  public_spki BLOB NOT NULL,
+  wrapped_private BLOB NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE INDEX keys_label ON keys(label);
+CREATE INDEX keys_owner ON keys(owner);
+
+CREATE TABLE certs(
+  handle INTEGER PRIMARY KEY AUTOINCREMENT,
+  key_id BLOB NOT NULL REFERENCES keys(id),
+  label TEXT NOT NULL,
+  der BLOB NOT NULL,
+  subject_der BLOB NOT NULL,
+  issuer_der BLOB NOT NULL,
+  serial_der BLOB NOT NULL,
+  subject_text TEXT NOT NULL,
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE INDEX certs_key_id ON certs(key_id);
+CREATE INDEX certs_label ON certs(label);
+
+-- The replay table: a row is committed (synchronous=FULL) before the signature it allows leaves
+-- the module. The primary key is what makes a second spend of the same hash fail, across threads
+-- and processes alike.
+CREATE TABLE spent_hashes(
+  kid TEXT NOT NULL,
+  jti TEXT NOT NULL,
+  hash BLOB NOT NULL,
+  key_id BLOB NOT NULL,
+  sad_exp INTEGER NOT NULL,
+  spent_at INTEGER NOT NULL,
+  PRIMARY KEY(kid, jti, hash)
+) WITHOUT ROWID;
+CREATE INDEX spent_hashes_sad_exp ON spent_hashes(sad_exp);
+
+-- Created now, filled by later versions of this schema's users (no code writes them yet):
+-- audit_log is an append-only record of what the SAM allowed and refused; each row's mac chains
+-- over the previous row's, so deleting or editing a row breaks the chain from there on.
+CREATE TABLE audit_log(
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  signer TEXT,
+  key_id BLOB,
+  kid TEXT,
+  jti TEXT,
+  outcome TEXT NOT NULL,
+  detail TEXT,
+  mac BLOB NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+
+-- deposited_sads holds SADs handed to the module ahead of the signature they activate (for
+-- signing applications that cannot pass the SAD in the same call); a SAD is useless after exp,
+-- so rows are purged by exp like spent_hashes.
+CREATE TABLE deposited_sads(
+  kid TEXT NOT NULL,
+  jti TEXT NOT NULL,
+  key_id BLOB NOT NULL,
+  sad TEXT NOT NULL,
+  sad_exp INTEGER NOT NULL,
+  deposited_at INTEGER NOT NULL,
+  PRIMARY KEY(kid, jti)
+) WITHOUT ROWID;
+CREATE INDEX deposited_sads_key_id ON deposited_sads(key_id);
+CREATE INDEX deposited_sads_sad_exp ON deposited_sads(sad_exp);
+)sql";
+
+}  // namespace
+
+Status CreateSchema(sqlite3* db) {
+  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSchema));
+  SAMP11_ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(
+                                         db, "INSERT INTO meta(name, value) VALUES(?, ?)"));
+  SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
+  SAMP11_RETURN_IF_ERROR(stmt.BindText(2, kSchemaVersion));
+  SAMP11_RETURN_IF_ERROR(stmt.Run());
+  return tx->Commit();
+}
+
+Status CheckSchemaVersion(sqlite3* db) {
+  SAMP11_ASSIGN_OR_RETURN(
+      auto has_meta,
+      SqliteStatement::Prepare(
+          db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'"));
+  SAMP11_ASSIGN_OR_RETURN(bool found, has_meta.Step());
+  if (!found) return Status(Code::kConfig, "the file is not a samp11 keystore (no meta table)");
+
+  SAMP11_ASSIGN_OR_RETURN(
+      auto stmt, SqliteStatement::Prepare(db, "SELECT value FROM meta WHERE name = ?"));
+  SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
+  SAMP11_ASSIGN_OR_RETURN(found, stmt.Step());
+  if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
+  std::string version = stmt.ColumnText(0);
+  if (version != kSchemaVersion) {
+    return Status(Code::kConfig, "keystore schema version " + version +
+                                     " is not supported (this build reads version " +
+                                     kSchemaVersion + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace samp11

@@ -1,0 +1,122 @@
+#include "sam/sam.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace samp11 {
+
+Sam::Sam(Keystore& keystore, SamPolicy policy, const Clock& clock)
+    : keystore_(keystore), policy_(policy), clock_(clock) {}
+
+Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text) const {
+  auto verified = std::make_shared<VerifiedSad>();
+  SAMP11_ASSIGN_OR_RETURN(verified->sad, ParseSad(text));
+  const ParsedSad& sad = verified->sad;
+
+  Result<ActivationKey> issuer = keystore_.GetActivationKey(sad.kid);
+  if (!issuer.ok()) {
+    if (issuer.status().code() == Code::kNotFound) {
+      return Status(Code::kActivationInvalid, "SAD kid '" + sad.kid + "' is not a registered key");
+    }
+    return issuer.status();  // a tampered enrolment is a device fault, not a bad SAD
+  }
+  verified->issuer = std::move(issuer).value();
+  const ActivationKey& key = verified->issuer;
+
+  SAMP11_RETURN_IF_ERROR(VerifySadSignature(sad, key.public_key.get(), key.alg));
+  SAMP11_RETURN_IF_ERROR(CheckSadClaims(sad.claims, keystore_.identity(), Now(), policy_.sad));
+
+  // Who may speak for whom: a device key only for its own signer (the SAD is self-issued, so
+  // iss names the signer too); an authorization server for any enrolled signer, under its name.
+  if (key.role == ActivationKeyRole::kDevice) {
+    if (sad.claims.sub != key.owner) {
+      return Status(Code::kActivationInvalid, "SAD for signer '" + sad.claims.sub +
+                                                  "' is signed by the device of '" + key.owner +
+                                                  "'");
+    }
+    if (sad.claims.iss != key.owner) {
+      return Status(Code::kActivationInvalid,
+                    "a device-signed SAD must have iss equal to its signer '" + key.owner + "'");
+    }
+  } else if (sad.claims.iss != key.owner) {
+    return Status(Code::kActivationInvalid, "SAD iss '" + sad.claims.iss +
+                                                "' is not the name of the authorization server '" +
+                                                key.owner + "' that signed it");
+  }
+  SAMP11_ASSIGN_OR_RETURN(bool enrolled, keystore_.SignerExists(sad.claims.sub));
+  if (!enrolled) {
+    return Status(Code::kActivationInvalid, "SAD signer '" + sad.claims.sub + "' is not enrolled");
+  }
+  SAMP11_LOG(kInfo, "SAD verified: signer=" << sad.claims.sub << " kid=" << sad.kid
+                                            << " jti=" << sad.claims.jti
+                                            << " hashes=" << sad.claims.hashes.size());
+  return std::shared_ptr<const VerifiedSad>(std::move(verified));
+}
+
+Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
+  if (sad.signer() != key.owner) {
+    return Status(Code::kActivationInvalid, "SAD signer '" + sad.signer() +
+                                                "' does not own key " + HexEncode(key.id));
+  }
+  if (sad.sad.claims.credential_id != HexEncode(key.id)) {
+    return Status(Code::kActivationInvalid, "SAD is for key " + sad.sad.claims.credential_id +
+                                                ", not " + HexEncode(key.id));
+  }
+  return Status::Ok();
+}
+
+Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism,
+                        Activation& activation) {
+  // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
+  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, keystore_.Unwrap(key_handle));
+  const std::string key_id = HexEncode(key.info.id);
+  if (key.info.scal < 2) {
+    return Status(Code::kRejected, "key " + key_id + " is SCAL1; SCAL1 activation is not "
+                                   "available in this version");
+  }
+  if (activation.state() == Activation::State::kAwaitingSad) {
+    return Status(Code::kNoActivation, "key " + key_id + " needs a SAD and none was given");
+  }
+  if (activation.state() == Activation::State::kSpent) {
+    return Status(Code::kRejected, "this operation's SAD was already used");
+  }
+  const VerifiedSad& sad = *activation.sad();
+  const SadClaims& claims = sad.sad.claims;
+
+  Status for_key = CheckSadForKey(sad, key.info);
+  if (!for_key.ok()) return Status(Code::kRejected, for_key.message());
+  // Time again: a SAD accepted at login may have expired before C_Sign.
+  if (Now() >= claims.exp + policy_.sad.clock_skew_seconds) {
+    return Status(Code::kActivationExpired, "SAD jti=" + claims.jti + " expired");
+  }
+  std::optional<HashAlg> signed_alg = mechanism.FixedHashAlg();
+  if (signed_alg && *signed_alg != claims.hash_alg) {
+    return Status(Code::kRejected, std::string("SAD binds ") + HashName(claims.hash_alg) +
+                                       " hashes but the mechanism signs a " +
+                                       HashName(*signed_alg) + " hash");
+  }
+  SAMP11_ASSIGN_OR_RETURN(Bytes hash, mechanism.BoundHash(claims.hash_alg));
+  if (std::find(claims.hashes.begin(), claims.hashes.end(), hash) == claims.hashes.end()) {
+    return Status(Code::kRejected, "the data's hash is not bound by SAD jti=" + claims.jti);
+  }
+  SAMP11_ASSIGN_OR_RETURN(bool spent, keystore_.IsHashSpent(sad.sad.kid, claims.jti, hash));
+  if (spent) {
+    return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
+  }
+
+  // Sign first, spend second: a hash is spent only once its signature exists, and the signature
+  // leaves the module only if this process won the spend (another may have raced us).
+  SAMP11_ASSIGN_OR_RETURN(Bytes signature, mechanism.Sign(key.private_key.get()));
+  SAMP11_ASSIGN_OR_RETURN(bool won,
+                          keystore_.SpendHash(sad.sad.kid, claims.jti, hash, key.info.id,
+                                              claims.exp));
+  if (!won) {
+    return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
+  }
+  activation.MarkSpent();
+  SAMP11_LOG(kInfo, "signature released: key=" << key_id << " " << activation.Describe());
+  return signature;
+}
+
+}  // namespace samp11

@@ -1,0 +1,39 @@
+#include "sam/sign_operation.h"
+
+#include "common/log.h"
+
+namespace samp11 {
+
+SignOperation::SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism)
+    : sam_(sam), key_(std::move(key)), mechanism_(std::move(mechanism)) {}
+
+Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t key_handle,
+                                                            const MechanismSpec& spec) {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, sam.keystore().FindKeyByHandle(key_handle));
+  if (!key) return Status(Code::kNotFound, "no key with handle " + std::to_string(key_handle));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<SignMechanism> mechanism,
+                          SignMechanism::Create(spec, key->type));
+  return std::unique_ptr<SignOperation>(
+      new SignOperation(sam, std::move(*key), std::move(mechanism)));
+}
+
+Status SignOperation::ContextLogin(std::string_view sad_text) {
+  SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad, sam_.VerifySad(sad_text));
+  SAMP11_RETURN_IF_ERROR(sam_.CheckSadForKey(*sad, key_));
+  activation_.Accept(std::move(sad), ActivationSource::kContextLogin);
+  return Status::Ok();
+}
+
+Status SignOperation::Update(const uint8_t* data, size_t size) {
+  return mechanism_->Update(data, size);
+}
+
+Result<Bytes> SignOperation::Finish(const std::shared_ptr<const VerifiedSad>& user_sad) {
+  SAMP11_RETURN_IF_ERROR(mechanism_->Finish());
+  if (activation_.state() == Activation::State::kAwaitingSad && user_sad) {
+    activation_.Accept(user_sad, ActivationSource::kUserLogin);
+  }
+  return sam_.Sign(key_.handle, *mechanism_, activation_);
+}
+
+}  // namespace samp11

@@ -1,0 +1,73 @@
+// samp11 init: a new token = a keystore file, a fresh master key file, an entry in the config.
+#include <filesystem>
+#include <iostream>
+
+#include "tools/samp11/commands.h"
+
+namespace samp11::cli {
+namespace {
+
+struct InitOptions {
+  std::string label;
+  std::string keystore;
+  std::string master_key;
+  std::string passphrase_env;
+};
+
+Status RunInit(const GlobalOptions& global, const InitOptions& o) {
+  namespace fs = std::filesystem;
+  if (o.master_key.empty() == o.passphrase_env.empty()) {
+    return Status(Code::kArgumentsBad, "give exactly one of --master-key and --passphrase-env");
+  }
+  std::string conf = ConfPath(global);
+  ModuleConfig config;
+  if (fs::exists(conf)) {
+    SAMP11_ASSIGN_OR_RETURN(config, LoadConfig(conf));
+  }
+  for (const TokenConfig& t : config.tokens) {
+    if (t.label == o.label) {
+      return Status(Code::kAlreadyExists, "token '" + o.label + "' is already in " + conf);
+    }
+  }
+  TokenConfig token;
+  token.label = o.label;
+  token.keystore = fs::absolute(o.keystore).string();
+  if (!o.master_key.empty()) {
+    token.master = {MasterKeySource::Kind::kKeyFile, fs::absolute(o.master_key).string()};
+    SAMP11_RETURN_IF_ERROR(CreateMasterKeyFile(token.master.location));
+  } else {
+    token.master = {MasterKeySource::Kind::kPassphraseEnv, o.passphrase_env};
+  }
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
+                          Keystore::Create(token.keystore, token.master, token.label));
+  config.tokens.push_back(token);
+  if (fs::path(conf).has_parent_path()) fs::create_directories(fs::path(conf).parent_path());
+  SAMP11_RETURN_IF_ERROR(SaveConfig(config, conf));
+  std::cout << "token '" << token.label << "' created\n"
+            << "  identity (SAD aud): " << keystore->identity() << "\n"
+            << "  keystore:           " << token.keystore << "\n";
+  if (token.master.kind == MasterKeySource::Kind::kKeyFile) {
+    std::cout << "  master key file:    " << token.master.location << " (keep it secret)\n";
+  }
+  std::cout << "  config:             " << conf << "\n";
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddInitCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
+  auto options = std::make_shared<InitOptions>();
+  CLI::App* cmd = app.add_subcommand("init", "create a token: keystore, master key, config entry");
+  cmd->add_option("--label", options->label, "token label (at most 32 bytes)")->required();
+  cmd->add_option("--keystore", options->keystore, "path of the new SQLite keystore")->required();
+  cmd->add_option("--master-key", options->master_key,
+                  "path of the new master key file (created with mode 0600)");
+  cmd->add_option("--passphrase-env", options->passphrase_env,
+                  "derive the master key (scrypt) from the passphrase in this variable instead");
+  cmd->callback([&global, options, exit_code] {
+    Status s = RunInit(global, *options);
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+}
+
+}  // namespace samp11::cli

@@ -1,0 +1,121 @@
+// samp11 signer / issuer: who may activate keys, enrolled with the public keys that sign SADs.
+#include <iostream>
+
+#include "crypto/keys.h"
+#include "tools/samp11/commands.h"
+
+namespace samp11::cli {
+namespace {
+
+Result<EvpPkeyPtr> ReadPublicKey(const std::string& path) {
+  SAMP11_ASSIGN_OR_RETURN(Bytes text, ReadFile(path));
+  return PublicKeyFromPemOrJwk(ToString(text));
+}
+
+Status AddActivationKey(Keystore& ks, ActivationKeyRole role, const std::string& owner,
+                        const std::string& key_path, const std::string& kid) {
+  SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ReadPublicKey(key_path));
+  SAMP11_ASSIGN_OR_RETURN(std::string added, ks.AddActivationKey(role, owner, key.get(), kid));
+  std::cout << RoleName(role) << " key for '" << owner << "' registered, kid " << added << "\n";
+  return Status::Ok();
+}
+
+struct SignerOptions {
+  std::string name;
+  std::string activation_key;
+  std::string kid;
+};
+
+}  // namespace
+
+void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
+  CLI::App* signer = app.add_subcommand("signer", "enrol and list signers");
+  signer->require_subcommand(1);
+
+  auto add = std::make_shared<SignerOptions>();
+  CLI::App* add_cmd = signer->add_subcommand("add", "enrol a signer with their device's key");
+  add_cmd->add_option("name", add->name, "signer name (the SAD `sub`)")->required();
+  add_cmd->add_option("--activation-key", add->activation_key,
+                      "the device's public key (PEM or JWK; P-256, P-384 or Ed25519)")
+      ->required();
+  add_cmd->add_option("--kid", add->kid, "key id (default: its RFC 7638 JWK thumbprint)");
+  add_cmd->callback([&global, add, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      // Check the key before enrolling, so a bad key file leaves no half-enrolled signer.
+      SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ReadPublicKey(add->activation_key));
+      SAMP11_RETURN_IF_ERROR(SadAlgForKey(key.get()).status());
+      SAMP11_RETURN_IF_ERROR(ks->AddSigner(add->name));
+      std::cout << "signer '" << add->name << "' enrolled\n";
+      return AddActivationKey(*ks, ActivationKeyRole::kDevice, add->name, add->activation_key,
+                              add->kid);
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto add_key = std::make_shared<SignerOptions>();
+  CLI::App* add_key_cmd =
+      signer->add_subcommand("add-key", "register another device key for an enrolled signer");
+  add_key_cmd->add_option("name", add_key->name, "signer name")->required();
+  add_key_cmd->add_option("--activation-key", add_key->activation_key, "public key (PEM or JWK)")
+      ->required();
+  add_key_cmd->add_option("--kid", add_key->kid, "key id (default: JWK thumbprint)");
+  add_key_cmd->callback([&global, add_key, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      return AddActivationKey(*ks, ActivationKeyRole::kDevice, add_key->name,
+                              add_key->activation_key, add_key->kid);
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  CLI::App* list_cmd = signer->add_subcommand("list", "list signers and their activation keys");
+  list_cmd->callback([&global, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> signers, ks->ListSigners());
+      SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKey> keys, ks->ListActivationKeys());
+      for (const std::string& name : signers) {
+        std::cout << name << "\n";
+        for (const ActivationKey& k : keys) {
+          if (k.role == ActivationKeyRole::kDevice && k.owner == name) {
+            std::cout << "  device key " << k.kid << " (" << SadAlgName(k.alg) << ")\n";
+          }
+        }
+      }
+      for (const ActivationKey& k : keys) {
+        if (k.role == ActivationKeyRole::kAuthorizationServer) {
+          std::cout << "authorization server '" << k.owner << "' key " << k.kid << " ("
+                    << SadAlgName(k.alg) << ")\n";
+        }
+      }
+      return Status::Ok();
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+}
+
+void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
+  CLI::App* issuer =
+      app.add_subcommand("issuer", "trust an authorization server to issue SADs for any signer");
+  issuer->require_subcommand(1);
+  auto add = std::make_shared<SignerOptions>();
+  CLI::App* add_cmd = issuer->add_subcommand("add", "register an authorization server's key");
+  add_cmd->add_option("name", add->name, "issuer name (the SAD `iss` it uses)")->required();
+  add_cmd->add_option("--key", add->activation_key, "its public key (PEM or JWK)")->required();
+  add_cmd->add_option("--kid", add->kid, "key id (default: JWK thumbprint)");
+  add_cmd->callback([&global, add, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      return AddActivationKey(*ks, ActivationKeyRole::kAuthorizationServer, add->name,
+                              add->activation_key, add->kid);
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+}
+
+}  // namespace samp11::cli

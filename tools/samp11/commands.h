@@ -1,0 +1,19 @@
+// The subcommands, one file each; each registers itself on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "tools/samp11/cli_common.h"
+
+namespace samp11::cli {
+
+// Each Add* function adds a subcommand whose callback stores its exit code in *exit_code.
+void AddInitCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddTokenCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddCertCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddSadCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+
+}  // namespace samp11::cli
