@@ -15,11 +15,11 @@ void LogLine(LogLevel level, const std::string& line);
 
 }  // namespace samp11
 
-#define SAMP11_LOG(level, expr)                                    \
-  do {                                                             \
-    if (::samp11::LogEnabled(::samp11::LogLevel::level)) {         \
-      std::ostringstream samp11_log_stream_;                       \
-      samp11_log_stream_ << expr;                                  \
+#define SAMP11_LOG(level, expr)                                               \
+  do {                                                                        \
+    if (::samp11::LogEnabled(::samp11::LogLevel::level)) {                    \
+      std::ostringstream samp11_log_stream_;                                  \
+      samp11_log_stream_ << expr;                                             \
       ::samp11::LogLine(::samp11::LogLevel::level, samp11_log_stream_.str()); \
-    }                                                              \
+    }                                                                         \
   } while (0)

@@ -4,27 +4,48 @@ namespace samp11 {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kArgumentsBad: return "arguments-bad";
-    case Code::kNotFound: return "not-found";
-    case Code::kAlreadyExists: return "already-exists";
-    case Code::kNoActivation: return "no-activation";
-    case Code::kActivationInvalid: return "activation-invalid";
-    case Code::kActivationExpired: return "activation-expired";
-    case Code::kActivationTooLong: return "activation-too-long";
-    case Code::kRejected: return "rejected";
-    case Code::kKeyTypeInconsistent: return "key-type-inconsistent";
-    case Code::kMechanismInvalid: return "mechanism-invalid";
-    case Code::kMechanismParamInvalid: return "mechanism-param-invalid";
-    case Code::kDataInvalid: return "data-invalid";
-    case Code::kDataLenRange: return "data-len-range";
-    case Code::kSignatureInvalid: return "signature-invalid";
-    case Code::kSignatureLenRange: return "signature-len-range";
-    case Code::kTampered: return "tampered";
-    case Code::kStorage: return "storage";
-    case Code::kConfig: return "config";
-    case Code::kUnsupported: return "unsupported";
-    case Code::kInternal: return "internal";
+    case Code::kOk:
+      return "ok";
+    case Code::kArgumentsBad:
+      return "arguments-bad";
+    case Code::kNotFound:
+      return "not-found";
+    case Code::kAlreadyExists:
+      return "already-exists";
+    case Code::kNoActivation:
+      return "no-activation";
+    case Code::kActivationInvalid:
+      return "activation-invalid";
+    case Code::kActivationExpired:
+      return "activation-expired";
+    case Code::kActivationTooLong:
+      return "activation-too-long";
+    case Code::kRejected:
+      return "rejected";
+    case Code::kKeyTypeInconsistent:
+      return "key-type-inconsistent";
+    case Code::kMechanismInvalid:
+      return "mechanism-invalid";
+    case Code::kMechanismParamInvalid:
+      return "mechanism-param-invalid";
+    case Code::kDataInvalid:
+      return "data-invalid";
+    case Code::kDataLenRange:
+      return "data-len-range";
+    case Code::kSignatureInvalid:
+      return "signature-invalid";
+    case Code::kSignatureLenRange:
+      return "signature-len-range";
+    case Code::kTampered:
+      return "tampered";
+    case Code::kStorage:
+      return "storage";
+    case Code::kConfig:
+      return "config";
+    case Code::kUnsupported:
+      return "unsupported";
+    case Code::kInternal:
+      return "internal";
   }
   return "unknown";
 }

@@ -21,15 +21,15 @@ enum class Code {
   kKeyTypeInconsistent,  // mechanism does not fit the key
   kMechanismInvalid,     // mechanism unknown or not allowed
   kMechanismParamInvalid,
-  kDataInvalid,          // data to sign has the wrong form (e.g. not a DigestInfo)
-  kDataLenRange,         // data to sign has the wrong length (e.g. not a hash length)
-  kSignatureInvalid,     // verification failed
+  kDataInvalid,       // data to sign has the wrong form (e.g. not a DigestInfo)
+  kDataLenRange,      // data to sign has the wrong length (e.g. not a hash length)
+  kSignatureInvalid,  // verification failed
   kSignatureLenRange,
-  kTampered,             // authenticated keystore content failed its check
-  kStorage,              // the keystore could not be read or written
-  kConfig,               // configuration unusable
-  kUnsupported,          // a feature this build does not offer
-  kInternal,             // a bug or an OpenSSL failure that should not happen
+  kTampered,     // authenticated keystore content failed its check
+  kStorage,      // the keystore could not be read or written
+  kConfig,       // configuration unusable
+  kUnsupported,  // a feature this build does not offer
+  kInternal,     // a bug or an OpenSSL failure that should not happen
 };
 
 const char* CodeName(Code code);
@@ -54,7 +54,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit on purpose
   Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit on purpose
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -79,9 +79,9 @@ class [[nodiscard]] Result {
 #define SAMP11_CONCAT_INNER(a, b) a##b
 #define SAMP11_CONCAT(a, b) SAMP11_CONCAT_INNER(a, b)
 
-#define SAMP11_RETURN_IF_ERROR(expr)         \
-  do {                                       \
-    ::samp11::Status samp11_status_ = (expr); \
+#define SAMP11_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::samp11::Status samp11_status_ = (expr);        \
     if (!samp11_status_.ok()) return samp11_status_; \
   } while (0)
 

@@ -41,16 +41,17 @@ class EcdsaRaw : public SignMechanism {
   Status Finish() override {
     alg_ = HashFromSize(input_.data().size());
     if (!alg_) {
-      return Status(Code::kDataLenRange, "CKM_ECDSA takes a SHA-256, SHA-384 or SHA-512 hash; got " +
-                                             std::to_string(input_.data().size()) + " bytes");
+      return Status(Code::kDataLenRange,
+                    "CKM_ECDSA takes a SHA-256, SHA-384 or SHA-512 hash; got " +
+                        std::to_string(input_.data().size()) + " bytes");
     }
     return Status::Ok();
   }
   std::optional<HashAlg> FixedHashAlg() const override { return alg_; }
   Result<Bytes> BoundHash(HashAlg alg) const override {
     if (!alg_ || alg != *alg_) {
-      return Status(Code::kRejected, std::string("the hash given is not a ") + HashName(alg) +
-                                         " hash");
+      return Status(Code::kRejected,
+                    std::string("the hash given is not a ") + HashName(alg) + " hash");
     }
     return input_.data();
   }

@@ -17,9 +17,9 @@
 namespace samp11 {
 
 enum class MechanismKind {
-  kEcdsa,          // CKM_ECDSA: data is the hash
-  kEcdsaWithHash,  // CKM_ECDSA_SHA256/384/512: the module hashes
-  kRsaPkcs,        // CKM_RSA_PKCS: data is a DER DigestInfo
+  kEcdsa,            // CKM_ECDSA: data is the hash
+  kEcdsaWithHash,    // CKM_ECDSA_SHA256/384/512: the module hashes
+  kRsaPkcs,          // CKM_RSA_PKCS: data is a DER DigestInfo
   kRsaPkcsWithHash,  // CKM_SHA256/384/512_RSA_PKCS
   kRsaPss,           // CKM_RSA_PKCS_PSS: data is the hash, params say which
   kRsaPssWithHash,   // CKM_SHA256/384/512_RSA_PKCS_PSS

@@ -12,8 +12,8 @@ class RsaPkcs1Base : public SignMechanism {
   std::optional<HashAlg> FixedHashAlg() const override { return alg_; }
   Result<Bytes> BoundHash(HashAlg alg) const override {
     if (!alg_ || alg != *alg_) {
-      return Status(Code::kRejected, std::string("mechanism does not sign a ") + HashName(alg) +
-                                         " hash");
+      return Status(Code::kRejected,
+                    std::string("mechanism does not sign a ") + HashName(alg) + " hash");
     }
     return hash_;
   }

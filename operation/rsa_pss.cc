@@ -8,8 +8,11 @@ namespace {
 class RsaPss : public SignMechanism {
  public:
   RsaPss(KeyType key, PssParams params, bool module_hashes)
-      : SignMechanism(key), params_(params), module_hashes_(module_hashes),
-        hashing_(params.hash), buffered_(HashSize(params.hash)) {}
+      : SignMechanism(key),
+        params_(params),
+        module_hashes_(module_hashes),
+        hashing_(params.hash),
+        buffered_(HashSize(params.hash)) {}
 
   Status Update(const uint8_t* data, size_t size) override {
     if (module_hashes_) {
@@ -24,11 +27,10 @@ class RsaPss : public SignMechanism {
       return Status::Ok();
     }
     if (buffered_.data().size() != HashSize(params_.hash)) {
-      return Status(Code::kDataLenRange, std::string("CKM_RSA_PKCS_PSS with ") +
-                                             HashName(params_.hash) + " takes a " +
-                                             std::to_string(HashSize(params_.hash)) +
-                                             "-byte hash; got " +
-                                             std::to_string(buffered_.data().size()));
+      return Status(Code::kDataLenRange,
+                    std::string("CKM_RSA_PKCS_PSS with ") + HashName(params_.hash) + " takes a " +
+                        std::to_string(HashSize(params_.hash)) + "-byte hash; got " +
+                        std::to_string(buffered_.data().size()));
     }
     hash_ = buffered_.data();
     return Status::Ok();

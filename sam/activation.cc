@@ -4,9 +4,12 @@ namespace samp11 {
 
 const char* ActivationSourceName(ActivationSource source) {
   switch (source) {
-    case ActivationSource::kNone: return "none";
-    case ActivationSource::kContextLogin: return "context-login";
-    case ActivationSource::kUserLogin: return "user-login";
+    case ActivationSource::kNone:
+      return "none";
+    case ActivationSource::kContextLogin:
+      return "context-login";
+    case ActivationSource::kUserLogin:
+      return "user-login";
   }
   return "?";
 }
@@ -20,9 +23,14 @@ void Activation::Accept(std::shared_ptr<const VerifiedSad> sad, ActivationSource
 std::string Activation::Describe() const {
   std::string state;
   switch (state_) {
-    case State::kAwaitingSad: return "awaiting-sad";
-    case State::kSadAccepted: state = "sad-accepted"; break;
-    case State::kSpent: state = "spent"; break;
+    case State::kAwaitingSad:
+      return "awaiting-sad";
+    case State::kSadAccepted:
+      state = "sad-accepted";
+      break;
+    case State::kSpent:
+      state = "spent";
+      break;
   }
   return state + " via " + ActivationSourceName(source_) + " (signer=" + sad_->signer() +
          " kid=" + sad_->sad.kid + " jti=" + sad_->sad.claims.jti + ")";

@@ -31,9 +31,9 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
   // iss names the signer too); an authorization server for any enrolled signer, under its name.
   if (key.role == ActivationKeyRole::kDevice) {
     if (sad.claims.sub != key.owner) {
-      return Status(Code::kActivationInvalid, "SAD for signer '" + sad.claims.sub +
-                                                  "' is signed by the device of '" + key.owner +
-                                                  "'");
+      return Status(
+          Code::kActivationInvalid,
+          "SAD for signer '" + sad.claims.sub + "' is signed by the device of '" + key.owner + "'");
     }
     if (sad.claims.iss != key.owner) {
       return Status(Code::kActivationInvalid,
@@ -56,12 +56,12 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
 
 Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
   if (sad.signer() != key.owner) {
-    return Status(Code::kActivationInvalid, "SAD signer '" + sad.signer() +
-                                                "' does not own key " + HexEncode(key.id));
+    return Status(Code::kActivationInvalid,
+                  "SAD signer '" + sad.signer() + "' does not own key " + HexEncode(key.id));
   }
   if (sad.sad.claims.credential_id != HexEncode(key.id)) {
-    return Status(Code::kActivationInvalid, "SAD is for key " + sad.sad.claims.credential_id +
-                                                ", not " + HexEncode(key.id));
+    return Status(Code::kActivationInvalid,
+                  "SAD is for key " + sad.sad.claims.credential_id + ", not " + HexEncode(key.id));
   }
   return Status::Ok();
 }
@@ -72,8 +72,9 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism,
   SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, keystore_.Unwrap(key_handle));
   const std::string key_id = HexEncode(key.info.id);
   if (key.info.scal < 2) {
-    return Status(Code::kRejected, "key " + key_id + " is SCAL1; SCAL1 activation is not "
-                                   "available in this version");
+    return Status(Code::kRejected, "key " + key_id +
+                                       " is SCAL1; SCAL1 activation is not "
+                                       "available in this version");
   }
   if (activation.state() == Activation::State::kAwaitingSad) {
     return Status(Code::kNoActivation, "key " + key_id + " needs a SAD and none was given");
@@ -108,9 +109,8 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism,
   // Sign first, spend second: a hash is spent only once its signature exists, and the signature
   // leaves the module only if this process won the spend (another may have raced us).
   SAMP11_ASSIGN_OR_RETURN(Bytes signature, mechanism.Sign(key.private_key.get()));
-  SAMP11_ASSIGN_OR_RETURN(bool won,
-                          keystore_.SpendHash(sad.sad.kid, claims.jti, hash, key.info.id,
-                                              claims.exp));
+  SAMP11_ASSIGN_OR_RETURN(
+      bool won, keystore_.SpendHash(sad.sad.kid, claims.jti, hash, key.info.id, claims.exp));
   if (!won) {
     return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
   }

@@ -25,8 +25,8 @@ Result<TokenConfig> ChooseToken(const GlobalOptions& options) {
   for (const TokenConfig& token : config.tokens) {
     if (token.label == options.token) return token;
   }
-  return Status(Code::kNotFound, "no token labelled '" + options.token + "' in " +
-                                     ConfPath(options));
+  return Status(Code::kNotFound,
+                "no token labelled '" + options.token + "' in " + ConfPath(options));
 }
 
 Result<std::unique_ptr<Keystore>> OpenKeystore(const GlobalOptions& options) {

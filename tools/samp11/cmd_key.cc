@@ -39,9 +39,9 @@ Status RunGenerate(const GlobalOptions& global, const GenerateOptions& o) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
   std::string label = o.label.empty() ? o.signer + "-" + o.type : o.label;
   SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, ks->GenerateKey(o.signer, *type, label, o.scal, id));
-  std::cout << "key " << HexEncode(key.info.id) << " (" << KeyTypeName(key.info.type)
-            << ", SCAL" << key.info.scal << ", label '" << key.info.label << "') bound to '"
-            << key.info.owner << "'\n";
+  std::cout << "key " << HexEncode(key.info.id) << " (" << KeyTypeName(key.info.type) << ", SCAL"
+            << key.info.scal << ", label '" << key.info.label << "') bound to '" << key.info.owner
+            << "'\n";
   if (!o.public_key_path.empty()) {
     SAMP11_ASSIGN_OR_RETURN(std::string pem, PublicKeyToPem(key.private_key.get()));
     SAMP11_RETURN_IF_ERROR(WriteFileAtomic(o.public_key_path, pem));
@@ -107,8 +107,9 @@ void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
   CLI::App* gen_cmd = key->add_subcommand("generate", "generate a key bound to a signer for life");
   gen_cmd->add_option("--signer", gen->signer, "the enrolled signer who alone may activate it")
       ->required();
-  gen_cmd->add_option("--type", gen->type,
-                      "ec-p256 | ec-p384 | rsa-2048 | rsa-3072 | rsa-4096 | ed25519")
+  gen_cmd
+      ->add_option("--type", gen->type,
+                   "ec-p256 | ec-p384 | rsa-2048 | rsa-3072 | rsa-4096 | ed25519")
       ->capture_default_str();
   gen_cmd->add_option("--label", gen->label, "CKA_LABEL (default: signer-type)");
   gen_cmd->add_option("--id", gen->id_hex, "CKA_ID in hex (default: 16 random bytes)");

@@ -31,8 +31,8 @@ Result<Bytes> DecodeHashArgument(const std::string& text, HashAlg alg) {
   if (std::optional<Bytes> b64 = Base64Decode(text); b64 && b64->size() == HashSize(alg)) {
     return *b64;
   }
-  return Status(Code::kArgumentsBad, "--hash '" + text + "' is not a " + HashName(alg) +
-                                         " digest in hex or base64");
+  return Status(Code::kArgumentsBad,
+                "--hash '" + text + "' is not a " + HashName(alg) + " digest in hex or base64");
 }
 
 Status RunIssue(const GlobalOptions& global, const IssueOptions& o) {
@@ -91,8 +91,7 @@ void AddSadCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
   issue->add_option("--kid", o->kid, "the registered key id (default: JWK thumbprint)");
   issue->add_option("--signer", o->signer, "the signer (`sub`)")->required();
   issue->add_option("--iss", o->iss, "issuer (default: the signer, as a device SAD requires)");
-  issue->add_option("--key-id", o->key_id, "the key's CKA_ID in hex (`credentialID`)")
-      ->required();
+  issue->add_option("--key-id", o->key_id, "the key's CKA_ID in hex (`credentialID`)")->required();
   issue->add_option("--aud", o->aud, "token identity (default: read from the config's token)");
   issue->add_option("--hash-alg", o->hash_alg, "sha256 | sha384 | sha512")->capture_default_str();
   issue->add_option("--hash-file", o->hash_files, "a document to bind (repeatable)");

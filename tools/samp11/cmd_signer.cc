@@ -35,8 +35,9 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   auto add = std::make_shared<SignerOptions>();
   CLI::App* add_cmd = signer->add_subcommand("add", "enrol a signer with their device's key");
   add_cmd->add_option("name", add->name, "signer name (the SAD `sub`)")->required();
-  add_cmd->add_option("--activation-key", add->activation_key,
-                      "the device's public key (PEM or JWK; P-256, P-384 or Ed25519)")
+  add_cmd
+      ->add_option("--activation-key", add->activation_key,
+                   "the device's public key (PEM or JWK; P-256, P-384 or Ed25519)")
       ->required();
   add_cmd->add_option("--kid", add->kid, "key id (default: its RFC 7638 JWK thumbprint)");
   add_cmd->callback([&global, add, exit_code] {

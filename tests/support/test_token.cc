@@ -1,0 +1,94 @@
+#include "tests/support/test_token.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+
+#include "crypto/keys.h"
+#include "crypto/random.h"
+
+namespace samp11::testing {
+namespace {
+
+template <typename T>
+T Must(Result<T> result, const char* what) {
+  if (!result.ok()) throw std::runtime_error(std::string(what) + ": " + result.status().ToString());
+  return std::move(result).value();
+}
+
+void Must(const Status& status, const char* what) {
+  if (!status.ok()) throw std::runtime_error(std::string(what) + ": " + status.ToString());
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "samp11-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+TestToken::TestToken(const std::vector<std::string>& signers) {
+  config_path_ = dir_.path() + "/samp11.json";
+  config_.label = "test";
+  config_.keystore = dir_.path() + "/test.db";
+  config_.master = {MasterKeySource::Kind::kKeyFile, dir_.path() + "/master.key"};
+  Must(CreateMasterKeyFile(config_.master.location), "master key");
+  keystore_ = Must(Keystore::Create(config_.keystore, config_.master, config_.label), "keystore");
+  ModuleConfig module;
+  module.tokens.push_back(config_);
+  Must(SaveConfig(module, config_path_), "config");
+  for (const std::string& name : signers) {
+    KeyType device_type = KeyType::kEcP256;
+    if (name.rfind("ed-", 0) == 0) device_type = KeyType::kEd25519;
+    if (name.rfind("p384-", 0) == 0) device_type = KeyType::kEcP384;
+    Device device;
+    device.signer = name;
+    device.key = Must(samp11::GenerateKey(device_type), "device key");
+    Must(keystore_->AddSigner(name), "signer");
+    device.kid = Must(
+        keystore_->AddActivationKey(ActivationKeyRole::kDevice, name, device.key.get()), "kid");
+    devices_.emplace(name, std::move(device));
+  }
+}
+
+UnwrappedKey TestToken::GenerateKey(const std::string& signer, KeyType type) {
+  return Must(keystore_->GenerateKey(signer, type, signer + "-" + KeyTypeName(type), 2),
+              "generate key");
+}
+
+std::string TestToken::Sad(const std::string& signer, const KeyInfo& key, SadSpec spec) {
+  const Device& dev = device(signer);
+  SadClaims claims;
+  claims.sub = spec.sub.empty() ? signer : spec.sub;
+  claims.iss = spec.iss.empty() ? claims.sub : spec.iss;
+  claims.aud = spec.aud.empty() ? keystore_->identity() : spec.aud;
+  claims.credential_id = spec.credential_id.empty() ? HexEncode(key.id) : spec.credential_id;
+  claims.hash_alg = spec.alg;
+  claims.hashes = spec.hashes;
+  claims.iat = static_cast<int64_t>(std::time(nullptr)) + spec.iat_offset;
+  claims.exp = claims.iat + spec.lifetime;
+  claims.jti = spec.jti.empty() ? Base64UrlEncode(Must(RandomBytes(12), "jti")) : spec.jti;
+  return Must(IssueSad(claims, dev.kid, dev.key.get()), "issue SAD");
+}
+
+std::string TestToken::SadForData(const std::string& signer, const KeyInfo& key,
+                                  const Bytes& data) {
+  SadSpec spec;
+  spec.hashes = {Digest(HashAlg::kSha256, data)};
+  return Sad(signer, key, spec);
+}
+
+EvpPkeyPtr PublicKeyOf(const KeyInfo& key) {
+  return Must(PublicKeyFromSpki(key.public_spki), "public key");
+}
+
+}  // namespace samp11::testing

@@ -1,0 +1,80 @@
+// A real token in a temporary folder for tests: config file, keystore, enrolled signers with
+// device keys, and a device that issues SADs. Used by the SAM unit tests and by the integration
+// tests that load the built module.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "crypto/digest.h"
+#include "crypto/key_type.h"
+#include "crypto/ossl.h"
+#include "keystore/keystore.h"
+#include "sad/sad.h"
+
+namespace samp11::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct Device {
+  std::string signer;
+  EvpPkeyPtr key;  // private: the test plays the device
+  std::string kid;
+};
+
+// Everything a SAD claims, with defaults that make a valid SAD; tests change one field.
+struct SadSpec {
+  HashAlg alg = HashAlg::kSha256;
+  std::vector<Bytes> hashes;
+  int64_t iat_offset = 0;  // from now
+  int64_t lifetime = 300;
+  std::string aud;            // default: the token's identity
+  std::string sub;            // default: the device's signer
+  std::string iss;            // default: the signer
+  std::string credential_id;  // default: the key's id in hex
+  std::string jti;            // default: random
+};
+
+class TestToken {
+ public:
+  // Creates a token labelled "test" with the given signers, each with a P-256 device key
+  // (a signer named "ed-*" gets an Ed25519 device, "p384-*" a P-384 one).
+  explicit TestToken(const std::vector<std::string>& signers = {"alice", "bob"});
+
+  const std::string& config_path() const { return config_path_; }
+  const std::string& dir() const { return dir_.path(); }
+  const TokenConfig& config() const { return config_; }
+  Keystore& keystore() { return *keystore_; }
+  Device& device(const std::string& signer) { return devices_.at(signer); }
+
+  UnwrappedKey GenerateKey(const std::string& signer, KeyType type);
+  // A SAD from signer's device about key for the given spec.
+  std::string Sad(const std::string& signer, const KeyInfo& key, SadSpec spec);
+  // A SAD for one document (hashed with SHA-256).
+  std::string SadForData(const std::string& signer, const KeyInfo& key, const Bytes& data);
+
+ private:
+  TempDir dir_;
+  std::string config_path_;
+  TokenConfig config_;
+  std::unique_ptr<Keystore> keystore_;
+  std::map<std::string, Device> devices_;
+};
+
+// The key's public key, for verifying what the module signed.
+EvpPkeyPtr PublicKeyOf(const KeyInfo& key);
+
+}  // namespace samp11::testing
