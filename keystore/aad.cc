@@ -12,9 +12,7 @@ CanonicalEncoder& CanonicalEncoder::Add(const Bytes& field) {
   return *this;
 }
 
-CanonicalEncoder& CanonicalEncoder::AddDecimal(int64_t value) {
-  return Add(std::to_string(value));
-}
+CanonicalEncoder& CanonicalEncoder::AddDecimal(int64_t value) { return Add(std::to_string(value)); }
 
 void CanonicalEncoder::AddRaw(const uint8_t* data, size_t size) {
   uint64_t length = size;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 #include "crypto/random.h"
 #include "crypto/symmetric.h"
@@ -90,14 +91,14 @@ Result<SecureBytes> LoadKeyFile(const std::string& path) {
   if (got != kMasterKeySize) {
     return Status(Code::kConfig, "master key file " + path + " must be exactly 32 bytes");
   }
-  return key;
+  return Result<SecureBytes>(std::move(key));
 }
 
 Result<SecureBytes> KeyFromPassphrase(const std::string& env_name, const Bytes& scrypt_salt) {
   const char* passphrase = env_name.empty() ? nullptr : std::getenv(env_name.c_str());
   if (passphrase == nullptr || *passphrase == '\0') {
-    return Status(Code::kConfig, "the master key passphrase variable " + env_name +
-                                     " is not set or is empty");
+    return Status(Code::kConfig,
+                  "the master key passphrase variable " + env_name + " is not set or is empty");
   }
   if (scrypt_salt.empty()) {
     return Status(Code::kConfig, "the keystore has no scrypt salt for a passphrase master key");
@@ -150,7 +151,7 @@ Result<DerivedKeys> DeriveKeys(const SecureBytes& master) {
   SAMP11_ASSIGN_OR_RETURN(keys.wrap, HkdfSha256(master, "samp11 v1 key-wrap", 32));
   SAMP11_ASSIGN_OR_RETURN(keys.mac, HkdfSha256(master, "samp11 v1 binding-mac", 32));
   SAMP11_ASSIGN_OR_RETURN(keys.check, HkdfSha256(master, "samp11 v1 master-check", 32));
-  return keys;
+  return Result<DerivedKeys>(std::move(keys));
 }
 
 }  // namespace samp11

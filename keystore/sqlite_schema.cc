@@ -120,8 +120,8 @@ CREATE INDEX deposited_sads_sad_exp ON deposited_sads(sad_exp);
 Status CreateSchema(sqlite3* db) {
   SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSchema));
-  SAMP11_ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(
-                                         db, "INSERT INTO meta(name, value) VALUES(?, ?)"));
+  SAMP11_ASSIGN_OR_RETURN(
+      auto stmt, SqliteStatement::Prepare(db, "INSERT INTO meta(name, value) VALUES(?, ?)"));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(2, kSchemaVersion));
   SAMP11_RETURN_IF_ERROR(stmt.Run());
@@ -130,14 +130,13 @@ Status CreateSchema(sqlite3* db) {
 
 Status CheckSchemaVersion(sqlite3* db) {
   SAMP11_ASSIGN_OR_RETURN(
-      auto has_meta,
-      SqliteStatement::Prepare(
-          db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'"));
+      auto has_meta, SqliteStatement::Prepare(
+                         db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'"));
   SAMP11_ASSIGN_OR_RETURN(bool found, has_meta.Step());
   if (!found) return Status(Code::kConfig, "the file is not a samp11 keystore (no meta table)");
 
-  SAMP11_ASSIGN_OR_RETURN(
-      auto stmt, SqliteStatement::Prepare(db, "SELECT value FROM meta WHERE name = ?"));
+  SAMP11_ASSIGN_OR_RETURN(auto stmt,
+                          SqliteStatement::Prepare(db, "SELECT value FROM meta WHERE name = ?"));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
   SAMP11_ASSIGN_OR_RETURN(found, stmt.Step());
   if (!found) return Status(Code::kConfig, "the keystore has no schema_version");

@@ -277,8 +277,8 @@ class SqliteStateStore : public StateStore {
 
   Result<std::optional<CertRow>> FindCertByHandle(int64_t handle) override {
     std::lock_guard<std::mutex> lock(mu_);
-    SAMP11_ASSIGN_OR_RETURN(auto stmt, Prepare(std::string("SELECT ") + kCertColumns +
-                                               " FROM certs WHERE handle = ?"));
+    SAMP11_ASSIGN_OR_RETURN(
+        auto stmt, Prepare(std::string("SELECT ") + kCertColumns + " FROM certs WHERE handle = ?"));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(1, handle));
     return ReadOne(stmt, ReadCertRow);
   }
@@ -335,12 +335,10 @@ class SqliteStateStore : public StateStore {
     return true;
   }
 
-  Result<bool> IsHashSpent(std::string_view kid, std::string_view jti,
-                           const Bytes& hash) override {
+  Result<bool> IsHashSpent(std::string_view kid, std::string_view jti, const Bytes& hash) override {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(
-        auto stmt,
-        Prepare("SELECT 1 FROM spent_hashes WHERE kid = ? AND jti = ? AND hash = ?"));
+        auto stmt, Prepare("SELECT 1 FROM spent_hashes WHERE kid = ? AND jti = ? AND hash = ?"));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(1, kid));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(2, jti));
     SAMP11_RETURN_IF_ERROR(stmt.BindBlob(3, hash));
@@ -384,9 +382,9 @@ class SqliteStateStore : public StateStore {
   Result<std::vector<KeyRow>> KeysWhere(const char* column, std::string_view value, int64_t after,
                                         size_t limit) {
     std::lock_guard<std::mutex> lock(mu_);
-    SAMP11_ASSIGN_OR_RETURN(auto stmt,
-                            Prepare(std::string("SELECT ") + kKeyColumns + " FROM keys WHERE " +
-                                    column + " = ? AND handle > ? ORDER BY handle LIMIT ?"));
+    SAMP11_ASSIGN_OR_RETURN(
+        auto stmt, Prepare(std::string("SELECT ") + kKeyColumns + " FROM keys WHERE " + column +
+                           " = ? AND handle > ? ORDER BY handle LIMIT ?"));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(1, value));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(2, after));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(3, LimitParam(limit)));

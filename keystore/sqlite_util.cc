@@ -55,9 +55,9 @@ Status SqliteStatement::BindText(int index, std::string_view value) {
 Status SqliteStatement::BindBlob(int index, const Bytes& value) {
   // An empty vector may have a null data(); SQLite would store NULL for a null pointer, so bind
   // a zero-length blob explicitly.
-  int rc = value.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
-                         : sqlite3_bind_blob64(stmt_, index, value.data(), value.size(),
-                                               SQLITE_TRANSIENT);
+  int rc = value.empty()
+               ? sqlite3_bind_zeroblob(stmt_, index, 0)
+               : sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) return SqliteError(db_, "sqlite bind");
   return Status::Ok();
 }

@@ -1,0 +1,258 @@
+#include "config/config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace samp11 {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr size_t kMaxTokenLabel = 32;  // CK_TOKEN_INFO.label
+
+// Members of a token entry and of its "sad" object.
+constexpr char kLabel[] = "label";
+constexpr char kKeystore[] = "keystore";
+constexpr char kMasterKeyFile[] = "master_key_file";
+constexpr char kMasterKeyPassphraseEnv[] = "master_key_passphrase_env";
+constexpr char kSad[] = "sad";
+constexpr char kAllowKeygen[] = "allow_pkcs11_keygen";
+constexpr char kMaxLifetime[] = "max_lifetime_seconds";
+constexpr char kClockSkew[] = "clock_skew_seconds";
+constexpr char kMaxHashes[] = "max_hashes";
+
+Status ConfigError(const std::string& message) { return Status(Code::kConfig, message); }
+
+// A typo in a member name must not silently fall back to a default, so anything unknown stops
+// the load.
+Status CheckMembers(const Json& object, const std::string& where,
+                    std::initializer_list<const char*> known) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    bool found = false;
+    for (const char* name : known) found = found || it.key() == name;
+    if (!found) return ConfigError("unknown member '" + it.key() + "' in " + where);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> GetString(const Json& object, const char* name, const std::string& where) {
+  const Json& value = object.at(name);
+  if (!value.is_string()) return ConfigError(where + "." + name + " must be a string");
+  std::string text = value.get<std::string>();
+  if (text.empty()) return ConfigError(where + "." + name + " must not be empty");
+  return text;
+}
+
+// Integers only: 300.0 or "300" is refused rather than guessed at.
+Result<int64_t> GetInteger(const Json& object, const char* name, const std::string& where,
+                           int64_t min, int64_t max) {
+  const Json& value = object.at(name);
+  const std::string range = where + "." + name + " must be between " + std::to_string(min) +
+                            " and " + std::to_string(max);
+  if (!value.is_number_integer()) return ConfigError(where + "." + name + " must be an integer");
+  // nlohmann stores non-negative literals as unsigned; one beyond int64 is out of range anyway.
+  if (value.is_number_unsigned() &&
+      value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return ConfigError(range);
+  }
+  int64_t v = value.get<int64_t>();
+  if (v < min || v > max) return ConfigError(range);
+  return v;
+}
+
+std::string Resolve(const std::string& path, const std::string& base_dir) {
+  std::filesystem::path p(path);
+  if (p.is_absolute() || base_dir.empty()) return path;
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+Status ParseSad(const Json& sad, const std::string& where, SadTimePolicy& policy) {
+  if (!sad.is_object()) return ConfigError(where + " must be an object");
+  SAMP11_RETURN_IF_ERROR(CheckMembers(sad, where, {kMaxLifetime, kClockSkew, kMaxHashes}));
+  if (sad.contains(kMaxLifetime)) {
+    SAMP11_ASSIGN_OR_RETURN(policy.max_lifetime_seconds,
+                            GetInteger(sad, kMaxLifetime, where, 1, 3600));
+  }
+  if (sad.contains(kClockSkew)) {
+    SAMP11_ASSIGN_OR_RETURN(policy.clock_skew_seconds, GetInteger(sad, kClockSkew, where, 0, 300));
+  }
+  if (sad.contains(kMaxHashes)) {
+    SAMP11_ASSIGN_OR_RETURN(int64_t max_hashes, GetInteger(sad, kMaxHashes, where, 1, 1000));
+    policy.max_hashes = static_cast<size_t>(max_hashes);
+  }
+  return Status::Ok();
+}
+
+Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
+                               const std::string& base_dir) {
+  if (!entry.is_object()) return ConfigError(where + " must be an object");
+  SAMP11_RETURN_IF_ERROR(CheckMembers(
+      entry, where,
+      {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen}));
+  TokenConfig token;
+  for (const char* required : {kLabel, kKeystore}) {
+    if (!entry.contains(required)) return ConfigError(where + " has no '" + required + "'");
+  }
+  SAMP11_ASSIGN_OR_RETURN(token.label, GetString(entry, kLabel, where));
+  if (token.label.size() > kMaxTokenLabel) {
+    return ConfigError(where + ".label must be at most 32 bytes");
+  }
+  SAMP11_ASSIGN_OR_RETURN(std::string keystore, GetString(entry, kKeystore, where));
+  token.keystore = Resolve(keystore, base_dir);
+
+  bool has_file = entry.contains(kMasterKeyFile);
+  bool has_env = entry.contains(kMasterKeyPassphraseEnv);
+  if (has_file == has_env) {
+    return ConfigError(where + " must have exactly one of master_key_file and " +
+                       "master_key_passphrase_env");
+  }
+  if (has_file) {
+    token.master.kind = MasterKeySource::Kind::kKeyFile;
+    SAMP11_ASSIGN_OR_RETURN(std::string file, GetString(entry, kMasterKeyFile, where));
+    token.master.location = Resolve(file, base_dir);
+  } else {
+    token.master.kind = MasterKeySource::Kind::kPassphraseEnv;
+    SAMP11_ASSIGN_OR_RETURN(token.master.location,
+                            GetString(entry, kMasterKeyPassphraseEnv, where));
+  }
+
+  if (entry.contains(kSad)) {
+    SAMP11_RETURN_IF_ERROR(ParseSad(entry.at(kSad), where + ".sad", token.policy.sad));
+  }
+  if (entry.contains(kAllowKeygen)) {
+    const Json& allow = entry.at(kAllowKeygen);
+    if (!allow.is_boolean()) return ConfigError(where + ".allow_pkcs11_keygen must be a boolean");
+    token.policy.allow_pkcs11_keygen = allow.get<bool>();
+  }
+  return token;
+}
+
+Status WriteAll(int fd, const std::string& text) {
+  const char* data = text.data();
+  size_t size = text.size();
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status(Code::kConfig, std::strerror(errno));
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string ConfigPath() {
+  const char* path = std::getenv("SAMP11_CONF");
+  if (path != nullptr && *path != '\0') return path;
+  return kDefaultConfigPath;
+}
+
+Result<ModuleConfig> ParseConfig(const std::string& json_text, const std::string& base_dir) {
+  Json root = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return ConfigError("the configuration is not valid JSON");
+  if (!root.is_object()) return ConfigError("the configuration must be a JSON object");
+  SAMP11_RETURN_IF_ERROR(CheckMembers(root, "the configuration", {"tokens"}));
+  if (!root.contains("tokens")) return ConfigError("the configuration has no 'tokens'");
+  const Json& tokens = root.at("tokens");
+  if (!tokens.is_array()) return ConfigError("tokens must be an array");
+
+  ModuleConfig config;
+  std::set<std::string> labels;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string where = "tokens[" + std::to_string(i) + "]";
+    SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ParseToken(tokens.at(i), where, base_dir));
+    if (!labels.insert(token.label).second) {
+      return ConfigError("token label '" + token.label + "' appears more than once");
+    }
+    config.tokens.push_back(std::move(token));
+  }
+  return config;
+}
+
+Result<ModuleConfig> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return ConfigError("cannot read configuration " + path + ": " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return ConfigError("cannot read configuration " + path);
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (ec) return ConfigError("cannot resolve configuration path " + path + ": " + ec.message());
+  Result<ModuleConfig> config = ParseConfig(text.str(), absolute.parent_path().string());
+  if (!config.ok()) return ConfigError(path + ": " + config.status().message());
+  return config;
+}
+
+std::string ConfigToJson(const ModuleConfig& config) {
+  // ordered_json keeps the members in the order a person would write them.
+  nlohmann::ordered_json tokens = nlohmann::ordered_json::array();
+  for (const TokenConfig& token : config.tokens) {
+    nlohmann::ordered_json entry;
+    entry[kLabel] = token.label;
+    entry[kKeystore] = token.keystore;
+    if (token.master.kind == MasterKeySource::Kind::kKeyFile) {
+      entry[kMasterKeyFile] = token.master.location;
+    } else {
+      entry[kMasterKeyPassphraseEnv] = token.master.location;
+    }
+    nlohmann::ordered_json sad;
+    sad[kMaxLifetime] = token.policy.sad.max_lifetime_seconds;
+    sad[kClockSkew] = token.policy.sad.clock_skew_seconds;
+    sad[kMaxHashes] = token.policy.sad.max_hashes;
+    entry[kSad] = std::move(sad);
+    entry[kAllowKeygen] = token.policy.allow_pkcs11_keygen;
+    tokens.push_back(std::move(entry));
+  }
+  nlohmann::ordered_json root;
+  root["tokens"] = std::move(tokens);
+  return root.dump(2) + "\n";
+}
+
+Status SaveConfig(const ModuleConfig& config, const std::string& path) {
+  const std::string text = ConfigToJson(config);
+  const std::string tmp = path + ".tmp";
+  // The configuration holds paths and variable names, never a secret: readable by the processes
+  // that load the module.
+  int fd = ::open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return ConfigError("cannot write " + tmp + ": " + std::strerror(errno));
+  Status written = WriteAll(fd, text);
+  if (written.ok() && ::fsync(fd) != 0) written = ConfigError(std::strerror(errno));
+  if (::close(fd) != 0 && written.ok()) written = ConfigError(std::strerror(errno));
+  if (!written.ok()) {
+    ::unlink(tmp.c_str());
+    return ConfigError("cannot write " + tmp + ": " + written.message());
+  }
+  // rename is atomic: a reader sees the old file or the new one, never half of either.
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return ConfigError("cannot replace " + path + ": " + std::strerror(err));
+  }
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    // Makes the rename itself durable.
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return Status::Ok();
+}
+
+}  // namespace samp11

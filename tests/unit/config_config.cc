@@ -1,0 +1,218 @@
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/config.h"
+#include "keystore_test_util.h"
+
+namespace samp11 {
+namespace {
+
+using testing::TempDir;
+
+Result<ModuleConfig> Parse(const std::string& text) { return ParseConfig(text, "/etc/samp11"); }
+
+void CheckRefused(const std::string& text, const std::string& expected_fragment) {
+  CAPTURE(text);
+  auto config = Parse(text);
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.status().code() == Code::kConfig);
+  CHECK_MESSAGE(config.status().message().find(expected_fragment) != std::string::npos,
+                config.status().message());
+}
+
+// One token entry with the given extra members (a JSON fragment starting with a comma).
+std::string OneToken(const std::string& extra,
+                     const std::string& master = R"("master_key_file":"demo.key")") {
+  return R"({"tokens":[{"label":"demo","keystore":"demo.db",)" + master + extra + "}]}";
+}
+
+TEST_CASE("config: a full configuration parses") {
+  auto config = Parse(R"({
+    "tokens": [
+      {"label": "demo", "keystore": "demo.db", "master_key_file": "keys/demo.key",
+       "sad": {"max_lifetime_seconds": 120, "clock_skew_seconds": 5, "max_hashes": 10},
+       "allow_pkcs11_keygen": true},
+      {"label": "prod", "keystore": "/var/lib/samp11/prod.db",
+       "master_key_passphrase_env": "PROD_PASSPHRASE"}
+    ]
+  })");
+  REQUIRE_MESSAGE(config.ok(), config.status().ToString());
+  REQUIRE(config->tokens.size() == 2);
+  const TokenConfig& demo = config->tokens[0];
+  CHECK(demo.label == "demo");
+  CHECK(demo.keystore == "/etc/samp11/demo.db");
+  CHECK(demo.master.kind == MasterKeySource::Kind::kKeyFile);
+  CHECK(demo.master.location == "/etc/samp11/keys/demo.key");
+  CHECK(demo.policy.sad.max_lifetime_seconds == 120);
+  CHECK(demo.policy.sad.clock_skew_seconds == 5);
+  CHECK(demo.policy.sad.max_hashes == 10);
+  CHECK(demo.policy.allow_pkcs11_keygen);
+
+  const TokenConfig& prod = config->tokens[1];
+  CHECK(prod.keystore == "/var/lib/samp11/prod.db");
+  CHECK(prod.master.kind == MasterKeySource::Kind::kPassphraseEnv);
+  CHECK(prod.master.location == "PROD_PASSPHRASE");  // a variable name, never a path
+  CHECK(prod.policy.sad.max_lifetime_seconds == 300);
+  CHECK(prod.policy.sad.clock_skew_seconds == 30);
+  CHECK(prod.policy.sad.max_hashes == 100);
+  CHECK_FALSE(prod.policy.allow_pkcs11_keygen);
+}
+
+TEST_CASE("config: defaults for a partial sad object, and an empty token list") {
+  auto config = Parse(OneToken(R"(,"sad":{"max_hashes":1})"));
+  REQUIRE(config.ok());
+  CHECK(config->tokens[0].policy.sad.max_hashes == 1);
+  CHECK(config->tokens[0].policy.sad.max_lifetime_seconds == 300);
+  auto empty = Parse(R"({"tokens":[]})");
+  REQUIRE(empty.ok());
+  CHECK(empty->tokens.empty());
+}
+
+TEST_CASE("config: relative paths resolve against the base folder, absolute ones stay") {
+  auto config = ParseConfig(OneToken("", R"("master_key_file":"../keys/./k.key")"), "/srv/conf");
+  REQUIRE(config.ok());
+  CHECK(config->tokens[0].keystore == "/srv/conf/demo.db");
+  CHECK(config->tokens[0].master.location == "/srv/keys/k.key");
+  auto absolute = ParseConfig(
+      R"({"tokens":[{"label":"a","keystore":"/x/a.db","master_key_file":"/y/a.key"}]})", "/srv");
+  REQUIRE(absolute.ok());
+  CHECK(absolute->tokens[0].keystore == "/x/a.db");
+  CHECK(absolute->tokens[0].master.location == "/y/a.key");
+}
+
+TEST_CASE("config: unknown members are refused, naming the member") {
+  CheckRefused(R"({"tokens":[],"debug":true})", "'debug'");
+  CheckRefused(OneToken(R"(,"lable":"x")"), "'lable'");
+  CheckRefused(OneToken(R"(,"sad":{"max_lifetime":60})"), "'max_lifetime'");
+}
+
+TEST_CASE("config: exactly one master key source") {
+  CheckRefused(OneToken(R"(,"master_key_passphrase_env":"V")"), "exactly one");
+  CheckRefused(R"({"tokens":[{"label":"demo","keystore":"demo.db"}]})", "exactly one");
+}
+
+TEST_CASE("config: wrong types are refused") {
+  CheckRefused("[]", "object");
+  CheckRefused("{", "not valid JSON");
+  CheckRefused("{}", "tokens");
+  CheckRefused(R"({"tokens":{}})", "array");
+  CheckRefused(R"({"tokens":[1]})", "tokens[0]");
+  CheckRefused(R"({"tokens":[{"label":5,"keystore":"d","master_key_file":"k"}]})", "label");
+  CheckRefused(R"({"tokens":[{"label":"a","keystore":["d"],"master_key_file":"k"}]})", "keystore");
+  CheckRefused(OneToken("", R"("master_key_file":true)"), "master_key_file");
+  CheckRefused(OneToken("", R"("master_key_passphrase_env":"")"), "master_key_passphrase_env");
+  CheckRefused(OneToken(R"(,"sad":[])"), "sad");
+  CheckRefused(OneToken(R"(,"sad":{"max_hashes":"10"})"), "max_hashes");
+  CheckRefused(OneToken(R"(,"sad":{"max_hashes":10.0})"), "max_hashes");
+  CheckRefused(OneToken(R"(,"allow_pkcs11_keygen":"yes")"), "allow_pkcs11_keygen");
+  CheckRefused(OneToken(R"(,"allow_pkcs11_keygen":1)"), "allow_pkcs11_keygen");
+  CheckRefused(R"({"tokens":[{"keystore":"d","master_key_file":"k"}]})", "label");
+  CheckRefused(R"({"tokens":[{"label":"a","master_key_file":"k"}]})", "keystore");
+}
+
+TEST_CASE("config: labels are unique and at most 32 bytes") {
+  CheckRefused(R"({"tokens":[{"label":"a","keystore":"1","master_key_file":"k"},
+                             {"label":"a","keystore":"2","master_key_file":"k"}]})",
+               "'a'");
+  CheckRefused(R"({"tokens":[{"label":")" + std::string(33, 'x') +
+                   R"(","keystore":"1","master_key_file":"k"}]})",
+               "32");
+  CheckRefused(R"({"tokens":[{"label":"","keystore":"1","master_key_file":"k"}]})", "label");
+  CHECK(Parse(R"({"tokens":[{"label":")" + std::string(32, 'x') +
+              R"(","keystore":"1","master_key_file":"k"}]})")
+            .ok());
+}
+
+TEST_CASE("config: numbers out of range are refused") {
+  CheckRefused(OneToken(R"(,"sad":{"max_lifetime_seconds":0})"), "max_lifetime_seconds");
+  CheckRefused(OneToken(R"(,"sad":{"max_lifetime_seconds":3601})"), "between 1 and 3600");
+  CheckRefused(OneToken(R"(,"sad":{"clock_skew_seconds":-1})"), "clock_skew_seconds");
+  CheckRefused(OneToken(R"(,"sad":{"clock_skew_seconds":301})"), "clock_skew_seconds");
+  CheckRefused(OneToken(R"(,"sad":{"max_hashes":0})"), "max_hashes");
+  CheckRefused(OneToken(R"(,"sad":{"max_hashes":1001})"), "max_hashes");
+  CheckRefused(OneToken(R"(,"sad":{"max_hashes":18446744073709551615})"), "max_hashes");
+  CHECK(Parse(OneToken(R"(,"sad":{"max_lifetime_seconds":3600,"clock_skew_seconds":0,)"
+                       R"("max_hashes":1000})"))
+            .ok());
+}
+
+TEST_CASE("config: ConfigPath follows SAMP11_CONF") {
+  ::unsetenv("SAMP11_CONF");
+  CHECK(ConfigPath() == kDefaultConfigPath);
+  ::setenv("SAMP11_CONF", "/tmp/other.json", 1);
+  CHECK(ConfigPath() == "/tmp/other.json");
+  ::unsetenv("SAMP11_CONF");
+}
+
+TEST_CASE("config: save then load round trip, relative to the file's folder") {
+  TempDir dir;
+  ModuleConfig config;
+  TokenConfig a;
+  a.label = "a";
+  a.keystore = dir.File("a.db");
+  a.master.kind = MasterKeySource::Kind::kKeyFile;
+  a.master.location = dir.File("a.key");
+  a.policy.sad.max_lifetime_seconds = 60;
+  a.policy.sad.clock_skew_seconds = 0;
+  a.policy.sad.max_hashes = 7;
+  a.policy.allow_pkcs11_keygen = true;
+  TokenConfig b;
+  b.label = "b";
+  b.keystore = "/var/lib/samp11/b.db";
+  b.master.kind = MasterKeySource::Kind::kPassphraseEnv;
+  b.master.location = "B_PASSPHRASE";
+  config.tokens = {a, b};
+
+  std::string path = dir.File("samp11.json");
+  REQUIRE(SaveConfig(config, path).ok());
+  struct stat st;
+  CHECK(::stat((path + ".tmp").c_str(), &st) != 0);  // the temporary was renamed away
+  auto loaded = LoadConfig(path);
+  REQUIRE_MESSAGE(loaded.ok(), loaded.status().ToString());
+  REQUIRE(loaded->tokens.size() == 2);
+  CHECK(loaded->tokens[0].label == "a");
+  CHECK(loaded->tokens[0].keystore == a.keystore);
+  CHECK(loaded->tokens[0].master.location == a.master.location);
+  CHECK(loaded->tokens[0].policy.sad.max_lifetime_seconds == 60);
+  CHECK(loaded->tokens[0].policy.sad.clock_skew_seconds == 0);
+  CHECK(loaded->tokens[0].policy.sad.max_hashes == 7);
+  CHECK(loaded->tokens[0].policy.allow_pkcs11_keygen);
+  CHECK(loaded->tokens[1].master.kind == MasterKeySource::Kind::kPassphraseEnv);
+  CHECK(loaded->tokens[1].master.location == "B_PASSPHRASE");
+  CHECK(ConfigToJson(*loaded) == ConfigToJson(config));
+  CHECK(ConfigToJson(config).find("\n  \"tokens\"") != std::string::npos);  // indented by 2
+
+  // A hand-written file with relative paths resolves against its own folder.
+  std::string hand = dir.File("hand.json");
+  std::ofstream(hand) << OneToken("");
+  auto relative = LoadConfig(hand);
+  REQUIRE(relative.ok());
+  CHECK(relative->tokens[0].keystore == dir.File("demo.db"));
+  CHECK(relative->tokens[0].master.location == dir.File("demo.key"));
+
+  // Saving over an existing file replaces it.
+  config.tokens.pop_back();
+  REQUIRE(SaveConfig(config, path).ok());
+  CHECK(LoadConfig(path)->tokens.size() == 1);
+}
+
+TEST_CASE("config: load errors name the file") {
+  TempDir dir;
+  auto missing = LoadConfig(dir.File("none.json"));
+  CHECK(missing.status().code() == Code::kConfig);
+  CHECK(missing.status().message().find("none.json") != std::string::npos);
+  std::string bad = dir.File("bad.json");
+  std::ofstream(bad) << R"({"tokens":[],"x":1})";
+  auto refused = LoadConfig(bad);
+  CHECK(refused.status().code() == Code::kConfig);
+  CHECK(refused.status().message().find("bad.json") != std::string::npos);
+  CHECK(SaveConfig(ModuleConfig(), dir.File("no/such/dir/c.json")).code() == Code::kConfig);
+}
+
+}  // namespace
+}  // namespace samp11

@@ -1,0 +1,217 @@
+// The attacker can write the token file (a stolen backup, a compromised database host) but does
+// not hold the master key. Every edit below must make the row unusable, never transferable.
+#include <doctest/doctest.h>
+
+#include "crypto/keys.h"
+#include "keystore/keystore.h"
+#include "keystore_test_util.h"
+
+namespace samp11 {
+namespace {
+
+using testing::HexLiteral;
+using testing::NewToken;
+using testing::RawDb;
+using testing::TempDir;
+using testing::TestToken;
+
+// A token with signers alice and mallory and one key each; reopened after every edit so no cache
+// hides the change.
+struct Fixture {
+  TempDir dir;
+  TestToken token;
+  KeyInfo alice_key;
+  KeyInfo mallory_key;
+
+  Fixture() {
+    token = NewToken(dir);
+    REQUIRE(token.keystore->AddSigner("alice").ok());
+    REQUIRE(token.keystore->AddSigner("mallory").ok());
+    auto a = token.keystore->GenerateKey("alice", KeyType::kEcP256, "alice key", 2);
+    auto m = token.keystore->GenerateKey("mallory", KeyType::kEcP256, "mallory key", 2);
+    REQUIRE(a.ok());
+    REQUIRE(m.ok());
+    alice_key = a->info;
+    mallory_key = m->info;
+    token.keystore.reset();
+  }
+
+  std::unique_ptr<Keystore> Reopen() {
+    auto ks = Keystore::Open(token.path, token.master);
+    REQUIRE_MESSAGE(ks.ok(), ks.status().ToString());
+    return std::move(ks).value();
+  }
+
+  std::string WhereKey(const KeyInfo& key) const { return " WHERE id = " + HexLiteral(key.id); }
+};
+
+void CheckKeyTampered(Keystore& ks, const KeyInfo& key) {
+  auto unwrapped = ks.Unwrap(key.handle);
+  REQUIRE_FALSE(unwrapped.ok());
+  CHECK(unwrapped.status().code() == Code::kTampered);
+  CHECK(unwrapped.status().message().find(HexEncode(key.id)) != std::string::npos);
+}
+
+TEST_CASE("tamper: untouched rows unwrap") {
+  Fixture f;
+  auto ks = f.Reopen();
+  CHECK(ks->Unwrap(f.alice_key.handle).ok());
+  CHECK(ks->Unwrap(f.mallory_key.handle).ok());
+}
+
+TEST_CASE("tamper: a key given to another signer is unusable") {
+  Fixture f;
+  RawDb(f.token.path).Exec("UPDATE keys SET owner = 'mallory'" + f.WhereKey(f.alice_key));
+  auto ks = f.Reopen();
+  CheckKeyTampered(*ks, f.alice_key);
+  auto unwrapped = ks->Unwrap(f.alice_key.handle);
+  CHECK(unwrapped.status().message() ==
+        "key " + HexEncode(f.alice_key.id) +
+            " failed its integrity check (edited, swapped or foreign row)");
+  CHECK(ks->Unwrap(f.mallory_key.handle).ok());
+}
+
+TEST_CASE("tamper: wrapped keys swapped between rows are unusable") {
+  Fixture f;
+  {
+    RawDb raw(f.token.path);
+    raw.Exec("UPDATE keys SET wrapped_private = (SELECT wrapped_private FROM keys WHERE id = " +
+             HexLiteral(f.alice_key.id) + "), public_spki = (SELECT public_spki FROM keys " +
+             "WHERE id = " + HexLiteral(f.alice_key.id) + ")" + f.WhereKey(f.mallory_key));
+  }
+  auto ks = f.Reopen();
+  CHECK(ks->Unwrap(f.alice_key.handle).ok());
+  CheckKeyTampered(*ks, f.mallory_key);
+}
+
+TEST_CASE("tamper: a lowered SCAL is detected") {
+  Fixture f;
+  RawDb(f.token.path).Exec("UPDATE keys SET scal = 1" + f.WhereKey(f.alice_key));
+  auto ks = f.Reopen();
+  CheckKeyTampered(*ks, f.alice_key);
+}
+
+TEST_CASE("tamper: an edited policy or key type is detected") {
+  Fixture f;
+  RawDb(f.token.path)
+      .Exec("UPDATE keys SET policy_json = '{\"any\":true}'" + f.WhereKey(f.alice_key));
+  RawDb(f.token.path).Exec("UPDATE keys SET key_type = 'ec-p384'" + f.WhereKey(f.mallory_key));
+  auto ks = f.Reopen();
+  CheckKeyTampered(*ks, f.alice_key);
+  CheckKeyTampered(*ks, f.mallory_key);
+}
+
+TEST_CASE("tamper: a replaced public key is detected") {
+  Fixture f;
+  RawDb(f.token.path)
+      .ExecWithBlob("UPDATE keys SET public_spki = ?" + f.WhereKey(f.alice_key),
+                    f.mallory_key.public_spki);
+  auto ks = f.Reopen();
+  CheckKeyTampered(*ks, f.alice_key);
+}
+
+TEST_CASE("tamper: a changed id is detected") {
+  Fixture f;
+  RawDb(f.token.path).Exec("UPDATE keys SET id = x'00112233'" + f.WhereKey(f.alice_key));
+  auto ks = f.Reopen();
+  auto unwrapped = ks->Unwrap(f.alice_key.handle);
+  CHECK(unwrapped.status().code() == Code::kTampered);
+}
+
+TEST_CASE("tamper: a key row moved to another token is unusable there") {
+  Fixture f;
+  TempDir other_dir;
+  TestToken other = NewToken(other_dir);
+  REQUIRE(other.keystore->AddSigner("alice").ok());
+  auto victim = other.keystore->GenerateKey("alice", KeyType::kEcP256, "v", 2);
+  REQUIRE(victim.ok());
+  other.keystore.reset();
+  // Copy the foreign token's wrapped key and public key over alice's row here.
+  RawDb raw(f.token.path);
+  raw.Exec("ATTACH DATABASE '" + other.path + "' AS other");
+  raw.Exec(
+      "UPDATE keys SET wrapped_private = (SELECT wrapped_private FROM other.keys), "
+      "public_spki = (SELECT public_spki FROM other.keys)" +
+      f.WhereKey(f.alice_key));
+  raw.Exec("DETACH DATABASE other");
+  auto ks = f.Reopen();
+  CheckKeyTampered(*ks, f.alice_key);
+}
+
+TEST_CASE("tamper: activation key owner or public key edits are detected") {
+  Fixture f;
+  std::string kid;
+  {
+    auto ks = f.Reopen();
+    auto device = GenerateKey(KeyType::kEcP256);
+    REQUIRE(device.ok());
+    auto added = ks->AddActivationKey(ActivationKeyRole::kDevice, "alice", device->get(), "dev");
+    REQUIRE(added.ok());
+    auto as_key = GenerateKey(KeyType::kEcP256);
+    REQUIRE(
+        ks->AddActivationKey(ActivationKeyRole::kAuthorizationServer, "issuer", as_key->get(), "as")
+            .ok());
+  }
+  SUBCASE("owner") {
+    RawDb(f.token.path).Exec("UPDATE activation_keys SET owner = 'mallory' WHERE kid = 'dev'");
+  }
+  SUBCASE("public key") {
+    auto attacker = GenerateKey(KeyType::kEcP256);
+    RawDb(f.token.path)
+        .ExecWithBlob("UPDATE activation_keys SET public_spki = ? WHERE kid = 'dev'",
+                      *PublicKeyToSpki(attacker->get()));
+  }
+  SUBCASE("role") {
+    RawDb(f.token.path)
+        .Exec("UPDATE activation_keys SET role = 'authorization-server' WHERE kid = 'dev'");
+  }
+  SUBCASE("mac copied from another row") {
+    RawDb(f.token.path)
+        .Exec(
+            "UPDATE activation_keys SET mac = (SELECT mac FROM activation_keys WHERE kid = "
+            "'as') WHERE kid = 'dev'");
+  }
+  auto ks = f.Reopen();
+  auto key = ks->GetActivationKey("dev");
+  REQUIRE_FALSE(key.ok());
+  CHECK(key.status().code() == Code::kTampered);
+  CHECK(key.status().message() == "activation key 'dev' failed its integrity check");
+  CHECK(ks->ListActivationKeys().status().code() == Code::kTampered);
+  CHECK(ks->GetActivationKey("as").ok());
+}
+
+TEST_CASE("tamper: a signer's enrolment date edit is detected") {
+  Fixture f;
+  RawDb(f.token.path).Exec("UPDATE signers SET created = created - 86400 WHERE name = 'alice'");
+  auto ks = f.Reopen();
+  auto exists = ks->SignerExists("alice");
+  REQUIRE_FALSE(exists.ok());
+  CHECK(exists.status().code() == Code::kTampered);
+  CHECK(exists.status().message() == "signer 'alice' failed its integrity check");
+  CHECK(ks->ListSigners().status().code() == Code::kTampered);
+  CHECK(ks->GenerateKey("alice", KeyType::kEd25519, "k", 2).status().code() == Code::kTampered);
+  CHECK(*ks->SignerExists("mallory"));
+}
+
+TEST_CASE("tamper: a forged signer row is detected") {
+  Fixture f;
+  RawDb(f.token.path)
+      .Exec(
+          "INSERT INTO signers(name, created, mac) SELECT 'eve', created, mac FROM signers "
+          "WHERE name = 'mallory'");
+  auto ks = f.Reopen();
+  CHECK(ks->SignerExists("eve").status().code() == Code::kTampered);
+}
+
+TEST_CASE("tamper: an edited identity reads as a wrong master key") {
+  Fixture f;
+  RawDb(f.token.path)
+      .Exec(
+          "UPDATE meta SET value = '00000000000000000000000000000000' "
+          "WHERE name = 'identity'");
+  auto ks = Keystore::Open(f.token.path, f.token.master);
+  CHECK(ks.status().code() == Code::kConfig);
+}
+
+}  // namespace
+}  // namespace samp11

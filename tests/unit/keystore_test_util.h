@@ -1,0 +1,104 @@
+// Helpers for the keystore and config tests: a temporary folder, a ready master key, and a second
+// raw SQLite connection to play the attacker who edits the token file behind the module's back.
+#pragma once
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/bytes.h"
+#include "keystore/keystore.h"
+#include "keystore/master_key.h"
+
+namespace samp11::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/samp11-test-XXXXXX";
+    char* made = ::mkdtemp(tmpl);
+    REQUIRE(made != nullptr);
+    path_ = made;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline MasterKeySource NewKeyFile(const TempDir& dir, const std::string& name = "master.key") {
+  MasterKeySource source;
+  source.kind = MasterKeySource::Kind::kKeyFile;
+  source.location = dir.File(name);
+  Status created = CreateMasterKeyFile(source.location);
+  REQUIRE_MESSAGE(created.ok(), created.ToString());
+  return source;
+}
+
+// A token with a key-file master key, created in dir.
+struct TestToken {
+  MasterKeySource master;
+  std::string path;
+  std::unique_ptr<Keystore> keystore;
+};
+
+inline TestToken NewToken(const TempDir& dir, const std::string& label = "test") {
+  TestToken token;
+  token.master = NewKeyFile(dir);
+  token.path = dir.File("token.db");
+  auto created = Keystore::Create(token.path, token.master, label);
+  REQUIRE_MESSAGE(created.ok(), created.status().ToString());
+  token.keystore = std::move(created).value();
+  return token;
+}
+
+// The attacker's connection: plain SQLite, no samp11 code.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    sqlite3_busy_timeout(db_, 10000);
+  }
+  ~RawDb() { sqlite3_close_v2(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  void Exec(const std::string& sql) {
+    char* error = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+    std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    REQUIRE_MESSAGE(rc == SQLITE_OK, message);
+    CHECK(sqlite3_changes(db_) >= 0);
+  }
+  // Runs an UPDATE with one blob parameter.
+  void ExecWithBlob(const std::string& sql, const Bytes& blob) {
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+    sqlite3_bind_blob(stmt, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    REQUIRE(rc == SQLITE_DONE);
+  }
+  int Changes() { return sqlite3_changes(db_); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+inline std::string HexLiteral(const Bytes& b) { return "x'" + HexEncode(b) + "'"; }
+
+}  // namespace samp11::testing
