@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
 
 namespace samp11 {
 
@@ -53,14 +54,13 @@ std::optional<HashAlg> HashFromOid(std::string_view oid) {
 }
 
 std::optional<HashAlg> HashFromName(std::string_view name) {
-  // "sha256", "SHA256", "SHA-256" and "sha-256" all name the same function.
-  std::string folded;
-  for (char c : name) {
-    if (c == '-') continue;
-    folded.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
+  // "sha256", "SHA256", "SHA-256" and "sha-256" all name the same function; nothing else does.
+  std::string lower;
+  for (char c : name)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   for (const HashRow& row : kHashes) {
-    if (folded == row.name) return row.alg;
+    std::string_view plain = row.name;  // "sha256"
+    if (lower == plain || lower == std::string("sha-").append(plain.substr(3))) return row.alg;
   }
   return std::nullopt;
 }

@@ -6,6 +6,13 @@
 
 namespace samp11 {
 
+std::string Excerpt(std::string_view text, size_t max_chars) {
+  std::string out;
+  for (char c : text.substr(0, max_chars)) out.push_back(c >= 0x20 && c <= 0x7e ? c : '?');
+  if (text.size() > max_chars) out += "...";
+  return out;
+}
+
 Result<nlohmann::json> ParseJsonObject(std::string_view text, Code code, int max_depth) {
   using nlohmann::json;
   std::vector<std::set<std::string>> open_objects;
@@ -29,10 +36,7 @@ Result<nlohmann::json> ParseJsonObject(std::string_view text, Code code, int max
         if (!open_objects.empty() && parsed.is_string() &&
             !open_objects.back().insert(parsed.get_ref<const std::string&>()).second &&
             failure.empty()) {
-          // Member names are protocol vocabulary, not secrets; a short one helps the operator.
-          const std::string& name = parsed.get_ref<const std::string&>();
-          failure = "duplicate JSON member '" + (name.size() <= 32 ? name : name.substr(0, 32)) +
-                    "'";
+          failure = "duplicate JSON member '" + Excerpt(parsed.get_ref<const std::string&>()) + "'";
         }
         break;
       case json::parse_event_t::value:

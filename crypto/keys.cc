@@ -12,8 +12,8 @@ namespace samp11 {
 
 namespace {
 
-using Pkcs8Ptr =
-    std::unique_ptr<PKCS8_PRIV_KEY_INFO, OsslDeleter<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>>;
+using Pkcs8Ptr = std::unique_ptr<PKCS8_PRIV_KEY_INFO,
+                                 OsslDeleter<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>>;
 
 // PEM readers prompt on the terminal for a passphrase when given no callback; a module loaded
 // into a server must never do that, so encrypted PEM simply fails.
@@ -69,8 +69,7 @@ Result<EvpPkeyPtr> GenerateKey(KeyType type) {
       raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", KeyBits(type));
       break;
     case KeyFamily::kEc:
-      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC",
-                              type == KeyType::kEcP256 ? "P-256" : "P-384");
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", type == KeyType::kEcP256 ? "P-256" : "P-384");
       break;
     case KeyFamily::kEdwards:
       raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");

@@ -7,6 +7,7 @@
 
 #include <climits>
 #include <memory>
+#include <string>
 
 #include "crypto/ossl.h"
 #include "crypto/random.h"
@@ -79,8 +80,7 @@ Result<SecureBytes> AeadOpen(const SecureBytes& key, const Bytes& aad, const Byt
   if (sealed.size() < kAeadNonceSize + kAeadTagSize) {
     return Status(Code::kTampered, "sealed blob shorter than nonce and tag");
   }
-  if (sealed.size() > kMaxAeadInput + kAeadNonceSize + kAeadTagSize ||
-      aad.size() > kMaxAeadInput) {
+  if (sealed.size() > kMaxAeadInput + kAeadNonceSize + kAeadTagSize || aad.size() > kMaxAeadInput) {
     return Status(Code::kArgumentsBad, "AEAD input too large");
   }
   const uint8_t* nonce = sealed.data();
@@ -99,9 +99,8 @@ Result<SecureBytes> AeadOpen(const SecureBytes& key, const Bytes& aad, const Byt
     return OpenSslError("AES-GCM aad");
   }
   SecureBytes plaintext(size);
-  if (size > 0 &&
-      EVP_DecryptUpdate(ctx.get(), plaintext.data(), &len, ciphertext, static_cast<int>(size)) !=
-          1) {
+  if (size > 0 && EVP_DecryptUpdate(ctx.get(), plaintext.data(), &len, ciphertext,
+                                    static_cast<int>(size)) != 1) {
     return OpenSslError("AES-GCM decrypt");
   }
   if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kAeadTagSize),
@@ -122,6 +121,7 @@ Result<SecureBytes> HkdfSha256(const SecureBytes& ikm, std::string_view info, si
   if (size == 0 || size > 255 * 32) {
     return Status(Code::kArgumentsBad, "HKDF-SHA256 output length must be 1..8160 bytes");
   }
+  if (ikm.empty()) return Status(Code::kArgumentsBad, "HKDF-SHA256 input key is empty");
   EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
   if (!kdf) return OpenSslError("EVP_KDF_fetch HKDF");
   EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
@@ -143,6 +143,8 @@ Result<SecureBytes> HkdfSha256(const SecureBytes& ikm, std::string_view info, si
 }
 
 Result<Bytes> HmacSha256(const SecureBytes& key, const uint8_t* data, size_t size) {
+  // OpenSSL reads a NULL key as "keep the previous key", of which there is none.
+  if (key.empty()) return Status(Code::kArgumentsBad, "HMAC-SHA256 key is empty");
   EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
   if (!mac) return OpenSslError("EVP_MAC_fetch HMAC");
   EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
