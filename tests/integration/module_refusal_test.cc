@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/keys.h"
 #include "crypto/symmetric.h"
 #include "tests/integration/module_fixture.h"
 

@@ -1,0 +1,77 @@
+// C_Login and C_Logout. The "PIN" of samp11 is a SAD: a signed JWS token the SAM verifies.
+#include <string_view>
+
+#include "common/log.h"
+#include "pkcs11/core.h"
+#include "pkcs11/session.h"
+#include "sad/sad.h"
+
+namespace samp11::p11 {
+namespace {
+
+// The SAD as text. Never logged, never copied beyond what the SAM needs.
+RvOr<std::string_view> SadText(CK_UTF8CHAR_PTR pin, CK_ULONG len) {
+  if (pin == nullptr) return Rv(CKR_ARGUMENTS_BAD, "pPin (the SAD) is NULL");
+  if (len == 0 || len > kMaxSadLength) {
+    return Rv(CKR_PIN_LEN_RANGE, "a SAD is 1.." + std::to_string(kMaxSadLength) + " bytes, not " +
+                                     std::to_string(len));
+  }
+  return std::string_view(reinterpret_cast<const char*>(pin), len);
+}
+
+// Application-wide user login: the token is logged in as the signer the SAD names, and that SAD
+// activates signatures whose operation had no context login (Java, which never sends one).
+Rv LoginUser(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
+  if (s.slot().user_sad() != nullptr) {
+    return Rv(CKR_USER_ALREADY_LOGGED_IN, "a user is already logged in to this token");
+  }
+  P11_ASSIGN_OR_RETURN(std::string_view text, SadText(pin, len));
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad,
+                       FromResult(s.token().sam().VerifySad(text), CKR_PIN_INCORRECT));
+  const std::string signer = sad->signer();
+  const std::string jti = sad->sad.claims.jti;
+  if (!s.slot().SetUserSad(std::move(sad))) {
+    return Rv(CKR_USER_ALREADY_LOGGED_IN, "another session logged in meanwhile");
+  }
+  SAMP11_LOG(kInfo, "token '" << s.token().keystore().label() << "': user login as signer '"
+                              << signer << "' (jti " << jti << ")");
+  return CKR_OK;
+}
+
+// Context login: the SAD for the signing operation active on this session. A refusal leaves the
+// operation active, so the application may try again with another SAD.
+Rv LoginContext(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
+  if (s->sign == nullptr) {
+    return Rv(CKR_OPERATION_NOT_INITIALIZED, "a context login needs an active C_SignInit");
+  }
+  P11_ASSIGN_OR_RETURN(std::string_view text, SadText(pin, len));
+  return FromStatus(s->sign->ContextLogin(text), CKR_PIN_INCORRECT);
+}
+
+}  // namespace
+
+Rv Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+         CK_ULONG ulPinLen) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  switch (userType) {
+    case CKU_USER:
+      return LoginUser(s, pPin, ulPinLen);
+    case CKU_CONTEXT_SPECIFIC:
+      return LoginContext(s, pPin, ulPinLen);
+    case CKU_SO:
+      // samp11 has no security officer through PKCS#11: tokens, signers and keys are
+      // administered with the samp11 command line, and C_InitToken/C_InitPIN/C_SetPIN are not
+      // offered. CKR_USER_TYPE_INVALID says so; CKR_PIN_INCORRECT would invite retries.
+      return Rv(CKR_USER_TYPE_INVALID, "no security officer: administration is the samp11 CLI");
+    default:
+      return Rv(CKR_USER_TYPE_INVALID, "unknown user type " + std::to_string(userType));
+  }
+}
+
+Rv Logout(CK_SESSION_HANDLE hSession) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (!s.slot().Logout()) return Rv(CKR_USER_NOT_LOGGED_IN, "no user is logged in");
+  return CKR_OK;
+}
+
+}  // namespace samp11::p11

@@ -1,0 +1,162 @@
+// C_Initialize, C_Finalize and the module's global state.
+#include "pkcs11/module.h"
+
+#include <openssl/crypto.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "common/log.h"
+#include "config/config.h"
+#include "pkcs11/core.h"
+
+namespace samp11::p11 {
+namespace {
+
+// Never destroyed: reached from C_Finalize calls made after static destructors ran.
+std::shared_ptr<Module>& GlobalModule() {
+  static auto* module = new std::shared_ptr<Module>();
+  return *module;
+}
+
+// The state a forked child inherited from its parent. It is never used again and never torn
+// down in the child (closing the parent's SQLite connections or key objects there is not safe),
+// so it is deliberately leaked.
+void AbandonParentState(std::shared_ptr<Module> parent) {
+  new std::shared_ptr<Module>(std::move(parent));  // NOLINT: leaked on purpose
+}
+
+RvOr<LockFactory> LocksFromArgs(CK_VOID_PTR init_args) {
+  if (init_args == nullptr) return LockFactory();
+  const auto* args = static_cast<const CK_C_INITIALIZE_ARGS*>(init_args);
+  if (args->pReserved != nullptr) {
+    return Rv(CKR_ARGUMENTS_BAD, "CK_C_INITIALIZE_ARGS.pReserved must be NULL");
+  }
+  int given = (args->CreateMutex != nullptr) + (args->DestroyMutex != nullptr) +
+              (args->LockMutex != nullptr) + (args->UnlockMutex != nullptr);
+  if (given != 0 && given != 4) {
+    return Rv(CKR_ARGUMENTS_BAD, "the four mutex callbacks must all be given or all be NULL");
+  }
+  // CKF_LIBRARY_CANT_CREATE_OS_THREADS needs nothing: samp11 creates no threads.
+  if (given == 4 && (args->flags & CKF_OS_LOCKING_OK) == 0) {
+    return LockFactory(args->CreateMutex, args->DestroyMutex, args->LockMutex, args->UnlockMutex);
+  }
+  return LockFactory();
+}
+
+std::unique_ptr<Slot> OpenSlot(CK_SLOT_ID id, const TokenConfig& config, const LockFactory& locks) {
+  std::unique_ptr<Token> token;
+  Result<std::unique_ptr<Token>> opened = Token::Open(config);
+  if (opened.ok()) {
+    token = std::move(opened).value();
+  } else {
+    SAMP11_LOG(kError, "token '" << config.label << "' (slot " << id
+                                 << ") is not present: " << opened.status().ToString());
+  }
+  return std::make_unique<Slot>(id, config.label, std::move(token), locks.Make());
+}
+
+}  // namespace
+
+Slot::Slot(CK_SLOT_ID id, std::string label, std::unique_ptr<Token> token,
+           std::unique_ptr<Lock> login_mu)
+    : id_(id), label_(std::move(label)), token_(std::move(token)), login_mu_(std::move(login_mu)) {}
+
+std::shared_ptr<const VerifiedSad> Slot::user_sad() const {
+  std::lock_guard<Lock> lock(*login_mu_);
+  return user_sad_;
+}
+
+bool Slot::SetUserSad(std::shared_ptr<const VerifiedSad> sad) {
+  std::lock_guard<Lock> lock(*login_mu_);
+  if (user_sad_ != nullptr) return false;
+  user_sad_ = std::move(sad);
+  return true;
+}
+
+bool Slot::Logout() {
+  std::lock_guard<Lock> lock(*login_mu_);
+  if (user_sad_ == nullptr) return false;
+  user_sad_.reset();
+  return true;
+}
+
+Module::Module(pid_t pid, LockFactory locks, std::vector<std::unique_ptr<Slot>> slots)
+    : pid_(pid), locks_(locks), slots_(std::move(slots)), sessions_(locks_, slots_.size()) {}
+
+RvOr<Slot*> Module::GetSlot(CK_SLOT_ID id) {
+  if (id >= slots_.size()) {
+    return Rv(CKR_SLOT_ID_INVALID, "no slot " + std::to_string(id));
+  }
+  return slots_[id].get();
+}
+
+RvOr<Slot*> Module::GetPresentSlot(CK_SLOT_ID id) {
+  P11_ASSIGN_OR_RETURN(Slot * slot, GetSlot(id));
+  if (!slot->present()) {
+    return Rv(CKR_TOKEN_NOT_PRESENT,
+              "token '" + slot->configured_label() + "' could not be opened (see the log)");
+  }
+  return slot;
+}
+
+RvOr<std::shared_ptr<Module>> RequireModule() {
+  std::shared_ptr<Module> module = std::atomic_load(&GlobalModule());
+  if (module == nullptr) return Rv(CKR_CRYPTOKI_NOT_INITIALIZED, "C_Initialize was not called");
+  if (module->pid() != getpid()) {
+    return Rv(CKR_CRYPTOKI_NOT_INITIALIZED, "forked process: C_Initialize again in the child");
+  }
+  return module;
+}
+
+Rv NotSupportedCore() {
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<Module> module, RequireModule());
+  return Rv(CKR_FUNCTION_NOT_SUPPORTED, "samp11 does not offer this function");
+}
+
+Rv Initialize(CK_VOID_PTR pInitArgs) {
+  // OpenSSL must not free its state in an atexit handler that runs before ours: NSS (poppler)
+  // calls C_Finalize from atexit, and our keys are OpenSSL objects. Only effective if nothing
+  // initialized OpenSSL fully before; harmless otherwise.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+
+  P11_ASSIGN_OR_RETURN(LockFactory locks, LocksFromArgs(pInitArgs));
+  std::shared_ptr<Module> current = std::atomic_load(&GlobalModule());
+  if (current != nullptr && current->pid() == getpid()) {
+    return Rv(CKR_CRYPTOKI_ALREADY_INITIALIZED, "C_Initialize was already called");
+  }
+
+  const std::string path = ConfigPath();
+  Result<ModuleConfig> config = LoadConfig(path);
+  if (!config.ok()) {
+    SAMP11_LOG(kError, "configuration " << path << " unusable: " << config.status().ToString());
+    return Rv(CKR_GENERAL_ERROR, "configuration unusable");
+  }
+  std::vector<std::unique_ptr<Slot>> slots;
+  for (size_t i = 0; i < config->tokens.size(); ++i) {
+    slots.push_back(OpenSlot(i, config->tokens[i], locks));
+  }
+  auto module = std::make_shared<Module>(getpid(), locks, std::move(slots));
+
+  if (!std::atomic_compare_exchange_strong(&GlobalModule(), &current, module)) {
+    return Rv(CKR_CRYPTOKI_ALREADY_INITIALIZED, "C_Initialize raced with another C_Initialize");
+  }
+  if (current != nullptr) AbandonParentState(std::move(current));
+  SAMP11_LOG(kInfo, "initialized with " << module->slots().size() << " token(s) from " << path);
+  return CKR_OK;
+}
+
+Rv Finalize(CK_VOID_PTR pReserved) {
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<Module> module, RequireModule());
+  if (pReserved != nullptr) return Rv(CKR_ARGUMENTS_BAD, "pReserved must be NULL");
+  std::shared_ptr<Module> expected = module;
+  if (!std::atomic_compare_exchange_strong(&GlobalModule(), &expected, std::shared_ptr<Module>())) {
+    return Rv(CKR_CRYPTOKI_NOT_INITIALIZED, "C_Finalize raced with another C_Finalize");
+  }
+  // Calls still running keep the module alive through their own reference; it goes when the
+  // last of them returns.
+  module->sessions().CloseEverything();
+  return CKR_OK;
+}
+
+}  // namespace samp11::p11

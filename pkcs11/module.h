@@ -1,0 +1,71 @@
+// The module's global state between C_Initialize and C_Finalize: one slot per configured token,
+// and the session table. Heap-allocated and reached through an atomic shared_ptr that no static
+// destructor ever touches (NSS calls C_Finalize from an atexit handler, after they ran).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pkcs11/locking.h"
+#include "pkcs11/rv_map.h"
+#include "pkcs11/session_table.h"
+#include "sam/activation.h"
+#include "sam/token.h"
+
+namespace samp11::p11 {
+
+// One configured token. Its token is null when Token::Open failed (the slot then reports no
+// token present). The user login is per token and application-wide, as PKCS#11 has it.
+class Slot {
+ public:
+  Slot(CK_SLOT_ID id, std::string label, std::unique_ptr<Token> token,
+       std::unique_ptr<Lock> login_mu);
+
+  CK_SLOT_ID id() const { return id_; }
+  const std::string& configured_label() const { return label_; }
+  bool present() const { return token_ != nullptr; }
+  Token& token() { return *token_; }  // only when present()
+
+  // The SAD of C_Login(CKU_USER), or null when logged out.
+  std::shared_ptr<const VerifiedSad> user_sad() const;
+  // False if a user was already logged in (then nothing changes).
+  bool SetUserSad(std::shared_ptr<const VerifiedSad> sad);
+  // False if no user was logged in.
+  bool Logout();
+
+ private:
+  CK_SLOT_ID id_;
+  std::string label_;
+  std::unique_ptr<Token> token_;
+  std::unique_ptr<Lock> login_mu_;
+  std::shared_ptr<const VerifiedSad> user_sad_;  // guarded by login_mu_
+};
+
+class Module {
+ public:
+  Module(pid_t pid, LockFactory locks, std::vector<std::unique_ptr<Slot>> slots);
+
+  pid_t pid() const { return pid_; }
+  const LockFactory& locks() const { return locks_; }
+  const std::vector<std::unique_ptr<Slot>>& slots() const { return slots_; }
+  SessionTable& sessions() { return sessions_; }
+  // CKR_SLOT_ID_INVALID for an unknown id.
+  RvOr<Slot*> GetSlot(CK_SLOT_ID id);
+  // As GetSlot, and CKR_TOKEN_NOT_PRESENT when the token could not be opened.
+  RvOr<Slot*> GetPresentSlot(CK_SLOT_ID id);
+
+ private:
+  pid_t pid_;
+  LockFactory locks_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  SessionTable sessions_;
+};
+
+// The initialized module of this process, or CKR_CRYPTOKI_NOT_INITIALIZED (also in a forked
+// child that has not called C_Initialize itself).
+RvOr<std::shared_ptr<Module>> RequireModule();
+
+}  // namespace samp11::p11

@@ -1,0 +1,66 @@
+// C_GetAttributeValue and C_SetAttributeValue. Objects are read-only through PKCS#11; creating,
+// copying and destroying them is not offered (function_table.h).
+#include <cstring>
+#include <sstream>
+
+#include "pkcs11/attributes.h"
+#include "pkcs11/core.h"
+#include "pkcs11/session.h"
+
+namespace samp11::p11 {
+
+Rv GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+                     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (pTemplate == nullptr && ulCount > 0) return Rv(CKR_ARGUMENTS_BAD, "pTemplate is NULL");
+  std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
+  P11_ASSIGN_OR_RETURN(Object object, Object::Load(s.token(), hObject, login.get()));
+
+  // Every entry is answered; the result is the first problem met (PKCS#11 lets the module pick
+  // among them).
+  Rv result;
+  auto note = [&result](CK_RV rv, CK_ATTRIBUTE_TYPE type) {
+    if (!result.ok()) return;
+    std::ostringstream message;
+    message << "attribute 0x" << std::hex << type;
+    result = Rv(rv, message.str());
+  };
+  Bytes value;
+  for (CK_ULONG i = 0; i < ulCount; ++i) {
+    CK_ATTRIBUTE& a = pTemplate[i];
+    P11_ASSIGN_OR_RETURN(Object::Availability availability, object.Get(a.type, &value));
+    switch (availability) {
+      case Object::Availability::kTypeInvalid:
+        a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+        note(CKR_ATTRIBUTE_TYPE_INVALID, a.type);
+        break;
+      case Object::Availability::kSensitive:
+        a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+        note(CKR_ATTRIBUTE_SENSITIVE, a.type);
+        break;
+      case Object::Availability::kOk:
+        if (a.pValue == nullptr) {
+          a.ulValueLen = value.size();
+        } else if (a.ulValueLen >= value.size()) {
+          if (!value.empty()) std::memcpy(a.pValue, value.data(), value.size());
+          a.ulValueLen = value.size();
+        } else {
+          a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+          note(CKR_BUFFER_TOO_SMALL, a.type);
+        }
+        break;
+    }
+  }
+  return result;
+}
+
+Rv SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+                     CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (pTemplate == nullptr && ulCount > 0) return Rv(CKR_ARGUMENTS_BAD, "pTemplate is NULL");
+  std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
+  P11_ASSIGN_OR_RETURN(Object object, Object::Load(s.token(), hObject, login.get()));
+  return Rv(CKR_ATTRIBUTE_READ_ONLY, "samp11 objects are read-only through PKCS#11");
+}
+
+}  // namespace samp11::p11

@@ -1,0 +1,83 @@
+// One PKCS#11 session: its token, its kind and its active operations. Every call on a session
+// holds the session's own lock for its whole duration: concurrent calls on ONE session are
+// serialized (never refused); calls on different sessions run in parallel.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "pkcs11/locking.h"
+#include "pkcs11/module.h"
+#include "pkcs11/rv_map.h"
+#include "sam/sign_operation.h"
+#include "sam/verify_operation.h"
+
+namespace samp11::p11 {
+
+class FindCursor;
+
+class Session {
+ public:
+  Session(CK_SESSION_HANDLE handle, Slot* slot, bool read_write, std::unique_ptr<Lock> mu);
+  ~Session();
+
+  CK_SESSION_HANDLE handle() const { return handle_; }
+  Slot& slot() const { return *slot_; }
+  bool read_write() const { return read_write_; }
+  Lock& mu() { return *mu_; }
+
+  // Guarded by mu().
+  std::unique_ptr<SignOperation> sign;
+  bool sign_multipart = false;  // C_SignUpdate was called
+  std::unique_ptr<VerifyOperation> verify;
+  bool verify_multipart = false;
+  std::unique_ptr<FindCursor> find;
+
+  void EndSign() {
+    sign.reset();
+    sign_multipart = false;
+  }
+  void EndVerify() {
+    verify.reset();
+    verify_multipart = false;
+  }
+
+ private:
+  CK_SESSION_HANDLE handle_;
+  Slot* slot_;
+  bool read_write_;
+  std::unique_ptr<Lock> mu_;
+};
+
+// What an entry point needs of its session, declared in one line at its top (tpm2-pkcs11 style):
+//   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kReadWriteUser));
+enum class Need {
+  kSession,        // a valid session
+  kReadWrite,      // ... opened with CKF_RW_SESSION (else CKR_SESSION_READ_ONLY)
+  kUser,           // ... whose token has a user logged in (else CKR_USER_NOT_LOGGED_IN)
+  kReadWriteUser,  // both
+};
+
+// A session, locked, with the module kept alive for the duration of the call.
+class SessionRef {
+ public:
+  SessionRef(std::shared_ptr<Module> module, std::shared_ptr<Session> session);
+  SessionRef(SessionRef&&) = default;
+  SessionRef& operator=(SessionRef&&) = default;
+
+  Module& module() { return *module_; }
+  Session& session() { return *session_; }
+  Session* operator->() { return session_.get(); }
+  Slot& slot() { return session_->slot(); }
+  Token& token() { return session_->slot().token(); }
+
+ private:
+  // Declaration order matters: the lock is released before the session may be destroyed.
+  std::shared_ptr<Module> module_;
+  std::shared_ptr<Session> session_;
+  std::unique_lock<Lock> lock_;
+};
+
+RvOr<SessionRef> RequireSession(CK_SESSION_HANDLE handle, Need need);
+
+}  // namespace samp11::p11

@@ -1,0 +1,187 @@
+// C_SignInit .. C_SignFinal and C_VerifyInit .. C_VerifyFinal. The SignOperation (sam/) decides
+// everything about SADs; this file keeps PKCS#11's operation rules: a length query (NULL output)
+// or a too small buffer answers the length and spends nothing; any other C_Sign/C_SignFinal ends
+// the operation, whatever its result.
+#include <cstring>
+#include <optional>
+
+#include "pkcs11/attributes.h"
+#include "pkcs11/core.h"
+#include "pkcs11/mechanisms.h"
+#include "pkcs11/object_handles.h"
+#include "pkcs11/session.h"
+
+namespace samp11::p11 {
+namespace {
+
+// The keystore row of the key given to C_SignInit (private keys only) or C_VerifyInit (private
+// or public), if this session may see it.
+Rv KeyRow(SessionRef& s, CK_OBJECT_HANDLE handle, bool public_allowed, int64_t* row) {
+  std::optional<ObjectId> id = ParseObjectHandle(handle);
+  const bool usable = id && (id->kind == ObjectKind::kPrivateKey ||
+                             (public_allowed && id->kind == ObjectKind::kPublicKey));
+  if (!usable) return Rv(CKR_KEY_HANDLE_INVALID, "no usable key " + std::to_string(handle));
+  if (id->kind == ObjectKind::kPrivateKey) {
+    std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
+    if (login != nullptr) {
+      P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
+                           FromResult(s.token().keystore().FindKeyByHandle(id->row)));
+      if (!key || !PrivateKeyVisible(*key, login.get())) {
+        return Rv(CKR_KEY_HANDLE_INVALID, "no usable key " + std::to_string(handle));
+      }
+    }
+  }
+  *row = id->row;
+  return CKR_OK;
+}
+
+// PKCS#11's length protocol: answers a NULL output buffer or a short one, and then the operation
+// continues. nullopt when the buffer is large enough.
+std::optional<Rv> AnswerLength(size_t length, CK_BYTE_PTR out, CK_ULONG_PTR out_len) {
+  if (out == nullptr) {
+    *out_len = length;
+    return Rv();
+  }
+  if (*out_len < length) {
+    *out_len = length;
+    return Rv(CKR_BUFFER_TOO_SMALL, "signature buffer too small");
+  }
+  return std::nullopt;
+}
+
+Rv FinishSign(SessionRef& s, SignOperation& op, CK_BYTE_PTR out, CK_ULONG_PTR out_len) {
+  P11_ASSIGN_OR_RETURN(Bytes signature,
+                       FromResult(op.Finish(s.slot().user_sad()), CKR_KEY_HANDLE_INVALID));
+  if (signature.size() > *out_len) {  // signature_length() is exact; this cannot happen
+    return Rv(CKR_GENERAL_ERROR, "signature longer than announced");
+  }
+  std::memcpy(out, signature.data(), signature.size());
+  *out_len = signature.size();
+  return CKR_OK;
+}
+
+}  // namespace
+
+Rv SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (s->sign != nullptr) return Rv(CKR_OPERATION_ACTIVE, "a signing operation is active");
+  P11_ASSIGN_OR_RETURN(MechanismSpec spec, ParseSignMechanism(pMechanism));
+  int64_t row = 0;
+  P11_RETURN_IF_ERROR(KeyRow(s, hKey, /*public_allowed=*/false, &row));
+  P11_ASSIGN_OR_RETURN(s->sign, FromResult(SignOperation::Begin(s.token().sam(), row, spec),
+                                           CKR_KEY_HANDLE_INVALID));
+  s->sign_multipart = false;
+  return CKR_OK;
+}
+
+Rv Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+        CK_ULONG_PTR pulSignatureLen) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (s->sign == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_SignInit");
+  if (pulSignatureLen == nullptr || (pData == nullptr && ulDataLen > 0)) {
+    s->EndSign();
+    return Rv(CKR_ARGUMENTS_BAD, "pData or pulSignatureLen is NULL");
+  }
+  if (s->sign_multipart) {
+    s->EndSign();
+    return Rv(CKR_OPERATION_ACTIVE, "C_Sign after C_SignUpdate; the operation is ended");
+  }
+  if (auto answered = AnswerLength(s->sign->signature_length(), pSignature, pulSignatureLen)) {
+    return *answered;
+  }
+  std::unique_ptr<SignOperation> op = std::move(s->sign);
+  s->EndSign();
+  P11_RETURN_IF_ERROR(op->Update(pData, ulDataLen));
+  return FinishSign(s, *op, pSignature, pulSignatureLen);
+}
+
+Rv SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (s->sign == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_SignInit");
+  if (pPart == nullptr && ulPartLen > 0) {
+    s->EndSign();
+    return Rv(CKR_ARGUMENTS_BAD, "pPart is NULL");
+  }
+  Rv rv = FromStatus(s->sign->Update(pPart, ulPartLen));
+  if (!rv.ok()) {
+    s->EndSign();
+    return rv;
+  }
+  s->sign_multipart = true;
+  return CKR_OK;
+}
+
+Rv SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (s->sign == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_SignInit");
+  if (pulSignatureLen == nullptr) {
+    s->EndSign();
+    return Rv(CKR_ARGUMENTS_BAD, "pulSignatureLen is NULL");
+  }
+  if (auto answered = AnswerLength(s->sign->signature_length(), pSignature, pulSignatureLen)) {
+    return *answered;
+  }
+  std::unique_ptr<SignOperation> op = std::move(s->sign);
+  s->EndSign();
+  return FinishSign(s, *op, pSignature, pulSignatureLen);
+}
+
+Rv VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (s->verify != nullptr) return Rv(CKR_OPERATION_ACTIVE, "a verification is active");
+  P11_ASSIGN_OR_RETURN(MechanismSpec spec, ParseSignMechanism(pMechanism));
+  int64_t row = 0;
+  P11_RETURN_IF_ERROR(KeyRow(s, hKey, /*public_allowed=*/true, &row));
+  P11_ASSIGN_OR_RETURN(s->verify, FromResult(VerifyOperation::Begin(s.token().sam(), row, spec),
+                                             CKR_KEY_HANDLE_INVALID));
+  s->verify_multipart = false;
+  return CKR_OK;
+}
+
+Rv Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+          CK_ULONG ulSignatureLen) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (s->verify == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_VerifyInit");
+  std::unique_ptr<VerifyOperation> op = std::move(s->verify);
+  const bool multipart = s->verify_multipart;
+  s->EndVerify();  // C_Verify always ends the operation
+  if ((pData == nullptr && ulDataLen > 0) || (pSignature == nullptr && ulSignatureLen > 0)) {
+    return Rv(CKR_ARGUMENTS_BAD, "pData or pSignature is NULL");
+  }
+  if (multipart) {
+    return Rv(CKR_OPERATION_ACTIVE, "C_Verify after C_VerifyUpdate; the operation is ended");
+  }
+  P11_RETURN_IF_ERROR(op->Update(pData, ulDataLen));
+  const Bytes signature(pSignature, pSignature + ulSignatureLen);
+  return FromStatus(op->Finish(signature));
+}
+
+Rv VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (s->verify == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_VerifyInit");
+  if (pPart == nullptr && ulPartLen > 0) {
+    s->EndVerify();
+    return Rv(CKR_ARGUMENTS_BAD, "pPart is NULL");
+  }
+  Rv rv = FromStatus(s->verify->Update(pPart, ulPartLen));
+  if (!rv.ok()) {
+    s->EndVerify();
+    return rv;
+  }
+  s->verify_multipart = true;
+  return CKR_OK;
+}
+
+Rv VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen) {
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if (s->verify == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_VerifyInit");
+  std::unique_ptr<VerifyOperation> op = std::move(s->verify);
+  s->EndVerify();
+  if (pSignature == nullptr && ulSignatureLen > 0) {
+    return Rv(CKR_ARGUMENTS_BAD, "pSignature is NULL");
+  }
+  const Bytes signature(pSignature, pSignature + ulSignatureLen);
+  return FromStatus(op->Finish(signature));
+}
+
+}  // namespace samp11::p11
