@@ -22,8 +22,13 @@ CK_FUNCTION_LIST_PTR LoadModule() {
   return list;
 }
 
-ModuleFixture::ModuleFixture(const std::vector<std::string>& signers)
+ModuleFixture::ModuleFixture(const std::vector<std::string>& signers, const SamPolicy& policy)
     : token_(signers), p11_(LoadModule()) {
+  ModuleConfig config;
+  config.tokens.push_back(token_.config());
+  config.tokens.back().policy = policy;
+  Status saved = SaveConfig(config, token_.config_path());
+  if (!saved.ok()) throw std::runtime_error(saved.ToString());
   setenv("SAMP11_CONF", token_.config_path().c_str(), 1);
   CK_C_INITIALIZE_ARGS args{};
   args.flags = CKF_OS_LOCKING_OK;

@@ -16,7 +16,8 @@ CK_FUNCTION_LIST_PTR LoadModule();  // dlopen once per process; SAMP11_MODULE_PA
 class ModuleFixture {
  public:
   // Creates a token with the given signers, points SAMP11_CONF at it and C_Initialize's.
-  explicit ModuleFixture(const std::vector<std::string>& signers = {"alice", "bob"});
+  explicit ModuleFixture(const std::vector<std::string>& signers = {"alice", "bob"},
+                         const SamPolicy& policy = SamPolicy{});
   ~ModuleFixture();  // C_Finalize
 
   CK_FUNCTION_LIST_PTR p11() const { return p11_; }
