@@ -13,9 +13,9 @@ namespace samp11 {
 
 enum class HashAlg { kSha256, kSha384, kSha512 };
 
-size_t HashSize(HashAlg alg);                 // 32, 48, 64
-const char* HashName(HashAlg alg);            // "sha256", ...
-const char* HashOid(HashAlg alg);             // "2.16.840.1.101.3.4.2.1", ...
+size_t HashSize(HashAlg alg);       // 32, 48, 64
+const char* HashName(HashAlg alg);  // "sha256", ...
+const char* HashOid(HashAlg alg);   // "2.16.840.1.101.3.4.2.1", ...
 const EVP_MD* HashMd(HashAlg alg);
 std::optional<HashAlg> HashFromOid(std::string_view oid);
 std::optional<HashAlg> HashFromName(std::string_view name);  // "sha256"/"SHA-256", ...
@@ -32,7 +32,9 @@ struct DigestInfo {
 std::optional<DigestInfo> ParseDigestInfo(const uint8_t* data, size_t size);
 
 Bytes Digest(HashAlg alg, const uint8_t* data, size_t size);
-inline Bytes Digest(HashAlg alg, const Bytes& data) { return Digest(alg, data.data(), data.size()); }
+inline Bytes Digest(HashAlg alg, const Bytes& data) {
+  return Digest(alg, data.data(), data.size());
+}
 
 // Incremental hashing for multi-part C_SignUpdate.
 class Digester {

@@ -42,4 +42,11 @@ std::optional<KeyType> KeyTypeFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<KeyType> RsaKeyTypeFromBits(size_t bits) {
+  for (KeyType t : {KeyType::kRsa2048, KeyType::kRsa3072, KeyType::kRsa4096}) {
+    if (KeyBits(t) == bits) return t;
+  }
+  return std::nullopt;
+}
+
 }  // namespace samp11

@@ -33,17 +33,12 @@ std::string BioText(BIO* bio) {
 }
 
 Result<KeyType> RsaKeyType(EVP_PKEY* key) {
-  switch (EVP_PKEY_get_bits(key)) {
-    case 2048:
-      return KeyType::kRsa2048;
-    case 3072:
-      return KeyType::kRsa3072;
-    case 4096:
-      return KeyType::kRsa4096;
-    default:
-      return Status(Code::kUnsupported, "RSA modulus of " + std::to_string(EVP_PKEY_get_bits(key)) +
-                                            " bits is not supported");
+  std::optional<KeyType> type = RsaKeyTypeFromBits(static_cast<size_t>(EVP_PKEY_get_bits(key)));
+  if (!type) {
+    return Status(Code::kUnsupported, "RSA modulus of " + std::to_string(EVP_PKEY_get_bits(key)) +
+                                          " bits is not supported");
   }
+  return *type;
 }
 
 Result<KeyType> EcKeyType(EVP_PKEY* key) {

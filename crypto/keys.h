@@ -20,7 +20,7 @@ Result<KeyType> KeyTypeOf(EVP_PKEY* key);
 Result<SecureBytes> PrivateKeyToPkcs8(EVP_PKEY* key);
 Result<EvpPkeyPtr> PrivateKeyFromPkcs8(const uint8_t* der, size_t size);
 Result<EvpPkeyPtr> PrivateKeyFromPem(std::string_view pem);  // PKCS#8 or traditional
-Result<std::string> PrivateKeyToPem(EVP_PKEY* key);           // PKCS#8, unencrypted
+Result<std::string> PrivateKeyToPem(EVP_PKEY* key);          // PKCS#8, unencrypted
 
 Result<Bytes> PublicKeyToSpki(EVP_PKEY* key);
 Result<EvpPkeyPtr> PublicKeyFromSpki(const Bytes& der);

@@ -16,10 +16,10 @@ Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject);
 
 struct CertificateInfo {
   Bytes der;
-  Bytes subject_der;  // CKA_SUBJECT
-  Bytes issuer_der;   // CKA_ISSUER
-  Bytes serial_der;   // CKA_SERIAL_NUMBER (DER INTEGER)
-  Bytes public_spki;  // to match the certificate with its key
+  Bytes subject_der;         // CKA_SUBJECT
+  Bytes issuer_der;          // CKA_ISSUER
+  Bytes serial_der;          // CKA_SERIAL_NUMBER (DER INTEGER)
+  Bytes public_spki;         // to match the certificate with its key
   std::string subject_text;  // RFC 2253, for listings
   int64_t not_before = 0;    // seconds since the epoch
   int64_t not_after = 0;

@@ -78,16 +78,15 @@ class Keystore {
   Result<std::vector<ActivationKey>> ListActivationKeys();
 
   // Generates a key inside the module, bound to owner for life. id defaults to 16 random bytes.
-  Result<UnwrappedKey> GenerateKey(const std::string& owner, KeyType type,
-                                   const std::string& label, int scal,
-                                   const Bytes& id = Bytes());
+  Result<UnwrappedKey> GenerateKey(const std::string& owner, KeyType type, const std::string& label,
+                                   int scal, const Bytes& id = Bytes());
   // Row lookups: fine for attributes; not authenticated until Unwrap.
   Result<std::optional<KeyInfo>> FindKeyByHandle(int64_t handle);
   Result<std::optional<KeyInfo>> FindKeyById(const Bytes& id);
   Result<std::vector<KeyInfo>> FindKeysByLabel(const std::string& label, int64_t after,
                                                size_t limit);
   Result<std::vector<KeyInfo>> ListKeys(int64_t after, size_t limit);
-  // Decrypts and authenticates the key row (cached for the life of the Keystore).
+  // Decrypts and authenticates the key row (up to kMaxCachedKeys keys stay unwrapped in memory).
   Result<UnwrappedKey> Unwrap(int64_t handle);
 
   // Stores a certificate for an existing key (its public key must match the key's).
@@ -104,6 +103,9 @@ class Keystore {
   Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::string identity,
            std::string label);
   Result<KeyInfo> InfoFromRow(const KeyRow& row);
+  void CacheKeyLocked(const UnwrappedKey& key);  // cache_mu_ held
+
+  static constexpr size_t kMaxCachedKeys = 4096;
 
   std::unique_ptr<StateStore> state_;
   DerivedKeys keys_;

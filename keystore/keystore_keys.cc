@@ -76,7 +76,7 @@ Result<UnwrappedKey> Keystore::GenerateKey(const std::string& owner, KeyType typ
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
   UnwrappedKey unwrapped{std::move(info), Share(std::move(key))};
   std::lock_guard<std::mutex> lock(cache_mu_);
-  key_cache_.emplace(unwrapped.info.handle, unwrapped);
+  CacheKeyLocked(unwrapped);
   return unwrapped;
 }
 
@@ -149,9 +149,19 @@ Result<UnwrappedKey> Keystore::Unwrap(int64_t handle) {
 
   UnwrappedKey unwrapped{std::move(info), Share(std::move(*key))};
   std::lock_guard<std::mutex> lock(cache_mu_);
+  CacheKeyLocked(unwrapped);
+  return unwrapped;
+}
+
+void Keystore::CacheKeyLocked(const UnwrappedKey& key) {
+  // Bounded: a token may hold a million keys, and a long-running signing server must not end up
+  // holding every one of them unwrapped. Evicting an arbitrary entry is enough here: the cost of
+  // a miss is one AES-GCM open and one key parse.
+  if (key_cache_.size() >= kMaxCachedKeys && key_cache_.count(key.info.handle) == 0) {
+    key_cache_.erase(key_cache_.begin());
+  }
   // Another thread may have unwrapped the same key meanwhile; either copy is as good.
-  auto inserted = key_cache_.emplace(handle, std::move(unwrapped));
-  return inserted.first->second;
+  key_cache_.emplace(key.info.handle, key);
 }
 
 }  // namespace samp11

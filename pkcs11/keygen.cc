@@ -71,16 +71,9 @@ RvOr<KeyType> CurveFromParams(KeyFamily family, const Bytes& params) {
 }
 
 RvOr<KeyType> RsaFromBits(CK_ULONG bits) {
-  switch (bits) {
-    case 2048:
-      return KeyType::kRsa2048;
-    case 3072:
-      return KeyType::kRsa3072;
-    case 4096:
-      return KeyType::kRsa4096;
-    default:
-      return Rv(CKR_ATTRIBUTE_VALUE_INVALID, "RSA keys are 2048, 3072 or 4096 bits");
-  }
+  std::optional<KeyType> type = RsaKeyTypeFromBits(bits);
+  if (!type) return Rv(CKR_ATTRIBUTE_VALUE_INVALID, "RSA keys are 2048, 3072 or 4096 bits");
+  return *type;
 }
 
 // Reads one template. Usage attributes (CKA_SIGN, CKA_DECRYPT, ...) are ignored rather than
