@@ -2,6 +2,7 @@
 # The samp11 demo, step by step. Usage: examples/demo.sh BUILD_DIR WORK_DIR
 # Every step is what an operator, a signer's device and a signing application each do.
 set -euo pipefail
+examples=$(cd "$(dirname "$0")" && pwd)
 build=$(realpath "${1:-build}")
 work=${2:-demo-out}
 rm -rf "$work"
@@ -57,10 +58,9 @@ fi
 
 step "8. The same with OpenSC's pkcs11-tool, a fresh SAD passed as the PIN"
 printf 'Invoice 7, approved by Alice.\n' > invoice.txt
-sad=$("$samp11" sad issue --device-key alice-device.pem --signer alice --key-id "$key_id" \
-  --hash-file invoice.txt)
-pkcs11-tool --module "$module" --login --pin "$sad" --sign --mechanism ECDSA-SHA256 \
-  --id "$key_id" --input-file invoice.txt --output-file invoice.sig --signature-format openssl
+"$samp11" sad issue --device-key alice-device.pem --signer alice --key-id "$key_id" \
+  --hash-file invoice.txt > invoice.sad
+"$examples/pkcs11-tool-sign.sh" "$module" "$key_id" invoice.sad invoice.txt invoice.sig
 openssl dgst -sha256 -verify alice-signing.pub.pem -signature invoice.sig invoice.txt
 
 printf '\ndemo: done: two documents signed under SADs, a replay and an unbound document refused\n'
