@@ -28,6 +28,8 @@ constexpr char kMasterKeyFile[] = "master_key_file";
 constexpr char kMasterKeyPassphraseEnv[] = "master_key_passphrase_env";
 constexpr char kSad[] = "sad";
 constexpr char kAllowKeygen[] = "allow_pkcs11_keygen";
+constexpr char kProtectedPath[] = "protected_authentication_path";
+constexpr char kPinMaxTries[] = "pin_max_tries";
 constexpr char kMaxLifetime[] = "max_lifetime_seconds";
 constexpr char kClockSkew[] = "clock_skew_seconds";
 constexpr char kMaxHashes[] = "max_hashes";
@@ -97,9 +99,9 @@ Status ParseSad(const Json& sad, const std::string& where, SadTimePolicy& policy
 Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
                                const std::string& base_dir) {
   if (!entry.is_object()) return ConfigError(where + " must be an object");
-  SAMP11_RETURN_IF_ERROR(CheckMembers(
-      entry, where,
-      {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen}));
+  SAMP11_RETURN_IF_ERROR(CheckMembers(entry, where,
+                                      {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv,
+                                       kSad, kAllowKeygen, kProtectedPath, kPinMaxTries}));
   TokenConfig token;
   for (const char* required : {kLabel, kKeystore}) {
     if (!entry.contains(required)) return ConfigError(where + " has no '" + required + "'");
@@ -134,6 +136,17 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
     const Json& allow = entry.at(kAllowKeygen);
     if (!allow.is_boolean()) return ConfigError(where + ".allow_pkcs11_keygen must be a boolean");
     token.policy.allow_pkcs11_keygen = allow.get<bool>();
+  }
+  if (entry.contains(kProtectedPath)) {
+    const Json& path = entry.at(kProtectedPath);
+    if (!path.is_boolean()) {
+      return ConfigError(where + ".protected_authentication_path must be a boolean");
+    }
+    token.policy.protected_authentication_path = path.get<bool>();
+  }
+  if (entry.contains(kPinMaxTries)) {
+    SAMP11_ASSIGN_OR_RETURN(int64_t tries, GetInteger(entry, kPinMaxTries, where, 1, 20));
+    token.policy.pin_max_tries = static_cast<int>(tries);
   }
   return token;
 }
@@ -217,6 +230,8 @@ std::string ConfigToJson(const ModuleConfig& config) {
     sad[kMaxHashes] = token.policy.sad.max_hashes;
     entry[kSad] = std::move(sad);
     entry[kAllowKeygen] = token.policy.allow_pkcs11_keygen;
+    entry[kProtectedPath] = token.policy.protected_authentication_path;
+    entry[kPinMaxTries] = token.policy.pin_max_tries;
     tokens.push_back(std::move(entry));
   }
   nlohmann::ordered_json root;

@@ -13,16 +13,6 @@ namespace {
 char kP256Name[] = "prime256v1";
 char kP384Name[] = "secp384r1";
 
-Result<Bytes> PaddedBnParam(EVP_PKEY* key, const char* name, size_t size) {
-  BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) return OpenSslError(name);
-  BignumPtr bn(raw);
-  Bytes out(size);
-  if (BN_bn2binpad(bn.get(), out.data(), static_cast<int>(size)) != static_cast<int>(size)) {
-    return OpenSslError(std::string(name) + " does not fit the field");
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -42,9 +32,20 @@ Result<EcCoordinates> EcPublicCoordinates(EVP_PKEY* key) {
   if (FamilyOf(type) != KeyFamily::kEc) {
     return Status(Code::kKeyTypeInconsistent, "not an EC key");
   }
+  // The encoded point, not the qx/qy parameters: when an engine (the libp11 engine in the
+  // calling application's OpenSSL) takes over EC, keys decode as legacy keys, which answer the
+  // encoded point but not qx/qy.
+  unsigned char* raw = nullptr;
+  size_t len = EVP_PKEY_get1_encoded_public_key(key, &raw);
+  Bytes point(raw, raw + len);
+  OPENSSL_free(raw);
+  const size_t field = FieldSize(type);
+  if (len != 1 + 2 * field || point[0] != 0x04) {
+    return OpenSslError("EC public key is not an uncompressed point");
+  }
   EcCoordinates out;
-  SAMP11_ASSIGN_OR_RETURN(out.x, PaddedBnParam(key, OSSL_PKEY_PARAM_EC_PUB_X, FieldSize(type)));
-  SAMP11_ASSIGN_OR_RETURN(out.y, PaddedBnParam(key, OSSL_PKEY_PARAM_EC_PUB_Y, FieldSize(type)));
+  out.x.assign(point.begin() + 1, point.begin() + 1 + static_cast<std::ptrdiff_t>(field));
+  out.y.assign(point.begin() + 1 + static_cast<std::ptrdiff_t>(field), point.end());
   return out;
 }
 

@@ -26,6 +26,10 @@ Bytes SignerMacInput(const SignerRow& row) {
   return CanonicalEncoder().Add("signer-v1").Add(row.name).AddDecimal(row.created).bytes();
 }
 
+Bytes SignerPinMacInput(const SignerPinRow& row) {
+  return CanonicalEncoder().Add("signer-pin-v1").Add(row.name).Add(row.salt).Add(row.hash).bytes();
+}
+
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row) {
   return CanonicalEncoder()
       .Add("activation-key-v1")

@@ -30,6 +30,8 @@ class CanonicalEncoder {
 
 // ("signer-v1", name, created)
 Bytes SignerMacInput(const SignerRow& row);
+// ("signer-pin-v1", name, salt, hash): failures is not covered (it changes by SQL alone).
+Bytes SignerPinMacInput(const SignerPinRow& row);
 // ("activation-key-v1", kid, role, owner, alg, public_spki, created)
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row);
 // ("key-v1", id, key_type, owner, scal, policy_json, public_spki, created): the AES-GCM

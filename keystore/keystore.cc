@@ -119,14 +119,21 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
 }
 
 Status Keystore::AddSigner(const std::string& name) {
-  if (name.empty() || name.size() > kMaxSignerName) {
-    return Status(Code::kArgumentsBad, "a signer name must be 1 to 255 bytes");
-  }
-  SignerRow row;
-  row.name = name;
-  row.created = static_cast<int64_t>(std::time(nullptr));
-  SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, SignerMacInput(row)));
-  return state_->InsertSigner(row);
+  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  auto add = [&]() -> Status {
+    if (name.empty() || name.size() > kMaxSignerName) {
+      return Status(Code::kArgumentsBad, "a signer name must be 1 to 255 bytes");
+    }
+    SignerRow row;
+    row.name = name;
+    row.created = static_cast<int64_t>(std::time(nullptr));
+    SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, SignerMacInput(row)));
+    return state_->InsertSigner(row);
+  };
+  AuditEvent audit;
+  audit.event = audit_event::kSignerAdd;
+  audit.signer = name;
+  return AuditResult(std::move(audit), add());
 }
 
 Result<bool> Keystore::SignerExists(const std::string& name) {

@@ -9,14 +9,19 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "crypto/key_type.h"
 #include "crypto/ossl.h"
+#include "keystore/audit.h"
+#include "keystore/key_policy.h"
 #include "keystore/master_key.h"
+#include "keystore/pins.h"
 #include "keystore/state_store.h"
 #include "sad/sad.h"
 
@@ -78,8 +83,10 @@ class Keystore {
   Result<std::vector<ActivationKey>> ListActivationKeys();
 
   // Generates a key inside the module, bound to owner for life. id defaults to 16 random bytes.
+  // A SCAL1 key needs activation limits (key_policy.h), a SCAL2 key takes none.
   Result<UnwrappedKey> GenerateKey(const std::string& owner, KeyType type, const std::string& label,
-                                   int scal, const Bytes& id = Bytes());
+                                   int scal, const Bytes& id = Bytes(),
+                                   const std::optional<ActivationLimits>& limits = std::nullopt);
   // Row lookups: fine for attributes; not authenticated until Unwrap.
   Result<std::optional<KeyInfo>> FindKeyByHandle(int64_t handle);
   Result<std::optional<KeyInfo>> FindKeyById(const Bytes& id);
@@ -99,9 +106,51 @@ class Keystore {
                          const Bytes& key_id, int64_t sad_exp);
   Result<bool> IsHashSpent(const std::string& kid, const std::string& jti, const Bytes& hash);
 
+  // Deposits: SADs handed in ahead of the signature they activate (`samp11 sad deposit`). The
+  // SAM verifies a SAD before depositing it and again when it uses it.
+  Status DepositSad(const DepositRow& row);  // kAlreadyExists for a (kid, jti) already there
+  Result<std::vector<std::string>> FindDepositedSads(const Bytes& key_id, const Bytes& hash,
+                                                     int64_t min_exp);
+  Result<int64_t> PurgeDeposits(int64_t sad_exp_before);
+
+  // Audit: a hash-chained, MAC'd log of what the module allowed and refused (audit.h,
+  // docs/keystore.md). AddSigner, AddActivationKey, GenerateKey and ImportCertificate record
+  // themselves; the SAM records logins, SAD checks and signatures through Audit.
+  // Appends one record in one transaction: safe from many threads and processes at once.
+  // kArgumentsBad for an unknown outcome or a malformed event name; kTampered, appending
+  // nothing, if the log's head fails its check (an attacker must not get a fresh valid head).
+  Status Audit(const AuditEvent& event);
+  // Walks every record in seq order, a page at a time, and reports every problem found.
+  Result<AuditReport> VerifyAudit();
+  // Records with seq > after_seq that match filter, ascending, one page (see AuditFilter).
+  // Not checked: VerifyAudit is the check.
+  Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter, int64_t after_seq);
+  // The clock that stamps records (DefaultClock() unless set); set before sharing the keystore.
+  void SetAuditClock(const Clock& clock) { audit_clock_ = &clock; }
+
+  // PINs (keystore_pins.cc): a signer's PIN activates that signer's SCAL1 keys, never SCAL2 ones.
+  // Sets or replaces the PIN (4..64 printable ASCII bytes, no ':') and clears its failures.
+  Status SetSignerPin(const std::string& signer, std::string_view pin);
+  // kLocked once max_tries wrong PINs came in a row (the PIN is then not even hashed); each try
+  // is counted, durably, before the PIN is compared (in constant time). kTampered if the row's
+  // MAC fails.
+  Result<PinCheck> CheckSignerPin(const std::string& signer, std::string_view pin, int max_tries);
+  Result<std::vector<std::string>> SignersWithPins();
+  // The worst state over all signers' PINs, for the token's CKF_USER_PIN_* flags.
+  Result<PinState> PinStatus(int max_tries);
+
  private:
   Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::string identity,
            std::string label);
+  // Audit
+  // Records a key-management operation's result. Returns result if it failed; else Ok, or the
+  // append's failure if the record could not be written (the operation itself did happen).
+  Status AuditResult(AuditEvent event, const Status& result);
+  // kTampered if the log could not take a record now: checked before a key-management operation
+  // so that nothing changes in a token whose log cannot record it.
+  Status CheckAuditWritable();
+  const Clock* audit_clock_ = &DefaultClock();
+
   Result<KeyInfo> InfoFromRow(const KeyRow& row);
   void CacheKeyLocked(const UnwrappedKey& key);  // cache_mu_ held
 

@@ -48,36 +48,52 @@ Result<ActivationKey> ActivationKeyFromRow(const SecureBytes& mac_key,
 
 Result<std::string> Keystore::AddActivationKey(ActivationKeyRole role, const std::string& owner,
                                                EVP_PKEY* public_key, const std::string& kid) {
-  if (public_key == nullptr) return Status(Code::kArgumentsBad, "no activation public key");
-  Result<SadAlg> alg = SadAlgForKey(public_key);
-  if (!alg.ok()) {
-    return Status(Code::kArgumentsBad, "activation keys must be P-256, P-384 or Ed25519");
-  }
-  if (owner.empty() || owner.size() > kMaxOwner) {
-    return Status(Code::kArgumentsBad, "an activation key's owner must be 1 to 255 bytes");
-  }
-  if (kid.size() > kMaxKid) {
-    return Status(Code::kArgumentsBad, "an activation key's kid must be at most 255 bytes");
-  }
+  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  auto add = [&]() -> Result<std::string> {
+    if (public_key == nullptr) return Status(Code::kArgumentsBad, "no activation public key");
+    Result<SadAlg> alg = SadAlgForKey(public_key);
+    if (!alg.ok()) {
+      return Status(Code::kArgumentsBad, "activation keys must be P-256, P-384 or Ed25519");
+    }
+    if (owner.empty() || owner.size() > kMaxOwner) {
+      return Status(Code::kArgumentsBad, "an activation key's owner must be 1 to 255 bytes");
+    }
+    if (kid.size() > kMaxKid) {
+      return Status(Code::kArgumentsBad, "an activation key's kid must be at most 255 bytes");
+    }
+    if (role == ActivationKeyRole::kDevice) {
+      SAMP11_ASSIGN_OR_RETURN(bool enrolled, SignerExists(owner));
+      if (!enrolled) return Status(Code::kNotFound, "no signer '" + owner + "'");
+    }
+    ActivationKeyRow row;
+    if (kid.empty()) {
+      SAMP11_ASSIGN_OR_RETURN(row.kid, JwkThumbprint(public_key));
+    } else {
+      row.kid = kid;
+    }
+    row.role = RoleName(role);
+    row.owner = owner;
+    row.alg = SadAlgName(*alg);
+    // Only the public half is ever stored, even if the caller passed a private key.
+    SAMP11_ASSIGN_OR_RETURN(row.public_spki, PublicKeyToSpki(public_key));
+    row.created = static_cast<int64_t>(std::time(nullptr));
+    SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, ActivationKeyMacInput(row)));
+    SAMP11_RETURN_IF_ERROR(state_->InsertActivationKey(row));
+    return row.kid;
+  };
+  Result<std::string> added = add();
+  AuditEvent audit;
+  audit.event = audit_event::kActivationKeyAdd;
+  audit.kid = added.ok() ? *added : kid;
+  // An authorization server's owner is an issuer, not a signer: it goes in the detail.
   if (role == ActivationKeyRole::kDevice) {
-    SAMP11_ASSIGN_OR_RETURN(bool enrolled, SignerExists(owner));
-    if (!enrolled) return Status(Code::kNotFound, "no signer '" + owner + "'");
-  }
-  ActivationKeyRow row;
-  if (kid.empty()) {
-    SAMP11_ASSIGN_OR_RETURN(row.kid, JwkThumbprint(public_key));
+    audit.signer = owner;
+    audit.detail = "device key";
   } else {
-    row.kid = kid;
+    audit.detail = std::string(RoleName(role)) + " '" + owner + "' key";
   }
-  row.role = RoleName(role);
-  row.owner = owner;
-  row.alg = SadAlgName(*alg);
-  // Only the public half is ever stored, even if the caller passed a private key.
-  SAMP11_ASSIGN_OR_RETURN(row.public_spki, PublicKeyToSpki(public_key));
-  row.created = static_cast<int64_t>(std::time(nullptr));
-  SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, ActivationKeyMacInput(row)));
-  SAMP11_RETURN_IF_ERROR(state_->InsertActivationKey(row));
-  return row.kid;
+  SAMP11_RETURN_IF_ERROR(AuditResult(std::move(audit), added.status()));
+  return added;
 }
 
 Result<ActivationKey> Keystore::GetActivationKey(const std::string& kid) {

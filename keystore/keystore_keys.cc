@@ -15,7 +15,6 @@ namespace {
 constexpr size_t kDefaultIdBytes = 16;
 constexpr size_t kMaxId = 255;
 constexpr size_t kMaxLabel = 255;
-constexpr char kDefaultPolicy[] = "{}";
 
 std::string KeyName(const Bytes& id) { return "key " + HexEncode(id); }
 
@@ -42,42 +41,57 @@ Result<KeyInfo> Keystore::InfoFromRow(const KeyRow& row) {
 }
 
 Result<UnwrappedKey> Keystore::GenerateKey(const std::string& owner, KeyType type,
-                                           const std::string& label, int scal, const Bytes& id) {
-  SAMP11_ASSIGN_OR_RETURN(bool enrolled, SignerExists(owner));
-  if (!enrolled) return Status(Code::kNotFound, "no signer '" + owner + "'");
-  if (label.size() > kMaxLabel) {
-    return Status(Code::kArgumentsBad, "a key label must be at most 255 bytes");
-  }
-  if (scal != 1 && scal != 2) return Status(Code::kArgumentsBad, "scal must be 1 or 2");
-  if (id.size() > kMaxId) return Status(Code::kArgumentsBad, "a key id must be at most 255 bytes");
+                                           const std::string& label, int scal, const Bytes& id,
+                                           const std::optional<ActivationLimits>& limits) {
+  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  auto run = [&]() -> Result<UnwrappedKey> {
+    SAMP11_ASSIGN_OR_RETURN(bool enrolled, SignerExists(owner));
+    if (!enrolled) return Status(Code::kNotFound, "no signer '" + owner + "'");
+    if (label.size() > kMaxLabel) {
+      return Status(Code::kArgumentsBad, "a key label must be at most 255 bytes");
+    }
+    if (scal != 1 && scal != 2) return Status(Code::kArgumentsBad, "scal must be 1 or 2");
+    SAMP11_ASSIGN_OR_RETURN(std::string policy_json, KeyPolicyJson(scal, limits));
+    if (id.size() > kMaxId) {
+      return Status(Code::kArgumentsBad, "a key id must be at most 255 bytes");
+    }
 
-  KeyRow row;
-  if (id.empty()) {
-    SAMP11_ASSIGN_OR_RETURN(row.id, RandomBytes(kDefaultIdBytes));
-  } else {
-    row.id = id;
-  }
-  // The member GenerateKey hides crypto's free function of the same name.
-  SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ::samp11::GenerateKey(type));
-  row.label = label;
-  row.key_type = KeyTypeName(type);
-  row.owner = owner;
-  row.scal = scal;
-  row.policy_json = kDefaultPolicy;
-  SAMP11_ASSIGN_OR_RETURN(row.public_spki, PublicKeyToSpki(key.get()));
-  row.created = static_cast<int64_t>(std::time(nullptr));
-  {
-    SAMP11_ASSIGN_OR_RETURN(SecureBytes pkcs8, PrivateKeyToPkcs8(key.get()));
-    SAMP11_ASSIGN_OR_RETURN(row.wrapped_private,
-                            AeadSeal(keys_.wrap, KeyWrapAad(row), pkcs8.data(), pkcs8.size()));
-  }
-  SAMP11_RETURN_IF_ERROR(state_->InsertKey(row));
+    KeyRow row;
+    if (id.empty()) {
+      SAMP11_ASSIGN_OR_RETURN(row.id, RandomBytes(kDefaultIdBytes));
+    } else {
+      row.id = id;
+    }
+    // The member GenerateKey hides crypto's free function of the same name.
+    SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ::samp11::GenerateKey(type));
+    row.label = label;
+    row.key_type = KeyTypeName(type);
+    row.owner = owner;
+    row.scal = scal;
+    row.policy_json = policy_json;
+    SAMP11_ASSIGN_OR_RETURN(row.public_spki, PublicKeyToSpki(key.get()));
+    row.created = static_cast<int64_t>(std::time(nullptr));
+    {
+      SAMP11_ASSIGN_OR_RETURN(SecureBytes pkcs8, PrivateKeyToPkcs8(key.get()));
+      SAMP11_ASSIGN_OR_RETURN(row.wrapped_private,
+                              AeadSeal(keys_.wrap, KeyWrapAad(row), pkcs8.data(), pkcs8.size()));
+    }
+    SAMP11_RETURN_IF_ERROR(state_->InsertKey(row));
 
-  SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
-  UnwrappedKey unwrapped{std::move(info), Share(std::move(key))};
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  CacheKeyLocked(unwrapped);
-  return unwrapped;
+    SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
+    UnwrappedKey unwrapped{std::move(info), Share(std::move(key))};
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    CacheKeyLocked(unwrapped);
+    return unwrapped;
+  };
+  Result<UnwrappedKey> generated = run();
+  AuditEvent audit;
+  audit.event = audit_event::kKeyGenerate;
+  audit.signer = owner;
+  audit.key_id = generated.ok() ? generated->info.id : id;
+  audit.detail = std::string(KeyTypeName(type)) + ", SCAL" + std::to_string(scal);
+  SAMP11_RETURN_IF_ERROR(AuditResult(std::move(audit), generated.status()));
+  return generated;
 }
 
 Result<std::optional<KeyInfo>> Keystore::FindKeyByHandle(int64_t handle) {

@@ -26,6 +26,7 @@ struct DerivedKeys {
   SecureBytes wrap;   // AES-256-GCM for private keys
   SecureBytes mac;    // HMAC-SHA256 for signer enrolments and activation keys
   SecureBytes check;  // HMAC-SHA256 of the token identity: tells a wrong master key at open
+  SecureBytes audit;  // HMAC-SHA256 of the audit log's chain values and head
 };
 Result<DerivedKeys> DeriveKeys(const SecureBytes& master);
 

@@ -24,6 +24,17 @@ CREATE TABLE signers(
   mac BLOB NOT NULL
 );
 
+-- A signer's PIN, which activates that signer's SCAL1 keys (keystore_pins.cc). hash is a keyed
+-- scrypt hash (pin_hash.h); mac binds (name, salt, hash). failures counts wrong tries since the
+-- last right one: taken before each check, in one UPDATE, and reset by a right PIN or a new one.
+CREATE TABLE signer_pins(
+  name TEXT PRIMARY KEY REFERENCES signers(name),
+  salt BLOB NOT NULL,
+  hash BLOB NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  mac BLOB NOT NULL
+);
+
 CREATE TABLE activation_keys(
   kid TEXT PRIMARY KEY,
   role TEXT NOT NULL,
@@ -82,22 +93,36 @@ CREATE TABLE spent_hashes(
 ) WITHOUT ROWID;
 CREATE INDEX spent_hashes_sad_exp ON spent_hashes(sad_exp);
 
--- Created now, filled by later versions of this schema's users (no code writes them yet):
--- audit_log is an append-only record of what the SAM allowed and refused; each row's mac chains
--- over the previous row's, so deleting or editing a row breaks the chain from there on.
+-- The audit log (keystore/audit_keystore.cc): append-only, seq consecutive from 1. chain is
+-- SHA-256(previous chain || every other field, canonically encoded), mac an HMAC of (seq, chain)
+-- under the audit key: an edited, deleted or moved row breaks the chain where it happened.
+-- Fields a record does not have are empty, not NULL. The indexes serve `samp11 audit show`
+-- filters; a filtered listing is paged by seq, the rowid, which every one-column index carries.
 CREATE TABLE audit_log(
   seq INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
+  pid INTEGER NOT NULL,
   event TEXT NOT NULL,
-  signer TEXT,
-  key_id BLOB,
-  kid TEXT,
-  jti TEXT,
   outcome TEXT NOT NULL,
-  detail TEXT,
+  signer TEXT NOT NULL,
+  key_id BLOB NOT NULL,
+  kid TEXT NOT NULL,
+  jti TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  chain BLOB NOT NULL,
   mac BLOB NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log(at);
+CREATE INDEX audit_log_signer ON audit_log(signer);
+CREATE INDEX audit_log_key_id ON audit_log(key_id);
+-- The log's last seq and chain, written in the same transaction as each append and MAC'd: a
+-- deleted tail shows as rows missing below the head.
+CREATE TABLE audit_head(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  chain BLOB NOT NULL,
+  mac BLOB NOT NULL
+);
 
 -- deposited_sads holds SADs handed to the module ahead of the signature they activate (for
 -- signing applications that cannot pass the SAD in the same call); a SAD is useless after exp,
@@ -113,6 +138,16 @@ CREATE TABLE deposited_sads(
 ) WITHOUT ROWID;
 CREATE INDEX deposited_sads_key_id ON deposited_sads(key_id);
 CREATE INDEX deposited_sads_sad_exp ON deposited_sads(sad_exp);
+-- One row per bound hash of a deposited SAD: C_Sign finds a deposit by (key, hash) in one lookup.
+CREATE TABLE deposited_hashes(
+  key_id BLOB NOT NULL,
+  hash BLOB NOT NULL,
+  kid TEXT NOT NULL,
+  jti TEXT NOT NULL,
+  PRIMARY KEY(key_id, hash, kid, jti),
+  FOREIGN KEY(kid, jti) REFERENCES deposited_sads(kid, jti) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX deposited_hashes_sad ON deposited_hashes(kid, jti);
 )sql";
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <limits>
 #include <mutex>
 
+#include "keystore/sqlite_audit.h"
+#include "keystore/sqlite_pins.h"
 #include "keystore/sqlite_schema.h"
 #include "keystore/sqlite_util.h"
 #include "keystore/state_store.h"
@@ -354,6 +356,112 @@ class SqliteStateStore : public StateStore {
     int64_t removed = sqlite3_changes64(db());
     SAMP11_RETURN_IF_ERROR(tx->Commit());
     return removed;
+  }
+
+  // Deposits.
+  Status InsertDeposit(const DepositRow& row) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
+    SAMP11_ASSIGN_OR_RETURN(auto stmt,
+                            Prepare("INSERT INTO deposited_sads(kid, jti, key_id, sad, sad_exp, "
+                                    "deposited_at) VALUES(?, ?, ?, ?, ?, ?)"));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(1, row.kid));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(2, row.jti));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(3, row.key_id));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(4, row.sad));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(5, row.sad_exp));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(6, row.deposited_at));
+    SAMP11_RETURN_IF_ERROR(
+        RunInsert(stmt, "a SAD with kid " + row.kid + " and jti " + row.jti + " is deposited"));
+    SAMP11_ASSIGN_OR_RETURN(auto hash_stmt,
+                            Prepare("INSERT INTO deposited_hashes(key_id, hash, kid, jti) "
+                                    "VALUES(?, ?, ?, ?)"));
+    for (const Bytes& hash : row.hashes) {
+      SAMP11_RETURN_IF_ERROR(hash_stmt.BindBlob(1, row.key_id));
+      SAMP11_RETURN_IF_ERROR(hash_stmt.BindBlob(2, hash));
+      SAMP11_RETURN_IF_ERROR(hash_stmt.BindText(3, row.kid));
+      SAMP11_RETURN_IF_ERROR(hash_stmt.BindText(4, row.jti));
+      SAMP11_RETURN_IF_ERROR(RunInsert(hash_stmt, "a deposited SAD lists one hash twice"));
+      SAMP11_RETURN_IF_ERROR(hash_stmt.Reset());
+    }
+    return tx->Commit();
+  }
+
+  Result<std::vector<std::string>> FindDeposits(const Bytes& key_id, const Bytes& hash,
+                                                int64_t min_exp, size_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SAMP11_ASSIGN_OR_RETURN(auto stmt,
+                            Prepare("SELECT s.sad FROM deposited_hashes h JOIN deposited_sads s "
+                                    "ON s.kid = h.kid AND s.jti = h.jti "
+                                    "WHERE h.key_id = ? AND h.hash = ? AND s.sad_exp >= ? "
+                                    "ORDER BY s.deposited_at DESC LIMIT ?"));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(1, key_id));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(2, hash));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(3, min_exp));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(4, static_cast<int64_t>(limit)));
+    std::vector<std::string> out;
+    for (;;) {
+      SAMP11_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+      if (!has_row) break;
+      out.push_back(stmt.ColumnText(0));
+    }
+    return out;
+  }
+
+  Result<int64_t> PurgeDeposits(int64_t sad_exp_before) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
+    // deposited_hashes rows go with their SAD (ON DELETE CASCADE).
+    SAMP11_ASSIGN_OR_RETURN(auto stmt, Prepare("DELETE FROM deposited_sads WHERE sad_exp < ?"));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(1, sad_exp_before));
+    SAMP11_RETURN_IF_ERROR(stmt.Run());
+    int64_t removed = sqlite3_changes64(db());
+    SAMP11_RETURN_IF_ERROR(tx->Commit());
+    return removed;
+  }
+
+  // Audit: the SQL lives in sqlite_audit.cc.
+  Status AppendAudit(
+      const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteAppendAudit(db(), make_append);
+  }
+
+  Result<AuditTail> GetAuditTail() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteGetAuditTail(db());
+  }
+
+  Result<std::vector<AuditRow>> ListAuditRows(int64_t after_seq, size_t limit,
+                                              const AuditRowFilter& filter) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteListAuditRows(db(), after_seq, limit, filter);
+  }
+
+  // PINs: the SQL lives in sqlite_pins.cc.
+  Status UpsertSignerPin(const SignerPinRow& row) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteUpsertSignerPin(db(), row);
+  }
+
+  Result<std::optional<SignerPinRow>> FindSignerPin(std::string_view name) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteFindSignerPin(db(), name);
+  }
+
+  Result<std::vector<SignerPinRow>> ListSignerPins() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteListSignerPins(db());
+  }
+
+  Result<bool> TakePinTry(std::string_view name, int64_t max_tries) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteTakePinTry(db(), name, max_tries);
+  }
+
+  Status ResetPinFailures(std::string_view name) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteResetPinFailures(db(), name);
   }
 
  private:

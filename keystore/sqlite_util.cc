@@ -84,6 +84,13 @@ Status SqliteStatement::Run() {
   return Status::Ok();
 }
 
+Status SqliteStatement::Reset() {
+  // sqlite3_reset repeats the last step's error, which the caller has already handled.
+  sqlite3_reset(stmt_);
+  if (sqlite3_clear_bindings(stmt_) != SQLITE_OK) return SqliteError(db_, "sqlite reset");
+  return Status::Ok();
+}
+
 std::string SqliteStatement::ColumnText(int column) {
   const unsigned char* text = sqlite3_column_text(stmt_, column);
   int size = sqlite3_column_bytes(stmt_, column);

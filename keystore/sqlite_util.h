@@ -48,6 +48,8 @@ class SqliteStatement {
   Result<bool> Step();
   // Steps a statement that must finish without returning rows (INSERT, UPDATE, DELETE).
   Status Run();
+  // Makes the statement ready to run again with new bindings.
+  Status Reset();
 
   // Columns are 0-based, as in SQLite. NULL reads as empty / 0.
   std::string ColumnText(int column);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,16 @@ namespace samp11 {
 struct SignerRow {
   std::string name;
   int64_t created = 0;
+  Bytes mac;
+};
+
+// PINs: a signer's PIN (pin_hash.h). mac covers (name, salt, hash); failures is a plain counter,
+// changed only by single SQL statements so that concurrent checks, in any process, all count.
+struct SignerPinRow {
+  std::string name;
+  Bytes salt;
+  Bytes hash;
+  int64_t failures = 0;
   Bytes mac;
 };
 
@@ -70,6 +81,63 @@ struct SpentHashRow {
   int64_t spent_at = 0;
 };
 
+// A SAD deposited ahead of the signature it activates, indexed by every hash it binds.
+struct DepositRow {
+  std::string kid;
+  std::string jti;
+  Bytes key_id;
+  std::string sad;  // the whole JWS: it is verified again when used, so the row needs no MAC
+  std::vector<Bytes> hashes;
+  int64_t sad_exp = 0;
+  int64_t deposited_at = 0;
+};
+
+// Audit: one record of the audit log as stored. The store only keeps rows and runs the append
+// transaction; the chain and MACs are computed and checked by the keystore (audit_keystore.cc).
+struct AuditRow {
+  int64_t seq = 0;  // consecutive from 1
+  int64_t at = 0;
+  int64_t pid = 0;
+  std::string event;
+  std::string outcome;
+  std::string signer;
+  Bytes key_id;
+  std::string kid;
+  std::string jti;
+  std::string detail;
+  Bytes chain;
+  Bytes mac;
+};
+
+// The log's last seq and chain, rewritten with every append.
+struct AuditHeadRow {
+  int64_t seq = 0;
+  Bytes chain;
+  Bytes mac;
+};
+
+// What an append continues from, read inside its transaction: the row with the highest seq and
+// the head, each absent on an empty log.
+struct AuditTail {
+  std::optional<AuditRow> last_row;
+  std::optional<AuditHeadRow> head;
+};
+
+struct AuditAppend {
+  AuditRow row;
+  AuditHeadRow head;
+};
+
+// Empty or zero fields do not filter. since and until are inclusive; max_seq bounds seq.
+struct AuditRowFilter {
+  std::string signer;
+  Bytes key_id;
+  int64_t since = 0;
+  int64_t until = 0;
+  std::string event;
+  int64_t max_seq = 0;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -112,6 +180,36 @@ class StateStore {
                                    const Bytes& hash) = 0;
   // Removes rows whose SAD expired before the given time; returns how many.
   virtual Result<int64_t> PurgeSpentHashes(int64_t sad_exp_before) = 0;
+
+  // Deposits. kAlreadyExists if a SAD with that (kid, jti) is already deposited: a second
+  // deposit never displaces the first.
+  virtual Status InsertDeposit(const DepositRow& row) = 0;
+  // The SAD texts deposited for this key that bind this hash and expire at or after min_exp,
+  // newest first, at most limit.
+  virtual Result<std::vector<std::string>> FindDeposits(const Bytes& key_id, const Bytes& hash,
+                                                        int64_t min_exp, size_t limit) = 0;
+  virtual Result<int64_t> PurgeDeposits(int64_t sad_exp_before) = 0;
+
+  // Audit. AppendAudit runs one write transaction (BEGIN IMMEDIATE): reads the tail, calls
+  // make_append, inserts its row and replaces the head, commits. Appends from any thread or
+  // process are serialised, so seq stays consecutive. make_append must not call the store.
+  virtual Status AppendAudit(
+      const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) = 0;
+  // The tail as one consistent snapshot (one read transaction).
+  virtual Result<AuditTail> GetAuditTail() = 0;
+  // Rows with seq > after_seq matching the filter, ascending by seq, at most limit.
+  virtual Result<std::vector<AuditRow>> ListAuditRows(int64_t after_seq, size_t limit,
+                                                      const AuditRowFilter& filter) = 0;
+
+  // PINs. Upsert sets a signer's PIN with failures = 0; kNotFound if the signer is not enrolled.
+  virtual Status UpsertSignerPin(const SignerPinRow& row) = 0;
+  virtual Result<std::optional<SignerPinRow>> FindSignerPin(std::string_view name) = 0;
+  virtual Result<std::vector<SignerPinRow>> ListSignerPins() = 0;
+  // Takes one try before a PIN is checked: failures + 1, in one durable UPDATE, only while
+  // failures < max_tries. false (nothing changed): locked, or no PIN.
+  virtual Result<bool> TakePinTry(std::string_view name, int64_t max_tries) = 0;
+  // After a correct PIN: failures = 0.
+  virtual Status ResetPinFailures(std::string_view name) = 0;
 };
 
 // Opens (create=false) or creates (create=true; kAlreadyExists if the file exists) a token file.

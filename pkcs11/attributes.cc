@@ -55,8 +55,9 @@ RvOr<Bytes> CheckValue(const Bytes& der) {
 
 }  // namespace
 
-bool PrivateKeyVisible(const KeyInfo& key, const VerifiedSad* login) {
-  return login == nullptr || key.owner == login->signer();
+bool PrivateKeyVisible(const KeyInfo& key, const UserLogin& login) {
+  const std::string* signer = login.signer();
+  return signer == nullptr || key.owner == *signer;
 }
 
 Object Object::ForKey(Token& token, KeyInfo key, ObjectKind kind) {
@@ -71,10 +72,11 @@ Object Object::ForCertificate(Token& token, CertRow cert) {
   return object;
 }
 
-RvOr<Object> Object::Load(Token& token, CK_OBJECT_HANDLE handle, const VerifiedSad* login) {
+RvOr<Object> Object::Load(Token& token, CK_OBJECT_HANDLE handle, const UserLogin& login) {
   std::optional<ObjectId> id = ParseObjectHandle(handle);
   const Rv invalid(CKR_OBJECT_HANDLE_INVALID, "no object " + std::to_string(handle));
-  if (!id) return invalid;
+  // Deposit objects are not keystore rows: deposit_objects.cc answers for them.
+  if (!id || id->kind == ObjectKind::kSadDeposit) return invalid;
   if (id->kind == ObjectKind::kCertificate) {
     P11_ASSIGN_OR_RETURN(std::optional<CertRow> cert,
                          FromResult(token.keystore().state().FindCertByHandle(id->row)));
@@ -140,6 +142,8 @@ RvOr<Availability> Object::Get(CK_ATTRIBUTE_TYPE type, Bytes* value) {
       return GetPublic(type, value);
     case ObjectKind::kCertificate:
       return GetCertificate(type, value);
+    case ObjectKind::kSadDeposit:  // never loaded as an Object (see Load)
+      break;
   }
   return Availability::kTypeInvalid;
 }

@@ -20,9 +20,9 @@ class Object {
   static Object ForKey(Token& token, KeyInfo key, ObjectKind kind);
   static Object ForCertificate(Token& token, CertRow cert);
 
-  // CKR_OBJECT_HANDLE_INVALID if the handle names nothing, or a private key that the session's
-  // user login hides (login: the token's user SAD, or null).
-  static RvOr<Object> Load(Token& token, CK_OBJECT_HANDLE handle, const VerifiedSad* login);
+  // CKR_OBJECT_HANDLE_INVALID if the handle names nothing, or a private key that the token's
+  // user login hides.
+  static RvOr<Object> Load(Token& token, CK_OBJECT_HANDLE handle, const UserLogin& login);
 
   ObjectKind kind() const { return kind_; }
   CK_OBJECT_HANDLE handle() const;
@@ -52,7 +52,8 @@ class Object {
 };
 
 // PKCS#11's visibility rule for samp11: once a user is logged in as signer S, the private keys
-// of other signers are not visible. Before any user login every key is.
-bool PrivateKeyVisible(const KeyInfo& key, const VerifiedSad* login);
+// of other signers are not visible (whether S logged in with a SAD or with a PIN). Before any
+// user login, and on the protected authentication path, every key is.
+bool PrivateKeyVisible(const KeyInfo& key, const UserLogin& login);
 
 }  // namespace samp11::p11

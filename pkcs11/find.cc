@@ -106,7 +106,7 @@ Rv FindCursor::Matches(Object& object, bool* matches) {
   return CKR_OK;
 }
 
-RvOr<std::vector<CK_OBJECT_HANDLE>> FindCursor::Next(Token& token, const VerifiedSad* login,
+RvOr<std::vector<CK_OBJECT_HANDLE>> FindCursor::Next(Token& token, const UserLogin& login,
                                                      size_t max) {
   std::vector<CK_OBJECT_HANDLE> found;
   while (found.size() < max) {
@@ -141,9 +141,9 @@ Rv FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, CK_ULO
     return Rv(CKR_ARGUMENTS_BAD, "phObject or pulObjectCount is NULL");
   }
   if (s->find == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no active search");
-  std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
+  const UserLogin login = s.slot().user_login();
   P11_ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> found,
-                       s->find->Next(s.token(), login.get(), ulMaxObjectCount));
+                       s->find->Next(s.token(), login, ulMaxObjectCount));
   for (size_t i = 0; i < found.size(); ++i) phObject[i] = found[i];
   *pulObjectCount = found.size();
   return CKR_OK;

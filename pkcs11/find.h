@@ -20,7 +20,7 @@ class FindCursor {
 
   // Up to max more matching handles visible to login (the token's user SAD, or null); fewer
   // only when the search is exhausted.
-  RvOr<std::vector<CK_OBJECT_HANDLE>> Next(Token& token, const VerifiedSad* login, size_t max);
+  RvOr<std::vector<CK_OBJECT_HANDLE>> Next(Token& token, const UserLogin& login, size_t max);
 
  private:
   struct Wanted {

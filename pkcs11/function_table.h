@@ -53,7 +53,7 @@
     (CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen),  \
     (hSession, userType, pPin, ulPinLen))                                                          \
   X(C_Logout, Logout, (CK_SESSION_HANDLE hSession), (hSession))                                    \
-  U(C_CreateObject,                                                                                \
+  X(C_CreateObject, CreateObject,                                                                  \
     (CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,                     \
      CK_OBJECT_HANDLE_PTR phObject),                                                               \
     (hSession, pTemplate, ulCount, phObject))                                                      \
@@ -61,7 +61,8 @@
     (CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,             \
      CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phNewObject),                                          \
     (hSession, hObject, pTemplate, ulCount, phNewObject))                                          \
-  U(C_DestroyObject, (CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject), (hSession, hObject))  \
+  X(C_DestroyObject, DestroyObject, (CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject),        \
+    (hSession, hObject))                                                                           \
   U(C_GetObjectSize, (CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize), \
     (hSession, hObject, pulSize))                                                                  \
   X(C_GetAttributeValue, GetAttributeValue,                                                        \

@@ -198,7 +198,8 @@ Rv GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     request.type = KeyType::kEd25519;
   }
   std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
-  if (login == nullptr) return Rv(CKR_USER_NOT_LOGGED_IN, "logged out meanwhile");
+  // A SAD login only: a PIN activates existing SCAL1 keys, it does not create keys.
+  if (login == nullptr) return Rv(CKR_USER_NOT_LOGGED_IN, "key generation needs a SAD login");
   P11_ASSIGN_OR_RETURN(UnwrappedKey key,
                        FromResult(s.token().keystore().GenerateKey(
                            login->signer(), *request.type, request.label.value_or(""),

@@ -1,8 +1,10 @@
-// C_Login and C_Logout. The "PIN" of samp11 is a SAD: a signed JWS token the SAM verifies.
+// C_Login and C_Logout. The "PIN" of samp11 is a SAD: a signed JWS token the SAM verifies; or,
+// for SCAL1 keys, a signer's real PIN (login_pin.cc).
 #include <string_view>
 
 #include "common/log.h"
 #include "pkcs11/core.h"
+#include "pkcs11/login_pin.h"
 #include "pkcs11/session.h"
 #include "sad/sad.h"
 
@@ -22,9 +24,20 @@ RvOr<std::string_view> SadText(CK_UTF8CHAR_PTR pin, CK_ULONG len) {
 // Application-wide user login: the token is logged in as the signer the SAD names, and that SAD
 // activates signatures whose operation had no context login (Java, which never sends one).
 Rv LoginUser(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
-  if (s.slot().user_sad() != nullptr) {
+  if (s.slot().logged_in()) {
     return Rv(CKR_USER_ALREADY_LOGGED_IN, "a user is already logged in to this token");
   }
+  if (pin == nullptr && len == 0 && s.token().config().policy.protected_authentication_path) {
+    // Protected authentication path: the SAD does not come through this application.
+    if (!s.slot().SetProtectedLogin()) {
+      return Rv(CKR_USER_ALREADY_LOGGED_IN, "another session logged in meanwhile");
+    }
+    SAMP11_LOG(kInfo, "token '" << s.token().keystore().label()
+                                << "': user login on the protected authentication path");
+    return CKR_OK;
+  }
+  // Not a SAD: the PIN of a signer's SCAL1 keys (login_pin.cc).
+  if (IsPinLogin(pin, len)) return LoginUserPin(s, pin, len);
   P11_ASSIGN_OR_RETURN(std::string_view text, SadText(pin, len));
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad,
                        FromResult(s.token().sam().VerifySad(text), CKR_PIN_INCORRECT));
@@ -43,6 +56,15 @@ Rv LoginUser(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
 Rv LoginContext(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
   if (s->sign == nullptr) {
     return Rv(CKR_OPERATION_NOT_INITIALIZED, "a context login needs an active C_SignInit");
+  }
+  if (!s->sign->needs_activation()) {
+    // A SCAL1 key is activated by its owner's PIN login (CKA_ALWAYS_AUTHENTICATE is FALSE):
+    // there is no per-operation login to give it.
+    return Rv(CKR_OPERATION_NOT_INITIALIZED, "the key needs no context login (SCAL1)");
+  }
+  if (pin == nullptr && len == 0 && s.token().config().policy.protected_authentication_path) {
+    // The activation comes from a deposited SAD, found at C_Sign by key and hash.
+    return CKR_OK;
   }
   P11_ASSIGN_OR_RETURN(std::string_view text, SadText(pin, len));
   return FromStatus(s->sign->ContextLogin(text), CKR_PIN_INCORRECT);

@@ -69,15 +69,41 @@ std::shared_ptr<const VerifiedSad> Slot::user_sad() const {
 
 bool Slot::SetUserSad(std::shared_ptr<const VerifiedSad> sad) {
   std::lock_guard<Lock> lock(*login_mu_);
-  if (user_sad_ != nullptr) return false;
+  if (LoggedInLocked()) return false;
   user_sad_ = std::move(sad);
   return true;
 }
 
+bool Slot::SetProtectedLogin() {
+  std::lock_guard<Lock> lock(*login_mu_);
+  if (LoggedInLocked()) return false;
+  protected_login_ = true;
+  return true;
+}
+
+bool Slot::SetUserPin(std::shared_ptr<PinActivation> pin) {
+  std::lock_guard<Lock> lock(*login_mu_);
+  if (LoggedInLocked()) return false;
+  user_pin_ = std::move(pin);
+  return true;
+}
+
+UserLogin Slot::user_login() const {
+  std::lock_guard<Lock> lock(*login_mu_);
+  return UserLogin(user_sad_, user_pin_);
+}
+
+bool Slot::logged_in() const {
+  std::lock_guard<Lock> lock(*login_mu_);
+  return LoggedInLocked();
+}
+
 bool Slot::Logout() {
   std::lock_guard<Lock> lock(*login_mu_);
-  if (user_sad_ == nullptr) return false;
+  if (!LoggedInLocked()) return false;
   user_sad_.reset();
+  user_pin_.reset();
+  protected_login_ = false;
   return true;
 }
 

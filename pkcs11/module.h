@@ -33,15 +33,31 @@ class Slot {
   std::shared_ptr<const VerifiedSad> user_sad() const;
   // False if a user was already logged in (then nothing changes).
   bool SetUserSad(std::shared_ptr<const VerifiedSad> sad);
+  // C_Login(CKU_USER, NULL) on a token with a protected authentication path: logged in, with no
+  // SAD of its own; deposited SADs activate the signatures. False if a user was logged in.
+  bool SetProtectedLogin();
+  // C_Login(CKU_USER, PIN): a signer's PIN login, which activates that signer's SCAL1 keys
+  // (sam/scal1.h). False if a user was already logged in.
+  bool SetUserPin(std::shared_ptr<PinActivation> pin);
+  // The user login as the SAM takes it (the SAD, the PIN activation, or neither).
+  UserLogin user_login() const;
+  // A user login of any kind is active.
+  bool logged_in() const;
   // False if no user was logged in.
   bool Logout();
 
  private:
+  bool LoggedInLocked() const {  // login_mu_ held
+    return user_sad_ != nullptr || user_pin_ != nullptr || protected_login_;
+  }
+
   CK_SLOT_ID id_;
   std::string label_;
   std::unique_ptr<Token> token_;
   std::unique_ptr<Lock> login_mu_;
   std::shared_ptr<const VerifiedSad> user_sad_;  // guarded by login_mu_
+  bool protected_login_ = false;                 // guarded by login_mu_
+  std::shared_ptr<PinActivation> user_pin_;      // guarded by login_mu_
 };
 
 class Module {

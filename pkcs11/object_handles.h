@@ -1,6 +1,7 @@
 // Object handles need no table: a handle is (row handle << 2) | kind, where the row is the
 // keystore's key or certificate row handle (> 0, never reused) and kind says which object of it.
-// A key row gives two objects (private and public key), a certificate row one.
+// A key row gives two objects (private and public key), a certificate row one. Kind 0 is a SAD
+// deposited as a session object; its "row" is the deposit's id in the token's SessionDeposits.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,12 @@
 
 namespace samp11::p11 {
 
-enum class ObjectKind : CK_OBJECT_HANDLE { kPrivateKey = 1, kPublicKey = 2, kCertificate = 3 };
+enum class ObjectKind : CK_OBJECT_HANDLE {
+  kSadDeposit = 0,
+  kPrivateKey = 1,
+  kPublicKey = 2,
+  kCertificate = 3
+};
 
 struct ObjectId {
   int64_t row;
@@ -24,7 +30,7 @@ inline CK_OBJECT_HANDLE MakeObjectHandle(int64_t row, ObjectKind kind) {
 inline std::optional<ObjectId> ParseObjectHandle(CK_OBJECT_HANDLE handle) {
   CK_OBJECT_HANDLE kind = handle & 3;
   CK_OBJECT_HANDLE row = handle >> 2;
-  if (kind == 0 || row == 0 || row > static_cast<CK_OBJECT_HANDLE>(INT64_MAX)) return std::nullopt;
+  if (row == 0 || row > static_cast<CK_OBJECT_HANDLE>(INT64_MAX)) return std::nullopt;
   return ObjectId{static_cast<int64_t>(row), static_cast<ObjectKind>(kind)};
 }
 

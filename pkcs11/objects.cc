@@ -1,10 +1,11 @@
-// C_GetAttributeValue and C_SetAttributeValue. Objects are read-only through PKCS#11; creating,
-// copying and destroying them is not offered (function_table.h).
+// C_GetAttributeValue and C_SetAttributeValue. Token objects are read-only through PKCS#11; the
+// only objects an application creates are SAD deposits (deposit_objects.cc).
 #include <cstring>
 #include <sstream>
 
 #include "pkcs11/attributes.h"
 #include "pkcs11/core.h"
+#include "pkcs11/deposit_objects.h"
 #include "pkcs11/session.h"
 
 namespace samp11::p11 {
@@ -13,8 +14,13 @@ Rv GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (pTemplate == nullptr && ulCount > 0) return Rv(CKR_ARGUMENTS_BAD, "pTemplate is NULL");
-  std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
-  P11_ASSIGN_OR_RETURN(Object object, Object::Load(s.token(), hObject, login.get()));
+  const UserLogin login = s.slot().user_login();
+  const bool deposit = IsDepositHandle(hObject);
+  std::optional<Object> object;
+  if (!deposit) {
+    P11_ASSIGN_OR_RETURN(Object loaded, Object::Load(s.token(), hObject, login));
+    object.emplace(std::move(loaded));
+  }
 
   // Every entry is answered; the result is the first problem met (PKCS#11 lets the module pick
   // among them).
@@ -28,7 +34,16 @@ Rv GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
   Bytes value;
   for (CK_ULONG i = 0; i < ulCount; ++i) {
     CK_ATTRIBUTE& a = pTemplate[i];
-    P11_ASSIGN_OR_RETURN(Object::Availability availability, object.Get(a.type, &value));
+    Object::Availability availability;
+    if (deposit) {
+      P11_ASSIGN_OR_RETURN(DepositAttribute d,
+                           GetDepositAttribute(s.token(), hObject, a.type, &value));
+      availability = d == DepositAttribute::kOk          ? Object::Availability::kOk
+                     : d == DepositAttribute::kSensitive ? Object::Availability::kSensitive
+                                                         : Object::Availability::kTypeInvalid;
+    } else {
+      P11_ASSIGN_OR_RETURN(availability, object->Get(a.type, &value));
+    }
     switch (availability) {
       case Object::Availability::kTypeInvalid:
         a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
@@ -58,8 +73,13 @@ Rv SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (pTemplate == nullptr && ulCount > 0) return Rv(CKR_ARGUMENTS_BAD, "pTemplate is NULL");
-  std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
-  P11_ASSIGN_OR_RETURN(Object object, Object::Load(s.token(), hObject, login.get()));
+  const UserLogin login = s.slot().user_login();
+  const bool deposit = IsDepositHandle(hObject);
+  std::optional<Object> object;
+  if (!deposit) {
+    P11_ASSIGN_OR_RETURN(Object loaded, Object::Load(s.token(), hObject, login));
+    object.emplace(std::move(loaded));
+  }
   return Rv(CKR_ATTRIBUTE_READ_ONLY, "samp11 objects are read-only through PKCS#11");
 }
 

@@ -22,6 +22,8 @@ CK_RV CodeToRv(Code code, CK_RV not_found) {
       return CKR_PIN_LEN_RANGE;
     case Code::kRejected:
       return CKR_FUNCTION_REJECTED;
+    case Code::kPinLocked:
+      return CKR_PIN_LOCKED;
     case Code::kKeyTypeInconsistent:
       return CKR_KEY_TYPE_INCONSISTENT;
     case Code::kMechanismInvalid:

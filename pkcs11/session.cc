@@ -10,7 +10,11 @@ namespace samp11::p11 {
 Session::Session(CK_SESSION_HANDLE handle, Slot* slot, bool read_write, std::unique_ptr<Lock> mu)
     : handle_(handle), slot_(slot), read_write_(read_write), mu_(std::move(mu)) {}
 
-Session::~Session() = default;
+Session::~Session() {
+  // SAD deposits made as session objects end with their session (sessions are destroyed before
+  // the slots that hold the tokens, so the token is still there).
+  if (slot_->present()) slot_->token().sam().session_deposits().RemoveSession(handle_);
+}
 
 SessionRef::SessionRef(std::shared_ptr<Module> module, std::shared_ptr<Session> session)
     : module_(std::move(module)), session_(std::move(session)), lock_(session_->mu()) {}
@@ -25,7 +29,7 @@ RvOr<SessionRef> RequireSession(CK_SESSION_HANDLE handle, Need need) {
   if ((need == Need::kReadWrite || need == Need::kReadWriteUser) && !ref->read_write()) {
     return Rv(CKR_SESSION_READ_ONLY, "a read/write session is needed");
   }
-  if ((need == Need::kUser || need == Need::kReadWriteUser) && ref.slot().user_sad() == nullptr) {
+  if ((need == Need::kUser || need == Need::kReadWriteUser) && !ref.slot().logged_in()) {
     return Rv(CKR_USER_NOT_LOGGED_IN, "C_Login(CKU_USER) with a SAD is needed");
   }
   return ref;
@@ -61,7 +65,7 @@ Rv CloseAllSessions(CK_SLOT_ID slotID) {
 Rv GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (pInfo == nullptr) return Rv(CKR_ARGUMENTS_BAD, "pInfo is NULL");
-  const bool user = s.slot().user_sad() != nullptr;
+  const bool user = s.slot().logged_in();
   pInfo->slotID = s.slot().id();
   if (s->read_write()) {
     pInfo->state = user ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION;

@@ -22,11 +22,11 @@ Rv KeyRow(SessionRef& s, CK_OBJECT_HANDLE handle, bool public_allowed, int64_t* 
                              (public_allowed && id->kind == ObjectKind::kPublicKey));
   if (!usable) return Rv(CKR_KEY_HANDLE_INVALID, "no usable key " + std::to_string(handle));
   if (id->kind == ObjectKind::kPrivateKey) {
-    std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
-    if (login != nullptr) {
+    const UserLogin login = s.slot().user_login();
+    if (login.signer() != nullptr) {
       P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
                            FromResult(s.token().keystore().FindKeyByHandle(id->row)));
-      if (!key || !PrivateKeyVisible(*key, login.get())) {
+      if (!key || !PrivateKeyVisible(*key, login)) {
         return Rv(CKR_KEY_HANDLE_INVALID, "no usable key " + std::to_string(handle));
       }
     }
@@ -51,7 +51,7 @@ std::optional<Rv> AnswerLength(size_t length, CK_BYTE_PTR out, CK_ULONG_PTR out_
 
 Rv FinishSign(SessionRef& s, SignOperation& op, CK_BYTE_PTR out, CK_ULONG_PTR out_len) {
   P11_ASSIGN_OR_RETURN(Bytes signature,
-                       FromResult(op.Finish(s.slot().user_sad()), CKR_KEY_HANDLE_INVALID));
+                       FromResult(op.Finish(s.slot().user_login()), CKR_KEY_HANDLE_INVALID));
   if (signature.size() > *out_len) {  // signature_length() is exact; this cannot happen
     return Rv(CKR_GENERAL_ERROR, "signature longer than announced");
   }

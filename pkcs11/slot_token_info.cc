@@ -77,9 +77,17 @@ Rv GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
   Pad(pInfo->manufacturerID, kManufacturer);
   Pad(pInfo->model, "SAM SCAL2");
   Pad(pInfo->serialNumber, keystore.identity().substr(0, 16));
-  // Never CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED: the "PIN" is a SAD, there is nothing to
-  // count or lock, and consumers refuse to log in when they see those flags.
+  // CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED are about signers' PINs (SCAL1 keys) alone: a
+  // refused SAD counts nothing, and consumers refuse to log in when they see those flags.
   pInfo->flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
+  P11_ASSIGN_OR_RETURN(PinState pins,
+                       FromResult(keystore.PinStatus(slot->token().sam().policy().pin_max_tries)));
+  if (pins.count_low) pInfo->flags |= CKF_USER_PIN_COUNT_LOW;
+  if (pins.final_try) pInfo->flags |= CKF_USER_PIN_FINAL_TRY;
+  if (pins.locked) pInfo->flags |= CKF_USER_PIN_LOCKED;
+  if (slot->token().config().policy.protected_authentication_path) {
+    pInfo->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
+  }
   const SessionTable::Counts counts = module->sessions().CountsFor(slot);
   pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
   pInfo->ulSessionCount = counts.total;

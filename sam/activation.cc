@@ -10,6 +10,8 @@ const char* ActivationSourceName(ActivationSource source) {
       return "context-login";
     case ActivationSource::kUserLogin:
       return "user-login";
+    case ActivationSource::kDeposit:
+      return "deposit";
   }
   return "?";
 }

@@ -10,6 +10,13 @@ struct SamPolicy {
   // May an application logged in with a SAD generate a key for that signer with
   // C_GenerateKeyPair? Off by default: keys are created by the operator with `samp11 key generate`.
   bool allow_pkcs11_keygen = false;
+  // Advertise CKF_PROTECTED_AUTHENTICATION_PATH: consumers then log in with no PIN (NULL), and
+  // signatures are activated by deposited SADs. Off by default, because with it set Java and
+  // GnuTLS drop any PIN they were given, so the SAD-as-PIN paths stop working for them.
+  bool protected_authentication_path = false;
+  // Wrong PINs in a row after which a signer's PIN locks (SCAL1 keys; `samp11 signer set-pin`
+  // unlocks). 1..20.
+  int pin_max_tries = 5;
 };
 
 }  // namespace samp11

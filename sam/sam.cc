@@ -71,13 +71,16 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism,
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
   SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, keystore_.Unwrap(key_handle));
   const std::string key_id = HexEncode(key.info.id);
-  if (key.info.scal < 2) {
-    return Status(Code::kRejected, "key " + key_id +
-                                       " is SCAL1; SCAL1 activation is not "
-                                       "available in this version");
-  }
+  if (key.info.scal < 2) return SignScal1(key, mechanism, activation);
   if (activation.state() == Activation::State::kAwaitingSad) {
-    return Status(Code::kNoActivation, "key " + key_id + " needs a SAD and none was given");
+    // No SAD came with the call: a deposited one that binds this key and hash may serve.
+    SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> deposit,
+                            FindDeposit(key.info, mechanism));
+    if (!deposit) {
+      return Status(Code::kNoActivation,
+                    "key " + key_id + " needs a SAD and none was given or deposited");
+    }
+    activation.Accept(std::move(deposit), ActivationSource::kDeposit);
   }
   if (activation.state() == Activation::State::kSpent) {
     return Status(Code::kRejected, "this operation's SAD was already used");

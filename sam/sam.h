@@ -14,6 +14,8 @@
 #include "operation/mechanism.h"
 #include "sam/activation.h"
 #include "sam/policy.h"
+#include "sam/scal1.h"
+#include "sam/session_deposits.h"
 
 namespace samp11 {
 
@@ -29,20 +31,44 @@ class Sam {
   // A verified SAD is about this key: same signer as the key's owner, credentialID == key id.
   Status CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const;
 
-  // The gate. For a key that needs activation: the activation must hold a SAD for this key whose
-  // hashes include the mechanism's bound hash, unspent; the signature is made, then the hash is
-  // spent durably, and only if that spend wins is the signature returned. Keys that need no
-  // activation (none exist in this version) would sign directly.
+  // The gate. For a SCAL2 key: the activation must hold a SAD for this key whose hashes include
+  // the mechanism's bound hash, unspent; the signature is made, then the hash is spent durably,
+  // and only if that spend wins is the signature returned. For a SCAL1 key: the activation must
+  // hold its owner's PIN login, within the key's activation limits (SignScal1).
   Result<Bytes> Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation);
+
+  // SCAL1 (scal1.cc). C_Login(CKU_USER, "NAME:PIN", or a bare PIN when exactly one signer has a
+  // PIN): kActivationInvalid for a wrong PIN or a signer without one, kPinLocked once the
+  // signer's PIN is locked (policy().pin_max_tries wrong PINs in a row).
+  Result<std::shared_ptr<PinActivation>> PinLogin(std::string_view value);
+
+  // Deposits (docs/sad.md, "the deposit path"): a SAD handed in ahead of the signature. It is
+  // verified in full when deposited (a forged or foreign SAD is refused then, with the reason)
+  // and again when used. Nothing is spent by a deposit.
+  Result<std::shared_ptr<const VerifiedSad>> VerifyForDeposit(std::string_view text) const;
+  // Into the keystore, for every process on it (`samp11 sad deposit`).
+  Result<std::shared_ptr<const VerifiedSad>> DepositInKeystore(std::string_view text);
+  // As a PKCS#11 session object of this process; returns the deposit's id.
+  Result<uint64_t> DepositForSession(uint64_t session, std::string_view text);
+  SessionDeposits& session_deposits() { return session_deposits_; }
+  // A deposited SAD, unspent and in time, that binds this key and the mechanism's hash; null if
+  // there is none.
+  Result<std::shared_ptr<const VerifiedSad>> FindDeposit(const KeyInfo& key,
+                                                         const SignMechanism& mechanism);
 
   Keystore& keystore() { return keystore_; }
   const SamPolicy& policy() const { return policy_; }
   int64_t Now() const { return clock_.NowSeconds(); }
 
  private:
+  // A SCAL1 key's signature: kNoActivation without its owner's PIN login, kRejected past a limit.
+  Result<Bytes> SignScal1(const UnwrappedKey& key, const SignMechanism& mechanism,
+                          const Activation& activation);
+
   Keystore& keystore_;
   SamPolicy policy_;
   const Clock& clock_;
+  SessionDeposits session_deposits_;
 };
 
 }  // namespace samp11

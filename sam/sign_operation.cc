@@ -28,11 +28,13 @@ Status SignOperation::Update(const uint8_t* data, size_t size) {
   return mechanism_->Update(data, size);
 }
 
-Result<Bytes> SignOperation::Finish(const std::shared_ptr<const VerifiedSad>& user_sad) {
+Result<Bytes> SignOperation::Finish(const UserLogin& login) {
   SAMP11_RETURN_IF_ERROR(mechanism_->Finish());
-  if (activation_.state() == Activation::State::kAwaitingSad && user_sad) {
-    activation_.Accept(user_sad, ActivationSource::kUserLogin);
+  if (activation_.state() == Activation::State::kAwaitingSad && login.sad) {
+    activation_.Accept(login.sad, ActivationSource::kUserLogin);
   }
+  // Offered whatever the key: the SAM uses it for an (authenticated) SCAL1 key only.
+  if (login.pin) activation_.AcceptPin(login.pin);
   return sam_.Sign(key_.handle, *mechanism_, activation_);
 }
 

@@ -16,7 +16,8 @@ class SignOperation {
   static Result<std::unique_ptr<SignOperation>> Begin(Sam& sam, int64_t key_handle,
                                                       const MechanismSpec& spec);
 
-  // Every key of this version is SCAL2 (CKA_ALWAYS_AUTHENTICATE).
+  // A SAD per operation (CKA_ALWAYS_AUTHENTICATE): SCAL2 keys. SCAL1 keys are activated by their
+  // owner's PIN login instead, and take no context login.
   bool needs_activation() const { return key_.scal >= 2; }
   size_t signature_length() const { return mechanism_->signature_length(); }
   const KeyInfo& key() const { return key_; }
@@ -26,11 +27,11 @@ class SignOperation {
   // refusal the operation is left as it was, so the caller may retry with another SAD.
   Status ContextLogin(std::string_view sad_text);
   Status Update(const uint8_t* data, size_t size);
-  // Checks the data, then asks the SAM to sign. user_sad is the SAD of the application's user
-  // login (C_Login(CKU_USER, sad)), or null; it is used when no context login happened. The
-  // operation is over after this, whatever the result (PKCS#11: a C_Sign that is not a length
-  // query ends the operation).
-  Result<Bytes> Finish(const std::shared_ptr<const VerifiedSad>& user_sad);
+  // Checks the data, then asks the SAM to sign. login is the application's user login
+  // (C_Login(CKU_USER)), or nullptr: its SAD is used when no context login happened, its PIN
+  // activation for a SCAL1 key. The operation is over after this, whatever the result (PKCS#11:
+  // a C_Sign that is not a length query ends the operation).
+  Result<Bytes> Finish(const UserLogin& login);
 
  private:
   SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism);

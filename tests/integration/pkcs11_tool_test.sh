@@ -66,4 +66,28 @@ if p11 --login --pin "$s" --sign --mechanism ECDSA-SHA256 --id c0ec --input-file
 if p11 --login --pin "123456" --sign --mechanism ECDSA-SHA256 --id c0ec --input-file doc.txt \
   --output-file x.sig 2>err.txt; then fail "a PIN signed"; fi
 grep -q "CKR_PIN_INCORRECT" err.txt || { cat err.txt; fail "garbage PIN: wrong error"; }
+
+# SCAL1: a key activated by its owner's PIN ("NAME:PIN" as --pin), at most 2 signatures per login.
+# It is not always-authenticate, so pkcs11-tool sends the PIN to the user login only. Each
+# pkcs11-tool run is one login: two runs sign (the limit of one login is module_scal1_test.cc's).
+"$samp11" key generate --signer carol --type ec-p256 --id 5ea1 --scal 1 --max-signatures 2 \
+  --public-key seal.pub.pem >/dev/null
+SAMP11_PIN=4321 "$samp11" signer set-pin carol >/dev/null
+pin="carol:4321"
+p11 --list-objects | grep -A8 "ID: *5ea1" | grep -q "always authenticate" &&
+  fail "the SCAL1 key is always-authenticate"
+for i in 1 2; do
+  p11 --login --pin "$pin" --sign --mechanism ECDSA-SHA256 --id 5ea1 --input-file doc.txt \
+    --output-file seal$i.sig --signature-format openssl 2>err.txt || { cat err.txt; fail "SCAL1 sign $i"; }
+  openssl dgst -sha256 -verify seal.pub.pem -signature seal$i.sig doc.txt | grep -q "Verified OK" ||
+    fail "SCAL1 signature $i does not verify"
+done
+# The PIN does not activate carol's SCAL2 key (pkcs11-tool sends it as the context login too).
+if p11 --login --pin "$pin" --sign --mechanism ECDSA-SHA256 --id c0ec --input-file doc.txt \
+  --output-file x.sig 2>err.txt; then fail "a PIN signed with a SCAL2 key"; fi
+# A wrong PIN is refused and counted, and shows in the token flags.
+if p11 --login --pin "carol:0000" --sign --mechanism ECDSA-SHA256 --id 5ea1 --input-file doc.txt \
+  --output-file x.sig 2>err.txt; then fail "a wrong PIN signed"; fi
+grep -q "CKR_PIN_INCORRECT" err.txt || { cat err.txt; fail "wrong PIN: wrong error"; }
+p11 --list-token-slots | grep -qi "PIN count low" || fail "no PIN count low flag after a wrong PIN"
 echo "pkcs11-tool: all checks passed"

@@ -247,14 +247,16 @@ TEST_CASE("keystore: GenerateKey checks owner, scal, label and id") {
   CHECK(ks.GenerateKey("alice", KeyType::kEcP256, "k", 3).status().code() == Code::kArgumentsBad);
   CHECK(ks.GenerateKey("alice", KeyType::kEcP256, std::string(256, 'l'), 2).status().code() ==
         Code::kArgumentsBad);
-  CHECK(ks.GenerateKey("alice", KeyType::kEcP256, std::string(255, 'l'), 1).ok());
+  // A SCAL1 key needs its activation limits (key_policy.h; keystore_pins.cc tests them).
+  const ActivationLimits limits{1, std::nullopt};
+  CHECK(ks.GenerateKey("alice", KeyType::kEcP256, std::string(255, 'l'), 1, Bytes(), limits).ok());
 
   Bytes id = ToBytes("my-id");
-  auto with_id = ks.GenerateKey("alice", KeyType::kEd25519, "k", 1, id);
+  auto with_id = ks.GenerateKey("alice", KeyType::kEd25519, "k", 1, id, limits);
   REQUIRE(with_id.ok());
   CHECK(with_id->info.id == id);
   CHECK(with_id->info.scal == 1);
-  CHECK(ks.GenerateKey("alice", KeyType::kEd25519, "k", 1, id).status().code() ==
+  CHECK(ks.GenerateKey("alice", KeyType::kEd25519, "k", 1, id, limits).status().code() ==
         Code::kAlreadyExists);
   auto found = ks.FindKeyById(id);
   REQUIRE(found.ok());

@@ -12,6 +12,7 @@ struct InitOptions {
   std::string keystore;
   std::string master_key;
   std::string passphrase_env;
+  bool protected_path = false;
 };
 
 Status RunInit(const GlobalOptions& global, const InitOptions& o) {
@@ -38,6 +39,7 @@ Status RunInit(const GlobalOptions& global, const InitOptions& o) {
   } else {
     token.master = {MasterKeySource::Kind::kPassphraseEnv, o.passphrase_env};
   }
+  token.policy.protected_authentication_path = o.protected_path;
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
                           Keystore::Create(token.keystore, token.master, token.label));
   config.tokens.push_back(token);
@@ -64,6 +66,8 @@ void AddInitCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) 
                   "path of the new master key file (created with mode 0600)");
   cmd->add_option("--passphrase-env", options->passphrase_env,
                   "derive the master key (scrypt) from the passphrase in this variable instead");
+  cmd->add_flag("--protected-authentication-path", options->protected_path,
+                "advertise CKF_PROTECTED_AUTHENTICATION_PATH: logins without PIN, deposited SADs");
   cmd->callback([&global, options, exit_code] {
     Status s = RunInit(global, *options);
     *exit_code = s.ok() ? 0 : Fail(s);

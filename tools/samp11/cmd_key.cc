@@ -1,5 +1,6 @@
 // samp11 key / cert: keys generated inside the module, bound to one signer, and their certificates.
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -16,17 +17,42 @@ struct GenerateOptions {
   std::string label;
   std::string id_hex;
   int scal = 2;
+  int64_t max_signatures = 0;  // SCAL1 activation limits; taken only when given
+  int64_t max_seconds = 0;
+  CLI::Option* max_signatures_option = nullptr;
+  CLI::Option* max_seconds_option = nullptr;
   std::string csr_path;
   std::string subject;
   std::string public_key_path;
 };
 
+// SCAL1 keys carry their activation limits in their (authenticated) policy; SCAL2 keys need a
+// SAD per signature and take none.
+Result<std::optional<ActivationLimits>> LimitsFromOptions(const GenerateOptions& o) {
+  ActivationLimits limits;
+  if (o.max_signatures_option->count() > 0) limits.max_signatures = o.max_signatures;
+  if (o.max_seconds_option->count() > 0) limits.max_seconds = o.max_seconds;
+  const bool given = limits.max_signatures || limits.max_seconds;
+  if (o.scal == 2) {
+    if (given) {
+      return Status(Code::kArgumentsBad,
+                    "--max-signatures and --max-seconds are for SCAL1 keys (--scal 1)");
+    }
+    return std::optional<ActivationLimits>();
+  }
+  if (!given) {
+    return Status(Code::kArgumentsBad,
+                  "a SCAL1 key needs --max-signatures N, --max-seconds T or both");
+  }
+  SAMP11_RETURN_IF_ERROR(CheckActivationLimits(limits));
+  return std::optional<ActivationLimits>(limits);
+}
+
 Status RunGenerate(const GlobalOptions& global, const GenerateOptions& o) {
   std::optional<KeyType> type = KeyTypeFromName(o.type);
   if (!type) return Status(Code::kArgumentsBad, "unknown key type '" + o.type + "'");
-  if (o.scal != 2) {
-    return Status(Code::kArgumentsBad, "only SCAL2 keys can be generated in this version");
-  }
+  if (o.scal != 1 && o.scal != 2) return Status(Code::kArgumentsBad, "--scal is 1 or 2");
+  SAMP11_ASSIGN_OR_RETURN(std::optional<ActivationLimits> limits, LimitsFromOptions(o));
   Bytes id;
   if (!o.id_hex.empty()) {
     std::optional<Bytes> decoded = HexDecode(o.id_hex);
@@ -38,10 +64,21 @@ Status RunGenerate(const GlobalOptions& global, const GenerateOptions& o) {
   }
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
   std::string label = o.label.empty() ? o.signer + "-" + o.type : o.label;
-  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, ks->GenerateKey(o.signer, *type, label, o.scal, id));
+  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key,
+                          ks->GenerateKey(o.signer, *type, label, o.scal, id, limits));
   std::cout << "key " << HexEncode(key.info.id) << " (" << KeyTypeName(key.info.type) << ", SCAL"
             << key.info.scal << ", label '" << key.info.label << "') bound to '" << key.info.owner
             << "'\n";
+  if (limits) {
+    std::cout << "activated by the PIN of '" << key.info.owner << "' for "
+              << (limits->max_signatures ? std::to_string(*limits->max_signatures)
+                                         : "any number of")
+              << " signatures"
+              << (limits->max_seconds
+                      ? " within " + std::to_string(*limits->max_seconds) + " seconds"
+                      : std::string())
+              << " per login\n";
+  }
   if (!o.public_key_path.empty()) {
     SAMP11_ASSIGN_OR_RETURN(std::string pem, PublicKeyToPem(key.private_key.get()));
     SAMP11_RETURN_IF_ERROR(WriteFileAtomic(o.public_key_path, pem));
@@ -113,7 +150,14 @@ void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
       ->capture_default_str();
   gen_cmd->add_option("--label", gen->label, "CKA_LABEL (default: signer-type)");
   gen_cmd->add_option("--id", gen->id_hex, "CKA_ID in hex (default: 16 random bytes)");
-  gen_cmd->add_option("--scal", gen->scal, "sole control assurance level")->capture_default_str();
+  gen_cmd
+      ->add_option("--scal", gen->scal,
+                   "sole control assurance level: 2 (a SAD per signature) or 1 (the signer's PIN)")
+      ->capture_default_str();
+  gen->max_signatures_option = gen_cmd->add_option("--max-signatures", gen->max_signatures,
+                                                   "SCAL1: signatures per PIN login (1..1000000)");
+  gen->max_seconds_option = gen_cmd->add_option("--max-seconds", gen->max_seconds,
+                                                "SCAL1: seconds a PIN login lasts (1..86400)");
   gen_cmd->add_option("--csr", gen->csr_path, "write a PKCS#10 request here");
   gen_cmd->add_option("--subject", gen->subject, "CSR subject, e.g. /CN=Alice/O=Example");
   gen_cmd->add_option("--public-key", gen->public_key_path, "write the public key (PEM) here");

@@ -6,6 +6,7 @@
 #include "crypto/keys.h"
 #include "crypto/random.h"
 #include "sad/sad.h"
+#include "sam/sam.h"
 #include "tools/samp11/commands.h"
 
 namespace samp11::cli {
@@ -79,6 +80,34 @@ Status RunIssue(const GlobalOptions& global, const IssueOptions& o) {
   return Status::Ok();
 }
 
+// Reads a SAD from a file, or from standard input for "-"; surrounding whitespace is dropped.
+Result<std::string> ReadSad(const std::string& path) {
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    SAMP11_ASSIGN_OR_RETURN(Bytes content, ReadFile(path));
+    text = ToString(content);
+  }
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  size_t end = text.find_last_not_of(" \t\r\n");
+  if (begin == std::string::npos) return Status(Code::kArgumentsBad, "no SAD in " + path);
+  return text.substr(begin, end - begin + 1);
+}
+
+Status RunDeposit(const GlobalOptions& global, const std::string& path) {
+  SAMP11_ASSIGN_OR_RETURN(std::string text, ReadSad(path));
+  SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(global));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks,
+                          Keystore::Open(token.keystore, token.master));
+  Sam sam(*ks, token.policy, DefaultClock());
+  SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad, sam.DepositInKeystore(text));
+  const SadClaims& c = sad->sad.claims;
+  std::cout << "deposited SAD " << c.jti << " of '" << c.sub << "' for key " << c.credential_id
+            << ": " << c.hashes.size() << " hash(es), usable for " << (c.exp - sam.Now()) << " s\n";
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddSadCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
@@ -101,6 +130,17 @@ void AddSadCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
   issue->add_option("--jti", o->jti, "unique id (default: 16 random bytes, base64url)");
   issue->callback([&global, o, exit_code] {
     Status s = RunIssue(global, *o);
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto deposit_path = std::make_shared<std::string>();
+  CLI::App* deposit = sad->add_subcommand(
+      "deposit",
+      "verify a SAD and deposit it in the keystore, where C_Sign of any process finds it");
+  deposit->add_option("sad", *deposit_path, "file holding the SAD, or - for standard input")
+      ->required();
+  deposit->callback([&global, deposit_path, exit_code] {
+    Status s = RunDeposit(global, *deposit_path);
     *exit_code = s.ok() ? 0 : Fail(s);
   });
 }

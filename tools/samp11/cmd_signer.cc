@@ -1,5 +1,11 @@
 // samp11 signer / issuer: who may activate keys, enrolled with the public keys that sign SADs.
+#include <openssl/crypto.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "crypto/keys.h"
 #include "tools/samp11/commands.h"
@@ -25,6 +31,40 @@ struct SignerOptions {
   std::string activation_key;
   std::string kid;
 };
+
+struct SetPinOptions {
+  std::string name;
+  std::string pin_env = "SAMP11_PIN";
+};
+
+// The PIN never comes from argv (other users see it in ps): from the environment variable, else
+// one line of stdin, unechoed when stdin is a terminal. pin is wiped by the caller.
+Status ReadPin(const SetPinOptions& o, std::string& pin) {
+  const char* env = std::getenv(o.pin_env.c_str());
+  if (env != nullptr && *env != '\0') {
+    pin.assign(env);
+    return Status::Ok();
+  }
+  const bool tty = ::isatty(STDIN_FILENO) == 1;
+  termios saved{};
+  if (tty && ::tcgetattr(STDIN_FILENO, &saved) == 0) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    std::cerr << "PIN for '" << o.name << "': " << std::flush;
+  }
+  pin.reserve(256);  // read in place: no reallocation leaves PIN bytes behind
+  const bool read = static_cast<bool>(std::getline(std::cin, pin));
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+  }
+  if (!pin.empty() && pin.back() == '\r') pin.pop_back();
+  if (!read || pin.empty()) {
+    return Status(Code::kArgumentsBad, "no PIN: set " + o.pin_env + " or give it on stdin");
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -67,6 +107,30 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
       return AddActivationKey(*ks, ActivationKeyRole::kDevice, add_key->name,
                               add_key->activation_key, add_key->kid);
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto set_pin = std::make_shared<SetPinOptions>();
+  CLI::App* set_pin_cmd = signer->add_subcommand(
+      "set-pin", "set the PIN that activates the signer's SCAL1 keys (and unlock it)");
+  set_pin_cmd->add_option("name", set_pin->name, "signer name")->required();
+  set_pin_cmd
+      ->add_option("--pin-env", set_pin->pin_env,
+                   "environment variable holding the PIN (else one line of stdin); 4..64 "
+                   "printable ASCII characters, no ':'")
+      ->capture_default_str();
+  set_pin_cmd->callback([&global, set_pin, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      std::string pin;
+      Status status = ReadPin(*set_pin, pin);
+      if (status.ok()) status = ks->SetSignerPin(set_pin->name, pin);
+      OPENSSL_cleanse(pin.data(), pin.size());
+      SAMP11_RETURN_IF_ERROR(status);
+      std::cout << "PIN set for '" << set_pin->name << "'\n";
+      return Status::Ok();
     };
     Status s = run();
     *exit_code = s.ok() ? 0 : Fail(s);

@@ -15,5 +15,6 @@ void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
 void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddCertCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddSadCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 
 }  // namespace samp11::cli

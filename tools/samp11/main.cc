@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   AddKeyCommand(app, global, &exit_code);
   AddCertCommand(app, global, &exit_code);
   AddSadCommand(app, global, &exit_code);
+  AddAuditCommand(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,93 @@
+// The audit log's public shapes: what is recorded, how a record reads back, and what a
+// verification finds. A record is chained to the one before it and MAC'd under a key derived
+// from the master key (audit_chain.h), so an edited, deleted, moved or forged record is found by
+// Keystore::VerifyAudit; nobody without the master key can rewrite the log undetected.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+
+namespace samp11 {
+
+// Event names. A new kind of event gets a name here; names are lowercase words joined by '-'.
+namespace audit_event {
+inline constexpr char kLoginUser[] = "login-user";
+inline constexpr char kLoginContext[] = "login-context";
+inline constexpr char kLoginPin[] = "login-pin";
+inline constexpr char kSadVerify[] = "sad-verify";
+inline constexpr char kSadDeposit[] = "sad-deposit";
+inline constexpr char kSign[] = "sign";
+inline constexpr char kKeyGenerate[] = "key-generate";
+inline constexpr char kSignerAdd[] = "signer-add";
+inline constexpr char kActivationKeyAdd[] = "activation-key-add";
+inline constexpr char kCertImport[] = "cert-import";
+inline constexpr char kSignerSetPin[] = "signer-set-pin";
+}  // namespace audit_event
+
+namespace audit_outcome {
+inline constexpr char kOk[] = "ok";
+inline constexpr char kRefused[] = "refused";
+inline constexpr char kError[] = "error";
+}  // namespace audit_outcome
+
+// What happened. Never put a secret here (a SAD, a PIN, a private key): the log is readable by
+// anyone who can read the token file. Long fields are cut (kMaxAuditField, kMaxAuditDetail).
+struct AuditEvent {
+  std::string event;    // an audit_event name
+  std::string outcome;  // an audit_outcome name
+  std::string signer;
+  Bytes key_id;
+  std::string kid;
+  std::string jti;
+  std::string detail;  // the reason of a refusal, in words independent of CK_RV
+};
+
+inline constexpr size_t kMaxAuditField = 255;
+inline constexpr size_t kMaxAuditDetail = 1024;
+
+// A record as stored. Read back by ListAudit without checks: VerifyAudit is the check.
+struct AuditRecord {
+  int64_t seq = 0;  // consecutive from 1
+  int64_t at = 0;   // seconds since the epoch
+  int64_t pid = 0;  // the process that appended it
+  AuditEvent event;
+  Bytes chain;
+  Bytes mac;
+};
+
+// One finding of VerifyAudit; seq is the first record concerned (0 when none applies).
+struct AuditProblem {
+  int64_t seq = 0;
+  std::string what;  // e.g. "record 17 was edited ...", "records 18..20 are missing"
+};
+
+struct AuditReport {
+  int64_t records = 0;  // rows read
+  int64_t first_seq = 0;
+  int64_t last_seq = 0;
+  std::vector<AuditProblem> problems;  // every one found, up to kMaxAuditProblems
+  bool ok() const { return problems.empty(); }
+};
+
+// A log rewritten wholesale would otherwise make the report as large as the log.
+inline constexpr size_t kMaxAuditProblems = 1000;
+
+// Empty or zero fields do not filter; since and until are inclusive (seconds since the epoch).
+// limit 0 means kDefaultAuditPage; no page is larger than kMaxAuditPage.
+struct AuditFilter {
+  std::string signer;
+  Bytes key_id;
+  int64_t since = 0;
+  int64_t until = 0;
+  std::string event;
+  size_t limit = 0;
+};
+
+inline constexpr size_t kDefaultAuditPage = 1000;
+inline constexpr size_t kMaxAuditPage = 100000;
+
+}  // namespace samp11

@@ -1,0 +1,183 @@
+// Keystore's audit log: appending under the chain and MACs of audit_chain.h, verifying, listing.
+#include <unistd.h>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "keystore/audit_chain.h"
+#include "keystore/audit_verify.h"
+#include "keystore/keystore.h"
+
+namespace samp11 {
+namespace {
+
+constexpr size_t kVerifyPage = 1000;
+
+// Cuts to at most max bytes without splitting a UTF-8 sequence. A refused SAD's jti or kid is
+// chosen by whoever sent it: a long one must still be recorded, not make the append fail.
+std::string Cut(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+// Lowercase words joined by '-', as the names in audit.h: no typo'd or free-text event names
+// that no filter would ever find.
+bool IsEventName(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name.front() == '-' || name.back() == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool IsOutcome(const std::string& outcome) {
+  return outcome == audit_outcome::kOk || outcome == audit_outcome::kRefused ||
+         outcome == audit_outcome::kError;
+}
+
+AuditRecord RecordFromRow(AuditRow row) {
+  AuditRecord record;
+  record.seq = row.seq;
+  record.at = row.at;
+  record.pid = row.pid;
+  record.event.event = std::move(row.event);
+  record.event.outcome = std::move(row.outcome);
+  record.event.signer = std::move(row.signer);
+  record.event.key_id = std::move(row.key_id);
+  record.event.kid = std::move(row.kid);
+  record.event.jti = std::move(row.jti);
+  record.event.detail = std::move(row.detail);
+  record.chain = std::move(row.chain);
+  record.mac = std::move(row.mac);
+  return record;
+}
+
+// Where the next record continues from. A head that fails its check, is missing beside rows, or
+// lags the rows means someone edited the log: appending would write a fresh valid head over the
+// evidence, so nothing is appended until the log is looked at.
+Result<std::pair<int64_t, Bytes>> AppendPoint(const SecureBytes& key, const std::string& identity,
+                                              const AuditTail& tail) {
+  constexpr char kVerify[] = ": run `samp11 audit verify`";
+  if (!tail.head) {
+    if (tail.last_row) {
+      return Status(Code::kTampered, std::string("the audit log has no head") + kVerify);
+    }
+    return std::make_pair(int64_t{0}, AuditGenesis(identity));
+  }
+  SAMP11_ASSIGN_OR_RETURN(Bytes mac, AuditHeadMac(key, tail.head->seq, tail.head->chain));
+  if (!ConstantTimeEqual(mac, tail.head->mac) || tail.head->seq <= 0) {
+    return Status(Code::kTampered, std::string("the audit log's head failed its check") + kVerify);
+  }
+  if (tail.last_row && tail.last_row->seq > tail.head->seq) {
+    return Status(Code::kTampered,
+                  std::string("the audit log has records past its head") + kVerify);
+  }
+  return std::make_pair(tail.head->seq, tail.head->chain);
+}
+
+}  // namespace
+
+Status Keystore::Audit(const AuditEvent& event) {
+  if (!IsEventName(event.event)) {
+    return Status(Code::kArgumentsBad, "an audit event name is lowercase words joined by '-'");
+  }
+  if (!IsOutcome(event.outcome)) {
+    return Status(Code::kArgumentsBad, "an audit outcome is ok, refused or error");
+  }
+  AuditRow row;
+  row.at = audit_clock_->NowSeconds();
+  row.pid = static_cast<int64_t>(::getpid());
+  row.event = event.event;
+  row.outcome = event.outcome;
+  row.signer = Cut(event.signer, kMaxAuditField);
+  row.key_id = event.key_id;
+  if (row.key_id.size() > kMaxAuditField) row.key_id.resize(kMaxAuditField);
+  row.kid = Cut(event.kid, kMaxAuditField);
+  row.jti = Cut(event.jti, kMaxAuditField);
+  row.detail = Cut(event.detail, kMaxAuditDetail);
+  // Runs inside the store's write transaction: the tail cannot move until the commit.
+  return state_->AppendAudit([&](const AuditTail& tail) -> Result<AuditAppend> {
+    SAMP11_ASSIGN_OR_RETURN(auto point, AppendPoint(keys_.audit, identity_, tail));
+    AuditAppend append;
+    append.row = row;
+    append.row.seq = point.first + 1;
+    append.row.chain = AuditChainNext(point.second, append.row);
+    SAMP11_ASSIGN_OR_RETURN(append.row.mac,
+                            AuditRecordMac(keys_.audit, append.row.seq, append.row.chain));
+    append.head.seq = append.row.seq;
+    append.head.chain = append.row.chain;
+    SAMP11_ASSIGN_OR_RETURN(append.head.mac,
+                            AuditHeadMac(keys_.audit, append.head.seq, append.head.chain));
+    return append;
+  });
+}
+
+Result<AuditReport> Keystore::VerifyAudit() {
+  // The tail is read first, as one snapshot, and the walk stops at its head: records appended
+  // meanwhile by other processes are neither walked nor mistaken for records past the head.
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->GetAuditTail());
+  SAMP11_ASSIGN_OR_RETURN(
+      AuditVerifier verifier,
+      AuditVerifier::Create(keys_.audit, AuditGenesis(identity_), std::move(tail)));
+  AuditRowFilter bound;
+  bound.max_seq = verifier.WalkBound();
+  // From the lowest possible seq: a row slipped in below 1 is reported, not skipped.
+  int64_t after = std::numeric_limits<int64_t>::min();
+  while (bound.max_seq > 0) {
+    SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRow> rows,
+                            state_->ListAuditRows(after, kVerifyPage, bound));
+    if (rows.empty()) break;
+    after = rows.back().seq;
+    for (AuditRow& row : rows) SAMP11_RETURN_IF_ERROR(verifier.Add(std::move(row)));
+    if (rows.size() < kVerifyPage) break;
+  }
+  return verifier.Finish();
+}
+
+Result<std::vector<AuditRecord>> Keystore::ListAudit(const AuditFilter& filter, int64_t after_seq) {
+  size_t limit = filter.limit == 0 ? kDefaultAuditPage : std::min(filter.limit, kMaxAuditPage);
+  AuditRowFilter rows_filter;
+  rows_filter.signer = filter.signer;
+  rows_filter.key_id = filter.key_id;
+  rows_filter.since = filter.since;
+  rows_filter.until = filter.until;
+  rows_filter.event = filter.event;
+  SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRow> rows,
+                          state_->ListAuditRows(after_seq, limit, rows_filter));
+  std::vector<AuditRecord> records;
+  records.reserve(rows.size());
+  for (AuditRow& row : rows) records.push_back(RecordFromRow(std::move(row)));
+  return records;
+}
+
+Status Keystore::CheckAuditWritable() {
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->GetAuditTail());
+  return AppendPoint(keys_.audit, identity_, tail).status();
+}
+
+Status Keystore::AuditResult(AuditEvent event, const Status& result) {
+  if (result.ok()) {
+    event.outcome = audit_outcome::kOk;
+  } else {
+    // The keystore's own faults are errors; everything else is the keystore saying no.
+    const Code code = result.code();
+    const bool fault = code == Code::kStorage || code == Code::kInternal || code == Code::kTampered;
+    event.outcome = fault ? audit_outcome::kError : audit_outcome::kRefused;
+    event.detail = result.message();
+  }
+  Status audited = Audit(event);
+  // A refusal is what the caller must see; its record failing (storage down, tampered head)
+  // changes nothing for the caller.
+  if (!result.ok()) return result;
+  if (!audited.ok()) {
+    return Status(audited.code(), event.event +
+                                      " succeeded, but its audit record could not be written: " +
+                                      audited.message());
+  }
+  return Status::Ok();
+}
+
+}  // namespace samp11

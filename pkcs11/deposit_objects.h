@@ -1,0 +1,16 @@
+// Attribute reads of SAD deposit objects (the rest is in deposit_objects.cc).
+#pragma once
+
+#include "common/bytes.h"
+#include "pkcs11/rv_map.h"
+#include "sam/token.h"
+
+namespace samp11::p11 {
+
+bool IsDepositHandle(CK_OBJECT_HANDLE handle);
+
+enum class DepositAttribute { kOk, kSensitive, kTypeInvalid };
+RvOr<DepositAttribute> GetDepositAttribute(Token& token, CK_OBJECT_HANDLE handle,
+                                           CK_ATTRIBUTE_TYPE type, Bytes* value);
+
+}  // namespace samp11::p11

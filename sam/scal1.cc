@@ -1,0 +1,121 @@
+// SCAL1: the PIN login and the signature it allows (Sam::PinLogin, Sam::SignScal1).
+#include "sam/scal1.h"
+
+#include "common/log.h"
+#include "sam/sam.h"
+
+namespace samp11 {
+
+bool LooksLikeSad(std::string_view value) {
+  size_t first = value.find('.');
+  if (first == std::string_view::npos) return false;
+  size_t second = value.find('.', first + 1);
+  if (second == std::string_view::npos) return false;
+  if (value.find('.', second + 1) != std::string_view::npos) return false;
+  return value.substr(0, 3) == "eyJ";
+}
+
+Status PinActivation::TakeSignature(const Bytes& key_id, const ActivationLimits& limits,
+                                    int64_t now) {
+  const std::string key = "key " + HexEncode(key_id);
+  if (limits.max_seconds && now - granted_at_ >= *limits.max_seconds) {
+    return Status(Code::kRejected, key + ": the PIN login of signer '" + signer_ +
+                                       "' is older than " + std::to_string(*limits.max_seconds) +
+                                       " seconds; log in again");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t& made = signatures_[key_id];
+  if (limits.max_signatures && made >= *limits.max_signatures) {
+    return Status(Code::kRejected, key + " already made " + std::to_string(made) +
+                                       " signatures under this PIN login (its limit); log in "
+                                       "again");
+  }
+  ++made;
+  return Status::Ok();
+}
+
+void PinActivation::ReturnSignature(const Bytes& key_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = signatures_.find(key_id);
+  if (it != signatures_.end() && it->second > 0) --it->second;
+}
+
+int64_t PinActivation::signatures(const Bytes& key_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = signatures_.find(key_id);
+  return it == signatures_.end() ? 0 : it->second;
+}
+
+Result<std::shared_ptr<PinActivation>> Sam::PinLogin(std::string_view value) {
+  if (value.size() > kMaxPinLoginLength) {
+    return Status(
+        Code::kActivationTooLong,
+        "a PIN login is at most " + std::to_string(kMaxPinLoginLength) + " characters (NAME:PIN)");
+  }
+  // "NAME:PIN", or a bare PIN: a PIN holds no ':' (pin_hash.h), so the first ':' always ends a
+  // name, and no part of a PIN is ever looked up as one.
+  std::string signer;
+  std::string_view pin = value;
+  size_t colon = value.find(':');
+  if (colon != std::string_view::npos) {
+    signer = std::string(value.substr(0, colon));
+    pin = value.substr(colon + 1);
+  } else {
+    SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> with_pins, keystore_.SignersWithPins());
+    if (with_pins.empty()) {
+      return Status(Code::kActivationInvalid, "not a SAD, and no signer of this token has a PIN");
+    }
+    if (with_pins.size() > 1) {
+      return Status(Code::kActivationInvalid,
+                    "not a SAD; several signers have PINs, so a PIN login is NAME:PIN");
+    }
+    signer = with_pins.front();
+  }
+
+  SAMP11_ASSIGN_OR_RETURN(PinCheck check,
+                          keystore_.CheckSignerPin(signer, pin, policy_.pin_max_tries));
+  switch (check.result) {
+    case PinCheck::kOk:
+      SAMP11_LOG(kInfo, "PIN login as signer '" << signer << "'");
+      return std::make_shared<PinActivation>(signer, Now());
+    case PinCheck::kIncorrect:
+      // Logged, with every refusal, by the caller (pkcs11/ logs each CK_RV it returns).
+      return Status(Code::kActivationInvalid, "wrong PIN for signer '" + signer + "' (" +
+                                                  std::to_string(check.remaining) + " tries left)");
+    case PinCheck::kLocked:
+      return Status(Code::kPinLocked, "the PIN of signer '" + signer +
+                                          "' is locked; `samp11 signer set-pin` sets a new one");
+    case PinCheck::kNoPin:
+      break;
+  }
+  return Status(Code::kActivationInvalid, "signer '" + signer + "' has no PIN");
+}
+
+Result<Bytes> Sam::SignScal1(const UnwrappedKey& key, const SignMechanism& mechanism,
+                             const Activation& activation) {
+  const std::string key_id = HexEncode(key.info.id);
+  const std::shared_ptr<PinActivation>& pin = activation.pin();
+  if (pin == nullptr || pin->signer() != key.info.owner) {
+    return Status(
+        Code::kNoActivation,
+        "key " + key_id + " is SCAL1: it needs a PIN login of its owner '" + key.info.owner + "'");
+  }
+  // The policy was authenticated with the key (wrap AAD): these limits are the generator's.
+  SAMP11_ASSIGN_OR_RETURN(std::optional<ActivationLimits> limits,
+                          ActivationLimitsOf(key.info.policy_json));
+  if (!limits) {
+    return Status(Code::kRejected, "key " + key_id + " is SCAL1 but has no activation limits");
+  }
+  SAMP11_RETURN_IF_ERROR(pin->TakeSignature(key.info.id, *limits, Now()));
+  Result<Bytes> signature = mechanism.Sign(key.private_key.get());
+  if (!signature.ok()) {
+    pin->ReturnSignature(key.info.id);
+    return signature.status();
+  }
+  SAMP11_LOG(kInfo, "signature released: key=" << key_id << " (SCAL1) via PIN login of signer '"
+                                               << pin->signer() << "', signature "
+                                               << pin->signatures(key.info.id) << " of this login");
+  return signature;
+}
+
+}  // namespace samp11

@@ -1,0 +1,83 @@
+// Helpers for the audit log tests: a settable clock, a token with a few records, and the raw
+// edits an attacker with write access to the token file makes.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "keystore/audit.h"
+#include "keystore/keystore.h"
+#include "keystore_test_util.h"
+
+namespace samp11::testing {
+
+class FixedClock : public Clock {
+ public:
+  explicit FixedClock(int64_t now) : now_(now) {}
+  int64_t NowSeconds() const override { return now_; }
+  void Set(int64_t now) { now_ = now; }
+
+ private:
+  int64_t now_;
+};
+
+inline AuditEvent SignEvent(const std::string& signer, const Bytes& key_id, const std::string& jti,
+                            const std::string& outcome = audit_outcome::kOk,
+                            const std::string& detail = "") {
+  AuditEvent e;
+  e.event = audit_event::kSign;
+  e.outcome = outcome;
+  e.signer = signer;
+  e.key_id = key_id;
+  e.kid = "kid-" + signer;
+  e.jti = jti;
+  e.detail = detail;
+  return e;
+}
+
+// Appends count sign records for alice, jti "j1".."j<count>".
+inline void AppendSigns(Keystore& ks, int count, int first = 1) {
+  for (int i = first; i < first + count; ++i) {
+    Status s = ks.Audit(SignEvent("alice", ToBytes("key-a"), "j" + std::to_string(i)));
+    REQUIRE_MESSAGE(s.ok(), s.ToString());
+  }
+}
+
+inline AuditReport MustVerify(Keystore& ks) {
+  auto report = ks.VerifyAudit();
+  REQUIRE_MESSAGE(report.ok(), report.status().ToString());
+  return std::move(report).value();
+}
+
+// "seq: what" per problem, for failure messages.
+inline std::string Describe(const AuditReport& report) {
+  std::string text;
+  for (const AuditProblem& p : report.problems) {
+    text += std::to_string(p.seq) + ": " + p.what + "\n";
+  }
+  return text;
+}
+
+// True if some problem has this seq and mentions words.
+inline bool HasProblem(const AuditReport& report, int64_t seq, const std::string& words) {
+  for (const AuditProblem& p : report.problems) {
+    if (p.seq == seq && p.what.find(words) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Swaps everything but seq between records a and b: the rows trade places in the log.
+inline void SwapAuditRows(RawDb& db, int64_t a, int64_t b) {
+  const std::string cols = "at, pid, event, outcome, signer, key_id, kid, jti, detail, chain, mac";
+  db.Exec("CREATE TEMP TABLE swap AS SELECT seq, " + cols + " FROM audit_log WHERE seq IN (" +
+          std::to_string(a) + ", " + std::to_string(b) + ")");
+  db.Exec("UPDATE audit_log SET (" + cols + ") = (SELECT " + cols +
+          " FROM swap WHERE swap.seq = " + std::to_string(a + b) +
+          " - audit_log.seq) WHERE seq IN (" + std::to_string(a) + ", " + std::to_string(b) + ")");
+  db.Exec("DROP TABLE swap");
+}
+
+}  // namespace samp11::testing
