@@ -63,4 +63,8 @@ printf 'Invoice 7, approved by Alice.\n' > invoice.txt
 "$examples/pkcs11-tool-sign.sh" "$module" "$key_id" invoice.sad invoice.txt invoice.sig
 openssl dgst -sha256 -verify alice-signing.pub.pem -signature invoice.sig invoice.txt
 
+step "9. Everything above is in the token's tamper-evident audit log"
+"$samp11" audit show --event sign
+"$samp11" audit verify
+
 printf '\ndemo: done: two documents signed under SADs, a replay and an unbound document refused\n'

@@ -127,6 +127,10 @@ class Keystore {
   Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter, int64_t after_seq);
   // The clock that stamps records (DefaultClock() unless set); set before sharing the keystore.
   void SetAuditClock(const Clock& clock) { audit_clock_ = &clock; }
+  // Records an operation's result (outcome ok, refused, or error for storage/tamper/internal
+  // faults, with the refusal's message as detail). Returns result if it failed; else Ok, or the
+  // append's failure if the record could not be written (the operation itself did happen).
+  Status AuditResult(AuditEvent event, const Status& result);
 
   // PINs (keystore_pins.cc): a signer's PIN activates that signer's SCAL1 keys, never SCAL2 ones.
   // Sets or replaces the PIN (4..64 printable ASCII bytes, no ':') and clears its failures.
@@ -143,12 +147,10 @@ class Keystore {
   Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::string identity,
            std::string label);
   // Audit
-  // Records a key-management operation's result. Returns result if it failed; else Ok, or the
-  // append's failure if the record could not be written (the operation itself did happen).
-  Status AuditResult(AuditEvent event, const Status& result);
   // kTampered if the log could not take a record now: checked before a key-management operation
   // so that nothing changes in a token whose log cannot record it.
   Status CheckAuditWritable();
+  Status SetSignerPinUnaudited(const std::string& signer, std::string_view pin);
   const Clock* audit_clock_ = &DefaultClock();
 
   Result<KeyInfo> InfoFromRow(const KeyRow& row);

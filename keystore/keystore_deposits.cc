@@ -11,8 +11,8 @@ constexpr size_t kMaxDepositsPerLookup = 8;
 
 Status Keystore::DepositSad(const DepositRow& row) { return state_->InsertDeposit(row); }
 
-Result<std::vector<std::string>> Keystore::FindDepositedSads(const Bytes& key_id,
-                                                             const Bytes& hash, int64_t min_exp) {
+Result<std::vector<std::string>> Keystore::FindDepositedSads(const Bytes& key_id, const Bytes& hash,
+                                                             int64_t min_exp) {
   return state_->FindDeposits(key_id, hash, min_exp, kMaxDepositsPerLookup);
 }
 

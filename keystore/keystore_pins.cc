@@ -16,6 +16,14 @@ std::string PinName(const std::string& signer) { return "PIN of signer '" + sign
 }  // namespace
 
 Status Keystore::SetSignerPin(const std::string& signer, std::string_view pin) {
+  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  AuditEvent audit;
+  audit.event = audit_event::kSignerSetPin;
+  audit.signer = signer;
+  return AuditResult(std::move(audit), SetSignerPinUnaudited(signer, pin));
+}
+
+Status Keystore::SetSignerPinUnaudited(const std::string& signer, std::string_view pin) {
   SAMP11_RETURN_IF_ERROR(CheckPinFormat(pin));
   // C_Login takes "NAME:PIN": a name with ':' in it could not be told from its PIN.
   if (signer.find(':') != std::string::npos) {

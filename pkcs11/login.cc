@@ -40,7 +40,7 @@ Rv LoginUser(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
   if (IsPinLogin(pin, len)) return LoginUserPin(s, pin, len);
   P11_ASSIGN_OR_RETURN(std::string_view text, SadText(pin, len));
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad,
-                       FromResult(s.token().sam().VerifySad(text), CKR_PIN_INCORRECT));
+                       FromResult(s.token().sam().LoginUser(text), CKR_PIN_INCORRECT));
   const std::string signer = sad->signer();
   const std::string jti = sad->sad.claims.jti;
   if (!s.slot().SetUserSad(std::move(sad))) {

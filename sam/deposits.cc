@@ -23,6 +23,14 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifyForDeposit(std::string_vie
 }
 
 Result<std::shared_ptr<const VerifiedSad>> Sam::DepositInKeystore(std::string_view text) {
+  Result<std::shared_ptr<const VerifiedSad>> deposited = DepositInKeystoreUnaudited(text);
+  const VerifiedSad* sad = deposited.ok() ? deposited->get() : nullptr;
+  SAMP11_RETURN_IF_ERROR(
+      AuditSadDecision(audit_event::kSadDeposit, text, sad, nullptr, deposited.status()));
+  return deposited;
+}
+
+Result<std::shared_ptr<const VerifiedSad>> Sam::DepositInKeystoreUnaudited(std::string_view text) {
   SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad, VerifyForDeposit(text));
   const SadClaims& claims = sad->sad.claims;
   // Expired deposits are useless: drop them while we are writing anyway.
@@ -43,8 +51,10 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::DepositInKeystore(std::string_vi
 }
 
 Result<uint64_t> Sam::DepositForSession(uint64_t session, std::string_view text) {
-  SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad, VerifyForDeposit(text));
-  return session_deposits_.Add(session, std::move(sad));
+  Result<std::shared_ptr<const VerifiedSad>> sad = VerifyForDeposit(text);
+  SAMP11_RETURN_IF_ERROR(AuditSadDecision(audit_event::kSadDeposit, text,
+                                          sad.ok() ? sad->get() : nullptr, nullptr, sad.status()));
+  return session_deposits_.Add(session, std::move(sad).value());
 }
 
 namespace {

@@ -66,10 +66,11 @@ Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
   return Status::Ok();
 }
 
-Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism,
-                        Activation& activation) {
+Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
+                                 Activation& activation, std::optional<KeyInfo>* key_out) {
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
   SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, keystore_.Unwrap(key_handle));
+  *key_out = key.info;
   const std::string key_id = HexEncode(key.info.id);
   if (key.info.scal < 2) return SignScal1(key, mechanism, activation);
   if (activation.state() == Activation::State::kAwaitingSad) {

@@ -35,12 +35,22 @@ class Sam {
   // the mechanism's bound hash, unspent; the signature is made, then the hash is spent durably,
   // and only if that spend wins is the signature returned. For a SCAL1 key: the activation must
   // hold its owner's PIN login, within the key's activation limits (SignScal1).
+  // Every call leaves one "sign" record in the audit log, signed or refused; a signature whose
+  // record cannot be written is withheld (kStorage).
   Result<Bytes> Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation);
+
+  // C_Login(CKU_USER, sad): VerifySad, recorded in the audit log as "login-user".
+  Result<std::shared_ptr<const VerifiedSad>> LoginUser(std::string_view text);
+  // Records a decision about a SAD (a login, a deposit): the SAD is named by kid and jti (as
+  // claimed, when it did not verify), never quoted. A refusal is returned as it is; an accepted
+  // SAD whose record cannot be written becomes a refusal (kStorage).
+  Status AuditSadDecision(const char* event, std::string_view text, const VerifiedSad* sad,
+                          const KeyInfo* key, const Status& result);
 
   // SCAL1 (scal1.cc). C_Login(CKU_USER, "NAME:PIN", or a bare PIN when exactly one signer has a
   // PIN): kActivationInvalid for a wrong PIN or a signer without one, kPinLocked once the
   // signer's PIN is locked (policy().pin_max_tries wrong PINs in a row).
-  Result<std::shared_ptr<PinActivation>> PinLogin(std::string_view value);
+  Result<std::shared_ptr<PinActivation>> PinLogin(std::string_view value);  // audited
 
   // Deposits (docs/sad.md, "the deposit path"): a SAD handed in ahead of the signature. It is
   // verified in full when deposited (a forged or foreign SAD is refused then, with the reason)
@@ -61,6 +71,10 @@ class Sam {
   int64_t Now() const { return clock_.NowSeconds(); }
 
  private:
+  Result<Bytes> SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
+                              Activation& activation, std::optional<KeyInfo>* key);
+  Result<std::shared_ptr<PinActivation>> PinLoginUnaudited(std::string_view value);
+  Result<std::shared_ptr<const VerifiedSad>> DepositInKeystoreUnaudited(std::string_view text);
   // A SCAL1 key's signature: kNoActivation without its owner's PIN login, kRejected past a limit.
   Result<Bytes> SignScal1(const UnwrappedKey& key, const SignMechanism& mechanism,
                           const Activation& activation);

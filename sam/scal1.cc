@@ -46,7 +46,7 @@ int64_t PinActivation::signatures(const Bytes& key_id) const {
   return it == signatures_.end() ? 0 : it->second;
 }
 
-Result<std::shared_ptr<PinActivation>> Sam::PinLogin(std::string_view value) {
+Result<std::shared_ptr<PinActivation>> Sam::PinLoginUnaudited(std::string_view value) {
   if (value.size() > kMaxPinLoginLength) {
     return Status(
         Code::kActivationTooLong,

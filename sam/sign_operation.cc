@@ -18,8 +18,13 @@ Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t ke
 }
 
 Status SignOperation::ContextLogin(std::string_view sad_text) {
-  SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad, sam_.VerifySad(sad_text));
-  SAMP11_RETURN_IF_ERROR(sam_.CheckSadForKey(*sad, key_));
+  Result<std::shared_ptr<const VerifiedSad>> verified = sam_.VerifySad(sad_text);
+  Status result = verified.status();
+  if (result.ok()) result = sam_.CheckSadForKey(**verified, key_);
+  SAMP11_RETURN_IF_ERROR(sam_.AuditSadDecision(audit_event::kLoginContext, sad_text,
+                                               verified.ok() ? verified->get() : nullptr, &key_,
+                                               result));
+  std::shared_ptr<const VerifiedSad> sad = std::move(verified).value();
   activation_.Accept(std::move(sad), ActivationSource::kContextLogin);
   return Status::Ok();
 }

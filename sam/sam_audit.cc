@@ -1,0 +1,89 @@
+// What the SAM decides goes to the token's audit log (keystore/audit.h): logins, deposits and
+// signatures, each with the reason of a refusal. A SAD is named by its kid and jti, never quoted;
+// a PIN never appears at all.
+#include "common/log.h"
+#include "sam/sam.h"
+#include "sam/scal1.h"
+
+namespace samp11 {
+namespace {
+
+// Names the SAD of a refused decision as it claims to be: parsing needs no trust.
+void ClaimedNames(std::string_view text, AuditEvent& event) {
+  Result<ParsedSad> parsed = ParseSad(text);
+  if (!parsed.ok()) return;
+  event.kid = parsed->kid;
+  event.jti = parsed->claims.jti;
+  event.signer = parsed->claims.sub;
+}
+
+}  // namespace
+
+Status Sam::AuditSadDecision(const char* event_name, std::string_view text, const VerifiedSad* sad,
+                             const KeyInfo* key, const Status& result) {
+  AuditEvent event;
+  event.event = event_name;
+  if (sad != nullptr) {
+    event.kid = sad->sad.kid;
+    event.jti = sad->sad.claims.jti;
+    event.signer = sad->signer();
+    if (key == nullptr) event.key_id = HexDecode(sad->sad.claims.credential_id).value_or(Bytes());
+  } else {
+    ClaimedNames(text, event);
+  }
+  if (key != nullptr) event.key_id = key->id;
+  Status recorded = keystore_.AuditResult(std::move(event), result);
+  if (!result.ok()) return result;
+  if (!recorded.ok()) return Status(Code::kStorage, recorded.message());
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const VerifiedSad>> Sam::LoginUser(std::string_view text) {
+  Result<std::shared_ptr<const VerifiedSad>> sad = VerifySad(text);
+  SAMP11_RETURN_IF_ERROR(AuditSadDecision(audit_event::kLoginUser, text,
+                                          sad.ok() ? sad->get() : nullptr, nullptr, sad.status()));
+  return sad;
+}
+
+Result<std::shared_ptr<PinActivation>> Sam::PinLogin(std::string_view value) {
+  Result<std::shared_ptr<PinActivation>> login = PinLoginUnaudited(value);
+  AuditEvent event;
+  event.event = audit_event::kLoginPin;
+  if (login.ok()) {
+    event.signer = (*login)->signer();
+  } else if (size_t colon = value.find(':'); colon != std::string_view::npos) {
+    event.signer = std::string(value.substr(0, colon));  // the name part only, never the PIN
+  }
+  Status recorded = keystore_.AuditResult(std::move(event), login.status());
+  if (!login.ok()) return login.status();
+  if (!recorded.ok()) return Status(Code::kStorage, recorded.message());
+  return login;
+}
+
+Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism,
+                        Activation& activation) {
+  std::optional<KeyInfo> key;
+  Result<Bytes> signature = SignUnaudited(key_handle, mechanism, activation, &key);
+  AuditEvent event;
+  event.event = audit_event::kSign;
+  if (key) event.key_id = key->id;
+  if (const std::shared_ptr<const VerifiedSad>& sad = activation.sad()) {
+    event.signer = sad->signer();
+    event.kid = sad->sad.kid;
+    event.jti = sad->sad.claims.jti;
+  } else if (activation.pin()) {
+    event.signer = activation.pin()->signer();
+  }
+  event.detail = activation.pin() ? "via PIN login (SCAL1)"
+                                  : std::string("via ") + ActivationSourceName(activation.source());
+  Status recorded = keystore_.AuditResult(event, signature.status());
+  if (!signature.ok()) return signature.status();
+  if (!recorded.ok()) {
+    // Fail closed: a signature the log does not show never leaves the module.
+    SAMP11_LOG(kError, "signature withheld: " << recorded.message());
+    return Status(Code::kStorage, "signature withheld: " + recorded.message());
+  }
+  return signature;
+}
+
+}  // namespace samp11
