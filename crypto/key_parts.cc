@@ -13,7 +13,6 @@ namespace {
 char kP256Name[] = "prime256v1";
 char kP384Name[] = "secp384r1";
 
-
 }  // namespace
 
 size_t FieldSize(KeyType type) {
