@@ -111,6 +111,11 @@ Rv DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject) {
   return CKR_OK;
 }
 
+uint64_t DepositId(CK_OBJECT_HANDLE handle) {
+  std::optional<ObjectId> id = ParseObjectHandle(handle);
+  return id && id->kind == ObjectKind::kSadDeposit ? static_cast<uint64_t>(id->row) : 0;
+}
+
 bool IsDepositHandle(CK_OBJECT_HANDLE handle) {
   std::optional<ObjectId> id = ParseObjectHandle(handle);
   return id && id->kind == ObjectKind::kSadDeposit;

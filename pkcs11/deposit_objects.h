@@ -8,6 +8,8 @@
 namespace samp11::p11 {
 
 bool IsDepositHandle(CK_OBJECT_HANDLE handle);
+// The deposit id inside a deposit handle (0 if it is not one).
+uint64_t DepositId(CK_OBJECT_HANDLE handle);
 
 enum class DepositAttribute { kOk, kSensitive, kTypeInvalid };
 RvOr<DepositAttribute> GetDepositAttribute(Token& token, CK_OBJECT_HANDLE handle,

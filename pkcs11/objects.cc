@@ -9,18 +9,24 @@
 #include "pkcs11/session.h"
 
 namespace samp11::p11 {
+namespace {
+
+// A token object visible to this session, or nullopt for a SAD deposit handle (deposit objects
+// are answered by deposit_objects.cc).
+RvOr<std::optional<Object>> LoadObject(SessionRef& s, CK_OBJECT_HANDLE handle) {
+  if (IsDepositHandle(handle)) return std::optional<Object>();
+  P11_ASSIGN_OR_RETURN(Object loaded, Object::Load(s.token(), handle, s.slot().user_login()));
+  return std::optional<Object>(std::move(loaded));
+}
+
+}  // namespace
 
 Rv GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (pTemplate == nullptr && ulCount > 0) return Rv(CKR_ARGUMENTS_BAD, "pTemplate is NULL");
-  const UserLogin login = s.slot().user_login();
   const bool deposit = IsDepositHandle(hObject);
-  std::optional<Object> object;
-  if (!deposit) {
-    P11_ASSIGN_OR_RETURN(Object loaded, Object::Load(s.token(), hObject, login));
-    object.emplace(std::move(loaded));
-  }
+  P11_ASSIGN_OR_RETURN(std::optional<Object> object, LoadObject(s, hObject));
 
   // Every entry is answered; the result is the first problem met (PKCS#11 lets the module pick
   // among them).
@@ -73,12 +79,10 @@ Rv SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (pTemplate == nullptr && ulCount > 0) return Rv(CKR_ARGUMENTS_BAD, "pTemplate is NULL");
-  const UserLogin login = s.slot().user_login();
-  const bool deposit = IsDepositHandle(hObject);
-  std::optional<Object> object;
-  if (!deposit) {
-    P11_ASSIGN_OR_RETURN(Object loaded, Object::Load(s.token(), hObject, login));
-    object.emplace(std::move(loaded));
+  // The handle is checked first: an unknown object is CKR_OBJECT_HANDLE_INVALID, not read-only.
+  P11_ASSIGN_OR_RETURN(std::optional<Object> object, LoadObject(s, hObject));
+  if (!object && !s.token().sam().session_deposits().Get(DepositId(hObject))) {
+    return Rv(CKR_OBJECT_HANDLE_INVALID, "no deposit " + std::to_string(hObject));
   }
   return Rv(CKR_ATTRIBUTE_READ_ONLY, "samp11 objects are read-only through PKCS#11");
 }
