@@ -42,6 +42,10 @@ const char* CodeName(Code code) {
       return "tampered";
     case Code::kStorage:
       return "storage";
+    case Code::kDevice:
+      return "device";
+    case Code::kTokenNotPresent:
+      return "token-not-present";
     case Code::kConfig:
       return "config";
     case Code::kUnsupported:

@@ -26,11 +26,13 @@ enum class Code {
   kDataLenRange,      // data to sign has the wrong length (e.g. not a hash length)
   kSignatureInvalid,  // verification failed
   kSignatureLenRange,
-  kTampered,     // authenticated keystore content failed its check
-  kStorage,      // the keystore could not be read or written
-  kConfig,       // configuration unusable
-  kUnsupported,  // a feature this build does not offer
-  kInternal,     // a bug or an OpenSSL failure that should not happen
+  kTampered,         // authenticated keystore content failed its check
+  kStorage,          // the keystore could not be read or written
+  kDevice,           // the inner PKCS#11 token of the pkcs11 key backend failed
+  kTokenNotPresent,  // the inner PKCS#11 token of the pkcs11 key backend is not there
+  kConfig,           // configuration unusable
+  kUnsupported,      // a feature this build does not offer
+  kInternal,         // a bug or an OpenSSL failure that should not happen
 };
 
 const char* CodeName(Code code);

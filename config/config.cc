@@ -33,6 +33,14 @@ constexpr char kPinMaxTries[] = "pin_max_tries";
 constexpr char kMaxLifetime[] = "max_lifetime_seconds";
 constexpr char kClockSkew[] = "clock_skew_seconds";
 constexpr char kMaxHashes[] = "max_hashes";
+constexpr char kKeyBackend[] = "key_backend";
+constexpr char kPkcs11Backend[] = "pkcs11_backend";
+// Members of "pkcs11_backend".
+constexpr char kModule[] = "module";
+constexpr char kTokenLabel[] = "token_label";
+constexpr char kTokenSerial[] = "token_serial";
+constexpr char kPinFile[] = "pin_file";
+constexpr char kMaxSessions[] = "max_sessions";
 
 Status ConfigError(const std::string& message) { return Status(Code::kConfig, message); }
 
@@ -96,12 +104,43 @@ Status ParseSad(const Json& sad, const std::string& where, SadTimePolicy& policy
   return Status::Ok();
 }
 
+Result<InnerTokenConfig> ParsePkcs11Backend(const Json& object, const std::string& where,
+                                            const std::string& base_dir) {
+  if (!object.is_object()) return ConfigError(where + " must be an object");
+  SAMP11_RETURN_IF_ERROR(
+      CheckMembers(object, where, {kModule, kTokenLabel, kTokenSerial, kPinFile, kMaxSessions}));
+  InnerTokenConfig inner;
+  for (const char* required : {kModule, kPinFile}) {
+    if (!object.contains(required)) return ConfigError(where + " has no '" + required + "'");
+  }
+  SAMP11_ASSIGN_OR_RETURN(std::string module, GetString(object, kModule, where));
+  inner.module = Resolve(module, base_dir);
+  SAMP11_ASSIGN_OR_RETURN(std::string pin_file, GetString(object, kPinFile, where));
+  inner.pin_file = Resolve(pin_file, base_dir);
+  bool has_label = object.contains(kTokenLabel);
+  bool has_serial = object.contains(kTokenSerial);
+  if (has_label == has_serial) {
+    return ConfigError(where + " must have exactly one of token_label and token_serial");
+  }
+  if (has_label) {
+    SAMP11_ASSIGN_OR_RETURN(inner.token_label, GetString(object, kTokenLabel, where));
+  } else {
+    SAMP11_ASSIGN_OR_RETURN(inner.token_serial, GetString(object, kTokenSerial, where));
+  }
+  if (object.contains(kMaxSessions)) {
+    SAMP11_ASSIGN_OR_RETURN(int64_t sessions, GetInteger(object, kMaxSessions, where, 1, 1024));
+    inner.max_sessions = static_cast<size_t>(sessions);
+  }
+  return inner;
+}
+
 Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
                                const std::string& base_dir) {
   if (!entry.is_object()) return ConfigError(where + " must be an object");
-  SAMP11_RETURN_IF_ERROR(CheckMembers(entry, where,
-                                      {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv,
-                                       kSad, kAllowKeygen, kProtectedPath, kPinMaxTries}));
+  SAMP11_RETURN_IF_ERROR(
+      CheckMembers(entry, where,
+                   {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
+                    kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend}));
   TokenConfig token;
   for (const char* required : {kLabel, kKeystore}) {
     if (!entry.contains(required)) return ConfigError(where + " has no '" + required + "'");
@@ -147,6 +186,20 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
   if (entry.contains(kPinMaxTries)) {
     SAMP11_ASSIGN_OR_RETURN(int64_t tries, GetInteger(entry, kPinMaxTries, where, 1, 20));
     token.policy.pin_max_tries = static_cast<int>(tries);
+  }
+  if (entry.contains(kPkcs11Backend)) {
+    SAMP11_ASSIGN_OR_RETURN(
+        token.pkcs11_backend,
+        ParsePkcs11Backend(entry.at(kPkcs11Backend), where + ".pkcs11_backend", base_dir));
+  }
+  if (entry.contains(kKeyBackend)) {
+    SAMP11_ASSIGN_OR_RETURN(token.key_backend, GetString(entry, kKeyBackend, where));
+    if (token.key_backend != "file" && token.key_backend != "pkcs11") {
+      return ConfigError(where + ".key_backend must be \"file\" or \"pkcs11\"");
+    }
+    if (token.key_backend == "pkcs11" && !token.pkcs11_backend) {
+      return ConfigError(where + ".key_backend is \"pkcs11\" but there is no pkcs11_backend");
+    }
   }
   return token;
 }
@@ -232,6 +285,17 @@ std::string ConfigToJson(const ModuleConfig& config) {
     entry[kAllowKeygen] = token.policy.allow_pkcs11_keygen;
     entry[kProtectedPath] = token.policy.protected_authentication_path;
     entry[kPinMaxTries] = token.policy.pin_max_tries;
+    entry[kKeyBackend] = token.key_backend;
+    if (token.pkcs11_backend) {
+      const InnerTokenConfig& inner = *token.pkcs11_backend;
+      nlohmann::ordered_json backend;
+      backend[kModule] = inner.module;
+      if (!inner.token_label.empty()) backend[kTokenLabel] = inner.token_label;
+      if (!inner.token_serial.empty()) backend[kTokenSerial] = inner.token_serial;
+      backend[kPinFile] = inner.pin_file;
+      backend[kMaxSessions] = inner.max_sessions;
+      entry[kPkcs11Backend] = std::move(backend);
+    }
     tokens.push_back(std::move(entry));
   }
   nlohmann::ordered_json root;

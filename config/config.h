@@ -2,10 +2,14 @@
 // docs/configuration.md lists every member.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "keystore/inner_token.h"
+#include "keystore/keystore.h"
 #include "keystore/master_key.h"
 #include "sam/policy.h"
 
@@ -18,7 +22,15 @@ struct TokenConfig {
   std::string keystore;  // path of the SQLite file
   MasterKeySource master;
   SamPolicy policy;
+  // Where new keys are made: "file" (the keystore itself) or "pkcs11" (the inner token below).
+  std::string key_backend = "file";
+  // An inner PKCS#11 token (SoftHSMv2, an HSM) that holds keys behind samp11's gate; its keys
+  // sign only through the SAM, like file keys.
+  std::optional<InnerTokenConfig> pkcs11_backend;
 };
+
+// The token's keystore with the key backends its configuration names.
+Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token);
 
 struct ModuleConfig {
   std::vector<TokenConfig> tokens;

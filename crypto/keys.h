@@ -41,7 +41,21 @@ Result<RsaPublicParts> RsaPublic(EVP_PKEY* key);
 // CKA_EC_PARAMS: DER OID of the named curve (P-256, P-384) or, for Ed25519, the DER OID
 // 1.3.101.112 (PKCS#11 3.0 accepts the OID form).
 Result<Bytes> EcParamsDer(EVP_PKEY* key);
+// The same for a key type (what a key generation template carries); kKeyTypeInconsistent for RSA.
+Result<Bytes> EcParamsDer(KeyType type);
 // CKA_EC_POINT: DER OCTET STRING holding the uncompressed point (EC) or the 32-byte key (Ed25519).
 Result<Bytes> EcPointDer(EVP_PKEY* key);
+
+// The reverse directions, for keys another PKCS#11 token holds (keystore/inner_token.h).
+// A public RSA key from big-endian CKA_MODULUS and CKA_PUBLIC_EXPONENT (leading zeros allowed).
+// Any modulus size decodes; KeyTypeOf says whether samp11 supports it.
+Result<EvpPkeyPtr> PublicKeyFromRsaParts(const Bytes& modulus, const Bytes& public_exponent);
+// The key type CKA_EC_PARAMS names: the DER OID of P-256, P-384 or Ed25519 (1.3.101.112), or
+// the PrintableString "edwards25519" some modules use for Ed25519. kUnsupported otherwise.
+Result<KeyType> KeyTypeFromEcParams(const Bytes& ec_params_der);
+// A public EC or Ed25519 key from CKA_EC_PARAMS and CKA_EC_POINT. The point may be the DER OCTET
+// STRING PKCS#11 specifies or the bare point / 32-byte key some modules return; the expected
+// size of the curve tells the two apart. EC points are checked to be on the curve.
+Result<EvpPkeyPtr> PublicKeyFromEcAttributes(const Bytes& ec_params_der, const Bytes& ec_point);
 
 }  // namespace samp11

@@ -7,6 +7,9 @@
 #include <ctime>
 #include <vector>
 
+#include "crypto/digest.h"
+#include "crypto/signature.h"
+
 namespace samp11 {
 
 namespace {
@@ -98,18 +101,72 @@ Result<X509Ptr> ReadCertificate(const Bytes& pem_or_der) {
 
 }  // namespace
 
-Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject) {
+Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
+                               std::string_view subject) {
   SAMP11_ASSIGN_OR_RETURN(X509NamePtr name, ParseSubject(subject));
   X509ReqPtr req(X509_REQ_new());
   if (!req) return OpenSslError("X509_REQ_new");
   if (X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1 ||
       X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
-      X509_REQ_set_pubkey(req.get(), key) != 1) {
+      X509_REQ_set_pubkey(req.get(), public_key) != 1) {
     return OpenSslError("CSR fields");
   }
-  // Ed25519 signs the message itself and takes no digest; every other key uses SHA-256.
-  const EVP_MD* md = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
-  if (X509_REQ_sign(req.get(), key, md) <= 0) return OpenSslError("CSR sign");
+  // The request is signed through the SigningKey primitives, not X509_REQ_sign, so that a key in
+  // an inner PKCS#11 token signs its own request. Ed25519 signs the encoding itself; every other
+  // key signs its SHA-256 hash.
+  const int base = EVP_PKEY_get_base_id(public_key);
+  int nid = NID_undef;
+  int param_type = V_ASN1_UNDEF;  // RFC 5758 and RFC 8410: no parameters for ECDSA and Ed25519
+  if (base == EVP_PKEY_RSA) {
+    nid = NID_sha256WithRSAEncryption;
+    param_type = V_ASN1_NULL;  // RFC 4055: NULL parameters for PKCS#1 v1.5
+  } else if (base == EVP_PKEY_EC) {
+    nid = NID_ecdsa_with_SHA256;
+  } else if (base == EVP_PKEY_ED25519) {
+    nid = NID_ED25519;
+  } else {
+    return Status(Code::kKeyTypeInconsistent, "no CSR signature algorithm for this key type");
+  }
+  X509_ALGOR* algorithm = X509_ALGOR_new();
+  if (algorithm == nullptr) return OpenSslError("X509_ALGOR_new");
+  X509_ALGOR_set0(algorithm, OBJ_nid2obj(nid), param_type, nullptr);
+  const int set_algorithm = X509_REQ_set1_signature_algo(req.get(), algorithm);
+  X509_ALGOR_free(algorithm);
+  if (set_algorithm != 1) return OpenSslError("CSR signature algorithm");
+
+  unsigned char* tbs_data = nullptr;
+  int tbs_len = i2d_re_X509_REQ_tbs(req.get(), &tbs_data);
+  if (tbs_len <= 0) return OpenSslError("CSR to be signed");
+  Bytes tbs(tbs_data, tbs_data + tbs_len);
+  OPENSSL_free(tbs_data);
+
+  Bytes signature;
+  if (base == EVP_PKEY_ED25519) {
+    SAMP11_ASSIGN_OR_RETURN(signature, signer.Ed25519Sign(tbs));
+  } else if (base == EVP_PKEY_RSA) {
+    SAMP11_ASSIGN_OR_RETURN(signature, signer.RsaPkcs1SignDigestInfo(MakeDigestInfo(
+                                           HashAlg::kSha256, Digest(HashAlg::kSha256, tbs))));
+  } else {
+    SAMP11_ASSIGN_OR_RETURN(Bytes raw, signer.EcdsaSignHash(Digest(HashAlg::kSha256, tbs)));
+    SAMP11_ASSIGN_OR_RETURN(signature, EcdsaRawToDer(raw));
+  }
+  ASN1_BIT_STRING* bits = ASN1_BIT_STRING_new();
+  if (bits == nullptr ||
+      ASN1_BIT_STRING_set(bits, signature.data(), static_cast<int>(signature.size())) != 1) {
+    ASN1_BIT_STRING_free(bits);
+    return OpenSslError("CSR signature");
+  }
+  // A signature is whole bytes: no unused bits (what X509_REQ_sign sets too).
+  bits->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+  bits->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+  X509_REQ_set0_signature(req.get(), bits);
+  // The request must verify under the key it names: a signer that is not that key is told here,
+  // not by the CA.
+  if (X509_REQ_verify(req.get(), public_key) != 1) {
+    return OpenSslError("the request does not verify under its own public key",
+                        Code::kKeyTypeInconsistent);
+  }
+
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio) return OpenSslError("BIO_new");
   if (PEM_write_bio_X509_REQ(bio.get(), req.get()) != 1) return OpenSslError("CSR PEM");
@@ -117,6 +174,12 @@ Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject) {
   long len = BIO_get_mem_data(bio.get(), &data);
   if (len <= 0) return OpenSslError("CSR PEM");
   return std::string(data, static_cast<size_t>(len));
+}
+
+Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject) {
+  if (EVP_PKEY_up_ref(key) != 1) return OpenSslError("EVP_PKEY_up_ref");
+  OpensslSigningKey signer(Share(EvpPkeyPtr(key)));
+  return MakeCsrPem(signer, key, subject);
 }
 
 Result<CertificateInfo> ParseCertificate(const Bytes& pem_or_der) {

@@ -7,12 +7,17 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "crypto/ossl.h"
+#include "crypto/signing_key.h"
 
 namespace samp11 {
 
 // A PKCS#10 request signed by key, subject given as "/CN=Alice/O=Example" or "CN=Alice,O=Example".
 // Used once at key generation (proof of possession for the CA), before the key is bound.
 Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject);
+// The same for a key that may live elsewhere (an inner PKCS#11 token): signed through signer,
+// naming public_key; checked to verify under public_key before it is returned.
+Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
+                               std::string_view subject);
 
 struct CertificateInfo {
   Bytes der;

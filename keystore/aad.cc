@@ -43,9 +43,17 @@ Bytes ActivationKeyMacInput(const ActivationKeyRow& row) {
 }
 
 Bytes KeyWrapAad(const KeyRow& row) {
-  return CanonicalEncoder()
-      .Add("key-v1")
-      .Add(row.id)
+  CanonicalEncoder encoder;
+  // File keys keep the v1 form they had before there were backend and origin columns, so
+  // keystores made then still open (a file key's origin is always "generated": InfoFromRow
+  // checks it); every other backend is named in the associated data with the key's origin, so a
+  // row cannot be moved from one backend to another nor its history rewritten.
+  if (row.backend == "file") {
+    encoder.Add("key-v1");
+  } else {
+    encoder.Add("key-v2").Add(row.backend).Add(row.origin);
+  }
+  return encoder.Add(row.id)
       .Add(row.key_type)
       .Add(row.owner)
       .AddDecimal(row.scal)

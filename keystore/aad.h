@@ -34,8 +34,9 @@ Bytes SignerMacInput(const SignerRow& row);
 Bytes SignerPinMacInput(const SignerPinRow& row);
 // ("activation-key-v1", kid, role, owner, alg, public_spki, created)
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row);
-// ("key-v1", id, key_type, owner, scal, policy_json, public_spki, created): the AES-GCM
-// associated data of the wrapped private key. The label is not bound: it is a display name
+// ("key-v1", id, key_type, owner, scal, policy_json, public_spki, created) for a file key, and
+// ("key-v2", backend, origin, id, ...) for a key in another backend: the AES-GCM associated data of the
+// wrapped private key (or of the reference to it). The label is not bound: it is a display name
 // an operator may change, and carries no authority.
 Bytes KeyWrapAad(const KeyRow& row);
 // "samp11 master-check v1|" + identity: HMAC'd with the check key and stored at creation, so

@@ -22,6 +22,7 @@ inline constexpr char kSadVerify[] = "sad-verify";
 inline constexpr char kSadDeposit[] = "sad-deposit";
 inline constexpr char kSign[] = "sign";
 inline constexpr char kKeyGenerate[] = "key-generate";
+inline constexpr char kKeyImport[] = "key-import";
 inline constexpr char kSignerAdd[] = "signer-add";
 inline constexpr char kActivationKeyAdd[] = "activation-key-add";
 inline constexpr char kCertImport[] = "cert-import";

@@ -164,7 +164,9 @@ Status Keystore::AuditResult(AuditEvent event, const Status& result) {
   } else {
     // The keystore's own faults are errors; everything else is the keystore saying no.
     const Code code = result.code();
-    const bool fault = code == Code::kStorage || code == Code::kInternal || code == Code::kTampered;
+    const bool fault = code == Code::kStorage || code == Code::kInternal ||
+                       code == Code::kTampered || code == Code::kDevice ||
+                       code == Code::kTokenNotPresent;
     event.outcome = fault ? audit_outcome::kError : audit_outcome::kRefused;
     event.detail = result.message();
   }

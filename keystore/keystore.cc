@@ -55,7 +55,9 @@ Keystore::Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::str
     : state_(std::move(state)),
       keys_(std::move(keys)),
       identity_(std::move(identity)),
-      label_(std::move(label)) {}
+      label_(std::move(label)) {
+  AddBackend(MakeFileKeyBackend());
+}
 
 Result<std::unique_ptr<Keystore>> Keystore::Create(const std::string& path,
                                                    const MasterKeySource& master,

@@ -18,7 +18,9 @@
 #include "common/status.h"
 #include "crypto/key_type.h"
 #include "crypto/ossl.h"
+#include "crypto/signing_key.h"
 #include "keystore/audit.h"
+#include "keystore/key_backend.h"
 #include "keystore/key_policy.h"
 #include "keystore/master_key.h"
 #include "keystore/pins.h"
@@ -48,12 +50,15 @@ struct KeyInfo {
   std::string policy_json;
   Bytes public_spki;
   int64_t created = 0;
+  std::string backend = key_backend::kFile;  // where the private half lives (key_backend.h)
+  std::string origin = key_origin::kGenerated;  // how it came to samp11 (key_backend.h)
 };
 
 // A key whose row was authenticated by unwrapping it: only this may be used to sign.
 struct UnwrappedKey {
   KeyInfo info;
-  SharedPkey private_key;
+  std::shared_ptr<const SigningKey> signer;  // wherever the key lives; never null
+  SharedPkey private_key;                    // file keys only: null for a key in a PKCS#11 token
 };
 
 class Keystore {
@@ -82,11 +87,26 @@ class Keystore {
   Result<ActivationKey> GetActivationKey(const std::string& kid);
   Result<std::vector<ActivationKey>> ListActivationKeys();
 
-  // Generates a key inside the module, bound to owner for life. id defaults to 16 random bytes.
-  // A SCAL1 key needs activation limits (key_policy.h), a SCAL2 key takes none.
+  // Key backends (key_backend.h): "file" is always there; others (the pkcs11 backend) are added
+  // from the configuration before the keystore is shared. The default one takes new keys.
+  void AddBackend(std::unique_ptr<KeyBackend> backend);
+  Status SetDefaultBackend(const std::string& name);  // kConfig for a backend not added
+  const std::string& default_backend() const { return default_backend_; }
+
+  // Generates a key in a backend (empty: the default one), bound to owner for life. id defaults
+  // to 16 random bytes. A SCAL1 key needs activation limits (key_policy.h), a SCAL2 key none.
   Result<UnwrappedKey> GenerateKey(const std::string& owner, KeyType type, const std::string& label,
                                    int scal, const Bytes& id = Bytes(),
-                                   const std::optional<ActivationLimits>& limits = std::nullopt);
+                                   const std::optional<ActivationLimits>& limits = std::nullopt,
+                                   const std::string& backend = "");
+  // Binds a key the backend already holds (pkcs11: a private key object named by its CKA_ID
+  // inner_id, sensitive and not extractable) to owner, as GenerateKey would have; id defaults
+  // to inner_id. facts, when given, says what is known of the key's past.
+  Result<UnwrappedKey> ImportKey(const std::string& owner, const std::string& backend,
+                                 const Bytes& inner_id, const std::string& label, int scal,
+                                 const Bytes& id = Bytes(),
+                                 const std::optional<ActivationLimits>& limits = std::nullopt,
+                                 AdoptedKeyFacts* facts = nullptr);
   // Row lookups: fine for attributes; not authenticated until Unwrap.
   Result<std::optional<KeyInfo>> FindKeyByHandle(int64_t handle);
   Result<std::optional<KeyInfo>> FindKeyById(const Bytes& id);
@@ -154,6 +174,14 @@ class Keystore {
   const Clock* audit_clock_ = &DefaultClock();
 
   Result<KeyInfo> InfoFromRow(const KeyRow& row);
+  Result<KeyBackend*> Backend(const std::string& name);  // "" is the default
+  // The row for a new key, checked and named; GenerateKey and ImportKey fill in the key.
+  Result<KeyRow> NewKeyRow(const std::string& owner, KeyType type, const std::string& label,
+                           int scal, const Bytes& id,
+                           const std::optional<ActivationLimits>& limits);
+  // Wraps key.material into row, stores it (undoing the backend's key if the row is refused),
+  // and caches the result.
+  Result<UnwrappedKey> StoreNewKey(KeyRow& row, KeyBackend& backend, BackendKey key);
   void CacheKeyLocked(const UnwrappedKey& key);  // cache_mu_ held
 
   static constexpr size_t kMaxCachedKeys = 4096;
@@ -162,6 +190,9 @@ class Keystore {
   DerivedKeys keys_;
   std::string identity_;
   std::string label_;
+
+  std::unordered_map<std::string, std::unique_ptr<KeyBackend>> backends_;
+  std::string default_backend_ = key_backend::kFile;
 
   std::mutex cache_mu_;
   std::unordered_map<std::string, ActivationKey> activation_cache_;

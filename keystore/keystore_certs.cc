@@ -31,8 +31,12 @@ Result<CertRow> Keystore::ImportCertificate(const Bytes& key_id, const Bytes& pe
     SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, Unwrap(info->handle));
     owner = key.info.owner;
     // Compared as keys, not as encodings: an EC point may be encoded compressed in a certificate.
+    // The row's public key is authenticated by the unwrap (file keys: it matches the private key;
+    // keys in an inner token: the token proved it holds its private half).
     Result<EvpPkeyPtr> cert_key = PublicKeyFromSpki(cert.public_spki);
-    if (!cert_key.ok() || EVP_PKEY_eq(cert_key->get(), key.private_key.get()) != 1) {
+    Result<EvpPkeyPtr> key_public = PublicKeyFromSpki(key.info.public_spki);
+    if (!cert_key.ok() || !key_public.ok() ||
+        EVP_PKEY_eq(cert_key->get(), key_public->get()) != 1) {
       return Status(Code::kArgumentsBad, "certificate is not for key " + HexEncode(key_id));
     }
 

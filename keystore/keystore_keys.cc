@@ -37,61 +37,160 @@ Result<KeyInfo> Keystore::InfoFromRow(const KeyRow& row) {
   info.policy_json = row.policy_json;
   info.public_spki = row.public_spki;
   info.created = row.created;
+  info.backend = row.backend;
+  info.origin = row.origin;
+  if (row.origin != key_origin::kGenerated && row.origin != key_origin::kImported &&
+      row.origin != key_origin::kImportedExposed) {
+    return KeyTampered(row.id, "unknown origin");
+  }
+  // The v1 associated data of file keys does not cover the origin: a file key is always made here.
+  if (row.backend == key_backend::kFile && row.origin != key_origin::kGenerated) {
+    return KeyTampered(row.id, "a file key that claims to be imported");
+  }
   return info;
+}
+
+void Keystore::AddBackend(std::unique_ptr<KeyBackend> backend) {
+  std::string name = backend->name();
+  backends_[name] = std::move(backend);
+}
+
+Status Keystore::SetDefaultBackend(const std::string& name) {
+  if (backends_.count(name) == 0) {
+    return Status(Code::kConfig, "key backend '" + name + "' is not configured for this token");
+  }
+  default_backend_ = name;
+  return Status::Ok();
+}
+
+Result<KeyBackend*> Keystore::Backend(const std::string& name) {
+  const std::string& chosen = name.empty() ? default_backend_ : name;
+  auto it = backends_.find(chosen);
+  if (it == backends_.end()) {
+    return Status(Code::kConfig, "key backend '" + chosen + "' is not configured for this token");
+  }
+  return it->second.get();
+}
+
+Result<KeyRow> Keystore::NewKeyRow(const std::string& owner, KeyType type, const std::string& label,
+                                   int scal, const Bytes& id,
+                                   const std::optional<ActivationLimits>& limits) {
+  SAMP11_ASSIGN_OR_RETURN(bool enrolled, SignerExists(owner));
+  if (!enrolled) return Status(Code::kNotFound, "no signer '" + owner + "'");
+  if (label.size() > kMaxLabel) {
+    return Status(Code::kArgumentsBad, "a key label must be at most 255 bytes");
+  }
+  if (scal != 1 && scal != 2) return Status(Code::kArgumentsBad, "scal must be 1 or 2");
+  KeyRow row;
+  SAMP11_ASSIGN_OR_RETURN(row.policy_json, KeyPolicyJson(scal, limits));
+  if (id.size() > kMaxId) return Status(Code::kArgumentsBad, "a key id must be at most 255 bytes");
+  if (id.empty()) {
+    SAMP11_ASSIGN_OR_RETURN(row.id, RandomBytes(kDefaultIdBytes));
+  } else {
+    row.id = id;
+  }
+  // Told before a backend makes anything: an inner token would otherwise keep an orphan key.
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> taken, state_->FindKeyById(row.id));
+  if (taken) return Status(Code::kAlreadyExists, "a key with that id already exists");
+  row.label = label;
+  row.key_type = KeyTypeName(type);
+  row.owner = owner;
+  row.scal = scal;
+  row.created = static_cast<int64_t>(std::time(nullptr));
+  return row;
+}
+
+Result<UnwrappedKey> Keystore::StoreNewKey(KeyRow& row, KeyBackend& backend, BackendKey key) {
+  row.backend = backend.name();
+  row.public_spki = key.public_spki;
+  Result<Bytes> wrapped =
+      AeadSeal(keys_.wrap, KeyWrapAad(row), key.material.data(), key.material.size());
+  Status stored =
+      wrapped.ok() ? (row.wrapped_private = *wrapped, state_->InsertKey(row)) : wrapped.status();
+  if (!stored.ok()) {
+    Status undone = backend.Discard(key);
+    if (!undone.ok()) {
+      return Status(stored.code(), stored.message() +
+                                       "; and the new key could not be removed from "
+                                       "its backend: " +
+                                       undone.message());
+    }
+    return stored;
+  }
+  SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
+  UnwrappedKey unwrapped{std::move(info), key.signer, key.private_key};
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  CacheKeyLocked(unwrapped);
+  return unwrapped;
 }
 
 Result<UnwrappedKey> Keystore::GenerateKey(const std::string& owner, KeyType type,
                                            const std::string& label, int scal, const Bytes& id,
-                                           const std::optional<ActivationLimits>& limits) {
+                                           const std::optional<ActivationLimits>& limits,
+                                           const std::string& backend_name) {
   SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  std::string used_backend = backend_name.empty() ? default_backend_ : backend_name;
   auto run = [&]() -> Result<UnwrappedKey> {
-    SAMP11_ASSIGN_OR_RETURN(bool enrolled, SignerExists(owner));
-    if (!enrolled) return Status(Code::kNotFound, "no signer '" + owner + "'");
-    if (label.size() > kMaxLabel) {
-      return Status(Code::kArgumentsBad, "a key label must be at most 255 bytes");
-    }
-    if (scal != 1 && scal != 2) return Status(Code::kArgumentsBad, "scal must be 1 or 2");
-    SAMP11_ASSIGN_OR_RETURN(std::string policy_json, KeyPolicyJson(scal, limits));
-    if (id.size() > kMaxId) {
-      return Status(Code::kArgumentsBad, "a key id must be at most 255 bytes");
-    }
-
-    KeyRow row;
-    if (id.empty()) {
-      SAMP11_ASSIGN_OR_RETURN(row.id, RandomBytes(kDefaultIdBytes));
-    } else {
-      row.id = id;
-    }
-    // The member GenerateKey hides crypto's free function of the same name.
-    SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ::samp11::GenerateKey(type));
-    row.label = label;
-    row.key_type = KeyTypeName(type);
-    row.owner = owner;
-    row.scal = scal;
-    row.policy_json = policy_json;
-    SAMP11_ASSIGN_OR_RETURN(row.public_spki, PublicKeyToSpki(key.get()));
-    row.created = static_cast<int64_t>(std::time(nullptr));
-    {
-      SAMP11_ASSIGN_OR_RETURN(SecureBytes pkcs8, PrivateKeyToPkcs8(key.get()));
-      SAMP11_ASSIGN_OR_RETURN(row.wrapped_private,
-                              AeadSeal(keys_.wrap, KeyWrapAad(row), pkcs8.data(), pkcs8.size()));
-    }
-    SAMP11_RETURN_IF_ERROR(state_->InsertKey(row));
-
-    SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
-    UnwrappedKey unwrapped{std::move(info), Share(std::move(key))};
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    CacheKeyLocked(unwrapped);
-    return unwrapped;
+    SAMP11_ASSIGN_OR_RETURN(KeyBackend * backend, Backend(backend_name));
+    SAMP11_ASSIGN_OR_RETURN(KeyRow row, NewKeyRow(owner, type, label, scal, id, limits));
+    SAMP11_ASSIGN_OR_RETURN(BackendKey key, backend->Generate(type, row.id, label));
+    return StoreNewKey(row, *backend, std::move(key));
   };
   Result<UnwrappedKey> generated = run();
   AuditEvent audit;
   audit.event = audit_event::kKeyGenerate;
   audit.signer = owner;
   audit.key_id = generated.ok() ? generated->info.id : id;
-  audit.detail = std::string(KeyTypeName(type)) + ", SCAL" + std::to_string(scal);
+  audit.detail = std::string(KeyTypeName(type)) + ", SCAL" + std::to_string(scal) + ", " +
+                 used_backend + " backend";
   SAMP11_RETURN_IF_ERROR(AuditResult(std::move(audit), generated.status()));
   return generated;
+}
+
+Result<UnwrappedKey> Keystore::ImportKey(const std::string& owner, const std::string& backend_name,
+                                         const Bytes& inner_id, const std::string& label, int scal,
+                                         const Bytes& id,
+                                         const std::optional<ActivationLimits>& limits,
+                                         AdoptedKeyFacts* facts) {
+  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  AdoptedKeyFacts local_facts;
+  AdoptedKeyFacts& known = facts ? *facts : local_facts;
+  auto run = [&]() -> Result<UnwrappedKey> {
+    if (inner_id.empty()) return Status(Code::kArgumentsBad, "the key to import needs its id");
+    SAMP11_ASSIGN_OR_RETURN(KeyBackend * backend, Backend(backend_name));
+    SAMP11_ASSIGN_OR_RETURN(BackendKey key, backend->Adopt(inner_id, &known));
+    SAMP11_ASSIGN_OR_RETURN(
+        KeyRow row, NewKeyRow(owner, known.type, label, scal, id.empty() ? inner_id : id, limits));
+    // An adopted key was not made here: if its row cannot be stored, it stays where it was.
+    row.backend = backend->name();
+    row.origin = known.always_sensitive && known.never_extractable ? key_origin::kImported
+                                                                   : key_origin::kImportedExposed;
+    row.public_spki = key.public_spki;
+    SAMP11_ASSIGN_OR_RETURN(
+        row.wrapped_private,
+        AeadSeal(keys_.wrap, KeyWrapAad(row), key.material.data(), key.material.size()));
+    SAMP11_RETURN_IF_ERROR(state_->InsertKey(row));
+    SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
+    UnwrappedKey unwrapped{std::move(info), key.signer, key.private_key};
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    CacheKeyLocked(unwrapped);
+    return unwrapped;
+  };
+  Result<UnwrappedKey> imported = run();
+  AuditEvent audit;
+  audit.event = audit_event::kKeyImport;
+  audit.signer = owner;
+  audit.key_id = imported.ok() ? imported->info.id : (id.empty() ? inner_id : id);
+  audit.detail =
+      (imported.ok() ? std::string(KeyTypeName(imported->info.type)) + ", " : std::string()) +
+      "SCAL" + std::to_string(scal) + ", from the " +
+      (backend_name.empty() ? default_backend_ : backend_name) + " backend, inner id " +
+      HexEncode(inner_id) +
+      (imported.ok() && !(known.always_sensitive && known.never_extractable)
+           ? ", was once readable or extractable"
+           : "");
+  SAMP11_RETURN_IF_ERROR(AuditResult(std::move(audit), imported.status()));
+  return imported;
 }
 
 Result<std::optional<KeyInfo>> Keystore::FindKeyByHandle(int64_t handle) {
@@ -142,26 +241,26 @@ Result<UnwrappedKey> Keystore::Unwrap(int64_t handle) {
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
 
   // The associated data binds the blob to every authoritative field of its row: an edited owner,
-  // SCAL, policy or public key, a blob moved from another row or another token, all fail here.
-  Result<SecureBytes> pkcs8 = AeadOpen(keys_.wrap, KeyWrapAad(*row), row->wrapped_private);
-  if (!pkcs8.ok()) {
-    if (pkcs8.status().code() == Code::kInternal) return pkcs8.status();
+  // SCAL, policy, backend or public key, a blob moved from another row or another token, all
+  // fail here.
+  Result<SecureBytes> material = AeadOpen(keys_.wrap, KeyWrapAad(*row), row->wrapped_private);
+  if (!material.ok()) {
+    if (material.status().code() == Code::kInternal) return material.status();
     return Status(Code::kTampered, KeyName(row->id) +
                                        " failed its integrity check (edited, swapped or foreign "
                                        "row)");
   }
-  Result<EvpPkeyPtr> key = PrivateKeyFromPkcs8(pkcs8->data(), pkcs8->size());
-  if (!key.ok()) return KeyTampered(row->id, "unreadable private key");
-  // Belt and braces: the public key the row shows (and that certificates are matched against)
-  // must be the one the private key really has.
-  Result<Bytes> spki = PublicKeyToSpki(key->get());
-  if (!spki.ok() || *spki != row->public_spki) {
-    return KeyTampered(row->id, "private key does not match the public key");
+  auto backend = backends_.find(row->backend);
+  if (backend == backends_.end()) {
+    return Status(Code::kConfig, KeyName(row->id) + " lives in the " + row->backend +
+                                     " backend, which is not configured for this token");
   }
-  Result<KeyType> type = KeyTypeOf(key->get());
-  if (!type.ok() || *type != info.type) return KeyTampered(row->id, "key type mismatch");
-
-  UnwrappedKey unwrapped{std::move(info), Share(std::move(*key))};
+  Result<BackendKey> key = backend->second->Load(info.type, row->public_spki, *material);
+  if (!key.ok()) {
+    if (key.status().code() == Code::kTampered) return KeyTampered(row->id, key.status().message());
+    return Status(key.status().code(), KeyName(row->id) + ": " + key.status().message());
+  }
+  UnwrappedKey unwrapped{std::move(info), key->signer, key->private_key};
   std::lock_guard<std::mutex> lock(cache_mu_);
   CacheKeyLocked(unwrapped);
   return unwrapped;

@@ -58,7 +58,9 @@ CREATE TABLE keys(
   policy_json TEXT NOT NULL,
   public_spki BLOB NOT NULL,
   wrapped_private BLOB NOT NULL,
-  created INTEGER NOT NULL
+  created INTEGER NOT NULL,
+  backend TEXT NOT NULL DEFAULT 'file',  -- key_backend.h; bound into the wrapping's AAD
+  origin TEXT NOT NULL DEFAULT 'generated'  -- key_origin in key_backend.h; bound likewise
 );
 CREATE INDEX keys_label ON keys(label);
 CREATE INDEX keys_owner ON keys(owner);
@@ -163,22 +165,49 @@ Status CreateSchema(sqlite3* db) {
   return tx->Commit();
 }
 
-Status CheckSchemaVersion(sqlite3* db) {
-  SAMP11_ASSIGN_OR_RETURN(
-      auto has_meta, SqliteStatement::Prepare(
-                         db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'"));
-  SAMP11_ASSIGN_OR_RETURN(bool found, has_meta.Step());
-  if (!found) return Status(Code::kConfig, "the file is not a samp11 keystore (no meta table)");
-
-  SAMP11_ASSIGN_OR_RETURN(auto stmt,
+// Version 1 had no backend and origin columns: every key was a file key made by samp11. Adding
+// the columns with those defaults is the whole migration (KeyWrapAad keeps the v1 form for file
+// keys). Runs in one write transaction that reads the version again, so two processes opening an
+// old file at once migrate it once.
+static Status MigrateFromVersion1(sqlite3* db) {
+  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
+  SAMP11_ASSIGN_OR_RETURN(auto read,
                           SqliteStatement::Prepare(db, "SELECT value FROM meta WHERE name = ?"));
-  SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
-  SAMP11_ASSIGN_OR_RETURN(found, stmt.Step());
-  if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
-  std::string version = stmt.ColumnText(0);
+  SAMP11_RETURN_IF_ERROR(read.BindText(1, "schema_version"));
+  SAMP11_ASSIGN_OR_RETURN(bool found, read.Step());
+  if (!found || read.ColumnText(0) != "1") return Status::Ok();  // someone else migrated it
+  SAMP11_RETURN_IF_ERROR(
+      SqliteExec(db, "ALTER TABLE keys ADD COLUMN backend TEXT NOT NULL DEFAULT 'file'"));
+  SAMP11_RETURN_IF_ERROR(
+      SqliteExec(db, "ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'generated'"));
+  SAMP11_ASSIGN_OR_RETURN(auto write,
+                          SqliteStatement::Prepare(db, "UPDATE meta SET value = ? WHERE name = ?"));
+  SAMP11_RETURN_IF_ERROR(write.BindText(1, kSchemaVersion));
+  SAMP11_RETURN_IF_ERROR(write.BindText(2, "schema_version"));
+  SAMP11_RETURN_IF_ERROR(write.Run());
+  return tx->Commit();
+}
+
+Status CheckSchemaVersion(sqlite3* db) {
+  std::string version;
+  {  // no statement may stay open across the migration's transaction
+    SAMP11_ASSIGN_OR_RETURN(
+        auto has_meta,
+        SqliteStatement::Prepare(
+            db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'"));
+    SAMP11_ASSIGN_OR_RETURN(bool found, has_meta.Step());
+    if (!found) return Status(Code::kConfig, "the file is not a samp11 keystore (no meta table)");
+    SAMP11_ASSIGN_OR_RETURN(auto stmt,
+                            SqliteStatement::Prepare(db, "SELECT value FROM meta WHERE name = ?"));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
+    SAMP11_ASSIGN_OR_RETURN(found, stmt.Step());
+    if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
+    version = stmt.ColumnText(0);
+  }
+  if (version == "1") return MigrateFromVersion1(db);
   if (version != kSchemaVersion) {
     return Status(Code::kConfig, "keystore schema version " + version +
-                                     " is not supported (this build reads version " +
+                                     " is not supported (this build reads versions 1 and " +
                                      kSchemaVersion + ")");
   }
   return Status::Ok();

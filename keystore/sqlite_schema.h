@@ -1,4 +1,4 @@
-// The SQLite schema of a token file, version 1, and its creation and version check.
+// The SQLite schema of a token file, its creation, and its version check and migration.
 #pragma once
 
 #include <sqlite3.h>
@@ -7,11 +7,12 @@
 
 namespace samp11 {
 
-constexpr char kSchemaVersion[] = "1";
+constexpr char kSchemaVersion[] = "2";
 
 // Creates every table and index and records the schema version, in one transaction.
 Status CreateSchema(sqlite3* db);
-// kConfig unless the file is a samp11 keystore of kSchemaVersion.
+// kConfig unless the file is a samp11 keystore of kSchemaVersion or of an older version it
+// migrates (1: adds the keys' backend and origin columns).
 Status CheckSchemaVersion(sqlite3* db);
 
 }  // namespace samp11

@@ -26,7 +26,8 @@ namespace {
 constexpr int kBusyTimeoutMs = 10000;
 
 constexpr char kKeyColumns[] =
-    "handle, id, label, key_type, owner, scal, policy_json, public_spki, wrapped_private, created";
+    "handle, id, label, key_type, owner, scal, policy_json, public_spki, wrapped_private, created, "
+    "backend, origin";
 constexpr char kCertColumns[] =
     "handle, key_id, label, der, subject_der, issuer_der, serial_der, subject_text, not_before, "
     "not_after, created";
@@ -51,6 +52,8 @@ KeyRow ReadKeyRow(SqliteStatement& stmt) {
   row.public_spki = stmt.ColumnBlob(7);
   row.wrapped_private = stmt.ColumnBlob(8);
   row.created = stmt.ColumnInt64(9);
+  row.backend = stmt.ColumnText(10);
+  row.origin = stmt.ColumnText(11);
   return row;
 }
 
@@ -196,8 +199,8 @@ class SqliteStateStore : public StateStore {
     SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
     SAMP11_ASSIGN_OR_RETURN(
         auto stmt, Prepare("INSERT INTO keys(id, label, key_type, owner, scal, policy_json, "
-                           "public_spki, wrapped_private, created) "
-                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                           "public_spki, wrapped_private, created, backend, origin) "
+                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     SAMP11_RETURN_IF_ERROR(stmt.BindBlob(1, row.id));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(2, row.label));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(3, row.key_type));
@@ -207,6 +210,8 @@ class SqliteStateStore : public StateStore {
     SAMP11_RETURN_IF_ERROR(stmt.BindBlob(7, row.public_spki));
     SAMP11_RETURN_IF_ERROR(stmt.BindBlob(8, row.wrapped_private));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(9, row.created));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(10, row.backend));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(11, row.origin));
     SAMP11_RETURN_IF_ERROR(RunInsert(stmt, "a key with that id already exists",
                                      "key owner '" + row.owner + "' is not an enrolled signer"));
     int64_t handle = sqlite3_last_insert_rowid(db());

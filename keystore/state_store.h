@@ -53,6 +53,8 @@ struct KeyRow {
   std::string policy_json;
   Bytes public_spki;
   Bytes wrapped_private;  // AES-256-GCM, see keystore.cc for the associated data
+  std::string backend = "file";  // where the private half lives (key_backend.h)
+  std::string origin = "generated";  // key_origin:: how the key came to samp11
   int64_t created = 0;
 };
 

@@ -24,7 +24,7 @@ class EcdsaWithHash : public SignMechanism {
     }
     return digest_;
   }
-  Result<Bytes> Sign(EVP_PKEY* key) const override { return EcdsaSignHash(key, digest_); }
+  Result<Bytes> Sign(const SigningKey& key) const override { return key.EcdsaSignHash(digest_); }
   Status Verify(EVP_PKEY* key, const Bytes& signature) const override {
     return EcdsaVerifyHash(key, digest_, signature);
   }
@@ -55,7 +55,9 @@ class EcdsaRaw : public SignMechanism {
     }
     return input_.data();
   }
-  Result<Bytes> Sign(EVP_PKEY* key) const override { return EcdsaSignHash(key, input_.data()); }
+  Result<Bytes> Sign(const SigningKey& key) const override {
+    return key.EcdsaSignHash(input_.data());
+  }
   Status Verify(EVP_PKEY* key, const Bytes& signature) const override {
     if (!alg_) return Status(Code::kDataLenRange, "CKM_ECDSA takes a hash");
     return EcdsaVerifyHash(key, input_.data(), signature);

@@ -12,7 +12,9 @@ class Eddsa : public SignMechanism {
   Status Finish() override { return Status::Ok(); }
   std::optional<HashAlg> FixedHashAlg() const override { return std::nullopt; }
   Result<Bytes> BoundHash(HashAlg alg) const override { return Digest(alg, input_.data()); }
-  Result<Bytes> Sign(EVP_PKEY* key) const override { return Ed25519Sign(key, input_.data()); }
+  Result<Bytes> Sign(const SigningKey& key) const override {
+    return key.Ed25519Sign(input_.data());
+  }
   Status Verify(EVP_PKEY* key, const Bytes& signature) const override {
     return Ed25519Verify(key, input_.data(), signature);
   }

@@ -13,6 +13,7 @@
 #include "crypto/key_type.h"
 #include "crypto/ossl.h"
 #include "crypto/signature.h"
+#include "crypto/signing_key.h"
 
 namespace samp11 {
 
@@ -53,7 +54,8 @@ class SignMechanism {
   // The hash, under alg, of what the key signs. After Finish. kRejected if alg is not the one
   // the mechanism signs with.
   virtual Result<Bytes> BoundHash(HashAlg alg) const = 0;
-  virtual Result<Bytes> Sign(EVP_PKEY* key) const = 0;
+  // Signs with the key wherever it lives (crypto/signing_key.h); verifies with a public key.
+  virtual Result<Bytes> Sign(const SigningKey& key) const = 0;
   virtual Status Verify(EVP_PKEY* key, const Bytes& signature) const = 0;
 
   size_t signature_length() const { return SignatureSize(key_type_); }

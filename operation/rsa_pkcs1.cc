@@ -17,8 +17,8 @@ class RsaPkcs1Base : public SignMechanism {
     }
     return hash_;
   }
-  Result<Bytes> Sign(EVP_PKEY* key) const override {
-    return RsaPkcs1SignDigestInfo(key, MakeDigestInfo(*alg_, hash_));
+  Result<Bytes> Sign(const SigningKey& key) const override {
+    return key.RsaPkcs1SignDigestInfo(MakeDigestInfo(*alg_, hash_));
   }
   Status Verify(EVP_PKEY* key, const Bytes& signature) const override {
     return RsaPkcs1VerifyDigestInfo(key, MakeDigestInfo(*alg_, hash_), signature);

@@ -43,7 +43,9 @@ class RsaPss : public SignMechanism {
     }
     return hash_;
   }
-  Result<Bytes> Sign(EVP_PKEY* key) const override { return RsaPssSignHash(key, hash_, params_); }
+  Result<Bytes> Sign(const SigningKey& key) const override {
+    return key.RsaPssSignHash(hash_, params_);
+  }
   Status Verify(EVP_PKEY* key, const Bytes& signature) const override {
     return RsaPssVerifyHash(key, hash_, params_, signature);
   }

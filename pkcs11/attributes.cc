@@ -157,9 +157,11 @@ RvOr<Availability> Object::GetCommonKey(CK_ATTRIBUTE_TYPE type, Bytes* value) {
       return Set(value, key_.id);
     case CKA_DERIVE:
       return Set(value, Bool(false));
-    case CKA_LOCAL:
-      return Set(value, Bool(true));  // every key is generated inside the module
+    case CKA_LOCAL:  // false for a key adopted from an inner token (`samp11 key import`)
+      return Set(value, Bool(key_.origin == key_origin::kGenerated));
     case CKA_KEY_GEN_MECHANISM:
+      if (key_.origin != key_origin::kGenerated)
+        return Set(value, Ulong(CK_UNAVAILABLE_INFORMATION));
       return Set(value, Ulong(KeyGenMechanism(family)));
     case CKA_ALLOWED_MECHANISMS:
       return Set(value, UlongArray(MechanismsForFamily(family)));
@@ -207,9 +209,11 @@ RvOr<Availability> Object::GetPrivate(CK_ATTRIBUTE_TYPE type, Bytes* value) {
     case CKA_WRAP_WITH_TRUSTED:
       return Set(value, Bool(false));
     case CKA_SENSITIVE:
+      return Set(value, Bool(true));
     case CKA_ALWAYS_SENSITIVE:
     case CKA_NEVER_EXTRACTABLE:
-      return Set(value, Bool(true));
+      // What the inner token said of an imported key's past; a key made here was never exposed.
+      return Set(value, Bool(key_.origin != key_origin::kImportedExposed));
     case CKA_ALWAYS_AUTHENTICATE:
       return Set(value, Bool(key_.scal >= 2));
     case CKA_PRIVATE_EXPONENT:

@@ -42,6 +42,10 @@ CK_RV CodeToRv(Code code, CK_RV not_found) {
       return CKR_DEVICE_ERROR;
     case Code::kStorage:
       return CKR_DEVICE_ERROR;
+    case Code::kDevice:
+      return CKR_DEVICE_ERROR;
+    case Code::kTokenNotPresent:
+      return CKR_TOKEN_NOT_PRESENT;
     case Code::kConfig:
       return CKR_GENERAL_ERROR;
     case Code::kUnsupported:

@@ -112,7 +112,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
 
   // Sign first, spend second: a hash is spent only once its signature exists, and the signature
   // leaves the module only if this process won the spend (another may have raced us).
-  SAMP11_ASSIGN_OR_RETURN(Bytes signature, mechanism.Sign(key.private_key.get()));
+  SAMP11_ASSIGN_OR_RETURN(Bytes signature, mechanism.Sign(*key.signer));
   SAMP11_ASSIGN_OR_RETURN(
       bool won, keystore_.SpendHash(sad.sad.kid, claims.jti, hash, key.info.id, claims.exp));
   if (!won) {

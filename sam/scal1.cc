@@ -107,7 +107,7 @@ Result<Bytes> Sam::SignScal1(const UnwrappedKey& key, const SignMechanism& mecha
     return Status(Code::kRejected, "key " + key_id + " is SCAL1 but has no activation limits");
   }
   SAMP11_RETURN_IF_ERROR(pin->TakeSignature(key.info.id, *limits, Now()));
-  Result<Bytes> signature = mechanism.Sign(key.private_key.get());
+  Result<Bytes> signature = mechanism.Sign(*key.signer);
   if (!signature.ok()) {
     pin->ReturnSignature(key.info.id);
     return signature.status();

@@ -9,7 +9,7 @@ Token::Token(TokenConfig config, std::unique_ptr<Keystore> keystore)
 
 Result<std::unique_ptr<Token>> Token::Open(const TokenConfig& config) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
-                          Keystore::Open(config.keystore, config.master));
+                          OpenTokenKeystore(config));
   return std::unique_ptr<Token>(new Token(config, std::move(keystore)));
 }
 

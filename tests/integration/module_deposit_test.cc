@@ -20,7 +20,7 @@ SamPolicy Protected() {
 
 // What `samp11 sad deposit` does, from outside the module (its own keystore connection).
 void DepositInKeystore(TestToken& token, const std::string& sad) {
-  auto keystore = Keystore::Open(token.config().keystore, token.config().master);
+  auto keystore = OpenTokenKeystore(token.config());
   REQUIRE(keystore.ok());
   Sam sam(**keystore, SamPolicy{}, DefaultClock());
   auto deposited = sam.DepositInKeystore(sad);

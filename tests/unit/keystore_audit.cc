@@ -310,7 +310,7 @@ TEST_CASE("audit: key management records itself, refusals included") {
   CHECK(records[4].event.detail.find("https://as.example") != std::string::npos);
   check(5, "key-generate", "ok", "alice");
   CHECK(records[5].event.key_id == ToBytes("k1"));
-  CHECK(records[5].event.detail == "ec-p256, SCAL2");
+  CHECK(records[5].event.detail == "ec-p256, SCAL2, file backend");
   check(6, "key-generate", "refused", "mallory");
   check(7, "cert-import", "refused", "");
   CHECK(records[7].event.key_id == ToBytes("k1"));

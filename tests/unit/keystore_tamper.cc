@@ -84,6 +84,44 @@ TEST_CASE("tamper: wrapped keys swapped between rows are unusable") {
   CheckKeyTampered(*ks, f.mallory_key);
 }
 
+TEST_CASE("tamper: a file key relabelled as another backend's is detected") {
+  Fixture f;
+  RawDb(f.token.path).Exec("UPDATE keys SET backend = 'pkcs11'" + f.WhereKey(f.alice_key));
+  auto ks = f.Reopen();
+  CheckKeyTampered(*ks, f.alice_key);
+  CHECK(ks->Unwrap(f.mallory_key.handle).ok());
+}
+
+TEST_CASE("tamper: a file key that claims to be imported is detected") {
+  Fixture f;
+  RawDb(f.token.path).Exec("UPDATE keys SET origin = 'imported'" + f.WhereKey(f.alice_key));
+  auto ks = f.Reopen();
+  auto unwrapped = ks->Unwrap(f.alice_key.handle);
+  REQUIRE_FALSE(unwrapped.ok());
+  CHECK(unwrapped.status().code() == Code::kTampered);
+}
+
+TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its keys still sign") {
+  Fixture f;
+  {
+    RawDb raw(f.token.path);
+    raw.Exec("ALTER TABLE keys DROP COLUMN backend");
+    raw.Exec("ALTER TABLE keys DROP COLUMN origin");
+    raw.Exec("UPDATE meta SET value = '1' WHERE name = 'schema_version'");
+  }
+  auto ks = f.Reopen();
+  auto unwrapped = ks->Unwrap(f.alice_key.handle);
+  REQUIRE_MESSAGE(unwrapped.ok(), unwrapped.status().ToString());
+  CHECK(unwrapped->info.backend == "file");
+  auto version = ks->state().GetMeta("schema_version");
+  REQUIRE(version.ok());
+  REQUIRE(version->has_value());
+  CHECK(**version == "2");
+  // Reopening a migrated file is a plain open.
+  ks.reset();
+  CHECK(f.Reopen()->Unwrap(f.mallory_key.handle).ok());
+}
+
 TEST_CASE("tamper: a lowered SCAL is detected") {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET scal = 1" + f.WhereKey(f.alice_key));

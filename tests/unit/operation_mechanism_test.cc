@@ -3,6 +3,7 @@
 
 #include "crypto/keys.h"
 #include "operation/mechanism.h"
+#include "tests/support/test_token.h"
 
 namespace samp11 {
 namespace {
@@ -19,10 +20,29 @@ Status Feed(SignMechanism& m, const Bytes& data) {
   return m.Finish();
 }
 
-EvpPkeyPtr Key(KeyType type) {
+// A key as the mechanisms get it, where SAMP11_TEST_KEY_BACKEND puts it: in memory (file), or
+// in the SoftHSM sandbox through a keystore (pkcs11), so that each mechanism's signature is
+// checked against both. The public key verifies what was signed.
+struct TestKey {
+  std::shared_ptr<const SigningKey> signer;
+  EvpPkeyPtr public_key;
+};
+
+TestKey Key(KeyType type) {
+  if (testing::TestingPkcs11Backend()) {
+    // One token for the whole run: its keystore stays connected to the inner token.
+    static testing::TestToken token({"alice"}, "pkcs11");
+    UnwrappedKey key = token.GenerateKey("alice", type);
+    return {key.signer, testing::PublicKeyOf(key.info)};
+  }
   auto k = GenerateKey(type);
   REQUIRE(k.ok());
-  return std::move(k).value();
+  Result<Bytes> spki = PublicKeyToSpki(k->get());
+  REQUIRE(spki.ok());
+  auto public_key = PublicKeyFromSpki(*spki);
+  REQUIRE(public_key.ok());
+  return {std::make_shared<OpensslSigningKey>(Share(std::move(k).value())),
+          std::move(public_key).value()};
 }
 
 const Bytes kDoc = ToBytes("the document");
@@ -48,14 +68,14 @@ TEST_CASE("hashing mechanisms bind the hash of the data and sign exactly it") {
     CHECK(*hash == Digest(c.spec.hash, kDoc));
     HashAlg other = c.spec.hash == HashAlg::kSha256 ? HashAlg::kSha512 : HashAlg::kSha256;
     CHECK(m->BoundHash(other).status().code() == Code::kRejected);
-    EvpPkeyPtr key = Key(c.key);
-    auto sig = m->Sign(key.get());
+    TestKey key = Key(c.key);
+    auto sig = m->Sign(*key.signer);
     REQUIRE(sig.ok());
     CHECK(sig->size() == m->signature_length());
-    CHECK(m->Verify(key.get(), *sig).ok());
+    CHECK(m->Verify(key.public_key.get(), *sig).ok());
     Bytes bad = *sig;
     bad[bad.size() / 2] ^= 1;
-    CHECK(m->Verify(key.get(), bad).code() == Code::kSignatureInvalid);
+    CHECK(m->Verify(key.public_key.get(), bad).code() == Code::kSignatureInvalid);
   }
 }
 
@@ -89,10 +109,10 @@ TEST_CASE("CKM_RSA_PKCS takes only a SHA-2 DigestInfo") {
   Bytes hash = Digest(HashAlg::kSha256, kDoc);
   REQUIRE(Feed(*m, MakeDigestInfo(HashAlg::kSha256, hash)).ok());
   CHECK(*m->BoundHash(HashAlg::kSha256) == hash);
-  EvpPkeyPtr key = Key(KeyType::kRsa2048);
-  auto sig = m->Sign(key.get());
+  TestKey key = Key(KeyType::kRsa2048);
+  auto sig = m->Sign(*key.signer);
   REQUIRE(sig.ok());
-  CHECK(m->Verify(key.get(), *sig).ok());
+  CHECK(m->Verify(key.public_key.get(), *sig).ok());
 
   auto raw = Make({MechanismKind::kRsaPkcs, HashAlg::kSha256, {}}, KeyType::kRsa2048);
   CHECK(Feed(*raw, hash).code() == Code::kDataInvalid);  // a bare hash is not a DigestInfo
@@ -110,10 +130,10 @@ TEST_CASE("CKM_RSA_PKCS_PSS checks hash length and parameters") {
   CHECK(Feed(*m, Bytes(48, 1)).code() == Code::kDataLenRange);
   auto ok = Make({MechanismKind::kRsaPss, HashAlg::kSha256, p}, KeyType::kRsa2048);
   REQUIRE(Feed(*ok, Digest(HashAlg::kSha256, kDoc)).ok());
-  EvpPkeyPtr key = Key(KeyType::kRsa2048);
-  auto sig = ok->Sign(key.get());
+  TestKey key = Key(KeyType::kRsa2048);
+  auto sig = ok->Sign(*key.signer);
   REQUIRE(sig.ok());
-  CHECK(ok->Verify(key.get(), *sig).ok());
+  CHECK(ok->Verify(key.public_key.get(), *sig).ok());
 
   PssParams huge_salt{HashAlg::kSha256, HashAlg::kSha256, 230};
   CHECK(SignMechanism::Create({MechanismKind::kRsaPss, HashAlg::kSha256, huge_salt},
@@ -136,11 +156,11 @@ TEST_CASE("EdDSA binds a hash of the message under the SAD's algorithm") {
   REQUIRE(Feed(*m, kDoc).ok());
   CHECK_FALSE(m->FixedHashAlg().has_value());
   CHECK(*m->BoundHash(HashAlg::kSha512) == Digest(HashAlg::kSha512, kDoc));
-  EvpPkeyPtr key = Key(KeyType::kEd25519);
-  auto sig = m->Sign(key.get());
+  TestKey key = Key(KeyType::kEd25519);
+  auto sig = m->Sign(*key.signer);
   REQUIRE(sig.ok());
   CHECK(sig->size() == 64);
-  CHECK(m->Verify(key.get(), *sig).ok());
+  CHECK(m->Verify(key.public_key.get(), *sig).ok());
 }
 
 TEST_CASE("a mechanism refuses a key of another family") {

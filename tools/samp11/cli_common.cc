@@ -31,7 +31,7 @@ Result<TokenConfig> ChooseToken(const GlobalOptions& options) {
 
 Result<std::unique_ptr<Keystore>> OpenKeystore(const GlobalOptions& options) {
   SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(options));
-  return Keystore::Open(token.keystore, token.master);
+  return OpenTokenKeystore(token);
 }
 
 Result<Bytes> ReadFile(const std::string& path) {
@@ -68,6 +68,8 @@ int Fail(const Status& status) {
     case Code::kStorage:
     case Code::kInternal:
     case Code::kTampered:
+    case Code::kDevice:
+    case Code::kTokenNotPresent:
       return 2;
     default:
       return 1;

@@ -24,7 +24,32 @@ struct GenerateOptions {
   std::string csr_path;
   std::string subject;
   std::string public_key_path;
+  std::string backend;  // empty: the token's key_backend
 };
+
+// "softhsm" is accepted for the pkcs11 backend: it is what an operator running SoftHSMv2 types.
+Result<std::string> BackendName(const std::string& option) {
+  if (option.empty() || option == "file" || option == "pkcs11") return option;
+  if (option == "softhsm") return std::string("pkcs11");
+  return Status(Code::kArgumentsBad, "--backend is file or pkcs11 (softhsm), not '" + option + "'");
+}
+
+// The public key file and the certificate request of a new or imported key. The request is
+// signed once here, as proof of possession for the CA, by the key wherever it lives.
+Status WriteKeyOutputs(const UnwrappedKey& key, const std::string& public_key_path,
+                       const std::string& csr_path, const std::string& subject) {
+  SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr public_key, PublicKeyFromSpki(key.info.public_spki));
+  if (!public_key_path.empty()) {
+    SAMP11_ASSIGN_OR_RETURN(std::string pem, PublicKeyToPem(public_key.get()));
+    SAMP11_RETURN_IF_ERROR(WriteFileAtomic(public_key_path, pem));
+  }
+  if (!csr_path.empty()) {
+    SAMP11_ASSIGN_OR_RETURN(std::string csr, MakeCsrPem(*key.signer, public_key.get(), subject));
+    SAMP11_RETURN_IF_ERROR(WriteFileAtomic(csr_path, csr));
+    std::cout << "certificate request written to " << csr_path << "\n";
+  }
+  return Status::Ok();
+}
 
 // SCAL1 keys carry their activation limits in their (authenticated) policy; SCAL2 keys need a
 // SAD per signature and take none.
@@ -62,13 +87,14 @@ Status RunGenerate(const GlobalOptions& global, const GenerateOptions& o) {
   if (!o.csr_path.empty() && o.subject.empty()) {
     return Status(Code::kArgumentsBad, "--csr needs --subject");
   }
+  SAMP11_ASSIGN_OR_RETURN(std::string backend, BackendName(o.backend));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
   std::string label = o.label.empty() ? o.signer + "-" + o.type : o.label;
   SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key,
-                          ks->GenerateKey(o.signer, *type, label, o.scal, id, limits));
+                          ks->GenerateKey(o.signer, *type, label, o.scal, id, limits, backend));
   std::cout << "key " << HexEncode(key.info.id) << " (" << KeyTypeName(key.info.type) << ", SCAL"
-            << key.info.scal << ", label '" << key.info.label << "') bound to '" << key.info.owner
-            << "'\n";
+            << key.info.scal << ", label '" << key.info.label << "', " << key.info.backend
+            << " backend) bound to '" << key.info.owner << "'\n";
   if (limits) {
     std::cout << "activated by the PIN of '" << key.info.owner << "' for "
               << (limits->max_signatures ? std::to_string(*limits->max_signatures)
@@ -79,17 +105,50 @@ Status RunGenerate(const GlobalOptions& global, const GenerateOptions& o) {
                       : std::string())
               << " per login\n";
   }
-  if (!o.public_key_path.empty()) {
-    SAMP11_ASSIGN_OR_RETURN(std::string pem, PublicKeyToPem(key.private_key.get()));
-    SAMP11_RETURN_IF_ERROR(WriteFileAtomic(o.public_key_path, pem));
+  return WriteKeyOutputs(key, o.public_key_path, o.csr_path, o.subject);
+}
+
+struct ImportOptions {
+  std::string signer;
+  std::string inner_id_hex;
+  std::string label;
+  std::string id_hex;
+  std::string backend = "pkcs11";
+  std::string csr_path;
+  std::string subject;
+  std::string public_key_path;
+};
+
+// Binds a key that already lives in the inner token (made there by another tool) to a signer.
+// Only SCAL2: a migrated key is put under a SAD per signature.
+Status RunImport(const GlobalOptions& global, const ImportOptions& o) {
+  std::optional<Bytes> inner_id = HexDecode(o.inner_id_hex);
+  if (!inner_id || inner_id->empty()) {
+    return Status(Code::kArgumentsBad, "--inner-id must be the key's CKA_ID in hex");
   }
-  if (!o.csr_path.empty()) {
-    // The request is signed once here, at generation, as proof of possession for the CA.
-    SAMP11_ASSIGN_OR_RETURN(std::string csr, MakeCsrPem(key.private_key.get(), o.subject));
-    SAMP11_RETURN_IF_ERROR(WriteFileAtomic(o.csr_path, csr));
-    std::cout << "certificate request written to " << o.csr_path << "\n";
+  Bytes id;
+  if (!o.id_hex.empty()) {
+    std::optional<Bytes> decoded = HexDecode(o.id_hex);
+    if (!decoded || decoded->empty()) return Status(Code::kArgumentsBad, "--id must be hex");
+    id = *decoded;
   }
-  return Status::Ok();
+  if (!o.csr_path.empty() && o.subject.empty()) {
+    return Status(Code::kArgumentsBad, "--csr needs --subject");
+  }
+  SAMP11_ASSIGN_OR_RETURN(std::string backend, BackendName(o.backend));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  AdoptedKeyFacts facts;
+  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, ks->ImportKey(o.signer, backend, *inner_id, o.label,
+                                                          /*scal=*/2, id, std::nullopt, &facts));
+  std::cout << "key " << HexEncode(key.info.id) << " (" << KeyTypeName(key.info.type)
+            << ", SCAL2, label '" << key.info.label << "', " << key.info.backend
+            << " backend) bound to '" << key.info.owner << "'\n";
+  if (!facts.always_sensitive || !facts.never_extractable) {
+    std::cout << "warning: the token says this key was once "
+              << (!facts.never_extractable ? "extractable" : "not sensitive")
+              << ": copies of it may exist outside the token\n";
+  }
+  return WriteKeyOutputs(key, o.public_key_path, o.csr_path, o.subject);
 }
 
 Status RunList(const GlobalOptions& global, const std::string& signer, bool json) {
@@ -108,10 +167,11 @@ Status RunList(const GlobalOptions& global, const std::string& signer, bool json
         j["type"] = KeyTypeName(k.type);
         j["signer"] = k.owner;
         j["scal"] = k.scal;
+        j["backend"] = k.backend;
         std::cout << j.dump() << "\n";
       } else {
         std::cout << HexEncode(k.id) << "  " << KeyTypeName(k.type) << "  SCAL" << k.scal << "  "
-                  << k.owner << "  " << k.label << "\n";
+                  << k.backend << "  " << k.owner << "  " << k.label << "\n";
       }
     }
   }
@@ -161,14 +221,35 @@ void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
   gen_cmd->add_option("--csr", gen->csr_path, "write a PKCS#10 request here");
   gen_cmd->add_option("--subject", gen->subject, "CSR subject, e.g. /CN=Alice/O=Example");
   gen_cmd->add_option("--public-key", gen->public_key_path, "write the public key (PEM) here");
+  gen_cmd->add_option("--backend", gen->backend,
+                      "file | pkcs11 (alias softhsm): where the key lives (default: the token's "
+                      "key_backend)");
   gen_cmd->callback([&global, gen, exit_code] {
     Status s = RunGenerate(global, *gen);
     *exit_code = s.ok() ? 0 : Fail(s);
   });
 
+  auto imp = std::make_shared<ImportOptions>();
+  CLI::App* imp_cmd = key->add_subcommand(
+      "import", "bind a key already in the pkcs11 backend's token to a signer (SCAL2)");
+  imp_cmd->add_option("--signer", imp->signer, "the enrolled signer who alone may activate it")
+      ->required();
+  imp_cmd->add_option("--inner-id", imp->inner_id_hex, "the inner key's CKA_ID (hex)")->required();
+  imp_cmd->add_option("--label", imp->label, "CKA_LABEL (default: empty)");
+  imp_cmd->add_option("--id", imp->id_hex, "CKA_ID in samp11 (default: the inner id)");
+  imp_cmd->add_option("--backend", imp->backend, "pkcs11 (alias softhsm)")->capture_default_str();
+  imp_cmd->add_option("--csr", imp->csr_path, "write a PKCS#10 request here");
+  imp_cmd->add_option("--subject", imp->subject, "CSR subject, e.g. /CN=Alice/O=Example");
+  imp_cmd->add_option("--public-key", imp->public_key_path, "write the public key (PEM) here");
+  imp_cmd->callback([&global, imp, exit_code] {
+    Status s = RunImport(global, *imp);
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
   auto list_signer = std::make_shared<std::string>();
   auto list_json = std::make_shared<bool>(false);
-  CLI::App* list_cmd = key->add_subcommand("list", "list keys (id, type, SCAL, signer, label)");
+  CLI::App* list_cmd =
+      key->add_subcommand("list", "list keys (id, type, SCAL, backend, signer, label)");
   list_cmd->add_option("--signer", *list_signer, "only this signer's keys");
   list_cmd->add_flag("--json", *list_json, "one JSON object per line");
   list_cmd->callback([&global, list_signer, list_json, exit_code] {

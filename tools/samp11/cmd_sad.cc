@@ -99,7 +99,7 @@ Status RunDeposit(const GlobalOptions& global, const std::string& path) {
   SAMP11_ASSIGN_OR_RETURN(std::string text, ReadSad(path));
   SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(global));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks,
-                          Keystore::Open(token.keystore, token.master));
+                          OpenTokenKeystore(token));
   Sam sam(*ks, token.policy, DefaultClock());
   SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad, sam.DepositInKeystore(text));
   const SadClaims& c = sad->sad.claims;

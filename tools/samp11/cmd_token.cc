@@ -11,7 +11,7 @@ namespace {
 Status RunInfo(const GlobalOptions& global, bool json) {
   SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(global));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
-                          Keystore::Open(token.keystore, token.master));
+                          OpenTokenKeystore(token));
   if (json) {
     nlohmann::ordered_json j;
     j["label"] = keystore->label();

@@ -1,0 +1,251 @@
+// The process-wide registry of inner PKCS#11 modules: dlopen, C_GetFunctionList, C_Initialize
+// once per process, C_Finalize after the last user if samp11 initialized the module.
+#include "keystore/inner_module.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "common/log.h"
+
+namespace samp11 {
+
+namespace inner_module_detail {
+
+struct Entry {
+  std::string path;
+  CK_FUNCTION_LIST* functions = nullptr;
+  size_t users = 0;
+  bool initialized = false;  // C_Initialize has succeeded (ours or someone else's) in pid
+  bool ours = false;         // ... and it was our call, so C_Finalize is ours too
+  pid_t pid = 0;
+};
+
+}  // namespace inner_module_detail
+
+namespace {
+
+using inner_module_detail::Entry;
+
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, std::unique_ptr<Entry>> entries;
+};
+
+// Never destroyed: tokens may release their module from static destructors at exit, after a
+// function-local static registry would already be gone.
+Registry& TheRegistry() {
+  static Registry* registry = new Registry;
+  return *registry;
+}
+
+// Under the registry mutex, so no other thread sees a half-initialized entry or initializes the
+// same module at the same time.
+Status InitializeLocked(Entry& entry) {
+  pid_t pid = ::getpid();
+  if (entry.initialized && entry.pid == pid) return Status::Ok();
+  bool after_fork = entry.initialized && entry.pid != pid;
+  // OS locking: samp11 calls the module from many threads at once (one session per operation).
+  CK_C_INITIALIZE_ARGS args{};
+  args.flags = CKF_OS_LOCKING_OK;
+  CK_RV rv = entry.functions->C_Initialize(&args);
+  if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+    // The application (or another library in the process) loaded the same module and
+    // initialized it: share it, and leave its C_Finalize to whoever initialized it.
+    SAMP11_LOG(kInfo, "inner PKCS#11 module " << entry.path
+                                              << " was already initialized in this process; "
+                                                 "samp11 shares it and will not finalize it");
+    entry.ours = false;
+  } else if (rv != CKR_OK) {
+    return Status(Code::kDevice,
+                  "C_Initialize of PKCS#11 module " + entry.path + " failed (" + CkrName(rv) + ")");
+  } else {
+    entry.ours = true;
+    if (after_fork) {
+      SAMP11_LOG(kInfo, "inner PKCS#11 module " << entry.path << " initialized again after fork");
+    }
+  }
+  entry.initialized = true;
+  entry.pid = pid;
+  return Status::Ok();
+}
+
+Result<Entry*> LoadLocked(Registry& registry, const std::string& path) {
+  auto found = registry.entries.find(path);
+  if (found != registry.entries.end()) return found->second.get();
+  // RTLD_LOCAL: the module's symbols (its own C_* functions, its OpenSSL) must not interpose on
+  // samp11's or the application's.
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    return Status(Code::kDevice, "cannot load PKCS#11 module " + path + ": " +
+                                     (why != nullptr ? why : "dlopen failed"));
+  }
+  // The handle is never dlclose'd, not even when the module could not be used: modules such as
+  // SoftHSM register OpenSSL and atexit state when loaded, and unloading them under the host
+  // application leaves dangling callbacks behind. dlopen of the same path again returns the
+  // same handle, so keeping it costs nothing.
+  auto get_list = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(handle, "C_GetFunctionList"));
+  if (get_list == nullptr) {
+    return Status(Code::kDevice, "PKCS#11 module " + path + " has no C_GetFunctionList");
+  }
+  CK_FUNCTION_LIST* functions = nullptr;
+  CK_RV rv = get_list(&functions);
+  if (rv != CKR_OK || functions == nullptr) {
+    return Status(Code::kDevice,
+                  "C_GetFunctionList of PKCS#11 module " + path + " failed (" + CkrName(rv) + ")");
+  }
+  auto entry = std::make_unique<Entry>();
+  entry->path = path;
+  entry->functions = functions;
+  Entry* raw = entry.get();
+  registry.entries.emplace(path, std::move(entry));
+  SAMP11_LOG(kInfo, "loaded inner PKCS#11 module " << path << " (Cryptoki "
+                                                   << int(functions->version.major) << "."
+                                                   << int(functions->version.minor) << ")");
+  return raw;
+}
+
+}  // namespace
+
+Result<InnerModuleRef> InnerModuleRef::Acquire(const std::string& path) {
+  Registry& registry = TheRegistry();
+  std::lock_guard<std::mutex> lock(registry.mu);
+  SAMP11_ASSIGN_OR_RETURN(Entry * entry, LoadLocked(registry, path));
+  SAMP11_RETURN_IF_ERROR(InitializeLocked(*entry));
+  ++entry->users;
+  return InnerModuleRef(entry);
+}
+
+InnerModuleRef::~InnerModuleRef() { Release(); }
+
+InnerModuleRef::InnerModuleRef(InnerModuleRef&& other) noexcept : entry_(other.entry_) {
+  other.entry_ = nullptr;
+}
+
+InnerModuleRef& InnerModuleRef::operator=(InnerModuleRef&& other) noexcept {
+  if (this != &other) {
+    Release();
+    entry_ = other.entry_;
+    other.entry_ = nullptr;
+  }
+  return *this;
+}
+
+CK_FUNCTION_LIST* InnerModuleRef::functions() const {
+  return entry_ != nullptr ? entry_->functions : nullptr;
+}
+
+Status InnerModuleRef::EnsureInitialized() {
+  if (entry_ == nullptr) return Status(Code::kInternal, "no inner PKCS#11 module");
+  std::lock_guard<std::mutex> lock(TheRegistry().mu);
+  return InitializeLocked(*entry_);
+}
+
+void InnerModuleRef::MarkNotInitialized() {
+  if (entry_ == nullptr) return;
+  std::lock_guard<std::mutex> lock(TheRegistry().mu);
+  if (entry_->pid == ::getpid()) entry_->initialized = false;
+}
+
+void InnerModuleRef::Release() {
+  if (entry_ == nullptr) return;
+  Entry& entry = *entry_;
+  entry_ = nullptr;
+  std::lock_guard<std::mutex> lock(TheRegistry().mu);
+  if (--entry.users > 0) return;
+  // A child process that never initialized the module again has nothing of its own to finalize:
+  // the state it sees was the parent's.
+  if (entry.initialized && entry.ours && entry.pid == ::getpid()) {
+    CK_RV rv = entry.functions->C_Finalize(nullptr);
+    if (rv != CKR_OK) {
+      SAMP11_LOG(kWarn, "C_Finalize of inner PKCS#11 module " << entry.path << " failed ("
+                                                              << CkrName(rv) << ")");
+    } else {
+      SAMP11_LOG(kInfo, "finalized inner PKCS#11 module " << entry.path);
+    }
+  }
+  entry.initialized = false;
+  entry.ours = false;
+}
+
+std::string CkrName(CK_RV rv) {
+  switch (rv) {
+#define SAMP11_CKR(name) \
+  case name:             \
+    return #name;
+    SAMP11_CKR(CKR_OK)
+    SAMP11_CKR(CKR_HOST_MEMORY)
+    SAMP11_CKR(CKR_SLOT_ID_INVALID)
+    SAMP11_CKR(CKR_GENERAL_ERROR)
+    SAMP11_CKR(CKR_FUNCTION_FAILED)
+    SAMP11_CKR(CKR_ARGUMENTS_BAD)
+    SAMP11_CKR(CKR_CANT_LOCK)
+    SAMP11_CKR(CKR_ATTRIBUTE_READ_ONLY)
+    SAMP11_CKR(CKR_ATTRIBUTE_SENSITIVE)
+    SAMP11_CKR(CKR_ATTRIBUTE_TYPE_INVALID)
+    SAMP11_CKR(CKR_ATTRIBUTE_VALUE_INVALID)
+    SAMP11_CKR(CKR_ACTION_PROHIBITED)
+    SAMP11_CKR(CKR_DATA_INVALID)
+    SAMP11_CKR(CKR_DATA_LEN_RANGE)
+    SAMP11_CKR(CKR_DEVICE_ERROR)
+    SAMP11_CKR(CKR_DEVICE_MEMORY)
+    SAMP11_CKR(CKR_DEVICE_REMOVED)
+    SAMP11_CKR(CKR_FUNCTION_CANCELED)
+    SAMP11_CKR(CKR_FUNCTION_NOT_SUPPORTED)
+    SAMP11_CKR(CKR_KEY_HANDLE_INVALID)
+    SAMP11_CKR(CKR_KEY_SIZE_RANGE)
+    SAMP11_CKR(CKR_KEY_TYPE_INCONSISTENT)
+    SAMP11_CKR(CKR_KEY_FUNCTION_NOT_PERMITTED)
+    SAMP11_CKR(CKR_MECHANISM_INVALID)
+    SAMP11_CKR(CKR_MECHANISM_PARAM_INVALID)
+    SAMP11_CKR(CKR_OBJECT_HANDLE_INVALID)
+    SAMP11_CKR(CKR_OPERATION_ACTIVE)
+    SAMP11_CKR(CKR_OPERATION_NOT_INITIALIZED)
+    SAMP11_CKR(CKR_PIN_INCORRECT)
+    SAMP11_CKR(CKR_PIN_INVALID)
+    SAMP11_CKR(CKR_PIN_LEN_RANGE)
+    SAMP11_CKR(CKR_PIN_EXPIRED)
+    SAMP11_CKR(CKR_PIN_LOCKED)
+    SAMP11_CKR(CKR_SESSION_CLOSED)
+    SAMP11_CKR(CKR_SESSION_COUNT)
+    SAMP11_CKR(CKR_SESSION_HANDLE_INVALID)
+    SAMP11_CKR(CKR_SESSION_PARALLEL_NOT_SUPPORTED)
+    SAMP11_CKR(CKR_SESSION_READ_ONLY)
+    SAMP11_CKR(CKR_SESSION_EXISTS)
+    SAMP11_CKR(CKR_SESSION_READ_ONLY_EXISTS)
+    SAMP11_CKR(CKR_SESSION_READ_WRITE_SO_EXISTS)
+    SAMP11_CKR(CKR_SIGNATURE_INVALID)
+    SAMP11_CKR(CKR_SIGNATURE_LEN_RANGE)
+    SAMP11_CKR(CKR_TEMPLATE_INCOMPLETE)
+    SAMP11_CKR(CKR_TEMPLATE_INCONSISTENT)
+    SAMP11_CKR(CKR_TOKEN_NOT_PRESENT)
+    SAMP11_CKR(CKR_TOKEN_NOT_RECOGNIZED)
+    SAMP11_CKR(CKR_TOKEN_WRITE_PROTECTED)
+    SAMP11_CKR(CKR_USER_ALREADY_LOGGED_IN)
+    SAMP11_CKR(CKR_USER_NOT_LOGGED_IN)
+    SAMP11_CKR(CKR_USER_PIN_NOT_INITIALIZED)
+    SAMP11_CKR(CKR_USER_TYPE_INVALID)
+    SAMP11_CKR(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)
+    SAMP11_CKR(CKR_USER_TOO_MANY_TYPES)
+    SAMP11_CKR(CKR_DOMAIN_PARAMS_INVALID)
+    SAMP11_CKR(CKR_CURVE_NOT_SUPPORTED)
+    SAMP11_CKR(CKR_BUFFER_TOO_SMALL)
+    SAMP11_CKR(CKR_CRYPTOKI_NOT_INITIALIZED)
+    SAMP11_CKR(CKR_CRYPTOKI_ALREADY_INITIALIZED)
+    SAMP11_CKR(CKR_MUTEX_BAD)
+    SAMP11_CKR(CKR_MUTEX_NOT_LOCKED)
+#undef SAMP11_CKR
+    default:
+      break;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "CKR_0x%08lX", static_cast<unsigned long>(rv));
+  return buf;
+}
+
+}  // namespace samp11
