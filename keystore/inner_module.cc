@@ -152,6 +152,24 @@ void InnerModuleRef::MarkNotInitialized() {
   if (entry_->pid == ::getpid()) entry_->initialized = false;
 }
 
+Result<bool> InnerModuleRef::Reinitialize() {
+  if (entry_ == nullptr) return Status(Code::kInternal, "no inner PKCS#11 module");
+  std::lock_guard<std::mutex> lock(TheRegistry().mu);
+  Entry& entry = *entry_;
+  if (entry.users != 1 || !entry.ours || !entry.initialized || entry.pid != ::getpid()) {
+    return false;
+  }
+  CK_RV rv = entry.functions->C_Finalize(nullptr);
+  if (rv != CKR_OK) {
+    SAMP11_LOG(kWarn, "C_Finalize of inner PKCS#11 module " << entry.path << " failed ("
+                                                            << CkrName(rv) << ")");
+  }
+  entry.initialized = false;
+  entry.ours = false;
+  SAMP11_RETURN_IF_ERROR(InitializeLocked(entry));
+  return true;
+}
+
 void InnerModuleRef::Release() {
   if (entry_ == nullptr) return;
   Entry& entry = *entry_;

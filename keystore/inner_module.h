@@ -40,6 +40,9 @@ class InnerModuleRef {
   Status EnsureInitialized();
   // The module answered CKR_CRYPTOKI_NOT_INITIALIZED: the next EnsureInitialized initializes it.
   void MarkNotInitialized();
+  // C_Finalize then C_Initialize, so that the module reads its token store afresh; only when this
+  // is the module's sole user in the process and samp11 initialized it (false: nothing done).
+  Result<bool> Reinitialize();
 
  private:
   explicit InnerModuleRef(inner_module_detail::Entry* entry) : entry_(entry) {}

@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "common/log.h"
@@ -107,6 +109,9 @@ class Fd {
 };
 
 constexpr size_t kMaxPinFileSize = 4096;
+// How often Connect looks again for a token the module did not list, and Login tries again
+// after a transient failure (see there).
+constexpr int kTokenRescans = 6;
 
 // The first line of the PIN file, without its line end. The file must be a regular file that
 // others can neither read nor write (a writable one lets anyone lock the token's PIN).
@@ -531,7 +536,11 @@ Result<CK_SLOT_ID> InnerToken::Impl::FindSlot(CK_FUNCTION_LIST* fl) {
 
 Status InnerToken::Impl::Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor) {
   PinFileId file;
-  SAMP11_ASSIGN_OR_RETURN(SecureBytes pin, ReadPinFile(config_.pin_file, &file));
+  Result<SecureBytes> read = ReadPinFile(config_.pin_file, &file);
+  // Found at first use, a PIN file that cannot serve is the inner token failing the caller
+  // (CKR_DEVICE_ERROR, audited as an error), not a configuration the module could refuse at load.
+  if (!read.ok()) return Status(Code::kDevice, read.status().message());
+  SecureBytes pin = std::move(*read);
   // A wrong PIN is not tried again until the PIN file changes: every attempt counts towards the
   // token's lockout, and a token whose PIN is locked needs its security officer.
   if (pin_failure_.has_value() && pin_failure_->file == file) {
@@ -540,6 +549,12 @@ Status InnerToken::Impl::Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor) {
                                                    " changes");
   }
   CK_RV rv = fl->C_Login(anchor, CKU_USER, pin.data(), static_cast<CK_ULONG>(pin.size()));
+  // SoftHSMv2 answers CKR_GENERAL_ERROR when another process rewrites its token file during
+  // this login (issue #757): a transient fault, not a PIN verdict, so it is tried again.
+  for (int attempt = 1; rv == CKR_GENERAL_ERROR && attempt <= kTokenRescans; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
+    rv = fl->C_Login(anchor, CKU_USER, pin.data(), static_cast<CK_ULONG>(pin.size()));
+  }
   pin.Wipe();
   if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
     pin_failure_.reset();
@@ -570,7 +585,21 @@ Status InnerToken::Impl::Connect() {
     }
     SAMP11_RETURN_IF_ERROR(module_.EnsureInitialized());
     CK_FUNCTION_LIST* fl = module_.functions();
-    SAMP11_ASSIGN_OR_RETURN(CK_SLOT_ID slot, FindSlot(fl));
+    Result<CK_SLOT_ID> found = FindSlot(fl);
+    // SoftHSMv2 rewrites its token file in place at every C_Login, and a process whose
+    // C_Initialize reads it meanwhile does not see the token (SoftHSMv2 issue #757): with several
+    // signing processes on one token that is a startup race, not an absent token. The module
+    // reads its store again at C_Initialize, so a missing token is looked for again a few times,
+    // when samp11 alone holds the module in this process.
+    for (int attempt = 1;
+         !found.ok() && found.status().code() == Code::kTokenNotPresent && attempt <= kTokenRescans;
+         ++attempt) {
+      SAMP11_ASSIGN_OR_RETURN(bool reinitialized, module_.Reinitialize());
+      if (!reinitialized) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
+      found = FindSlot(fl);
+    }
+    SAMP11_ASSIGN_OR_RETURN(CK_SLOT_ID slot, std::move(found));
     CK_SESSION_HANDLE anchor = CK_INVALID_HANDLE;
     CK_RV rv =
         fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &anchor);

@@ -69,7 +69,20 @@ Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
 Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
                                  Activation& activation, std::optional<KeyInfo>* key_out) {
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
-  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, keystore_.Unwrap(key_handle));
+  Result<UnwrappedKey> unwrapped = keystore_.Unwrap(key_handle);
+  if (!unwrapped.ok()) {
+    // The refusal is still recorded under the key's id, so `audit show --key-id` finds it; the
+    // row's owner is not authenticated and so is not named.
+    Result<std::optional<KeyInfo>> row = keystore_.FindKeyByHandle(key_handle);
+    if (row.ok() && row->has_value()) {
+      KeyInfo named;
+      named.handle = key_handle;
+      named.id = (*row)->id;
+      *key_out = std::move(named);
+    }
+    return unwrapped.status();
+  }
+  UnwrappedKey& key = *unwrapped;
   *key_out = key.info;
   const std::string key_id = HexEncode(key.info.id);
   if (key.info.scal < 2) return SignScal1(key, mechanism, activation);

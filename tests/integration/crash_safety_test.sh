@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Crash safety: a signing loop (crash_signer, one SAD per document) is killed with SIGKILL at
-# random moments, 60 times. After each kill the keystore opens, no key is lost, the audit log
+# random moments, 200 times. After each kill the keystore opens, no key is lost, the audit log
 # verifies intact, and every document whose signature was released (written by the signer) is
 # spent: its SAD is refused when presented again. Over the whole run no document is signed twice.
 # Usage: crash_safety_test.sh SAMP11_CLI MODULE CRASH_SIGNER
@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 export SAMP11_CONF="$work/samp11.json"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-kills=60
+kills=200
 docs=150
 
 "$samp11" init --label crash --keystore "$work/t.db" --master-key "$work/m.key" >/dev/null

@@ -22,11 +22,23 @@ CK_FUNCTION_LIST_PTR LoadModule() {
   return list;
 }
 
-ModuleFixture::ModuleFixture(const std::vector<std::string>& signers, const SamPolicy& policy)
-    : token_(signers), p11_(LoadModule()) {
+ModuleFixture::ModuleFixture(const std::vector<std::string>& signers, const SamPolicy& policy,
+                             const std::string& key_backend)
+    : token_(signers, key_backend), p11_(LoadModule()) {
+  TokenConfig token = token_.config();
+  token.policy = policy;
+  Initialize(token);
+}
+
+void ModuleFixture::Reconfigure(const TokenConfig& token) {
+  CK_RV rv = p11_->C_Finalize(nullptr);
+  if (rv != CKR_OK) throw std::runtime_error("C_Finalize: " + std::to_string(rv));
+  Initialize(token);
+}
+
+void ModuleFixture::Initialize(const TokenConfig& token) {
   ModuleConfig config;
-  config.tokens.push_back(token_.config());
-  config.tokens.back().policy = policy;
+  config.tokens.push_back(token);
   Status saved = SaveConfig(config, token_.config_path());
   if (!saved.ok()) throw std::runtime_error(saved.ToString());
   setenv("SAMP11_CONF", token_.config_path().c_str(), 1);

@@ -16,9 +16,15 @@ CK_FUNCTION_LIST_PTR LoadModule();  // dlopen once per process; SAMP11_MODULE_PA
 class ModuleFixture {
  public:
   // Creates a token with the given signers, points SAMP11_CONF at it and C_Initialize's.
+  // key_backend: as TestToken's ("" follows SAMP11_TEST_KEY_BACKEND).
   explicit ModuleFixture(const std::vector<std::string>& signers = {"alice", "bob"},
-                         const SamPolicy& policy = SamPolicy{});
+                         const SamPolicy& policy = SamPolicy{},
+                         const std::string& key_backend = "");
   ~ModuleFixture();  // C_Finalize
+
+  // Writes token as the module's only token and restarts the module (C_Finalize, C_Initialize),
+  // as an operator editing the configuration and restarting the application would.
+  void Reconfigure(const TokenConfig& token);
 
   CK_FUNCTION_LIST_PTR p11() const { return p11_; }
   TestToken& token() { return token_; }
@@ -36,6 +42,8 @@ class ModuleFixture {
   CK_RV Login(CK_SESSION_HANDLE session, CK_USER_TYPE user, const std::string& value);
 
  private:
+  void Initialize(const TokenConfig& token);
+
   TestToken token_;
   CK_FUNCTION_LIST_PTR p11_;
 };

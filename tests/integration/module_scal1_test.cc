@@ -71,8 +71,8 @@ TEST_CASE("scal1: a PIN login signs max_signatures times, then CKR_FUNCTION_REJE
   for (int i = 0; i < 3; ++i) {
     Bytes signature;
     REQUIRE(s.Sign(key, &signature) == CKR_OK);
-    CHECK(
-        EcdsaVerifyHash(s.seal.private_key.get(), Digest(HashAlg::kSha256, kDoc), signature).ok());
+    CHECK(EcdsaVerifyHash(PublicKeyOf(s.seal.info).get(), Digest(HashAlg::kSha256, kDoc), signature)
+              .ok());
   }
   CHECK(s.Sign(key) == CKR_FUNCTION_REJECTED);
   CHECK(s.PinFlags() == 0);

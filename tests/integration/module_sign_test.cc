@@ -67,6 +67,7 @@ TEST_CASE("each mechanism signs under a SAD and OpenSSL verifies the signature")
     CAPTURE(c.name);
     if (!keys.count(c.key)) keys.emplace(c.key, f.token().GenerateKey("alice", c.key));
     const KeyInfo& key = keys.at(c.key).info;
+    CHECK(key.backend == TestKeyBackend());  // the run's parameter, SAMP11_TEST_KEY_BACKEND
     CK_OBJECT_HANDLE handle = f.FindKey(session, key.id);
     REQUIRE(handle != CK_INVALID_HANDLE);
 

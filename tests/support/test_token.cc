@@ -3,12 +3,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "crypto/keys.h"
 #include "crypto/random.h"
+#include "tests/support/softhsm.h"
 
 namespace samp11::testing {
 namespace {
@@ -25,6 +28,19 @@ void Must(const Status& status, const char* what) {
 
 }  // namespace
 
+const std::string& TestKeyBackend() {
+  static const std::string backend = [] {
+    const char* value = std::getenv("SAMP11_TEST_KEY_BACKEND");
+    std::string name = value == nullptr ? "" : value;
+    if (name.empty()) return std::string("file");
+    if (name != "file" && name != "pkcs11") {
+      throw std::runtime_error("SAMP11_TEST_KEY_BACKEND is file or pkcs11, not '" + name + "'");
+    }
+    return name;
+  }();
+  return backend;
+}
+
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "samp11-test-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -36,13 +52,18 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-TestToken::TestToken(const std::vector<std::string>& signers) {
+TestToken::TestToken(const std::vector<std::string>& signers, const std::string& key_backend) {
   config_path_ = dir_.path() + "/samp11.json";
   config_.label = "test";
   config_.keystore = dir_.path() + "/test.db";
   config_.master = {MasterKeySource::Kind::kKeyFile, dir_.path() + "/master.key"};
+  config_.key_backend = key_backend.empty() ? TestKeyBackend() : key_backend;
+  if (config_.key_backend == "pkcs11") config_.pkcs11_backend = SoftHsmSandbox::Get().Config();
   Must(CreateMasterKeyFile(config_.master.location), "master key");
-  keystore_ = Must(Keystore::Create(config_.keystore, config_.master, config_.label), "keystore");
+  Must(Keystore::Create(config_.keystore, config_.master, config_.label).status(), "keystore");
+  // Opened again the way the module and the CLI open it, with the configured backends; the inner
+  // token is connected on first use only (the first inner key), as in the module.
+  keystore_ = Must(OpenTokenKeystore(config_), "open keystore");
   ModuleConfig module;
   module.tokens.push_back(config_);
   Must(SaveConfig(module, config_path_), "config");
@@ -60,8 +81,10 @@ TestToken::TestToken(const std::vector<std::string>& signers) {
   }
 }
 
-UnwrappedKey TestToken::GenerateKey(const std::string& signer, KeyType type) {
-  return Must(keystore_->GenerateKey(signer, type, signer + "-" + KeyTypeName(type), 2),
+UnwrappedKey TestToken::GenerateKey(const std::string& signer, KeyType type,
+                                    const std::string& backend) {
+  return Must(keystore_->GenerateKey(signer, type, signer + "-" + KeyTypeName(type), 2, Bytes(),
+                                     std::nullopt, backend),
               "generate key");
 }
 

@@ -1,6 +1,10 @@
 // A real token in a temporary folder for tests: config file, keystore, enrolled signers with
 // device keys, and a device that issues SADs. Used by the SAM unit tests and by the integration
 // tests that load the built module.
+//
+// The key backend is the tests' parameter: SAMP11_TEST_KEY_BACKEND=pkcs11 makes every TestToken
+// keep its new keys in the process's SoftHSM sandbox (softhsm.h) instead of the keystore file, so
+// that one suite checks both backends (CMake registers unit_sam and module_tests once for each).
 #pragma once
 
 #include <map>
@@ -16,6 +20,11 @@
 #include "sad/sad.h"
 
 namespace samp11::testing {
+
+// SAMP11_TEST_KEY_BACKEND: "file" (unset or empty) or "pkcs11"; anything else throws, so that a
+// typo in CI does not quietly run the file backend twice.
+const std::string& TestKeyBackend();
+inline bool TestingPkcs11Backend() { return TestKeyBackend() == "pkcs11"; }
 
 class TempDir {
  public:
@@ -51,8 +60,11 @@ struct SadSpec {
 class TestToken {
  public:
   // Creates a token labelled "test" with the given signers, each with a P-256 device key
-  // (a signer named "ed-*" gets an Ed25519 device, "p384-*" a P-384 one).
-  explicit TestToken(const std::vector<std::string>& signers = {"alice", "bob"});
+  // (a signer named "ed-*" gets an Ed25519 device, "p384-*" a P-384 one). key_backend is the
+  // token's default backend, "" for TestKeyBackend(); a "pkcs11" token's inner token is the
+  // SoftHSM sandbox's. Its keystore is opened as the module opens it (OpenTokenKeystore).
+  explicit TestToken(const std::vector<std::string>& signers = {"alice", "bob"},
+                     const std::string& key_backend = "");
 
   const std::string& config_path() const { return config_path_; }
   const std::string& dir() const { return dir_.path(); }
@@ -60,7 +72,9 @@ class TestToken {
   Keystore& keystore() { return *keystore_; }
   Device& device(const std::string& signer) { return devices_.at(signer); }
 
-  UnwrappedKey GenerateKey(const std::string& signer, KeyType type);
+  // A SCAL2 key in backend ("" for the token's default), with a random id.
+  UnwrappedKey GenerateKey(const std::string& signer, KeyType type,
+                           const std::string& backend = "");
   // A SAD from signer's device about key for the given spec.
   std::string Sad(const std::string& signer, const KeyInfo& key, SadSpec spec);
   // A SAD for one document (hashed with SHA-256).

@@ -427,22 +427,22 @@ TEST_SUITE("inner token") {
     WriteFile(config.pin_file, std::string(kUserPin) + "\n", 0644);
     Result<std::vector<InnerKey>> open = NewToken(config)->FindPrivateKeys(NewId("x"));
     REQUIRE_FALSE(open.ok());
-    CHECK(open.status().code() == Code::kConfig);
+    CHECK(open.status().code() == Code::kDevice);
     CHECK(Contains(open.status().message(), config.pin_file));
     CHECK_FALSE(Contains(open.status().message(), kUserPin));
 
     config.pin_file = hsm.dir() + "/tokens";  // a directory
     Result<std::vector<InnerKey>> dir = NewToken(config)->FindPrivateKeys(NewId("x"));
-    CHECK(dir.status().code() == Code::kConfig);
+    CHECK(dir.status().code() == Code::kDevice);
 
     config.pin_file = hsm.dir() + "/missing.pin";
     Result<std::vector<InnerKey>> missing = NewToken(config)->FindPrivateKeys(NewId("x"));
-    CHECK(missing.status().code() == Code::kConfig);
+    CHECK(missing.status().code() == Code::kDevice);
 
     config.pin_file = hsm.dir() + "/empty.pin";
     WriteFile(config.pin_file, "\n", 0600);
     Result<std::vector<InnerKey>> empty = NewToken(config)->FindPrivateKeys(NewId("x"));
-    CHECK(empty.status().code() == Code::kConfig);
+    CHECK(empty.status().code() == Code::kDevice);
   }
 
   TEST_CASE("destroyed objects are gone and their handle no longer signs") {

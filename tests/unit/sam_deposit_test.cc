@@ -39,7 +39,7 @@ TEST_CASE("a SAD deposited in the keystore activates one signature of its hash")
 TEST_CASE("a keystore deposit is seen by another Sam on the same file (another process)") {
   Fixture f;
   REQUIRE(f.sam.DepositInKeystore(f.token.SadForData("alice", f.key.info, kDoc)).ok());
-  auto other_keystore = Keystore::Open(f.token.config().keystore, f.token.config().master);
+  auto other_keystore = OpenTokenKeystore(f.token.config());
   REQUIRE(other_keystore.ok());
   Sam other(**other_keystore, SamPolicy{}, DefaultClock());
   auto op = SignOperation::Begin(other, f.key.info.handle, kEcdsaSha256);

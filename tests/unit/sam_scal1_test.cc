@@ -75,7 +75,9 @@ TEST_CASE("scal1: the owner's PIN login signs max_signatures times, then is refu
   for (int i = 0; i < 3; ++i) {
     auto sig = f.Sign(key.info, PinOnly(pin));
     REQUIRE_MESSAGE(sig.ok(), sig.status().ToString());
-    CHECK(EcdsaVerifyHash(key.private_key.get(), Digest(HashAlg::kSha256, kDoc), *sig).ok());
+    CHECK(
+        EcdsaVerifyHash(testing::PublicKeyOf(key.info).get(), Digest(HashAlg::kSha256, kDoc), *sig)
+            .ok());
   }
   CHECK(pin->signatures(key.info.id) == 3);
   auto fourth = f.Sign(key.info, PinOnly(pin));
