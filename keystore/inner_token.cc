@@ -549,9 +549,12 @@ Status InnerToken::Impl::Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor) {
                                                    " changes");
   }
   CK_RV rv = fl->C_Login(anchor, CKU_USER, pin.data(), static_cast<CK_ULONG>(pin.size()));
-  // SoftHSMv2 answers CKR_GENERAL_ERROR when another process rewrites its token file during
-  // this login (issue #757): a transient fault, not a PIN verdict, so it is tried again.
-  for (int attempt = 1; rv == CKR_GENERAL_ERROR && attempt <= kTokenRescans; ++attempt) {
+  // SoftHSMv2 answers CKR_GENERAL_ERROR, or CKR_USER_PIN_NOT_INITIALIZED although FindSlot saw
+  // the PIN initialized, when another process rewrites its token file during this login (issue
+  // #757): a transient fault, not a PIN verdict, so it is tried again.
+  for (int attempt = 1;
+       (rv == CKR_GENERAL_ERROR || rv == CKR_USER_PIN_NOT_INITIALIZED) && attempt <= kTokenRescans;
+       ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
     rv = fl->C_Login(anchor, CKU_USER, pin.data(), static_cast<CK_ULONG>(pin.size()));
   }
@@ -960,9 +963,15 @@ Result<InnerKey> InnerToken::Impl::GenerateKeyPair(KeyType type, const Bytes& id
       modulus_bits = static_cast<CK_ULONG>(KeyBits(type));
       public_template.push_back(Attr(CKA_MODULUS_BITS, &modulus_bits, sizeof modulus_bits));
       public_template.push_back(Attr(CKA_PUBLIC_EXPONENT, kF4, sizeof kF4));
+      // A signing key and nothing else: the module's defaults would let it decrypt and unwrap.
+      public_template.push_back(Attr(CKA_ENCRYPT, &kCkFalse, sizeof kCkFalse));
+      public_template.push_back(Attr(CKA_WRAP, &kCkFalse, sizeof kCkFalse));
+      private_template.push_back(Attr(CKA_DECRYPT, &kCkFalse, sizeof kCkFalse));
+      private_template.push_back(Attr(CKA_UNWRAP, &kCkFalse, sizeof kCkFalse));
       break;
     case KeyFamily::kEc:
       mechanism.mechanism = CKM_EC_KEY_PAIR_GEN;
+      private_template.push_back(Attr(CKA_DERIVE, &kCkFalse, sizeof kCkFalse));
       break;
     case KeyFamily::kEdwards:
       mechanism.mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
