@@ -122,6 +122,148 @@ static size_t ecdsa_raw_to_der(const unsigned char* raw, size_t len, unsigned ch
   return header + n;
 }
 
+/* Loads the module, signs data with the key under the SAD, writes the signature. Returns the
+ * exit code: 0, 1 for usage and I/O problems, 2 for a CK_RV that is not CKR_OK. Every path
+ * finalizes the module and frees what it allocated. */
+static int sign_document(const char* module, unsigned char* key_id, size_t key_id_len,
+                         const char* key_id_hex, unsigned char* sad, size_t sad_len,
+                         unsigned char* data, size_t data_len, const char* mech_name,
+                         const char* sig_path) {
+  void* lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    fprintf(stderr, "sign_with_sad: %s\n", dlerror());
+    return 1;
+  }
+  CK_C_GetFunctionList get_list = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
+  if (!get_list || get_list(&p11) != CKR_OK) {
+    fprintf(stderr, "sign_with_sad: %s is not a PKCS#11 module\n", module);
+    return 1;
+  }
+  CK_C_INITIALIZE_ARGS init_args = {0};
+  init_args.flags = CKF_OS_LOCKING_OK;
+  CK_RV rv = p11->C_Initialize(&init_args);
+  if (rv != CKR_OK) return fail_rv("C_Initialize", rv);
+
+  int rc = 0;
+  unsigned char* sig = NULL;
+  CK_SLOT_ID slots[16];
+  CK_ULONG slot_count = 16;
+  rv = p11->C_GetSlotList(CK_TRUE, slots, &slot_count);
+  if (rv != CKR_OK) {
+    rc = fail_rv("C_GetSlotList", rv);
+    goto done;
+  }
+  if (slot_count == 0) {
+    fprintf(stderr, "sign_with_sad: no token\n");
+    rc = 1;
+    goto done;
+  }
+  const char* slot_env = getenv("SAMP11_SLOT");
+  CK_SLOT_ID slot = slot_env ? (CK_SLOT_ID)strtoul(slot_env, NULL, 10) : slots[0];
+
+  CK_SESSION_HANDLE session;
+  rv = p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &session);
+  if (rv != CKR_OK) {
+    rc = fail_rv("C_OpenSession", rv);
+    goto done;
+  }
+
+  CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
+  CK_ATTRIBUTE find[] = {{CKA_CLASS, &klass, sizeof klass}, {CKA_ID, key_id, key_id_len}};
+  CK_OBJECT_HANDLE key;
+  CK_ULONG found = 0;
+  rv = p11->C_FindObjectsInit(session, find, 2);
+  if (rv == CKR_OK) rv = p11->C_FindObjects(session, &key, 1, &found);
+  if (rv == CKR_OK) rv = p11->C_FindObjectsFinal(session);
+  if (rv != CKR_OK) {
+    rc = fail_rv("C_FindObjects", rv);
+    goto done;
+  }
+  if (found == 0) {
+    fprintf(stderr, "sign_with_sad: no private key with id %s\n", key_id_hex);
+    rc = 1;
+    goto done;
+  }
+  CK_KEY_TYPE key_type;
+  CK_ATTRIBUTE type_attr = {CKA_KEY_TYPE, &key_type, sizeof key_type};
+  rv = p11->C_GetAttributeValue(session, key, &type_attr, 1);
+  if (rv != CKR_OK) {
+    rc = fail_rv("C_GetAttributeValue", rv);
+    goto done;
+  }
+
+  CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
+  CK_MECHANISM mech = {CKM_ECDSA_SHA256, NULL, 0};
+  if (key_type == CKK_RSA) mech.mechanism = CKM_SHA256_RSA_PKCS;
+  if (key_type == CKK_EC_EDWARDS) mech.mechanism = CKM_EDDSA;
+  if (mech_name) {
+    if (!strcmp(mech_name, "ecdsa-sha256")) {
+      mech.mechanism = CKM_ECDSA_SHA256;
+    } else if (!strcmp(mech_name, "ecdsa-sha384")) {
+      mech.mechanism = CKM_ECDSA_SHA384;
+    } else if (!strcmp(mech_name, "sha256-rsa-pkcs")) {
+      mech.mechanism = CKM_SHA256_RSA_PKCS;
+    } else if (!strcmp(mech_name, "sha256-rsa-pss")) {
+      mech.mechanism = CKM_SHA256_RSA_PKCS_PSS;
+      mech.pParameter = &pss;
+      mech.ulParameterLen = sizeof pss;
+    } else if (!strcmp(mech_name, "eddsa")) {
+      mech.mechanism = CKM_EDDSA;
+    } else {
+      fprintf(stderr, "sign_with_sad: unknown mechanism %s\n", mech_name);
+      rc = 1;
+      goto done;
+    }
+  }
+
+  /* The always-authenticate sequence: init, then the SAD as the context-specific login. */
+  rv = p11->C_SignInit(session, &mech, key);
+  if (rv != CKR_OK) {
+    rc = fail_rv("C_SignInit", rv);
+    goto done;
+  }
+  rv = p11->C_Login(session, CKU_CONTEXT_SPECIFIC, sad, (CK_ULONG)sad_len);
+  if (rv != CKR_OK) {
+    rc = fail_rv("C_Login(CKU_CONTEXT_SPECIFIC)", rv);
+    goto done;
+  }
+  CK_ULONG sig_len = 0;
+  rv = p11->C_Sign(session, data, (CK_ULONG)data_len, NULL, &sig_len); /* size: spends nothing */
+  if (rv != CKR_OK) {
+    rc = fail_rv("C_Sign (length)", rv);
+    goto done;
+  }
+  sig = malloc(sig_len);
+  if (!sig) {
+    perror("malloc");
+    rc = 1;
+    goto done;
+  }
+  rv = p11->C_Sign(session, data, (CK_ULONG)data_len, sig, &sig_len);
+  if (rv != CKR_OK) {
+    rc = fail_rv("C_Sign", rv);
+    goto done;
+  }
+
+  unsigned char der[2 * 70 + 3];
+  const unsigned char* out = sig;
+  size_t out_len = sig_len;
+  if (key_type == CKK_EC) {
+    out_len = ecdsa_raw_to_der(sig, sig_len, der);
+    out = der;
+  }
+  FILE* f = fopen(sig_path, "wb");
+  if (!f || fwrite(out, 1, out_len, f) != out_len || fclose(f) != 0) {
+    perror(sig_path);
+    rc = 1;
+  }
+
+done:
+  free(sig);
+  p11->C_Finalize(NULL); /* closes the session too */
+  return rc;
+}
+
 int main(int argc, char** argv) {
   if (argc < 6 || argc > 7) {
     fprintf(stderr,
@@ -156,108 +298,14 @@ int main(int argc, char** argv) {
   unsigned char* data = read_file(data_path, &data_len);
   if (!data) {
     perror(data_path);
+    free(sad);
     return 1;
   }
 
-  void* lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    fprintf(stderr, "sign_with_sad: %s\n", dlerror());
-    return 1;
-  }
-  CK_C_GetFunctionList get_list = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
-  if (!get_list || get_list(&p11) != CKR_OK) {
-    fprintf(stderr, "sign_with_sad: %s is not a PKCS#11 module\n", module);
-    return 1;
-  }
-  CK_C_INITIALIZE_ARGS init_args = {0};
-  init_args.flags = CKF_OS_LOCKING_OK;
-  CK_RV rv = p11->C_Initialize(&init_args);
-  if (rv != CKR_OK) return fail_rv("C_Initialize", rv);
-
-  CK_SLOT_ID slots[16];
-  CK_ULONG slot_count = 16;
-  rv = p11->C_GetSlotList(CK_TRUE, slots, &slot_count);
-  if (rv != CKR_OK) return fail_rv("C_GetSlotList", rv);
-  if (slot_count == 0) {
-    fprintf(stderr, "sign_with_sad: no token\n");
-    return 1;
-  }
-  const char* slot_env = getenv("SAMP11_SLOT");
-  CK_SLOT_ID slot = slot_env ? (CK_SLOT_ID)strtoul(slot_env, NULL, 10) : slots[0];
-
-  CK_SESSION_HANDLE session;
-  rv = p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &session);
-  if (rv != CKR_OK) return fail_rv("C_OpenSession", rv);
-
-  CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
-  CK_ATTRIBUTE find[] = {{CKA_CLASS, &klass, sizeof klass}, {CKA_ID, key_id, key_id_len}};
-  CK_OBJECT_HANDLE key;
-  CK_ULONG found = 0;
-  rv = p11->C_FindObjectsInit(session, find, 2);
-  if (rv == CKR_OK) rv = p11->C_FindObjects(session, &key, 1, &found);
-  if (rv == CKR_OK) rv = p11->C_FindObjectsFinal(session);
-  if (rv != CKR_OK) return fail_rv("C_FindObjects", rv);
-  if (found == 0) {
-    fprintf(stderr, "sign_with_sad: no private key with id %s\n", key_id_hex);
-    return 1;
-  }
-  CK_KEY_TYPE key_type;
-  CK_ATTRIBUTE type_attr = {CKA_KEY_TYPE, &key_type, sizeof key_type};
-  rv = p11->C_GetAttributeValue(session, key, &type_attr, 1);
-  if (rv != CKR_OK) return fail_rv("C_GetAttributeValue", rv);
-
-  CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
-  CK_MECHANISM mech = {CKM_ECDSA_SHA256, NULL, 0};
-  if (key_type == CKK_RSA) mech.mechanism = CKM_SHA256_RSA_PKCS;
-  if (key_type == CKK_EC_EDWARDS) mech.mechanism = CKM_EDDSA;
-  if (mech_name) {
-    if (!strcmp(mech_name, "ecdsa-sha256")) {
-      mech.mechanism = CKM_ECDSA_SHA256;
-    } else if (!strcmp(mech_name, "ecdsa-sha384")) {
-      mech.mechanism = CKM_ECDSA_SHA384;
-    } else if (!strcmp(mech_name, "sha256-rsa-pkcs")) {
-      mech.mechanism = CKM_SHA256_RSA_PKCS;
-    } else if (!strcmp(mech_name, "sha256-rsa-pss")) {
-      mech.mechanism = CKM_SHA256_RSA_PKCS_PSS;
-      mech.pParameter = &pss;
-      mech.ulParameterLen = sizeof pss;
-    } else if (!strcmp(mech_name, "eddsa")) {
-      mech.mechanism = CKM_EDDSA;
-    } else {
-      fprintf(stderr, "sign_with_sad: unknown mechanism %s\n", mech_name);
-      return 1;
-    }
-  }
-
-  /* The always-authenticate sequence: init, then the SAD as the context-specific login. */
-  rv = p11->C_SignInit(session, &mech, key);
-  if (rv != CKR_OK) return fail_rv("C_SignInit", rv);
-  rv = p11->C_Login(session, CKU_CONTEXT_SPECIFIC, sad, (CK_ULONG)sad_len);
-  if (rv != CKR_OK) return fail_rv("C_Login(CKU_CONTEXT_SPECIFIC)", rv);
-  CK_ULONG sig_len = 0;
-  rv = p11->C_Sign(session, data, (CK_ULONG)data_len, NULL, &sig_len); /* size: spends nothing */
-  if (rv != CKR_OK) return fail_rv("C_Sign (length)", rv);
-  unsigned char* sig = malloc(sig_len);
-  rv = p11->C_Sign(session, data, (CK_ULONG)data_len, sig, &sig_len);
-  if (rv != CKR_OK) return fail_rv("C_Sign", rv);
-
-  unsigned char der[2 * 70 + 3];
-  const unsigned char* out = sig;
-  size_t out_len = sig_len;
-  if (key_type == CKK_EC) {
-    out_len = ecdsa_raw_to_der(sig, sig_len, der);
-    out = der;
-  }
-  FILE* f = fopen(sig_path, "wb");
-  if (!f || fwrite(out, 1, out_len, f) != out_len || fclose(f) != 0) {
-    perror(sig_path);
-    return 1;
-  }
-  p11->C_CloseSession(session);
-  p11->C_Finalize(NULL);
-  free(sig);
+  int rc = sign_document(module, key_id, key_id_len, key_id_hex, sad, sad_len, data, data_len,
+                         mech_name, sig_path);
   free(data);
   free(sad);
-  printf("signed %zu bytes with key %s: %s\n", data_len, key_id_hex, sig_path);
-  return 0;
+  if (rc == 0) printf("signed %zu bytes with key %s: %s\n", data_len, key_id_hex, sig_path);
+  return rc;
 }

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "crypto/keys.h"
+#include "pkcs11/pkcs11_v3.h"
 #include "tests/integration/module_fixture.h"
 
 namespace samp11::testing {
@@ -309,13 +310,10 @@ TEST_CASE("objects are read-only through PKCS#11; unsupported functions say so")
   CHECK(f.p11()->C_GenerateRandom(s, nullptr, 4) == CKR_ARGUMENTS_BAD);
 }
 
-// The v3.0 interface, as a 3.0 consumer finds it.
-struct Version3Interface {
-  CK_CHAR_PTR name;
-  CK_VOID_PTR functions;
-  CK_FLAGS flags;
-};
-using GetInterfaceList = CK_RV (*)(Version3Interface*, CK_ULONG_PTR);
+// The v3.0 interface, as a 3.0 consumer finds it (the exact function type: calling through
+// another one is undefined behaviour, which clang's UBSan reports).
+using Version3Interface = CK_INTERFACE;
+using GetInterfaceList = CK_RV (*)(CK_INTERFACE_PTR, CK_ULONG_PTR);
 
 TEST_CASE("C_GetInterfaceList offers the 3.0 and 2.40 tables") {
   LoadModule();
@@ -331,8 +329,8 @@ TEST_CASE("C_GetInterfaceList offers the 3.0 and 2.40 tables") {
   REQUIRE(list(ifaces, &count) == CKR_OK);
   std::set<int> majors;
   for (const Version3Interface& i : ifaces) {
-    CHECK(std::strcmp(reinterpret_cast<const char*>(i.name), "PKCS 11") == 0);
-    majors.insert(static_cast<CK_VERSION*>(i.functions)->major);
+    CHECK(std::strcmp(reinterpret_cast<const char*>(i.pInterfaceName), "PKCS 11") == 0);
+    majors.insert(static_cast<CK_VERSION*>(i.pFunctionList)->major);
   }
   CHECK(majors == std::set<int>{2, 3});
   dlclose(lib);

@@ -13,7 +13,7 @@ Status Check(const SadClaims& claims, int64_t now, const SadTimePolicy& policy =
 
 TEST_CASE("time window and skew boundaries") {
   SadClaims claims = TestClaims();  // iat = now, exp = now + 120
-  SadTimePolicy policy;             // skew 30, lifetime 300
+  // SadTimePolicy defaults: skew 30, lifetime 300
   CHECK(Check(claims, kTestNow).ok());
   CHECK(Check(claims, claims.exp - 1).ok());
   CHECK(Check(claims, claims.exp).ok());  // within the skew
