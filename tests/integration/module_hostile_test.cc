@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -256,6 +257,99 @@ TEST_CASE("fork: the child must C_Initialize again and then works on fresh state
   CK_BYTE sig[64];
   CK_ULONG len = sizeof sig;
   CHECK(s.f.p11()->C_Sign(s.session, data.data(), data.size(), sig, &len) == CKR_OK);
+}
+
+// Re-entrancy: the application's own mutex callbacks call back into the module, while it is
+// initializing and while it holds its locks. Runs in a child with an alarm, so that a deadlock
+// fails the case instead of hanging the suite.
+CK_FUNCTION_LIST_PTR reentrant_p11 = nullptr;
+std::atomic<int> reentrant_calls{0};
+std::atomic<int> reentrant_bad{0};
+
+void CallBack() {
+  // One level deep: a callback whose module call locks again would otherwise recurse forever
+  // (the application's bug, not the module's).
+  thread_local bool inside = false;
+  if (inside) return;
+  inside = true;
+  // Any answer but a crash or a hang is acceptable here; these must be well-formed ones.
+  ++reentrant_calls;
+  CK_INFO info;
+  CK_RV rv = reentrant_p11->C_GetInfo(&info);
+  if (rv != CKR_OK && rv != CKR_CRYPTOKI_NOT_INITIALIZED) ++reentrant_bad;
+  CK_SESSION_INFO session_info;
+  rv = reentrant_p11->C_GetSessionInfo(0x7777, &session_info);
+  if (rv != CKR_SESSION_HANDLE_INVALID && rv != CKR_CRYPTOKI_NOT_INITIALIZED) ++reentrant_bad;
+  inside = false;
+}
+
+TEST_CASE("re-entrancy: mutex callbacks that call the module neither deadlock nor corrupt") {
+  Setup s;
+  std::string sad = s.Sad();
+  CK_OBJECT_HANDLE handle = s.handle;
+  REQUIRE(s.f.p11()->C_Finalize(nullptr) == CKR_OK);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    alarm(30);  // a deadlock ends as SIGALRM, which the parent reports
+    reentrant_p11 = s.f.p11();
+    CK_C_INITIALIZE_ARGS args{};
+    args.CreateMutex = [](CK_VOID_PTR_PTR m) -> CK_RV {
+      CallBack();
+      *m = new std::recursive_mutex;
+      return CKR_OK;
+    };
+    args.DestroyMutex = [](CK_VOID_PTR m) -> CK_RV {
+      delete static_cast<std::recursive_mutex*>(m);
+      return CKR_OK;
+    };
+    args.LockMutex = [](CK_VOID_PTR m) -> CK_RV {
+      static_cast<std::recursive_mutex*>(m)->lock();
+      CallBack();
+      return CKR_OK;
+    };
+    args.UnlockMutex = [](CK_VOID_PTR m) -> CK_RV {
+      static_cast<std::recursive_mutex*>(m)->unlock();
+      return CKR_OK;
+    };
+    CK_FUNCTION_LIST_PTR p11 = reentrant_p11;
+    if (p11->C_Initialize(&args) != CKR_OK) _exit(10);
+    CK_SESSION_HANDLE session;
+    if (p11->C_OpenSession(0, CKF_SERIAL_SESSION, nullptr, nullptr, &session) != CKR_OK) {
+      _exit(11);
+    }
+    // The signature still goes through the SAM, exactly once.
+    CK_MECHANISM mech = Mech(CKM_ECDSA_SHA256);
+    Bytes data = kDoc;
+    CK_BYTE sig[64];
+    CK_ULONG len = sizeof sig;
+    if (p11->C_SignInit(session, &mech, handle) != CKR_OK) _exit(12);
+    if (p11->C_Login(session, CKU_CONTEXT_SPECIFIC,
+                     reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(sad.data())),
+                     sad.size()) != CKR_OK) {
+      _exit(13);
+    }
+    if (p11->C_Sign(session, data.data(), data.size(), sig, &len) != CKR_OK) _exit(14);
+    // Spent: refused at the login or at the signature.
+    if (p11->C_SignInit(session, &mech, handle) != CKR_OK) _exit(15);
+    CK_RV again =
+        p11->C_Login(session, CKU_CONTEXT_SPECIFIC,
+                     reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(sad.data())), sad.size());
+    len = sizeof sig;
+    CK_RV signed_again = p11->C_Sign(session, data.data(), data.size(), sig, &len);
+    if (again != CKR_FUNCTION_REJECTED && signed_again != CKR_FUNCTION_REJECTED) _exit(16);
+    if (signed_again == CKR_OK) _exit(16);
+    if (p11->C_Finalize(nullptr) != CKR_OK) _exit(17);
+    if (reentrant_calls == 0) _exit(18);  // the callbacks did run
+    if (reentrant_bad != 0) _exit(19);
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  INFO("child status " << status);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  REQUIRE(s.f.p11()->C_Initialize(nullptr) == CKR_OK);  // for the fixture's own C_Finalize
 }
 
 TEST_CASE("CKM_ECDSA: 31, 33 and 65 bytes are CKR_DATA_LEN_RANGE") {
