@@ -22,6 +22,8 @@ const char* CodeName(Code code) {
       return "activation-too-long";
     case Code::kRejected:
       return "rejected";
+    case Code::kKeyNotPermitted:
+      return "key-not-permitted";
     case Code::kPinLocked:
       return "pin-locked";
     case Code::kKeyTypeInconsistent:

@@ -18,6 +18,7 @@ enum class Code {
   kActivationExpired,    // SAD past its exp (plus skew)
   kActivationTooLong,    // SAD longer than the module accepts
   kRejected,             // data not bound by the SAD, hash already spent, policy says no
+  kKeyNotPermitted,      // the key may not sign now: disabled, its signer disabled, no valid cert
   kPinLocked,            // a signer's PIN is blocked after too many wrong tries (SCAL1 keys)
   kKeyTypeInconsistent,  // mechanism does not fit the key
   kMechanismInvalid,     // mechanism unknown or not allowed

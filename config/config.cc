@@ -29,6 +29,7 @@ constexpr char kMasterKeyPassphraseEnv[] = "master_key_passphrase_env";
 constexpr char kSad[] = "sad";
 constexpr char kAllowKeygen[] = "allow_pkcs11_keygen";
 constexpr char kProtectedPath[] = "protected_authentication_path";
+constexpr char kRequireCertificate[] = "require_certificate";
 constexpr char kPinMaxTries[] = "pin_max_tries";
 constexpr char kMaxLifetime[] = "max_lifetime_seconds";
 constexpr char kClockSkew[] = "clock_skew_seconds";
@@ -137,10 +138,10 @@ Result<InnerTokenConfig> ParsePkcs11Backend(const Json& object, const std::strin
 Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
                                const std::string& base_dir) {
   if (!entry.is_object()) return ConfigError(where + " must be an object");
-  SAMP11_RETURN_IF_ERROR(
-      CheckMembers(entry, where,
-                   {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
-                    kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend}));
+  SAMP11_RETURN_IF_ERROR(CheckMembers(
+      entry, where,
+      {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
+       kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend, kRequireCertificate}));
   TokenConfig token;
   for (const char* required : {kLabel, kKeystore}) {
     if (!entry.contains(required)) return ConfigError(where + " has no '" + required + "'");
@@ -175,6 +176,13 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
     const Json& allow = entry.at(kAllowKeygen);
     if (!allow.is_boolean()) return ConfigError(where + ".allow_pkcs11_keygen must be a boolean");
     token.policy.allow_pkcs11_keygen = allow.get<bool>();
+  }
+  if (entry.contains(kRequireCertificate)) {
+    const Json& require = entry.at(kRequireCertificate);
+    if (!require.is_boolean()) {
+      return ConfigError(where + ".require_certificate must be a boolean");
+    }
+    token.policy.require_certificate = require.get<bool>();
   }
   if (entry.contains(kProtectedPath)) {
     const Json& path = entry.at(kProtectedPath);
@@ -284,6 +292,7 @@ std::string ConfigToJson(const ModuleConfig& config) {
     entry[kSad] = std::move(sad);
     entry[kAllowKeygen] = token.policy.allow_pkcs11_keygen;
     entry[kProtectedPath] = token.policy.protected_authentication_path;
+    entry[kRequireCertificate] = token.policy.require_certificate;
     entry[kPinMaxTries] = token.policy.pin_max_tries;
     entry[kKeyBackend] = token.key_backend;
     if (token.pkcs11_backend) {

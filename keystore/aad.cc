@@ -26,6 +26,37 @@ Bytes SignerMacInput(const SignerRow& row) {
   return CanonicalEncoder().Add("signer-v1").Add(row.name).AddDecimal(row.created).bytes();
 }
 
+Bytes SignerStatusMacInput(const SignerRow& row) {
+  return CanonicalEncoder()
+      .Add("signer-status-v1")
+      .Add(row.name)
+      .AddDecimal(row.created)
+      .Add(row.status)
+      .AddDecimal(row.status_changed)
+      .bytes();
+}
+
+Bytes KeyStatusMacInput(const KeyRow& row) {
+  return CanonicalEncoder()
+      .Add("key-status-v1")
+      .Add(row.id)
+      .Add(row.status)
+      .AddDecimal(row.status_changed)
+      .AddDecimal(row.certified ? 1 : 0)
+      .bytes();
+}
+
+Bytes CertMacInput(const CertRow& row) {
+  return CanonicalEncoder()
+      .Add("cert-v1")
+      .Add(row.key_id)
+      .Add(row.der)
+      .AddDecimal(row.not_before)
+      .AddDecimal(row.not_after)
+      .AddDecimal(row.created)
+      .bytes();
+}
+
 Bytes SignerPinMacInput(const SignerPinRow& row) {
   return CanonicalEncoder().Add("signer-pin-v1").Add(row.name).Add(row.salt).Add(row.hash).bytes();
 }

@@ -35,10 +35,17 @@ Bytes SignerPinMacInput(const SignerPinRow& row);
 // ("activation-key-v1", kid, role, owner, alg, public_spki, created)
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row);
 // ("key-v1", id, key_type, owner, scal, policy_json, public_spki, created) for a file key, and
-// ("key-v2", backend, origin, id, ...) for a key in another backend: the AES-GCM associated data of the
-// wrapped private key (or of the reference to it). The label is not bound: it is a display name
+// ("key-v2", backend, origin, id, ...) for a key in another backend: the AES-GCM associated data of
+// the wrapped private key (or of the reference to it). The label is not bound: it is a display name
 // an operator may change, and carries no authority.
 Bytes KeyWrapAad(const KeyRow& row);
+// ("key-status-v1", id, status, status_changed, certified): the lifecycle of a key. The id, not
+// the handle, names the key: it is unique, never reused, and bound into the key's wrapping.
+Bytes KeyStatusMacInput(const KeyRow& row);
+// ("signer-status-v1", name, created, status, status_changed)
+Bytes SignerStatusMacInput(const SignerRow& row);
+// ("cert-v1", key_id, der, not_before, not_after, created): the label is a display name.
+Bytes CertMacInput(const CertRow& row);
 // "samp11 master-check v1|" + identity: HMAC'd with the check key and stored at creation, so
 // a wrong master key is told at open instead of as a failure on every key.
 Bytes MasterCheckInput(std::string_view identity);

@@ -27,6 +27,12 @@ inline constexpr char kSignerAdd[] = "signer-add";
 inline constexpr char kActivationKeyAdd[] = "activation-key-add";
 inline constexpr char kCertImport[] = "cert-import";
 inline constexpr char kSignerSetPin[] = "signer-set-pin";
+inline constexpr char kKeyDisable[] = "key-disable";
+inline constexpr char kKeyEnable[] = "key-enable";
+inline constexpr char kKeyDestroy[] = "key-destroy";
+inline constexpr char kSignerDisable[] = "signer-disable";
+inline constexpr char kSignerEnable[] = "signer-enable";
+inline constexpr char kSignerRemove[] = "signer-remove";
 }  // namespace audit_event
 
 namespace audit_outcome {

@@ -84,8 +84,10 @@ Result<std::unique_ptr<Keystore>> Keystore::Create(const std::string& path,
       store->InsertMeta(kMetaCreated, std::to_string(static_cast<int64_t>(std::time(nullptr)))));
   if (!salt.empty()) SAMP11_RETURN_IF_ERROR(store->InsertMeta(kMetaScryptSalt, HexEncode(salt)));
   SAMP11_RETURN_IF_ERROR(store->InsertMeta(kMetaMasterCheck, HexEncode(check)));
-  return std::unique_ptr<Keystore>(
+  auto keystore = std::unique_ptr<Keystore>(
       new Keystore(std::move(store), std::move(keys), std::move(identity), label));
+  SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());  // marks the file as current
+  return keystore;
 }
 
 Result<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
@@ -116,8 +118,10 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
   if (!ConstantTimeEqual(check, *stored_check)) {
     return Status(Code::kConfig, "master key does not match this keystore (" + path + ")");
   }
-  return std::unique_ptr<Keystore>(
+  auto keystore = std::unique_ptr<Keystore>(
       new Keystore(std::move(store), std::move(keys), std::move(identity), std::move(label)));
+  SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());
+  return keystore;
 }
 
 Status Keystore::AddSigner(const std::string& name) {
@@ -129,7 +133,9 @@ Status Keystore::AddSigner(const std::string& name) {
     SignerRow row;
     row.name = name;
     row.created = static_cast<int64_t>(std::time(nullptr));
+    row.status_changed = row.created;
     SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, SignerMacInput(row)));
+    SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, SignerStatusMacInput(row)));
     return state_->InsertSigner(row);
   };
   AuditEvent audit;
@@ -139,11 +145,14 @@ Status Keystore::AddSigner(const std::string& name) {
 }
 
 Result<bool> Keystore::SignerExists(const std::string& name) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<SignerRow> row, state_->FindSigner(name));
-  if (!row) return false;
-  SAMP11_RETURN_IF_ERROR(
-      VerifyRowMac(keys_.mac, SignerMacInput(*row), row->mac, "signer '" + row->name + "'"));
-  return true;
+  Result<SignerRow> row = CheckedSignerRow(name);
+  if (!row.ok()) {
+    if (row.status().code() == Code::kNotFound) return false;
+    return row.status();
+  }
+  // A disabled signer is still enrolled (its SADs verify, its keys refuse to sign); a removed one
+  // is not.
+  return row->status != signer_status::kRemoved;
 }
 
 Result<std::vector<std::string>> Keystore::ListSigners() {
@@ -153,6 +162,7 @@ Result<std::vector<std::string>> Keystore::ListSigners() {
   for (SignerRow& row : rows) {
     SAMP11_RETURN_IF_ERROR(
         VerifyRowMac(keys_.mac, SignerMacInput(row), row.mac, "signer '" + row.name + "'"));
+    if (row.status == signer_status::kRemoved) continue;
     names.push_back(std::move(row.name));
   }
   return names;

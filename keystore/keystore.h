@@ -22,6 +22,7 @@
 #include "keystore/audit.h"
 #include "keystore/key_backend.h"
 #include "keystore/key_policy.h"
+#include "keystore/lifecycle.h"
 #include "keystore/master_key.h"
 #include "keystore/pins.h"
 #include "keystore/state_store.h"
@@ -50,8 +51,9 @@ struct KeyInfo {
   std::string policy_json;
   Bytes public_spki;
   int64_t created = 0;
-  std::string backend = key_backend::kFile;  // where the private half lives (key_backend.h)
+  std::string backend = key_backend::kFile;     // where the private half lives (key_backend.h)
   std::string origin = key_origin::kGenerated;  // how it came to samp11 (key_backend.h)
+  std::string status = key_status::kEnabled;    // as stored: authenticated by KeyUsabilityNow
 };
 
 // A key whose row was authenticated by unwrapping it: only this may be used to sign.
@@ -152,6 +154,26 @@ class Keystore {
   // append's failure if the record could not be written (the operation itself did happen).
   Status AuditResult(AuditEvent event, const Status& result);
 
+  // Lifecycle (keystore_lifecycle.cc, lifecycle.h). Each change is audited; reason, when
+  // given, goes into the record. kNotFound for an unknown or destroyed key, kArgumentsBad for a
+  // change that makes no sense (enabling a destroyed key).
+  Status DisableKey(const Bytes& id, const std::string& reason);
+  Status EnableKey(const Bytes& id, const std::string& reason);
+  // Erases the wrapped key from the file (and deletes a pkcs11-backend key in its inner token);
+  // the row stays as a tombstone so that the id is never reused. Cannot be undone.
+  Status DestroyKey(const Bytes& id, const std::string& reason);
+  Status DisableSigner(const std::string& name, const std::string& reason);
+  Status EnableSigner(const std::string& name, const std::string& reason);
+  // Refused while the signer has keys that are not destroyed, unless destroy_keys.
+  Status RemoveSigner(const std::string& name, bool destroy_keys, const std::string& reason);
+  // The signer rows, MACs checked, removed ones included (for `samp11 signer list`).
+  Result<std::vector<SignerRow>> ListSignerRecords();
+  // Reads the key's, its signer's and its certificates' rows afresh (another process may have
+  // changed them) and checks their MACs: kTampered if one fails, kNotFound for no such key.
+  Result<KeyUsability> KeyUsabilityAt(const Bytes& id, int64_t now, bool require_certificate);
+  // Ok, or kKeyNotPermitted with the reason.
+  Status CheckKeyUsable(const Bytes& id, int64_t now, bool require_certificate);
+
   // PINs (keystore_pins.cc): a signer's PIN activates that signer's SCAL1 keys, never SCAL2 ones.
   // Sets or replaces the PIN (4..64 printable ASCII bytes, no ':') and clears its failures.
   Status SetSignerPin(const std::string& signer, std::string_view pin);
@@ -174,6 +196,16 @@ class Keystore {
   const Clock* audit_clock_ = &DefaultClock();
 
   Result<KeyInfo> InfoFromRow(const KeyRow& row);
+  // Lifecycle helpers (keystore_lifecycle.cc).
+  Status FinishLifecycleMigration();           // fills MACs of rows from before schema 3, once
+  Result<KeyRow> LiveKeyRow(const Bytes& id);  // status MAC checked; kNotFound when destroyed
+  Result<SignerRow> CheckedSignerRow(const std::string& name);  // both MACs checked
+  Status SetKeyStatus(const Bytes& id, const char* status, const char* event,
+                      const std::string& reason);
+  Status SetSignerStatus(const std::string& name, const char* status, const char* event,
+                         const std::string& reason);
+  Status DestroyKeyUnaudited(const Bytes& id, std::string* owner);
+  void ForgetCachedKey(const Bytes& id);
   Result<KeyBackend*> Backend(const std::string& name);  // "" is the default
   // The row for a new key, checked and named; GenerateKey and ImportKey fill in the key.
   Result<KeyRow> NewKeyRow(const std::string& owner, KeyType type, const std::string& label,

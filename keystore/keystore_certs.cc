@@ -6,7 +6,9 @@
 
 #include "crypto/keys.h"
 #include "crypto/x509.h"
+#include "keystore/aad.h"
 #include "keystore/keystore.h"
+#include "keystore/row_mac.h"
 
 namespace samp11 {
 namespace {
@@ -51,7 +53,17 @@ Result<CertRow> Keystore::ImportCertificate(const Bytes& key_id, const Bytes& pe
     row.not_before = cert.not_before;
     row.not_after = cert.not_after;
     row.created = static_cast<int64_t>(std::time(nullptr));
+    SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, CertMacInput(row)));
     SAMP11_RETURN_IF_ERROR(state_->InsertCert(row));
+    // From now on the key signs only under a valid certificate, and deleting the certificate
+    // rows does not lift that (lifecycle.h). Written after the certificate: an interruption in
+    // between leaves a certificate that is checked all the same.
+    SAMP11_ASSIGN_OR_RETURN(KeyRow status, LiveKeyRow(key_id));
+    if (!status.certified) {
+      status.certified = true;
+      SAMP11_ASSIGN_OR_RETURN(status.status_mac, RowMac(keys_.mac, KeyStatusMacInput(status)));
+      SAMP11_RETURN_IF_ERROR(state_->UpdateKeyStatus(status));
+    }
     return row;
   };
   Result<CertRow> imported = run();

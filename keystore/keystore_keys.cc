@@ -8,6 +8,7 @@
 #include "crypto/symmetric.h"
 #include "keystore/aad.h"
 #include "keystore/keystore.h"
+#include "keystore/row_mac.h"
 
 namespace samp11 {
 namespace {
@@ -39,6 +40,7 @@ Result<KeyInfo> Keystore::InfoFromRow(const KeyRow& row) {
   info.created = row.created;
   info.backend = row.backend;
   info.origin = row.origin;
+  info.status = row.status;
   if (row.origin != key_origin::kGenerated && row.origin != key_origin::kImported &&
       row.origin != key_origin::kImportedExposed) {
     return KeyTampered(row.id, "unknown origin");
@@ -97,6 +99,8 @@ Result<KeyRow> Keystore::NewKeyRow(const std::string& owner, KeyType type, const
   row.owner = owner;
   row.scal = scal;
   row.created = static_cast<int64_t>(std::time(nullptr));
+  row.status_changed = row.created;
+  SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, KeyStatusMacInput(row)));
   return row;
 }
 
@@ -193,16 +197,17 @@ Result<UnwrappedKey> Keystore::ImportKey(const std::string& owner, const std::st
   return imported;
 }
 
+// A destroyed key is not there for anyone but `samp11 key info` (KeyUsabilityAt).
 Result<std::optional<KeyInfo>> Keystore::FindKeyByHandle(int64_t handle) {
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->FindKeyByHandle(handle));
-  if (!row) return std::optional<KeyInfo>();
+  if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
   return std::optional<KeyInfo>(std::move(info));
 }
 
 Result<std::optional<KeyInfo>> Keystore::FindKeyById(const Bytes& id) {
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->FindKeyById(id));
-  if (!row) return std::optional<KeyInfo>();
+  if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
   return std::optional<KeyInfo>(std::move(info));
 }
@@ -238,6 +243,9 @@ Result<UnwrappedKey> Keystore::Unwrap(int64_t handle) {
   }
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->FindKeyByHandle(handle));
   if (!row) return Status(Code::kNotFound, "no key with handle " + std::to_string(handle));
+  if (row->status == key_status::kDestroyed) {
+    return Status(Code::kNotFound, KeyName(row->id) + " was destroyed");
+  }
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
 
   // The associated data binds the blob to every authoritative field of its row: an edited owner,

@@ -18,10 +18,16 @@ CREATE TABLE meta(
   value TEXT NOT NULL
 );
 
+-- status: enabled, disabled or removed (a removed signer's row stays, so its name, which its
+-- destroyed keys and the audit log still carry, is never given to someone else). status_mac
+-- (keystore/aad.h) binds the status; NULL only before the first open under schema 3.
 CREATE TABLE signers(
   name TEXT PRIMARY KEY,
   created INTEGER NOT NULL,
-  mac BLOB NOT NULL
+  mac BLOB NOT NULL,
+  status TEXT NOT NULL DEFAULT 'enabled',
+  status_changed INTEGER NOT NULL DEFAULT 0,
+  status_mac BLOB
 );
 
 -- A signer's PIN, which activates that signer's SCAL1 keys (keystore_pins.cc). hash is a keyed
@@ -46,6 +52,9 @@ CREATE TABLE activation_keys(
 );
 CREATE INDEX activation_keys_owner ON activation_keys(owner);
 
+-- Lifecycle columns: status is enabled, disabled or destroyed (wrapped_private is then empty);
+-- certified is set once a certificate was imported; status_mac binds the three to the id
+-- (keystore/aad.h) and is NULL only before the first open under schema 3.
 -- AUTOINCREMENT: a handle is never reused, so a PKCS#11 object handle held by an application can
 -- never come to name another key.
 CREATE TABLE keys(
@@ -60,11 +69,16 @@ CREATE TABLE keys(
   wrapped_private BLOB NOT NULL,
   created INTEGER NOT NULL,
   backend TEXT NOT NULL DEFAULT 'file',  -- key_backend.h; bound into the wrapping's AAD
-  origin TEXT NOT NULL DEFAULT 'generated'  -- key_origin in key_backend.h; bound likewise
+  origin TEXT NOT NULL DEFAULT 'generated',  -- key_origin in key_backend.h; bound likewise
+  status TEXT NOT NULL DEFAULT 'enabled',
+  status_changed INTEGER NOT NULL DEFAULT 0,
+  certified INTEGER NOT NULL DEFAULT 0,
+  status_mac BLOB
 );
 CREATE INDEX keys_label ON keys(label);
 CREATE INDEX keys_owner ON keys(owner);
 
+-- mac: keystore/aad.h CertMacInput; NULL only before the first open under schema 3.
 CREATE TABLE certs(
   handle INTEGER PRIMARY KEY AUTOINCREMENT,
   key_id BLOB NOT NULL REFERENCES keys(id),
@@ -76,7 +90,8 @@ CREATE TABLE certs(
   subject_text TEXT NOT NULL,
   not_before INTEGER NOT NULL,
   not_after INTEGER NOT NULL,
-  created INTEGER NOT NULL
+  created INTEGER NOT NULL,
+  mac BLOB
 );
 CREATE INDEX certs_key_id ON certs(key_id);
 CREATE INDEX certs_label ON certs(label);
@@ -165,28 +180,56 @@ Status CreateSchema(sqlite3* db) {
   return tx->Commit();
 }
 
-// Version 1 had no backend and origin columns: every key was a file key made by samp11. Adding
-// the columns with those defaults is the whole migration (KeyWrapAad keeps the v1 form for file
-// keys). Runs in one write transaction that reads the version again, so two processes opening an
-// old file at once migrate it once.
-static Status MigrateFromVersion1(sqlite3* db) {
-  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
+namespace {
+
+Result<std::string> ReadVersion(sqlite3* db) {
   SAMP11_ASSIGN_OR_RETURN(auto read,
                           SqliteStatement::Prepare(db, "SELECT value FROM meta WHERE name = ?"));
   SAMP11_RETURN_IF_ERROR(read.BindText(1, "schema_version"));
   SAMP11_ASSIGN_OR_RETURN(bool found, read.Step());
-  if (!found || read.ColumnText(0) != "1") return Status::Ok();  // someone else migrated it
-  SAMP11_RETURN_IF_ERROR(
-      SqliteExec(db, "ALTER TABLE keys ADD COLUMN backend TEXT NOT NULL DEFAULT 'file'"));
-  SAMP11_RETURN_IF_ERROR(
-      SqliteExec(db, "ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'generated'"));
+  if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
+  return read.ColumnText(0);
+}
+
+// Version 1 had no backend and origin columns: every key was a file key made by samp11. Adding
+// the columns with those defaults is the whole migration (KeyWrapAad keeps the v1 form for file
+// keys). Version 2 had no lifecycle: every key and signer was enabled, every key uncertified
+// (certified is set below for keys that have certificates). The status and certificate MACs are
+// filled by the keystore at open (it holds the MAC key; the store does not).
+constexpr char kFrom1[] = R"sql(
+ALTER TABLE keys ADD COLUMN backend TEXT NOT NULL DEFAULT 'file';
+ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'generated';
+)sql";
+constexpr char kFrom2[] = R"sql(
+ALTER TABLE signers ADD COLUMN status TEXT NOT NULL DEFAULT 'enabled';
+ALTER TABLE signers ADD COLUMN status_changed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signers ADD COLUMN status_mac BLOB;
+ALTER TABLE keys ADD COLUMN status TEXT NOT NULL DEFAULT 'enabled';
+ALTER TABLE keys ADD COLUMN status_changed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE keys ADD COLUMN certified INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE keys ADD COLUMN status_mac BLOB;
+UPDATE keys SET certified = 1 WHERE id IN (SELECT key_id FROM certs);
+ALTER TABLE certs ADD COLUMN mac BLOB;
+)sql";
+
+// Runs in one write transaction that reads the version again, so two processes opening an old
+// file at once migrate it once. Returns whether this call migrated.
+Result<bool> Migrate(sqlite3* db) {
+  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
+  SAMP11_ASSIGN_OR_RETURN(std::string version, ReadVersion(db));
+  if (version == kSchemaVersion) return false;  // someone else migrated it
+  if (version == "1") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom1));
+  if (version == "1" || version == "2") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom2));
   SAMP11_ASSIGN_OR_RETURN(auto write,
                           SqliteStatement::Prepare(db, "UPDATE meta SET value = ? WHERE name = ?"));
   SAMP11_RETURN_IF_ERROR(write.BindText(1, kSchemaVersion));
   SAMP11_RETURN_IF_ERROR(write.BindText(2, "schema_version"));
   SAMP11_RETURN_IF_ERROR(write.Run());
-  return tx->Commit();
+  SAMP11_RETURN_IF_ERROR(tx->Commit());
+  return true;
 }
+
+}  // namespace
 
 Status CheckSchemaVersion(sqlite3* db) {
   std::string version;
@@ -204,10 +247,16 @@ Status CheckSchemaVersion(sqlite3* db) {
     if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
     version = stmt.ColumnText(0);
   }
-  if (version == "1") return MigrateFromVersion1(db);
+  if (version == "1" || version == "2") {
+    SAMP11_ASSIGN_OR_RETURN(bool migrated, Migrate(db));
+    // Rows deleted before secure_delete was on may still sit in free pages: rewrite the file
+    // once. Best effort: another process reading the file makes VACUUM fail, not the open.
+    if (migrated) (void)SqliteExec(db, "VACUUM");
+    return Status::Ok();
+  }
   if (version != kSchemaVersion) {
     return Status(Code::kConfig, "keystore schema version " + version +
-                                     " is not supported (this build reads versions 1 and " +
+                                     " is not supported (this build reads versions 1 to " +
                                      kSchemaVersion + ")");
   }
   return Status::Ok();

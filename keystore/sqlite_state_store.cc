@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "keystore/sqlite_audit.h"
+#include "keystore/sqlite_lifecycle.h"
 #include "keystore/sqlite_pins.h"
 #include "keystore/sqlite_schema.h"
 #include "keystore/sqlite_util.h"
@@ -27,10 +28,11 @@ constexpr int kBusyTimeoutMs = 10000;
 
 constexpr char kKeyColumns[] =
     "handle, id, label, key_type, owner, scal, policy_json, public_spki, wrapped_private, created, "
-    "backend, origin";
+    "backend, origin, status, status_changed, certified, status_mac";
+constexpr char kSignerColumns[] = "name, created, mac, status, status_changed, status_mac";
 constexpr char kCertColumns[] =
     "handle, key_id, label, der, subject_der, issuer_der, serial_der, subject_text, not_before, "
-    "not_after, created";
+    "not_after, created, mac";
 
 bool IsConstraint(int rc) { return (rc & 0xff) == SQLITE_CONSTRAINT; }
 
@@ -54,6 +56,10 @@ KeyRow ReadKeyRow(SqliteStatement& stmt) {
   row.created = stmt.ColumnInt64(9);
   row.backend = stmt.ColumnText(10);
   row.origin = stmt.ColumnText(11);
+  row.status = stmt.ColumnText(12);
+  row.status_changed = stmt.ColumnInt64(13);
+  row.certified = stmt.ColumnInt64(14) != 0;
+  row.status_mac = stmt.ColumnBlob(15);
   return row;
 }
 
@@ -70,6 +76,7 @@ CertRow ReadCertRow(SqliteStatement& stmt) {
   row.not_before = stmt.ColumnInt64(8);
   row.not_after = stmt.ColumnInt64(9);
   row.created = stmt.ColumnInt64(10);
+  row.mac = stmt.ColumnBlob(11);
   return row;
 }
 
@@ -78,6 +85,9 @@ SignerRow ReadSignerRow(SqliteStatement& stmt) {
   row.name = stmt.ColumnText(0);
   row.created = stmt.ColumnInt64(1);
   row.mac = stmt.ColumnBlob(2);
+  row.status = stmt.ColumnText(3);
+  row.status_changed = stmt.ColumnInt64(4);
+  row.status_mac = stmt.ColumnBlob(5);
   return row;
 }
 
@@ -136,27 +146,31 @@ class SqliteStateStore : public StateStore {
   Status InsertSigner(const SignerRow& row) override {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
-    SAMP11_ASSIGN_OR_RETURN(auto stmt,
-                            Prepare("INSERT INTO signers(name, created, mac) VALUES(?, ?, ?)"));
+    SAMP11_ASSIGN_OR_RETURN(
+        auto stmt, Prepare("INSERT INTO signers(name, created, mac, status, status_changed, "
+                           "status_mac) VALUES(?, ?, ?, ?, ?, ?)"));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(1, row.name));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(2, row.created));
     SAMP11_RETURN_IF_ERROR(stmt.BindBlob(3, row.mac));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(4, row.status));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(5, row.status_changed));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(6, row.status_mac));
     SAMP11_RETURN_IF_ERROR(RunInsert(stmt, "signer '" + row.name + "' already exists"));
     return tx->Commit();
   }
 
   Result<std::optional<SignerRow>> FindSigner(std::string_view name) override {
     std::lock_guard<std::mutex> lock(mu_);
-    SAMP11_ASSIGN_OR_RETURN(auto stmt,
-                            Prepare("SELECT name, created, mac FROM signers WHERE name = ?"));
+    SAMP11_ASSIGN_OR_RETURN(auto stmt, Prepare(std::string("SELECT ") + kSignerColumns +
+                                               " FROM signers WHERE name = ?"));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(1, name));
     return ReadOne(stmt, ReadSignerRow);
   }
 
   Result<std::vector<SignerRow>> ListSigners() override {
     std::lock_guard<std::mutex> lock(mu_);
-    SAMP11_ASSIGN_OR_RETURN(auto stmt,
-                            Prepare("SELECT name, created, mac FROM signers ORDER BY name"));
+    SAMP11_ASSIGN_OR_RETURN(auto stmt, Prepare(std::string("SELECT ") + kSignerColumns +
+                                               " FROM signers ORDER BY name"));
     return ReadAll(stmt, ReadSignerRow);
   }
 
@@ -199,8 +213,9 @@ class SqliteStateStore : public StateStore {
     SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
     SAMP11_ASSIGN_OR_RETURN(
         auto stmt, Prepare("INSERT INTO keys(id, label, key_type, owner, scal, policy_json, "
-                           "public_spki, wrapped_private, created, backend, origin) "
-                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                           "public_spki, wrapped_private, created, backend, origin, status, "
+                           "status_changed, certified, status_mac) "
+                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     SAMP11_RETURN_IF_ERROR(stmt.BindBlob(1, row.id));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(2, row.label));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(3, row.key_type));
@@ -212,6 +227,10 @@ class SqliteStateStore : public StateStore {
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(9, row.created));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(10, row.backend));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(11, row.origin));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(12, row.status));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(13, row.status_changed));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(14, row.certified ? 1 : 0));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(15, row.status_mac));
     SAMP11_RETURN_IF_ERROR(RunInsert(stmt, "a key with that id already exists",
                                      "key owner '" + row.owner + "' is not an enrolled signer"));
     int64_t handle = sqlite3_last_insert_rowid(db());
@@ -244,8 +263,8 @@ class SqliteStateStore : public StateStore {
   Result<std::vector<KeyRow>> ListKeys(int64_t after, size_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(auto stmt, Prepare(std::string("SELECT ") + kKeyColumns +
-                                               " FROM keys WHERE handle > ? ORDER BY handle "
-                                               "LIMIT ?"));
+                                               " FROM keys WHERE handle > ? AND status != "
+                                               "'destroyed' ORDER BY handle LIMIT ?"));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(1, after));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(2, LimitParam(limit)));
     return ReadAll(stmt, ReadKeyRow);
@@ -262,8 +281,8 @@ class SqliteStateStore : public StateStore {
     SAMP11_ASSIGN_OR_RETURN(
         auto stmt,
         Prepare("INSERT INTO certs(key_id, label, der, subject_der, issuer_der, serial_der, "
-                "subject_text, not_before, not_after, created) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                "subject_text, not_before, not_after, created, mac) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     SAMP11_RETURN_IF_ERROR(stmt.BindBlob(1, row.key_id));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(2, row.label));
     SAMP11_RETURN_IF_ERROR(stmt.BindBlob(3, row.der));
@@ -274,6 +293,7 @@ class SqliteStateStore : public StateStore {
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(8, row.not_before));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(9, row.not_after));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(10, row.created));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(11, row.mac));
     SAMP11_RETURN_IF_ERROR(RunInsert(stmt, "certificate already exists",
                                      "no key " + HexEncode(row.key_id) + " for the certificate"));
     int64_t handle = sqlite3_last_insert_rowid(db());
@@ -443,6 +463,33 @@ class SqliteStateStore : public StateStore {
     return SqliteListAuditRows(db(), after_seq, limit, filter);
   }
 
+  // Lifecycle: the SQL lives in sqlite_lifecycle.cc.
+  Status UpdateKeyStatus(const KeyRow& row) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteUpdateKeyStatus(db(), row, /*destroy=*/false);
+  }
+
+  Status DestroyKey(const KeyRow& row) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SAMP11_RETURN_IF_ERROR(SqliteUpdateKeyStatus(db(), row, /*destroy=*/true));
+    return SqliteEraseFreedPages(db());
+  }
+
+  Status UpdateSignerStatus(const SignerRow& row) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteUpdateSignerStatus(db(), row);
+  }
+
+  Status RemoveSigner(const SignerRow& row) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteRemoveSigner(db(), row);
+  }
+
+  Result<int64_t> FillMissingLifecycleMacs(const LifecycleMacs& macs) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteFillMissingLifecycleMacs(db(), macs);
+  }
+
   // PINs: the SQL lives in sqlite_pins.cc.
   Status UpsertSignerPin(const SignerPinRow& row) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -496,8 +543,9 @@ class SqliteStateStore : public StateStore {
                                         size_t limit) {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(
-        auto stmt, Prepare(std::string("SELECT ") + kKeyColumns + " FROM keys WHERE " + column +
-                           " = ? AND handle > ? ORDER BY handle LIMIT ?"));
+        auto stmt,
+        Prepare(std::string("SELECT ") + kKeyColumns + " FROM keys WHERE " + column +
+                " = ? AND handle > ? AND status != 'destroyed' ORDER BY handle LIMIT ?"));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(1, value));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(2, after));
     SAMP11_RETURN_IF_ERROR(stmt.BindInt64(3, LimitParam(limit)));
@@ -536,6 +584,9 @@ Status Configure(sqlite3* db) {
     return SqliteError(db, "setting the busy timeout");
   }
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, "PRAGMA foreign_keys = ON"));
+  // A destroyed key's wrapped blob, and anything else deleted, is overwritten with zeros in the
+  // file instead of left in free space (docs/keystore.md, "Destroying a key").
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, "PRAGMA secure_delete = ON"));
   SAMP11_ASSIGN_OR_RETURN(auto wal, SqliteStatement::Prepare(db, "PRAGMA journal_mode = WAL"));
   SAMP11_ASSIGN_OR_RETURN(bool has_row, wal.Step());
   if (!has_row || wal.ColumnText(0) != "wal") {

@@ -17,10 +17,16 @@
 
 namespace samp11 {
 
+// Lifecycle (keystore/lifecycle.h): a signer or key row carries its status, the time it last
+// changed, and status_mac, an HMAC over them (aad.h), separate from the row's own MAC or
+// wrapping so that a status change rewrites three columns and nothing else.
 struct SignerRow {
   std::string name;
   int64_t created = 0;
   Bytes mac;
+  std::string status = "enabled";  // enabled, disabled, removed
+  int64_t status_changed = 0;
+  Bytes status_mac;  // empty only in a file not yet migrated to schema 3
 };
 
 // PINs: a signer's PIN (pin_hash.h). mac covers (name, salt, hash); failures is a plain counter,
@@ -52,10 +58,14 @@ struct KeyRow {
   int scal = 2;
   std::string policy_json;
   Bytes public_spki;
-  Bytes wrapped_private;  // AES-256-GCM, see keystore.cc for the associated data
-  std::string backend = "file";  // where the private half lives (key_backend.h)
+  Bytes wrapped_private;             // AES-256-GCM, see keystore.cc for the associated data
+  std::string backend = "file";      // where the private half lives (key_backend.h)
   std::string origin = "generated";  // key_origin:: how the key came to samp11
   int64_t created = 0;
+  std::string status = "enabled";  // enabled, disabled, destroyed (wrapped_private then empty)
+  int64_t status_changed = 0;
+  bool certified = false;  // a certificate was imported: from then on one must be valid to sign
+  Bytes status_mac;
 };
 
 struct CertRow {
@@ -70,6 +80,7 @@ struct CertRow {
   int64_t not_before = 0;
   int64_t not_after = 0;
   int64_t created = 0;
+  Bytes mac;  // HMAC over key_id, der, validity and created (aad.h)
 };
 
 // One bound hash of one SAD, spent. (kid, jti, hash) is unique: the SAD issuer's key scopes its
@@ -167,6 +178,28 @@ class StateStore {
   virtual Result<std::vector<KeyRow>> ListKeys(int64_t after, size_t limit) = 0;
   virtual Result<std::vector<KeyRow>> ListKeysByOwner(std::string_view owner, int64_t after,
                                                       size_t limit) = 0;
+  // FindKeysByLabel, ListKeys and ListKeysByOwner skip destroyed keys; the two Find by handle
+  // and id return them (an id is never reused).
+
+  // Lifecycle (sqlite_lifecycle.cc). Each is one durable transaction.
+  // Writes a key's status, status_changed, certified and status_mac; kNotFound if no such id.
+  virtual Status UpdateKeyStatus(const KeyRow& row) = 0;
+  // The same, and empties wrapped_private, so the wrapped key is gone from the file: the
+  // connection runs with secure_delete, and the WAL is checkpointed and truncated afterwards.
+  // A checkpoint that other readers hold up is reported as kStorage after the status is written.
+  virtual Status DestroyKey(const KeyRow& row) = 0;
+  virtual Status UpdateSignerStatus(const SignerRow& row) = 0;  // kNotFound if no such signer
+  // Marks the signer removed (row) and deletes its device keys and PIN. Its keys must all be
+  // destroyed already (kArgumentsBad otherwise): their rows keep the name, so it is not reused.
+  virtual Status RemoveSigner(const SignerRow& row) = 0;
+  // Fills the status and certificate MACs of rows written before schema 3, in one transaction.
+  // Each callback computes a row's MAC; nothing is written if one fails.
+  struct LifecycleMacs {
+    std::function<Result<Bytes>(const KeyRow&)> key;
+    std::function<Result<Bytes>(const SignerRow&)> signer;
+    std::function<Result<Bytes>(const CertRow&)> cert;
+  };
+  virtual Result<int64_t> FillMissingLifecycleMacs(const LifecycleMacs& macs) = 0;
 
   virtual Status InsertCert(CertRow& row) = 0;  // fills row.handle
   virtual Result<std::optional<CertRow>> FindCertByHandle(int64_t handle) = 0;

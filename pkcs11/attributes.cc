@@ -7,6 +7,7 @@
 
 #include "crypto/keys.h"
 #include "pkcs11/mechanisms.h"
+#include "pkcs11/samp11_vendor.h"
 
 namespace samp11::p11 {
 namespace {
@@ -198,10 +199,26 @@ RvOr<Availability> Object::GetKeyMaterial(CK_ATTRIBUTE_TYPE type, Bytes* value) 
   return Availability::kTypeInvalid;
 }
 
+Rv Object::LoadKeyState() {
+  if (key_state_) return CKR_OK;
+  Sam& sam = token_->sam();
+  P11_ASSIGN_OR_RETURN(KeyUsability usability,
+                       FromResult(token_->keystore().KeyUsabilityAt(
+                           key_.id, sam.Now(), sam.policy().require_certificate)));
+  key_state_ = usability.state;
+  return CKR_OK;
+}
+
 RvOr<Availability> Object::GetPrivate(CK_ATTRIBUTE_TYPE type, Bytes* value) {
   switch (type) {
     case CKA_SIGN:
-      return Set(value, Bool(true));
+      // Whether it may sign now: false for a disabled key or signer, or without a valid
+      // certificate (C_SignInit then answers CKR_KEY_FUNCTION_NOT_PERMITTED).
+      P11_RETURN_IF_ERROR(LoadKeyState());
+      return Set(value, Bool(*key_state_ == KeyState::kUsable));
+    case CKA_SAMP11_KEY_STATE:
+      P11_RETURN_IF_ERROR(LoadKeyState());
+      return Set(value, Ulong(static_cast<CK_ULONG>(*key_state_)));
     case CKA_SIGN_RECOVER:
     case CKA_DECRYPT:
     case CKA_UNWRAP:

@@ -42,6 +42,7 @@ class Object {
   RvOr<Availability> GetCertificate(CK_ATTRIBUTE_TYPE type, Bytes* value);
   Rv LoadPublicKey();   // parses the SPKI once
   Rv LoadKeySubject();  // the subject of the key's first certificate, once
+  Rv LoadKeyState();    // the key's lifecycle state (keystore/lifecycle.h), once
 
   Token* token_;
   ObjectKind kind_;
@@ -49,6 +50,7 @@ class Object {
   CertRow cert_;
   EvpPkeyPtr public_key_;
   std::optional<Bytes> key_subject_;
+  std::optional<KeyState> key_state_;
 };
 
 // PKCS#11's visibility rule for samp11: once a user is logged in as signer S, the private keys

@@ -22,6 +22,8 @@ CK_RV CodeToRv(Code code, CK_RV not_found) {
       return CKR_PIN_LEN_RANGE;
     case Code::kRejected:
       return CKR_FUNCTION_REJECTED;
+    case Code::kKeyNotPermitted:
+      return CKR_KEY_FUNCTION_NOT_PERMITTED;
     case Code::kPinLocked:
       return CKR_PIN_LOCKED;
     case Code::kKeyTypeInconsistent:

@@ -85,6 +85,13 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   UnwrappedKey& key = *unwrapped;
   *key_out = key.info;
   const std::string key_id = HexEncode(key.info.id);
+  // Read afresh for every signature: another process may have disabled the key or its signer
+  // since C_SignInit. C_Sign cannot answer CKR_KEY_FUNCTION_NOT_PERMITTED, so this is a refusal.
+  Status usable = keystore_.CheckKeyUsable(key.info.id, Now(), policy_.require_certificate);
+  if (!usable.ok()) {
+    if (usable.code() == Code::kKeyNotPermitted) return Status(Code::kRejected, usable.message());
+    return usable;
+  }
   if (key.info.scal < 2) return SignScal1(key, mechanism, activation);
   if (activation.state() == Activation::State::kAwaitingSad) {
     // No SAD came with the call: a deposited one that binds this key and hash may serve.

@@ -66,6 +66,10 @@ class Sam {
   Result<std::shared_ptr<const VerifiedSad>> FindDeposit(const KeyInfo& key,
                                                          const SignMechanism& mechanism);
 
+  // Ok if the key may sign now (keystore/lifecycle.h); otherwise kKeyNotPermitted (or kTampered),
+  // and a refused "sign" record says why.
+  Status CheckKeyUsableAudited(const KeyInfo& key);
+
   Keystore& keystore() { return keystore_; }
   const SamPolicy& policy() const { return policy_; }
   int64_t Now() const { return clock_.NowSeconds(); }

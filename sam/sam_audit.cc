@@ -60,6 +60,17 @@ Result<std::shared_ptr<PinActivation>> Sam::PinLogin(std::string_view value) {
   return login;
 }
 
+Status Sam::CheckKeyUsableAudited(const KeyInfo& key) {
+  Status usable = keystore_.CheckKeyUsable(key.id, Now(), policy_.require_certificate);
+  if (usable.ok()) return usable;
+  AuditEvent event;
+  event.event = audit_event::kSign;
+  event.key_id = key.id;
+  event.signer = key.owner;
+  (void)keystore_.AuditResult(std::move(event), usable);  // the refusal stands either way
+  return usable;
+}
+
 Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism,
                         Activation& activation) {
   std::optional<KeyInfo> key;

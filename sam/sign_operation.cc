@@ -11,6 +11,9 @@ Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t ke
                                                             const MechanismSpec& spec) {
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, sam.keystore().FindKeyByHandle(key_handle));
   if (!key) return Status(Code::kNotFound, "no key with handle " + std::to_string(key_handle));
+  // A key that may not sign now (disabled, its signer disabled, no valid certificate) is told at
+  // once, as CKR_KEY_FUNCTION_NOT_PERMITTED, and recorded: C_Sign checks again.
+  SAMP11_RETURN_IF_ERROR(sam.CheckKeyUsableAudited(*key));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<SignMechanism> mechanism,
                           SignMechanism::Create(spec, key->type));
   return std::unique_ptr<SignOperation>(

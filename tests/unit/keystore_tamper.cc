@@ -105,6 +105,7 @@ TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its ke
   Fixture f;
   {
     RawDb raw(f.token.path);
+    MakeSchemaVersion2(raw);
     raw.Exec("ALTER TABLE keys DROP COLUMN backend");
     raw.Exec("ALTER TABLE keys DROP COLUMN origin");
     raw.Exec("UPDATE meta SET value = '1' WHERE name = 'schema_version'");
@@ -116,7 +117,7 @@ TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its ke
   auto version = ks->state().GetMeta("schema_version");
   REQUIRE(version.ok());
   REQUIRE(version->has_value());
-  CHECK(**version == "2");
+  CHECK(**version == "3");
   // Reopening a migrated file is a plain open.
   ks.reset();
   CHECK(f.Reopen()->Unwrap(f.mallory_key.handle).ok());

@@ -101,4 +101,17 @@ class RawDb {
 
 inline std::string HexLiteral(const Bytes& b) { return "x'" + HexEncode(b) + "'"; }
 
+// Turns a current token file back into what schema version 2 wrote (no lifecycle columns).
+inline void MakeSchemaVersion2(RawDb& raw) {
+  for (const char* column : {"status", "status_changed", "status_mac"}) {
+    raw.Exec(std::string("ALTER TABLE signers DROP COLUMN ") + column);
+  }
+  for (const char* column : {"status", "status_changed", "certified", "status_mac"}) {
+    raw.Exec(std::string("ALTER TABLE keys DROP COLUMN ") + column);
+  }
+  raw.Exec("ALTER TABLE certs DROP COLUMN mac");
+  raw.Exec("DELETE FROM meta WHERE name = 'lifecycle_macs'");
+  raw.Exec("UPDATE meta SET value = '2' WHERE name = 'schema_version'");
+}
+
 }  // namespace samp11::testing

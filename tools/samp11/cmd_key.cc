@@ -1,4 +1,5 @@
 // samp11 key / cert: keys generated inside the module, bound to one signer, and their certificates.
+#include <ctime>
 #include <iostream>
 #include <optional>
 
@@ -152,7 +153,9 @@ Status RunImport(const GlobalOptions& global, const ImportOptions& o) {
 }
 
 Status RunList(const GlobalOptions& global, const std::string& signer, bool json) {
+  SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(global));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
   int64_t after = 0;
   for (;;) {
     SAMP11_ASSIGN_OR_RETURN(std::vector<KeyInfo> page, ks->ListKeys(after, 1000));
@@ -160,6 +163,10 @@ Status RunList(const GlobalOptions& global, const std::string& signer, bool json
     for (const KeyInfo& k : page) {
       after = k.handle;
       if (!signer.empty() && k.owner != signer) continue;
+      // Whether it may sign now (keystore/lifecycle.h): disabled, signer disabled, certificate.
+      SAMP11_ASSIGN_OR_RETURN(KeyUsability usability,
+                              ks->KeyUsabilityAt(k.id, now, token.policy.require_certificate));
+      const char* state = KeyStateName(usability.state);
       if (json) {
         nlohmann::ordered_json j;
         j["id"] = HexEncode(k.id);
@@ -168,10 +175,12 @@ Status RunList(const GlobalOptions& global, const std::string& signer, bool json
         j["signer"] = k.owner;
         j["scal"] = k.scal;
         j["backend"] = k.backend;
+        j["status"] = k.status;
+        j["state"] = state;
         std::cout << j.dump() << "\n";
       } else {
         std::cout << HexEncode(k.id) << "  " << KeyTypeName(k.type) << "  SCAL" << k.scal << "  "
-                  << k.backend << "  " << k.owner << "  " << k.label << "\n";
+                  << k.backend << "  " << state << "  " << k.owner << "  " << k.label << "\n";
       }
     }
   }
@@ -249,7 +258,7 @@ void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
   auto list_signer = std::make_shared<std::string>();
   auto list_json = std::make_shared<bool>(false);
   CLI::App* list_cmd =
-      key->add_subcommand("list", "list keys (id, type, SCAL, backend, signer, label)");
+      key->add_subcommand("list", "list keys (id, type, SCAL, backend, state, signer, label)");
   list_cmd->add_option("--signer", *list_signer, "only this signer's keys");
   list_cmd->add_flag("--json", *list_json, "one JSON object per line");
   list_cmd->callback([&global, list_signer, list_json, exit_code] {
