@@ -80,6 +80,10 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
       named.id = (*row)->id;
       *key_out = std::move(named);
     }
+    // Destroyed since C_SignInit (by this or another process): a refusal, like a disabled key.
+    if (unwrapped.status().code() == Code::kNotFound) {
+      return Status(Code::kRejected, unwrapped.status().message());
+    }
     return unwrapped.status();
   }
   UnwrappedKey& key = *unwrapped;

@@ -134,6 +134,7 @@ loop_pid=
 [ "$(ls d/sigs | wc -l)" = $docs ] || fail "the signing process did not sign every document"
 s=$(sad bob b0b00001)
 "$samp11" signer disable bob >/dev/null
+"$samp11" signer list | grep -q "^bob (disabled)" || fail "signer list: status"
 if sign b0b00001 "$s"; then fail "a disabled signer's key signed"; fi
 grep -q CKR_KEY_FUNCTION_NOT_PERMITTED err.txt || { cat err.txt; fail "signer disabled: error"; }
 "$samp11" signer enable bob >/dev/null

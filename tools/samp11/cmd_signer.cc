@@ -140,10 +140,13 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   list_cmd->callback([&global, exit_code] {
     auto run = [&]() -> Status {
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
-      SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> signers, ks->ListSigners());
+      SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> signers, ks->ListSignerRecords());
       SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKey> keys, ks->ListActivationKeys());
-      for (const std::string& name : signers) {
-        std::cout << name << "\n";
+      for (const SignerRow& row : signers) {
+        if (row.status == signer_status::kRemoved) continue;
+        const std::string& name = row.name;
+        std::cout << name << (row.status == signer_status::kEnabled ? "" : " (" + row.status + ")")
+                  << "\n";
         for (const ActivationKey& k : keys) {
           if (k.role == ActivationKeyRole::kDevice && k.owner == name) {
             std::cout << "  device key " << k.kid << " (" << SadAlgName(k.alg) << ")\n";
