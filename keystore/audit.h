@@ -33,6 +33,7 @@ inline constexpr char kKeyDestroy[] = "key-destroy";
 inline constexpr char kSignerDisable[] = "signer-disable";
 inline constexpr char kSignerEnable[] = "signer-enable";
 inline constexpr char kSignerRemove[] = "signer-remove";
+inline constexpr char kMasterKeyRotate[] = "master-key-rotate";
 }  // namespace audit_event
 
 namespace audit_outcome {

@@ -99,20 +99,25 @@ Status Keystore::Audit(const AuditEvent& event) {
   row.jti = Cut(event.jti, kMaxAuditField);
   row.detail = Cut(event.detail, kMaxAuditDetail);
   // Runs inside the store's write transaction: the tail cannot move until the commit.
-  return state_->AppendAudit([&](const AuditTail& tail) -> Result<AuditAppend> {
-    SAMP11_ASSIGN_OR_RETURN(auto point, AppendPoint(keys_.audit, identity_, tail));
-    AuditAppend append;
-    append.row = row;
-    append.row.seq = point.first + 1;
-    append.row.chain = AuditChainNext(point.second, append.row);
-    SAMP11_ASSIGN_OR_RETURN(append.row.mac,
-                            AuditRecordMac(keys_.audit, append.row.seq, append.row.chain));
-    append.head.seq = append.row.seq;
-    append.head.chain = append.row.chain;
-    SAMP11_ASSIGN_OR_RETURN(append.head.mac,
-                            AuditHeadMac(keys_.audit, append.head.seq, append.head.chain));
-    return append;
-  });
+  Status appended = state_->AppendAudit(
+      [&](const AuditTail& tail) { return MakeAuditAppend(keys_.audit, row, tail); });
+  return ExplainStaleKey(appended);
+}
+
+Result<AuditAppend> Keystore::MakeAuditAppend(const SecureBytes& audit_key, const AuditRow& row,
+                                              const AuditTail& tail) const {
+  SAMP11_ASSIGN_OR_RETURN(auto point, AppendPoint(audit_key, identity_, tail));
+  AuditAppend append;
+  append.row = row;
+  append.row.seq = point.first + 1;
+  append.row.chain = AuditChainNext(point.second, append.row);
+  SAMP11_ASSIGN_OR_RETURN(append.row.mac,
+                          AuditRecordMac(audit_key, append.row.seq, append.row.chain));
+  append.head.seq = append.row.seq;
+  append.head.chain = append.row.chain;
+  SAMP11_ASSIGN_OR_RETURN(append.head.mac,
+                          AuditHeadMac(audit_key, append.head.seq, append.head.chain));
+  return append;
 }
 
 Result<AuditReport> Keystore::VerifyAudit() {
@@ -155,7 +160,7 @@ Result<std::vector<AuditRecord>> Keystore::ListAudit(const AuditFilter& filter, 
 
 Status Keystore::CheckAuditWritable() {
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->GetAuditTail());
-  return AppendPoint(keys_.audit, identity_, tail).status();
+  return ExplainStaleKey(AppendPoint(keys_.audit, identity_, tail).status());
 }
 
 Status Keystore::AuditResult(AuditEvent event, const Status& result) {

@@ -37,8 +37,8 @@ struct InnerKey {
   // on reconnect): after a reconnect the key is found again by CKA_ID and must have the same
   // public key. Valid only with the InnerToken that issued it.
   uint64_t handle = 0;
-  Bytes id;             // CKA_ID
-  std::string label;    // CKA_LABEL
+  Bytes id;           // CKA_ID
+  std::string label;  // CKA_LABEL
   KeyType type = KeyType::kEcP256;
   bool sensitive = false;          // CKA_SENSITIVE
   bool extractable = true;         // CKA_EXTRACTABLE

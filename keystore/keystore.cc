@@ -86,6 +86,8 @@ Result<std::unique_ptr<Keystore>> Keystore::Create(const std::string& path,
   SAMP11_RETURN_IF_ERROR(store->InsertMeta(kMetaMasterCheck, HexEncode(check)));
   auto keystore = std::unique_ptr<Keystore>(
       new Keystore(std::move(store), std::move(keys), std::move(identity), label));
+  keystore->master_check_hex_ = HexEncode(check);
+  SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());  // marks the file as current
   return keystore;
 }
@@ -120,6 +122,8 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
   }
   auto keystore = std::unique_ptr<Keystore>(
       new Keystore(std::move(store), std::move(keys), std::move(identity), std::move(label)));
+  keystore->master_check_hex_ = HexEncode(check);
+  SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());
   return keystore;
 }

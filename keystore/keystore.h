@@ -174,6 +174,14 @@ class Keystore {
   // Ok, or kKeyNotPermitted with the reason.
   Status CheckKeyUsable(const Bytes& id, int64_t now, bool require_certificate);
 
+  // Master-key rotation (rotate_master_key.cc): re-wraps every key and re-MACs every row, the
+  // audit log included, under the key new_master gives, in one transaction, with its own audit
+  // record; this object then uses the new key, and the old one no longer opens the file. Refused,
+  // with nothing changed, if the audit log does not verify or any row fails its check (a
+  // rotation never launders a tampered row). Other processes still on the old key fail closed
+  // (kConfig, "the master key was rotated") until restarted with the new one.
+  Status RotateMasterKey(const MasterKeySource& new_master);
+
   // PINs (keystore_pins.cc): a signer's PIN activates that signer's SCAL1 keys, never SCAL2 ones.
   // Sets or replaces the PIN (4..64 printable ASCII bytes, no ':') and clears its failures.
   Status SetSignerPin(const std::string& signer, std::string_view pin);
@@ -193,6 +201,16 @@ class Keystore {
   // so that nothing changes in a token whose log cannot record it.
   Status CheckAuditWritable();
   Status SetSignerPinUnaudited(const std::string& signer, std::string_view pin);
+  // The record of an append, chained and MAC'd under audit_key onto tail (audit_keystore.cc).
+  Result<AuditAppend> MakeAuditAppend(const SecureBytes& audit_key, const AuditRow& row,
+                                      const AuditTail& tail) const;
+  // A tampered-looking failure in a process whose master key was rotated away (meta master_check
+  // no longer matches this process's) becomes kConfig saying so; anything else is returned as is.
+  Status ExplainStaleKey(Status status);
+  // The key of PIN hashes: derived from the first master key, carried over rotations wrapped in
+  // meta pin_key (pin_hash.h).
+  Status LoadPinKey();
+  Status RotateUnaudited(const MasterKeySource& new_master);
   const Clock* audit_clock_ = &DefaultClock();
 
   Result<KeyInfo> InfoFromRow(const KeyRow& row);
@@ -220,6 +238,8 @@ class Keystore {
 
   std::unique_ptr<StateStore> state_;
   DerivedKeys keys_;
+  SecureBytes pin_key_;
+  std::string master_check_hex_;  // meta master_check as this process's master key computes it
   std::string identity_;
   std::string label_;
 

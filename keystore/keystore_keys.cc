@@ -254,9 +254,9 @@ Result<UnwrappedKey> Keystore::Unwrap(int64_t handle) {
   Result<SecureBytes> material = AeadOpen(keys_.wrap, KeyWrapAad(*row), row->wrapped_private);
   if (!material.ok()) {
     if (material.status().code() == Code::kInternal) return material.status();
-    return Status(Code::kTampered, KeyName(row->id) +
-                                       " failed its integrity check (edited, swapped or foreign "
-                                       "row)");
+    return ExplainStaleKey(Status(Code::kTampered, KeyName(row->id) +
+                                                       " failed its integrity check (edited, "
+                                                       "swapped or foreign row)"));
   }
   auto backend = backends_.find(row->backend);
   if (backend == backends_.end()) {

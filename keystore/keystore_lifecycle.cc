@@ -299,7 +299,9 @@ Result<KeyUsability> Keystore::KeyUsabilityAt(const Bytes& id, int64_t now,
 }
 
 Status Keystore::CheckKeyUsable(const Bytes& id, int64_t now, bool require_certificate) {
-  SAMP11_ASSIGN_OR_RETURN(KeyUsability usability, KeyUsabilityAt(id, now, require_certificate));
+  Result<KeyUsability> checked = KeyUsabilityAt(id, now, require_certificate);
+  if (!checked.ok()) return ExplainStaleKey(checked.status());
+  const KeyUsability& usability = *checked;
   if (usability.state == KeyState::kUsable) return Status::Ok();
   return Status(Code::kKeyNotPermitted, usability.reason);
 }

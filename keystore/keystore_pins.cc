@@ -34,8 +34,7 @@ Status Keystore::SetSignerPinUnaudited(const std::string& signer, std::string_vi
   SignerPinRow row;
   row.name = signer;
   SAMP11_ASSIGN_OR_RETURN(row.salt, RandomBytes(kPinSaltBytes));
-  SAMP11_ASSIGN_OR_RETURN(SecureBytes pin_key, PinHashKey(keys_.mac));
-  SAMP11_ASSIGN_OR_RETURN(row.hash, HashPin(pin_key, pin, row.salt));
+  SAMP11_ASSIGN_OR_RETURN(row.hash, HashPin(pin_key_, pin, row.salt));
   SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, SignerPinMacInput(row)));
   return state_->UpsertSignerPin(row);
 }
@@ -57,8 +56,7 @@ Result<PinCheck> Keystore::CheckSignerPin(const std::string& signer, std::string
   bool match = false;
   // A PIN of the wrong length cannot be right; its length is no secret, so it is not hashed.
   if (CheckPinFormat(pin).ok()) {
-    SAMP11_ASSIGN_OR_RETURN(SecureBytes pin_key, PinHashKey(keys_.mac));
-    SAMP11_ASSIGN_OR_RETURN(Bytes hash, HashPin(pin_key, pin, row->salt));
+    SAMP11_ASSIGN_OR_RETURN(Bytes hash, HashPin(pin_key_, pin, row->salt));
     match = ConstantTimeEqual(hash, row->hash);
   }
   if (match) {

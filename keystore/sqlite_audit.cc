@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "keystore/sqlite_rekey.h"
 #include "keystore/sqlite_util.h"
 
 namespace samp11 {
@@ -84,11 +85,11 @@ class ReadTransaction {
 
 }  // namespace
 
-Status SqliteAppendAudit(
+namespace {
+
+// The append itself, inside the caller's write transaction.
+Status AppendInTransaction(
     sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
-  // BEGIN IMMEDIATE holds the write lock from the tail read to the commit: no other process can
-  // append between them, so the new row is exactly last seq + 1 on the chain read here.
-  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, ReadTail(db));
   SAMP11_ASSIGN_OR_RETURN(AuditAppend append, make_append(tail));
   const AuditRow& row = append.row;
@@ -121,8 +122,41 @@ Status SqliteAppendAudit(
   SAMP11_RETURN_IF_ERROR(head.BindInt64(1, append.head.seq));
   SAMP11_RETURN_IF_ERROR(head.BindBlob(2, append.head.chain));
   SAMP11_RETURN_IF_ERROR(head.BindBlob(3, append.head.mac));
-  SAMP11_RETURN_IF_ERROR(head.Run());
+  return head.Run();
+}
+
+}  // namespace
+
+Status SqliteAppendAudit(
+    sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
+  // BEGIN IMMEDIATE holds the write lock from the tail read to the commit: no other process can
+  // append between them, so the new row is exactly last seq + 1 on the chain read here.
+  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
+  SAMP11_RETURN_IF_ERROR(AppendInTransaction(db, make_append));
   return tx->Commit();
+}
+
+Status SqliteRekeyAudit(sqlite3* db, const RekeyPlan& plan) {
+  Status walked1 = RekeyTable<AuditRow>(
+      db,
+      std::string("SELECT ") + kAuditColumns +
+          ", rowid FROM audit_log WHERE rowid > ? ORDER BY rowid LIMIT ?",
+      ReadAuditRow, 12, plan.audit_row, "UPDATE audit_log SET mac = ? WHERE rowid = ?",
+      [](SqliteStatement& update, const AuditRow& row, int64_t rowid) -> Status {
+        SAMP11_RETURN_IF_ERROR(update.BindBlob(1, row.mac));
+        return update.BindInt64(2, rowid);
+      });
+  SAMP11_RETURN_IF_ERROR(walked1);
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, ReadTail(db));
+  if (tail.head) {
+    AuditHeadRow head = *tail.head;
+    SAMP11_RETURN_IF_ERROR(plan.audit_head(head));
+    SAMP11_ASSIGN_OR_RETURN(
+        auto update, SqliteStatement::Prepare(db, "UPDATE audit_head SET mac = ? WHERE id = 1"));
+    SAMP11_RETURN_IF_ERROR(update.BindBlob(1, head.mac));
+    SAMP11_RETURN_IF_ERROR(update.Run());
+  }
+  return AppendInTransaction(db, plan.append);
 }
 
 Result<AuditTail> SqliteGetAuditTail(sqlite3* db) {

@@ -1,5 +1,6 @@
 #include "keystore/sqlite_pins.h"
 
+#include "keystore/sqlite_rekey.h"
 #include "keystore/sqlite_util.h"
 
 namespace samp11 {
@@ -86,6 +87,18 @@ Status SqliteResetPinFailures(sqlite3* db, std::string_view name) {
   SAMP11_RETURN_IF_ERROR(stmt.BindText(1, name));
   SAMP11_RETURN_IF_ERROR(stmt.Run());
   return tx->Commit();
+}
+
+Status SqliteRekeyPins(sqlite3* db, const RekeyPlan& plan) {
+  return RekeyTable<SignerPinRow>(
+      db,
+      std::string("SELECT ") + kPinColumns +
+          ", rowid FROM signer_pins WHERE rowid > ? ORDER BY rowid LIMIT ?",
+      ReadPinRow, 5, plan.pin, "UPDATE signer_pins SET mac = ? WHERE rowid = ?",
+      [](SqliteStatement& update, const SignerPinRow& row, int64_t rowid) -> Status {
+        SAMP11_RETURN_IF_ERROR(update.BindBlob(1, row.mac));
+        return update.BindInt64(2, rowid);
+      });
 }
 
 }  // namespace samp11

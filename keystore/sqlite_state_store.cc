@@ -17,6 +17,7 @@
 #include "keystore/sqlite_audit.h"
 #include "keystore/sqlite_lifecycle.h"
 #include "keystore/sqlite_pins.h"
+#include "keystore/sqlite_rekey.h"
 #include "keystore/sqlite_schema.h"
 #include "keystore/sqlite_util.h"
 #include "keystore/state_store.h"
@@ -461,6 +462,66 @@ class SqliteStateStore : public StateStore {
                                               const AuditRowFilter& filter) override {
     std::lock_guard<std::mutex> lock(mu_);
     return SqliteListAuditRows(db(), after_seq, limit, filter);
+  }
+
+  Status Rekey(const RekeyPlan& plan) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
+    Status walked1 = RekeyTable<SignerRow>(
+        db(),
+        std::string("SELECT ") + kSignerColumns +
+            ", rowid FROM signers WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        ReadSignerRow, 6, plan.signer, "UPDATE signers SET mac = ?, status_mac = ? WHERE rowid = ?",
+        [](SqliteStatement& update, const SignerRow& row, int64_t rowid) -> Status {
+          SAMP11_RETURN_IF_ERROR(update.BindBlob(1, row.mac));
+          SAMP11_RETURN_IF_ERROR(update.BindBlob(2, row.status_mac));
+          return update.BindInt64(3, rowid);
+        });
+    SAMP11_RETURN_IF_ERROR(walked1);
+    Status walked2 = RekeyTable<ActivationKeyRow>(
+        db(),
+        "SELECT kid, role, owner, alg, public_spki, created, mac, rowid FROM activation_keys "
+        "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        ReadActivationKeyRow, 7, plan.activation_key,
+        "UPDATE activation_keys SET mac = ? WHERE rowid = ?",
+        [](SqliteStatement& update, const ActivationKeyRow& row, int64_t rowid) -> Status {
+          SAMP11_RETURN_IF_ERROR(update.BindBlob(1, row.mac));
+          return update.BindInt64(2, rowid);
+        });
+    SAMP11_RETURN_IF_ERROR(walked2);
+    Status walked3 =
+        RekeyTable<KeyRow>(db(),
+                           std::string("SELECT ") + kKeyColumns +
+                               ", rowid FROM keys WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                           ReadKeyRow, 16, plan.key,
+                           "UPDATE keys SET wrapped_private = ?, status_mac = ? WHERE rowid = ?",
+                           [](SqliteStatement& update, const KeyRow& row, int64_t rowid) -> Status {
+                             SAMP11_RETURN_IF_ERROR(update.BindBlob(1, row.wrapped_private));
+                             SAMP11_RETURN_IF_ERROR(update.BindBlob(2, row.status_mac));
+                             return update.BindInt64(3, rowid);
+                           });
+    SAMP11_RETURN_IF_ERROR(walked3);
+    Status walked4 = RekeyTable<CertRow>(
+        db(),
+        std::string("SELECT ") + kCertColumns +
+            ", rowid FROM certs WHERE rowid > ? ORDER BY rowid LIMIT ?",
+        ReadCertRow, 12, plan.cert, "UPDATE certs SET mac = ? WHERE rowid = ?",
+        [](SqliteStatement& update, const CertRow& row, int64_t rowid) -> Status {
+          SAMP11_RETURN_IF_ERROR(update.BindBlob(1, row.mac));
+          return update.BindInt64(2, rowid);
+        });
+    SAMP11_RETURN_IF_ERROR(walked4);
+    SAMP11_RETURN_IF_ERROR(SqliteRekeyPins(db(), plan));
+    for (const auto& [name, value] : plan.meta) {
+      SAMP11_ASSIGN_OR_RETURN(
+          auto stmt, Prepare(value ? "INSERT OR REPLACE INTO meta(name, value) VALUES(?, ?)"
+                                   : "DELETE FROM meta WHERE name = ?"));
+      SAMP11_RETURN_IF_ERROR(stmt.BindText(1, name));
+      if (value) SAMP11_RETURN_IF_ERROR(stmt.BindText(2, *value));
+      SAMP11_RETURN_IF_ERROR(stmt.Run());
+    }
+    SAMP11_RETURN_IF_ERROR(SqliteRekeyAudit(db(), plan));
+    return tx->Commit();
   }
 
   // Lifecycle: the SQL lives in sqlite_lifecycle.cc.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.h"
@@ -151,6 +152,24 @@ struct AuditRowFilter {
   int64_t max_seq = 0;
 };
 
+// Master-key rotation (sqlite_rekey.cc): every authenticated value of the token rewritten in one
+// write transaction, so that an interruption leaves the old state or the new one. Each callback
+// checks a row under the old keys and rewrites its MACs (and a key row's wrapping) under the new
+// ones; an error from any of them rolls everything back.
+struct RekeyPlan {
+  std::function<Status(SignerRow&)> signer;                 // mac, status_mac
+  std::function<Status(ActivationKeyRow&)> activation_key;  // mac
+  std::function<Status(KeyRow&)> key;                       // wrapped_private, status_mac
+  std::function<Status(CertRow&)> cert;                     // mac
+  std::function<Status(SignerPinRow&)> pin;                 // mac
+  std::function<Status(AuditRow&)> audit_row;               // mac
+  std::function<Status(AuditHeadRow&)> audit_head;          // mac
+  // Meta rows to set, or to delete when the value is empty.
+  std::vector<std::pair<std::string, std::optional<std::string>>> meta;
+  // The rotation's own audit record, made under the new keys from the rewritten tail.
+  std::function<Result<AuditAppend>(const AuditTail& tail)> append;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -235,6 +254,9 @@ class StateStore {
   // Rows with seq > after_seq matching the filter, ascending by seq, at most limit.
   virtual Result<std::vector<AuditRow>> ListAuditRows(int64_t after_seq, size_t limit,
                                                       const AuditRowFilter& filter) = 0;
+
+  // Runs plan (above) in one write transaction; rows are visited a page at a time.
+  virtual Status Rekey(const RekeyPlan& plan) = 0;
 
   // PINs. Upsert sets a signer's PIN with failures = 0; kNotFound if the signer is not enrolled.
   virtual Status UpsertSignerPin(const SignerPinRow& row) = 0;

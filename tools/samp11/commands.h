@@ -19,5 +19,6 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int* exit_code)
 // key disable|enable|destroy|info, signer disable|enable|remove, cert status: after the key,
 // signer and cert commands exist.
 void AddLifecycleCommands(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddRotateCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 
 }  // namespace samp11::cli

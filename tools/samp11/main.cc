@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddSadCommand(app, global, &exit_code);
   AddAuditCommand(app, global, &exit_code);
   AddLifecycleCommands(app, global, &exit_code);
+  AddRotateCommand(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

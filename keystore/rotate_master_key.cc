@@ -1,0 +1,164 @@
+// Master-key rotation: every wrapped key and every MAC of the token, the audit log's included,
+// rewritten under a new master key in one SQLite transaction (StateStore::Rekey), so that an
+// interruption at any point leaves a file that opens with the old key or with the new one.
+#include <unistd.h>
+
+#include <utility>
+
+#include "crypto/random.h"
+#include "crypto/symmetric.h"
+#include "keystore/aad.h"
+#include "keystore/audit_chain.h"
+#include "keystore/keystore.h"
+#include "keystore/pin_hash.h"
+#include "keystore/row_mac.h"
+
+namespace samp11 {
+namespace {
+
+constexpr char kMetaMasterCheck[] = "master_check";
+constexpr char kMetaScryptSalt[] = "scrypt_salt";
+constexpr char kMetaPinKey[] = "pin_key";
+constexpr size_t kSaltBytes = 16;
+
+// The PIN key, wrapped under a master key, is bound to its token and purpose.
+Bytes PinKeyAad(const std::string& identity) {
+  return CanonicalEncoder().Add("pin-key-v1").Add(identity).bytes();
+}
+
+// Checks mac under the old key, then returns the MAC of the same input under the new one.
+Result<Bytes> Remac(const SecureBytes& old_key, const SecureBytes& new_key, const Bytes& input,
+                    const Bytes& mac, const std::string& row) {
+  SAMP11_RETURN_IF_ERROR(VerifyRowMac(old_key, input, mac, row));
+  return RowMac(new_key, input);
+}
+
+}  // namespace
+
+Status Keystore::LoadPinKey() {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_hex, state_->GetMeta(kMetaPinKey));
+  if (!wrapped_hex) {  // never rotated: derived from this master key, as when the PINs were set
+    SAMP11_ASSIGN_OR_RETURN(pin_key_, PinHashKey(keys_.mac));
+    return Status::Ok();
+  }
+  std::optional<Bytes> wrapped = HexDecode(*wrapped_hex);
+  if (!wrapped) return Status(Code::kTampered, "the keystore's pin_key is malformed");
+  Result<SecureBytes> key = AeadOpen(keys_.wrap, PinKeyAad(identity_), *wrapped);
+  if (!key.ok())
+    return Status(Code::kTampered, "the keystore's pin_key failed its integrity check");
+  pin_key_ = std::move(*key);
+  return Status::Ok();
+}
+
+Status Keystore::ExplainStaleKey(Status status) {
+  if (status.ok() || status.code() != Code::kTampered) return status;
+  Result<std::optional<std::string>> check = state_->GetMeta(kMetaMasterCheck);
+  if (!check.ok() || !check->has_value() || **check == master_check_hex_) return status;
+  return Status(Code::kConfig,
+                "the keystore's master key was rotated since this process opened it: restart "
+                "with the new master key");
+}
+
+Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
+  // A log that does not verify is evidence: re-MACing it would make it look intact.
+  SAMP11_ASSIGN_OR_RETURN(AuditReport report, VerifyAudit());
+  if (!report.ok()) {
+    return Status(Code::kTampered,
+                  "the audit log does not verify; nothing rotated (run `samp11 audit verify`)");
+  }
+  Bytes salt;
+  if (new_master.kind == MasterKeySource::Kind::kPassphraseEnv) {
+    SAMP11_ASSIGN_OR_RETURN(salt, RandomBytes(kSaltBytes));
+  }
+  SAMP11_ASSIGN_OR_RETURN(SecureBytes master_key, LoadMasterKey(new_master, salt));
+  SAMP11_ASSIGN_OR_RETURN(DerivedKeys next, DeriveKeys(master_key));
+  SAMP11_ASSIGN_OR_RETURN(Bytes check, HmacSha256(next.check, MasterCheckInput(identity_)));
+  if (HexEncode(check) == master_check_hex_) {
+    return Status(Code::kArgumentsBad, "the new master key is the current one");
+  }
+  SAMP11_ASSIGN_OR_RETURN(Bytes pin_key_wrapped, AeadSeal(next.wrap, PinKeyAad(identity_),
+                                                          pin_key_.data(), pin_key_.size()));
+
+  const DerivedKeys& old = keys_;
+  RekeyPlan plan;
+  plan.signer = [&](SignerRow& row) -> Status {
+    const std::string name = "signer '" + row.name + "'";
+    SAMP11_ASSIGN_OR_RETURN(row.mac, Remac(old.mac, next.mac, SignerMacInput(row), row.mac, name));
+    SAMP11_ASSIGN_OR_RETURN(row.status_mac, Remac(old.mac, next.mac, SignerStatusMacInput(row),
+                                                  row.status_mac, "the status of " + name));
+    return Status::Ok();
+  };
+  plan.activation_key = [&](ActivationKeyRow& row) -> Status {
+    SAMP11_ASSIGN_OR_RETURN(row.mac, Remac(old.mac, next.mac, ActivationKeyMacInput(row), row.mac,
+                                           "activation key '" + row.kid + "'"));
+    return Status::Ok();
+  };
+  plan.key = [&](KeyRow& row) -> Status {
+    const std::string name = "key " + HexEncode(row.id);
+    SAMP11_ASSIGN_OR_RETURN(row.status_mac, Remac(old.mac, next.mac, KeyStatusMacInput(row),
+                                                  row.status_mac, "the status of " + name));
+    if (row.wrapped_private.empty()) return Status::Ok();  // destroyed: nothing left to wrap
+    Result<SecureBytes> material = AeadOpen(old.wrap, KeyWrapAad(row), row.wrapped_private);
+    if (!material.ok()) {
+      return Status(Code::kTampered, name + " failed its integrity check; nothing rotated");
+    }
+    SAMP11_ASSIGN_OR_RETURN(row.wrapped_private, AeadSeal(next.wrap, KeyWrapAad(row),
+                                                          material->data(), material->size()));
+    return Status::Ok();
+  };
+  plan.cert = [&](CertRow& row) -> Status {
+    SAMP11_ASSIGN_OR_RETURN(row.mac, Remac(old.mac, next.mac, CertMacInput(row), row.mac,
+                                           "a certificate of key " + HexEncode(row.key_id)));
+    return Status::Ok();
+  };
+  plan.pin = [&](SignerPinRow& row) -> Status {
+    SAMP11_ASSIGN_OR_RETURN(row.mac, Remac(old.mac, next.mac, SignerPinMacInput(row), row.mac,
+                                           "the PIN of signer '" + row.name + "'"));
+    return Status::Ok();
+  };
+  plan.audit_row = [&](AuditRow& row) -> Status {
+    SAMP11_ASSIGN_OR_RETURN(Bytes mac, AuditRecordMac(old.audit, row.seq, row.chain));
+    if (!ConstantTimeEqual(mac, row.mac)) {
+      return Status(Code::kTampered, "audit record " + std::to_string(row.seq) +
+                                         " failed its check; nothing rotated");
+    }
+    SAMP11_ASSIGN_OR_RETURN(row.mac, AuditRecordMac(next.audit, row.seq, row.chain));
+    return Status::Ok();
+  };
+  plan.audit_head = [&](AuditHeadRow& head) -> Status {
+    SAMP11_ASSIGN_OR_RETURN(Bytes mac, AuditHeadMac(old.audit, head.seq, head.chain));
+    if (!ConstantTimeEqual(mac, head.mac)) {
+      return Status(Code::kTampered, "the audit log's head failed its check; nothing rotated");
+    }
+    SAMP11_ASSIGN_OR_RETURN(head.mac, AuditHeadMac(next.audit, head.seq, head.chain));
+    return Status::Ok();
+  };
+  plan.meta = {{kMetaMasterCheck, HexEncode(check)},
+               {kMetaScryptSalt, salt.empty() ? std::nullopt : std::optional(HexEncode(salt))},
+               {kMetaPinKey, HexEncode(pin_key_wrapped)}};
+  AuditRow record;
+  record.at = audit_clock_->NowSeconds();
+  record.pid = static_cast<int64_t>(::getpid());
+  record.event = audit_event::kMasterKeyRotate;
+  record.outcome = audit_outcome::kOk;
+  record.detail =
+      new_master.kind == MasterKeySource::Kind::kKeyFile ? "to a key file" : "to a passphrase";
+  plan.append = [&](const AuditTail& tail) { return MakeAuditAppend(next.audit, record, tail); };
+
+  SAMP11_RETURN_IF_ERROR(state_->Rekey(plan));
+  // From here on this object speaks with the new key; the caches hold nothing key-dependent.
+  keys_ = std::move(next);
+  master_check_hex_ = HexEncode(check);
+  return Status::Ok();
+}
+
+Status Keystore::RotateMasterKey(const MasterKeySource& new_master) {
+  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  Status rotated = RotateUnaudited(new_master);
+  if (rotated.ok()) return rotated;  // its record was written in the same transaction
+  AuditEvent audit;
+  audit.event = audit_event::kMasterKeyRotate;
+  return AuditResult(std::move(audit), rotated);
+}
+
+}  // namespace samp11
