@@ -98,4 +98,8 @@ Bytes MasterCheckInput(std::string_view identity) {
   return ToBytes(std::string("samp11 master-check v1|") + std::string(identity));
 }
 
+Bytes SadNotBeforeMacInput(const std::string& identity, int64_t not_before) {
+  return CanonicalEncoder().Add("sad-not-before-v1").Add(identity).AddDecimal(not_before).bytes();
+}
+
 }  // namespace samp11

@@ -50,4 +50,7 @@ Bytes CertMacInput(const CertRow& row);
 // a wrong master key is told at open instead of as a failure on every key.
 Bytes MasterCheckInput(std::string_view identity);
 
+// ("sad-not-before-v1", identity, time): the restore cut-off for SADs (keystore_backup.cc).
+Bytes SadNotBeforeMacInput(const std::string& identity, int64_t not_before);
+
 }  // namespace samp11

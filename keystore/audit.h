@@ -34,6 +34,8 @@ inline constexpr char kSignerDisable[] = "signer-disable";
 inline constexpr char kSignerEnable[] = "signer-enable";
 inline constexpr char kSignerRemove[] = "signer-remove";
 inline constexpr char kMasterKeyRotate[] = "master-key-rotate";
+inline constexpr char kBackup[] = "backup";
+inline constexpr char kRestore[] = "restore";
 }  // namespace audit_event
 
 namespace audit_outcome {

@@ -87,6 +87,7 @@ Result<std::unique_ptr<Keystore>> Keystore::Create(const std::string& path,
   auto keystore = std::unique_ptr<Keystore>(
       new Keystore(std::move(store), std::move(keys), std::move(identity), label));
   keystore->master_check_hex_ = HexEncode(check);
+  keystore->path_ = path;
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());  // marks the file as current
   return keystore;
@@ -123,6 +124,7 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
   auto keystore = std::unique_ptr<Keystore>(
       new Keystore(std::move(store), std::move(keys), std::move(identity), std::move(label)));
   keystore->master_check_hex_ = HexEncode(check);
+  keystore->path_ = path;
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());
   return keystore;

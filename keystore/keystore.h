@@ -20,11 +20,13 @@
 #include "crypto/ossl.h"
 #include "crypto/signing_key.h"
 #include "keystore/audit.h"
+#include "keystore/backup_file.h"
 #include "keystore/key_backend.h"
 #include "keystore/key_policy.h"
 #include "keystore/lifecycle.h"
 #include "keystore/master_key.h"
 #include "keystore/pins.h"
+#include "keystore/sqlite_backup.h"
 #include "keystore/state_store.h"
 #include "sad/sad.h"
 
@@ -182,6 +184,33 @@ class Keystore {
   // (kConfig, "the master key was rotated") until restarted with the new one.
   Status RotateMasterKey(const MasterKeySource& new_master);
 
+  // Backup and restore (keystore_backup.cc). Backup writes, at out_path (mode 0600, never over
+  // an existing file), one image of the token taken at one instant by SQLite's online backup,
+  // sealed under the backup key; audited. Restore (below) puts it back.
+  struct BackupReport {
+    BackupHeader header;
+    size_t bytes = 0;
+    std::string sha256_hex;  // of the file, also in the audit record
+  };
+  Result<BackupReport> Backup(const std::string& out_path);
+  struct RestoreReport {
+    BackupHeader header;
+    std::string aside_path;      // the keystore's contents before the restore, or empty
+    ReplaceCounts carried;       // from the live file into the restored one
+    int64_t sad_not_before = 0;  // set when there was no readable live file (else 0)
+  };
+  // Restores backup_file into the keystore at path under master (the master key the backup was
+  // made under). Refused, with nothing changed: a file that is not a samp11 backup (kArgumentsBad),
+  // a changed byte or another master key (kTampered), another token's backup (kArgumentsBad), an
+  // image whose audit log does not verify (kTampered). A live file that cannot be read is moved
+  // aside only with force. Without a readable live file to take spent hashes from, SADs issued
+  // before the restore are refused from then on.
+  static Result<RestoreReport> Restore(const std::string& path, const MasterKeySource& master,
+                                       const Bytes& backup_file, bool force);
+  // The time of the last restore (0: never): SADs issued (iat) before it are refused, since the
+  // replay records of hashes spent after the backup may be lost. kTampered if its MAC fails.
+  Result<int64_t> SadNotBefore();
+
   // PINs (keystore_pins.cc): a signer's PIN activates that signer's SCAL1 keys, never SCAL2 ones.
   // Sets or replaces the PIN (4..64 printable ASCII bytes, no ':') and clears its failures.
   Status SetSignerPin(const std::string& signer, std::string_view pin);
@@ -240,6 +269,7 @@ class Keystore {
   DerivedKeys keys_;
   SecureBytes pin_key_;
   std::string master_check_hex_;  // meta master_check as this process's master key computes it
+  std::string path_;
   std::string identity_;
   std::string label_;
 

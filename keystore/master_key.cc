@@ -152,6 +152,7 @@ Result<DerivedKeys> DeriveKeys(const SecureBytes& master) {
   SAMP11_ASSIGN_OR_RETURN(keys.mac, HkdfSha256(master, "samp11 v1 binding-mac", 32));
   SAMP11_ASSIGN_OR_RETURN(keys.check, HkdfSha256(master, "samp11 v1 master-check", 32));
   SAMP11_ASSIGN_OR_RETURN(keys.audit, HkdfSha256(master, "samp11 v1 audit-mac", 32));
+  SAMP11_ASSIGN_OR_RETURN(keys.backup, HkdfSha256(master, "samp11 v1 backup", 32));
   return Result<DerivedKeys>(std::move(keys));
 }
 

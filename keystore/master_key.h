@@ -23,10 +23,11 @@ Result<SecureBytes> LoadMasterKey(const MasterKeySource& source, const Bytes& sc
 
 // Purpose-separated subkeys (HKDF-SHA256 of the master key).
 struct DerivedKeys {
-  SecureBytes wrap;   // AES-256-GCM for private keys
-  SecureBytes mac;    // HMAC-SHA256 for signer enrolments and activation keys
-  SecureBytes check;  // HMAC-SHA256 of the token identity: tells a wrong master key at open
-  SecureBytes audit;  // HMAC-SHA256 of the audit log's chain values and head
+  SecureBytes wrap;    // AES-256-GCM for private keys
+  SecureBytes mac;     // HMAC-SHA256 for signer enrolments and activation keys
+  SecureBytes check;   // HMAC-SHA256 of the token identity: tells a wrong master key at open
+  SecureBytes audit;   // HMAC-SHA256 of the audit log's chain values and head
+  SecureBytes backup;  // AES-256-GCM of backup files (keystore_backup.cc)
 };
 Result<DerivedKeys> DeriveKeys(const SecureBytes& master);
 

@@ -133,7 +133,16 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
     SAMP11_ASSIGN_OR_RETURN(head.mac, AuditHeadMac(next.audit, head.seq, head.chain));
     return Status::Ok();
   };
+  // The restore cut-off (keystore_backup.cc) is MAC'd too: checked, then re-made.
+  SAMP11_ASSIGN_OR_RETURN(int64_t sad_not_before, SadNotBefore());
+  std::optional<std::string> sad_not_before_mac;
+  if (sad_not_before != 0) {
+    SAMP11_ASSIGN_OR_RETURN(Bytes mac,
+                            RowMac(next.mac, SadNotBeforeMacInput(identity_, sad_not_before)));
+    sad_not_before_mac = HexEncode(mac);
+  }
   plan.meta = {{kMetaMasterCheck, HexEncode(check)},
+               {"sad_not_before_mac", sad_not_before_mac},
                {kMetaScryptSalt, salt.empty() ? std::nullopt : std::optional(HexEncode(salt))},
                {kMetaPinKey, HexEncode(pin_key_wrapped)}};
   AuditRow record;

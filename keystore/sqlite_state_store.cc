@@ -144,6 +144,16 @@ class SqliteStateStore : public StateStore {
     return tx->Commit();
   }
 
+  Status SetMeta(std::string_view name, std::string_view value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SAMP11_ASSIGN_OR_RETURN(
+        auto stmt, Prepare("INSERT INTO meta(name, value) VALUES(?, ?) ON CONFLICT(name) DO "
+                           "UPDATE SET value = excluded.value"));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(1, name));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(2, value));
+    return stmt.Run();
+  }
+
   Status InsertSigner(const SignerRow& row) override {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));

@@ -177,6 +177,8 @@ class StateStore {
   virtual Result<std::optional<std::string>> GetMeta(std::string_view name) = 0;
   // Writes once: kAlreadyExists if the name is taken.
   virtual Status InsertMeta(std::string_view name, std::string_view value) = 0;
+  // Inserts or replaces.
+  virtual Status SetMeta(std::string_view name, std::string_view value) = 0;
 
   virtual Status InsertSigner(const SignerRow& row) = 0;  // kAlreadyExists
   virtual Result<std::optional<SignerRow>> FindSigner(std::string_view name) = 0;

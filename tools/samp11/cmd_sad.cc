@@ -98,8 +98,7 @@ Result<std::string> ReadSad(const std::string& path) {
 Status RunDeposit(const GlobalOptions& global, const std::string& path) {
   SAMP11_ASSIGN_OR_RETURN(std::string text, ReadSad(path));
   SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(global));
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks,
-                          OpenTokenKeystore(token));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenTokenKeystore(token));
   Sam sam(*ks, token.policy, DefaultClock());
   SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad, sam.DepositInKeystore(text));
   const SadClaims& c = sad->sad.claims;

@@ -10,8 +10,7 @@ namespace {
 
 Status RunInfo(const GlobalOptions& global, bool json) {
   SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(global));
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
-                          OpenTokenKeystore(token));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore, OpenTokenKeystore(token));
   if (json) {
     nlohmann::ordered_json j;
     j["label"] = keystore->label();

@@ -20,5 +20,6 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int* exit_code)
 // signer and cert commands exist.
 void AddLifecycleCommands(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddRotateCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddBackupCommands(CLI::App& app, const GlobalOptions& global, int* exit_code);
 
 }  // namespace samp11::cli

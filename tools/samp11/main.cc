@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   AddAuditCommand(app, global, &exit_code);
   AddLifecycleCommands(app, global, &exit_code);
   AddRotateCommand(app, global, &exit_code);
+  AddBackupCommands(app, global, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

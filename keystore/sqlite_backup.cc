@@ -1,0 +1,313 @@
+#include "keystore/sqlite_backup.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include <openssl/crypto.h>
+
+#include "keystore/sqlite_util.h"
+
+namespace samp11 {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+Result<SqliteDbPtr> OpenConnection(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
+  SqliteDbPtr db(raw);
+  if (rc != SQLITE_OK) return SqliteError(db.get(), "cannot open " + path);
+  sqlite3_extended_result_codes(db.get(), 1);
+  if (sqlite3_busy_timeout(db.get(), kBusyTimeoutMs) != SQLITE_OK) {
+    return SqliteError(db.get(), "setting the busy timeout");
+  }
+  return db;
+}
+
+// SQL identifiers here come from sqlite_master of our own schema; quoted all the same.
+std::string Quote(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+Result<std::vector<std::string>> Strings(sqlite3* db, const std::string& sql) {
+  SAMP11_ASSIGN_OR_RETURN(SqliteStatement stmt, SqliteStatement::Prepare(db, sql));
+  std::vector<std::string> out;
+  for (;;) {
+    SAMP11_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back(stmt.ColumnText(0));
+  }
+}
+
+Result<int64_t> Changes(sqlite3* db, const std::string& sql) {
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, sql.c_str()));
+  return static_cast<int64_t>(sqlite3_changes(db));
+}
+
+// "a, b, c" of a table's columns in schema, by name: files migrated by ALTER TABLE and files
+// created fresh list the same columns in different orders.
+Result<std::string> ColumnList(sqlite3* db, const std::string& schema, const std::string& table) {
+  // The table and schema names come from our own sqlite_master and the code, never from input.
+  SAMP11_ASSIGN_OR_RETURN(
+      std::vector<std::string> names,
+      Strings(db, "SELECT name FROM pragma_table_info('" + table + "', '" + schema + "')"));
+  if (names.empty()) return Status(Code::kStorage, "table " + table + " has no columns");
+  std::string list;
+  for (const std::string& name : names) list += (list.empty() ? "" : ", ") + Quote(name);
+  return list;
+}
+
+Status CopyTable(sqlite3* db, const std::string& from, const std::string& to,
+                 const std::string& table) {
+  SAMP11_ASSIGN_OR_RETURN(std::string columns, ColumnList(db, to, table));
+  std::string sql = "INSERT INTO " + to + "." + Quote(table) + "(" + columns + ") SELECT " +
+                    columns + " FROM " + from + "." + Quote(table);
+  return SqliteExec(db, sql.c_str());
+}
+
+// An empty keystore file at path with the live file's schema (tables and indexes).
+Status CreateLike(sqlite3* live, const std::string& path) {
+  SAMP11_ASSIGN_OR_RETURN(
+      std::vector<std::string> statements,
+      Strings(live,
+              "SELECT sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE "
+              "'sqlite_%' ORDER BY type = 'index', rowid"));
+  SAMP11_RETURN_IF_ERROR(WriteNewFile(path, nullptr, 0));
+  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr aside, OpenConnection(path, SQLITE_OPEN_READWRITE));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(aside.get(), "PRAGMA journal_mode = WAL"));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(aside.get(), "BEGIN"));
+  for (const std::string& sql : statements)
+    SAMP11_RETURN_IF_ERROR(SqliteExec(aside.get(), sql.c_str()));
+  return SqliteExec(aside.get(), "COMMIT");
+}
+
+// Key statuses changed in the live file since the backup (disabled, enabled, destroyed): the
+// newer wins (on a tie within one second, the live file's: it was made from the backup's
+// lineage later), a destroyed key's wrapped key is erased, and the status MAC is made under the
+// restored file's key. certified stays the restored row's, consistent with its certificates.
+Result<int64_t> CarryKeyStatuses(sqlite3* db, const TombstoneMacs& macs) {
+  SAMP11_ASSIGN_OR_RETURN(
+      SqliteStatement select,
+      SqliteStatement::Prepare(
+          db,
+          "SELECT l.id, l.status, l.status_changed, r.certified FROM main.keys AS l JOIN "
+          "restored.keys AS r ON r.id = l.id WHERE r.status != 'destroyed' AND "
+          "(l.status_changed > r.status_changed OR l.status = 'destroyed' OR "
+          "(l.status_changed = r.status_changed AND l.status != r.status))"));
+  std::vector<KeyRow> rows;
+  for (;;) {
+    SAMP11_ASSIGN_OR_RETURN(bool more, select.Step());
+    if (!more) break;
+    KeyRow row;
+    row.id = select.ColumnBlob(0);
+    row.status = select.ColumnText(1);
+    row.status_changed = select.ColumnInt64(2);
+    row.certified = select.ColumnInt64(3) != 0;
+    rows.push_back(std::move(row));
+  }
+  for (const KeyRow& row : rows) {
+    SAMP11_ASSIGN_OR_RETURN(Bytes mac, macs.key(row));
+    SAMP11_ASSIGN_OR_RETURN(
+        SqliteStatement update,
+        SqliteStatement::Prepare(
+            db,
+            "UPDATE restored.keys SET status = ?1, status_changed = ?2, status_mac = ?3, "
+            "wrapped_private = CASE WHEN ?1 = 'destroyed' THEN x'' ELSE wrapped_private END "
+            "WHERE id = ?4"));
+    SAMP11_RETURN_IF_ERROR(update.BindText(1, row.status));
+    SAMP11_RETURN_IF_ERROR(update.BindInt64(2, row.status_changed));
+    SAMP11_RETURN_IF_ERROR(update.BindBlob(3, mac));
+    SAMP11_RETURN_IF_ERROR(update.BindBlob(4, row.id));
+    SAMP11_RETURN_IF_ERROR(update.Run());
+  }
+  return static_cast<int64_t>(rows.size());
+}
+
+// Signer statuses changed since the backup (disabled, enabled, removed), the newer winning; a
+// removed signer's device keys and PIN go too.
+Result<int64_t> CarrySignerStatuses(sqlite3* db, const TombstoneMacs& macs) {
+  SAMP11_ASSIGN_OR_RETURN(
+      SqliteStatement select,
+      SqliteStatement::Prepare(
+          db,
+          "SELECT l.name, r.created, l.status, l.status_changed FROM main.signers AS l JOIN "
+          "restored.signers AS r ON r.name = l.name WHERE r.status != 'removed' AND "
+          "(l.status_changed > r.status_changed OR l.status = 'removed' OR "
+          "(l.status_changed = r.status_changed AND l.status != r.status))"));
+  std::vector<SignerRow> rows;
+  for (;;) {
+    SAMP11_ASSIGN_OR_RETURN(bool more, select.Step());
+    if (!more) break;
+    SignerRow row;
+    row.name = select.ColumnText(0);
+    row.created = select.ColumnInt64(1);
+    row.status = select.ColumnText(2);
+    row.status_changed = select.ColumnInt64(3);
+    rows.push_back(std::move(row));
+  }
+  for (const SignerRow& row : rows) {
+    SAMP11_ASSIGN_OR_RETURN(Bytes mac, macs.signer(row));
+    SAMP11_ASSIGN_OR_RETURN(
+        SqliteStatement update,
+        SqliteStatement::Prepare(db,
+                                 "UPDATE restored.signers SET status = ?1, "
+                                 "status_changed = ?2, status_mac = ?3 WHERE name = ?4"));
+    SAMP11_RETURN_IF_ERROR(update.BindText(1, row.status));
+    SAMP11_RETURN_IF_ERROR(update.BindInt64(2, row.status_changed));
+    SAMP11_RETURN_IF_ERROR(update.BindBlob(3, mac));
+    SAMP11_RETURN_IF_ERROR(update.BindText(4, row.name));
+    SAMP11_RETURN_IF_ERROR(update.Run());
+  }
+  return static_cast<int64_t>(rows.size());
+}
+
+}  // namespace
+
+Result<Snapshot> SnapshotDatabase(const std::string& path) {
+  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr source, OpenConnection(path, SQLITE_OPEN_READONLY));
+  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr memory,
+                          OpenConnection(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  sqlite3_backup* backup = sqlite3_backup_init(memory.get(), "main", source.get(), "main");
+  if (backup == nullptr) return SqliteError(memory.get(), "starting the backup");
+  // One step over all pages: one read transaction, so the image is one instant of the file.
+  int rc = SQLITE_BUSY;
+  for (int tries = 0; tries < 100 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED); ++tries) {
+    rc = sqlite3_backup_step(backup, -1);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
+  }
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return SqliteError(memory.get(), "copying the keystore");
+  Snapshot snapshot;
+  SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> facts,
+                          Strings(memory.get(),
+                                  "SELECT value FROM meta WHERE name = 'schema_version' UNION ALL "
+                                  "SELECT coalesce((SELECT seq FROM audit_head), 0)"));
+  if (facts.size() != 2) return Status(Code::kStorage, "the keystore has no schema version");
+  snapshot.schema_version = std::stoll(facts[0]);
+  snapshot.audit_last_seq = std::stoll(facts[1]);
+  sqlite3_int64 size = 0;
+  unsigned char* data = sqlite3_serialize(memory.get(), "main", &size, 0);
+  if (data == nullptr || size <= 0) return Status(Code::kStorage, "serializing the keystore");
+  snapshot.image = SecureBytes(data, static_cast<size_t>(size));
+  OPENSSL_cleanse(data, static_cast<size_t>(size));
+  sqlite3_free(data);
+  return snapshot;
+}
+
+Status WriteNewFile(const std::string& path, const uint8_t* data, size_t size) {
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int err = errno;
+    if (err == EEXIST) return Status(Code::kAlreadyExists, path + " already exists");
+    return Status(Code::kStorage, "cannot create " + path + ": " + std::strerror(err));
+  }
+  size_t done = 0;
+  Status written = Status::Ok();
+  while (done < size) {
+    ssize_t n = ::write(fd, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      written = Status(Code::kStorage, "cannot write " + path + ": " + std::strerror(errno));
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (written.ok() && ::fsync(fd) != 0) {
+    written = Status(Code::kStorage, "cannot sync " + path + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  if (!written.ok()) {
+    ::unlink(path.c_str());
+    return written;
+  }
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return Status::Ok();
+}
+
+Result<ReplaceCounts> ReplaceDatabaseContents(const std::string& live_path,
+                                              const std::string& restored_path,
+                                              const std::string& aside_path,
+                                              const TombstoneMacs& macs) {
+  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr live, OpenConnection(live_path, SQLITE_OPEN_READWRITE));
+  sqlite3* db = live.get();
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, "PRAGMA secure_delete = ON"));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, "PRAGMA synchronous = FULL"));
+  SAMP11_RETURN_IF_ERROR(CreateLike(db, aside_path));
+  {
+    SAMP11_ASSIGN_OR_RETURN(SqliteStatement attach,
+                            SqliteStatement::Prepare(db, "ATTACH ?1 AS restored"));
+    SAMP11_RETURN_IF_ERROR(attach.BindText(1, restored_path));
+    SAMP11_RETURN_IF_ERROR(attach.Run());
+    SAMP11_ASSIGN_OR_RETURN(SqliteStatement attach2,
+                            SqliteStatement::Prepare(db, "ATTACH ?1 AS aside"));
+    SAMP11_RETURN_IF_ERROR(attach2.BindText(1, aside_path));
+    SAMP11_RETURN_IF_ERROR(attach2.Run());
+  }
+  SAMP11_ASSIGN_OR_RETURN(
+      std::vector<std::string> tables,
+      Strings(db,
+              "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE "
+              "'sqlite_%' ORDER BY rowid"));
+  ReplaceCounts counts;
+  {
+    SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
+    SAMP11_ASSIGN_OR_RETURN(
+        std::vector<std::string> versions,
+        Strings(db,
+                "SELECT value FROM main.meta WHERE name = 'schema_version' UNION ALL "
+                "SELECT value FROM restored.meta WHERE name = 'schema_version'"));
+    if (versions.size() != 2 || versions[0] != versions[1]) {
+      return Status(Code::kStorage, "the restored file and the live one differ in schema version");
+    }
+    for (const std::string& table : tables)
+      SAMP11_RETURN_IF_ERROR(CopyTable(db, "main", "aside", table));
+
+    SAMP11_ASSIGN_OR_RETURN(counts.spent_hashes_merged,
+                            Changes(db,
+                                    "INSERT OR IGNORE INTO restored.spent_hashes(kid, jti, "
+                                    "hash, key_id, sad_exp, spent_at) SELECT kid, jti, hash, "
+                                    "key_id, sad_exp, spent_at FROM main.spent_hashes"));
+    SAMP11_ASSIGN_OR_RETURN(counts.key_statuses, CarryKeyStatuses(db, macs));
+    SAMP11_ASSIGN_OR_RETURN(counts.signer_statuses, CarrySignerStatuses(db, macs));
+    SAMP11_RETURN_IF_ERROR(
+        SqliteExec(db,
+                   "DELETE FROM restored.activation_keys WHERE owner IN (SELECT name FROM "
+                   "restored.signers WHERE status = 'removed') AND role = 'device'"));
+    SAMP11_RETURN_IF_ERROR(SqliteExec(
+        db,
+        "DELETE FROM restored.signer_pins WHERE name IN (SELECT name FROM restored.signers "
+        "WHERE status = 'removed')"));
+
+    // Children before parents on delete, parents first on insert.
+    for (auto it = tables.rbegin(); it != tables.rend(); ++it) {
+      SAMP11_RETURN_IF_ERROR(SqliteExec(db, ("DELETE FROM main." + Quote(*it)).c_str()));
+    }
+    for (const std::string& table : tables) {
+      if (table == "deposited_sads" || table == "deposited_hashes") continue;
+      SAMP11_RETURN_IF_ERROR(CopyTable(db, "restored", "main", table));
+    }
+    SAMP11_RETURN_IF_ERROR(tx->Commit());
+  }
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, "DETACH restored"));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, "DETACH aside"));
+  // The rows the restore replaced were zeroed in place (secure_delete); fold the WAL back.
+  (void)SqliteExec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+  return counts;
+}
+
+}  // namespace samp11
