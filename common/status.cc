@@ -48,6 +48,12 @@ const char* CodeName(Code code) {
       return "device";
     case Code::kTokenNotPresent:
       return "token-not-present";
+    case Code::kTimedOut:
+      return "timed-out";
+    case Code::kCancelled:
+      return "cancelled";
+    case Code::kSessionClosed:
+      return "session-closed";
     case Code::kConfig:
       return "config";
     case Code::kUnsupported:

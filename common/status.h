@@ -31,6 +31,9 @@ enum class Code {
   kStorage,          // the keystore could not be read or written
   kDevice,           // the inner PKCS#11 token of the pkcs11 key backend failed
   kTokenNotPresent,  // the inner PKCS#11 token of the pkcs11 key backend is not there
+  kTimedOut,         // the signer's device did not answer within the configured time
+  kCancelled,        // the application cancelled the operation (C_SessionCancel)
+  kSessionClosed,    // the session was closed (C_CloseSession, C_Finalize) while the call waited
   kConfig,           // configuration unusable
   kUnsupported,      // a feature this build does not offer
   kInternal,         // a bug or an OpenSSL failure that should not happen

@@ -42,6 +42,12 @@ constexpr char kTokenLabel[] = "token_label";
 constexpr char kTokenSerial[] = "token_serial";
 constexpr char kPinFile[] = "pin_file";
 constexpr char kMaxSessions[] = "max_sessions";
+constexpr char kSadProvider[] = "sad_provider";
+// Members of "sad_provider".
+constexpr char kType[] = "type";
+constexpr char kCommand[] = "command";
+constexpr char kTimeout[] = "timeout_seconds";
+constexpr char kPollMillis[] = "poll_milliseconds";
 
 Status ConfigError(const std::string& message) { return Status(Code::kConfig, message); }
 
@@ -135,13 +141,50 @@ Result<InnerTokenConfig> ParsePkcs11Backend(const Json& object, const std::strin
   return inner;
 }
 
+Result<SadProviderConfig> ParseSadProvider(const Json& object, const std::string& where,
+                                           const std::string& base_dir) {
+  if (!object.is_object()) return ConfigError(where + " must be an object");
+  SAMP11_RETURN_IF_ERROR(CheckMembers(object, where, {kType, kCommand, kTimeout, kPollMillis}));
+  if (!object.contains(kType)) return ConfigError(where + " has no 'type'");
+  SadProviderConfig provider;
+  SAMP11_ASSIGN_OR_RETURN(provider.type, GetString(object, kType, where));
+  if (provider.type != sad_provider::kExec && provider.type != sad_provider::kDeposit) {
+    return ConfigError(where + ".type must be \"exec\" or \"deposit\"");
+  }
+  if (provider.type == sad_provider::kExec) {
+    if (!object.contains(kCommand)) return ConfigError(where + " (exec) has no 'command'");
+    const Json& command = object.at(kCommand);
+    if (!command.is_array() || command.empty()) {
+      return ConfigError(where + ".command must be a non-empty array of strings");
+    }
+    for (const Json& arg : command) {
+      if (!arg.is_string()) return ConfigError(where + ".command must hold strings only");
+      provider.command.push_back(arg.get<std::string>());
+    }
+    if (provider.command[0].empty()) return ConfigError(where + ".command[0] must not be empty");
+    // The program, like every path of the configuration, may be relative to its folder.
+    provider.command[0] = Resolve(provider.command[0], base_dir);
+  } else if (object.contains(kCommand)) {
+    return ConfigError(where + ".command is for the exec provider only");
+  }
+  if (object.contains(kTimeout)) {
+    SAMP11_ASSIGN_OR_RETURN(provider.timeout_seconds, GetInteger(object, kTimeout, where, 1, 3600));
+  }
+  if (object.contains(kPollMillis)) {
+    SAMP11_ASSIGN_OR_RETURN(provider.poll_milliseconds,
+                            GetInteger(object, kPollMillis, where, 10, 5000));
+  }
+  return provider;
+}
+
 Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
                                const std::string& base_dir) {
   if (!entry.is_object()) return ConfigError(where + " must be an object");
-  SAMP11_RETURN_IF_ERROR(CheckMembers(
-      entry, where,
-      {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
-       kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend, kRequireCertificate}));
+  SAMP11_RETURN_IF_ERROR(
+      CheckMembers(entry, where,
+                   {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
+                    kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend, kRequireCertificate,
+                    kSadProvider}));
   TokenConfig token;
   for (const char* required : {kLabel, kKeystore}) {
     if (!entry.contains(required)) return ConfigError(where + " has no '" + required + "'");
@@ -199,6 +242,11 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
     SAMP11_ASSIGN_OR_RETURN(
         token.pkcs11_backend,
         ParsePkcs11Backend(entry.at(kPkcs11Backend), where + ".pkcs11_backend", base_dir));
+  }
+  if (entry.contains(kSadProvider)) {
+    SAMP11_ASSIGN_OR_RETURN(
+        token.sad_provider,
+        ParseSadProvider(entry.at(kSadProvider), where + ".sad_provider", base_dir));
   }
   if (entry.contains(kKeyBackend)) {
     SAMP11_ASSIGN_OR_RETURN(token.key_backend, GetString(entry, kKeyBackend, where));
@@ -304,6 +352,15 @@ std::string ConfigToJson(const ModuleConfig& config) {
       backend[kPinFile] = inner.pin_file;
       backend[kMaxSessions] = inner.max_sessions;
       entry[kPkcs11Backend] = std::move(backend);
+    }
+    if (token.sad_provider) {
+      const SadProviderConfig& provider = *token.sad_provider;
+      nlohmann::ordered_json p;
+      p[kType] = provider.type;
+      if (provider.type == sad_provider::kExec) p[kCommand] = provider.command;
+      p[kTimeout] = provider.timeout_seconds;
+      if (provider.type == sad_provider::kDeposit) p[kPollMillis] = provider.poll_milliseconds;
+      entry[kSadProvider] = std::move(p);
     }
     tokens.push_back(std::move(entry));
   }

@@ -12,6 +12,7 @@
 #include "keystore/keystore.h"
 #include "keystore/master_key.h"
 #include "sam/policy.h"
+#include "sam/sad_provider_config.h"
 
 namespace samp11 {
 
@@ -27,6 +28,9 @@ struct TokenConfig {
   // An inner PKCS#11 token (SoftHSMv2, an HSM) that holds keys behind samp11's gate; its keys
   // sign only through the SAM, like file keys.
   std::optional<InnerTokenConfig> pkcs11_backend;
+  // Asked for a SAD when a SCAL2 signature reaches C_Sign without one (docs/sad.md, "Asking the
+  // signer"); none by default.
+  std::optional<SadProviderConfig> sad_provider;
 };
 
 // The token's keystore with the key backends its configuration names.

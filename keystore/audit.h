@@ -20,6 +20,11 @@ inline constexpr char kLoginContext[] = "login-context";
 inline constexpr char kLoginPin[] = "login-pin";
 inline constexpr char kSadVerify[] = "sad-verify";
 inline constexpr char kSadDeposit[] = "sad-deposit";
+// The SAM asked a signer's device for a SAD (sam/ask_signer.cc), and what came of it.
+inline constexpr char kSadRequest[] = "sad-request";
+inline constexpr char kSadAnswer[] = "sad-answer";
+// The same refused login value again, answered without verifying it (sam/refused_logins.h).
+inline constexpr char kLoginRepeat[] = "login-repeat";
 inline constexpr char kSign[] = "sign";
 inline constexpr char kKeyGenerate[] = "key-generate";
 inline constexpr char kKeyImport[] = "key-import";

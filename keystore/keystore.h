@@ -136,6 +136,13 @@ class Keystore {
   Result<std::vector<std::string>> FindDepositedSads(const Bytes& key_id, const Bytes& hash,
                                                      int64_t min_exp);
   Result<int64_t> PurgeDeposits(int64_t sad_exp_before);
+  // Requests for a SAD waiting for a signer's device (the deposit SAD provider; state_store.h).
+  Status RecordSadRequest(const SadRequestRow& row);
+  Result<std::optional<SadRequestRow>> FindSadRequest(const std::string& id);
+  Result<std::vector<SadRequestRow>> ListPendingSadRequests(int64_t now);
+  // false if the request was not pending (it ended already, or there is none).
+  Result<bool> EndSadRequest(const std::string& id, const std::string& state,
+                             const std::string& detail, int64_t now);
 
   // Audit: a hash-chained, MAC'd log of what the module allowed and refused (audit.h,
   // docs/keystore.md). AddSigner, AddActivationKey, GenerateKey and ImportCertificate record

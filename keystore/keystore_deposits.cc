@@ -1,4 +1,5 @@
-// Deposited SADs: stored as the signed text they are, so they need no MAC of their own.
+// Deposited SADs: stored as the signed text they are, so they need no MAC of their own. And the
+// activation requests a deposit answers (the deposit SAD provider).
 #include "keystore/keystore.h"
 
 namespace samp11 {
@@ -7,6 +8,8 @@ namespace {
 // A key and hash rarely have more than one live deposit; the cap bounds the work of a lookup
 // against a flood of deposits for one hash.
 constexpr size_t kMaxDepositsPerLookup = 8;
+// `samp11 sad requests` shows at most this many; a device takes them oldest first.
+constexpr size_t kMaxPendingListed = 1000;
 }  // namespace
 
 Status Keystore::DepositSad(const DepositRow& row) { return state_->InsertDeposit(row); }
@@ -18,6 +21,23 @@ Result<std::vector<std::string>> Keystore::FindDepositedSads(const Bytes& key_id
 
 Result<int64_t> Keystore::PurgeDeposits(int64_t sad_exp_before) {
   return state_->PurgeDeposits(sad_exp_before);
+}
+
+Status Keystore::RecordSadRequest(const SadRequestRow& row) {
+  return state_->InsertSadRequest(row);
+}
+
+Result<std::optional<SadRequestRow>> Keystore::FindSadRequest(const std::string& id) {
+  return state_->FindSadRequest(id);
+}
+
+Result<std::vector<SadRequestRow>> Keystore::ListPendingSadRequests(int64_t now) {
+  return state_->ListPendingSadRequests(now, kMaxPendingListed);
+}
+
+Result<bool> Keystore::EndSadRequest(const std::string& id, const std::string& state,
+                                     const std::string& detail, int64_t now) {
+  return state_->EndSadRequest(id, state, detail, now);
 }
 
 }  // namespace samp11

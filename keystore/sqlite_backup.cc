@@ -298,7 +298,9 @@ Result<ReplaceCounts> ReplaceDatabaseContents(const std::string& live_path,
       SAMP11_RETURN_IF_ERROR(SqliteExec(db, ("DELETE FROM main." + Quote(*it)).c_str()));
     }
     for (const std::string& table : tables) {
-      if (table == "deposited_sads" || table == "deposited_hashes") continue;
+      if (table == "deposited_sads" || table == "deposited_hashes" || table == "sad_requests") {
+        continue;  // transient: neither deposits nor pending requests come back
+      }
       SAMP11_RETURN_IF_ERROR(CopyTable(db, "restored", "main", table));
     }
     SAMP11_RETURN_IF_ERROR(tx->Commit());

@@ -167,11 +167,31 @@ CREATE TABLE deposited_hashes(
 CREATE INDEX deposited_hashes_sad ON deposited_hashes(kid, jti);
 )sql";
 
+// Schema 4: requests for a SAD waiting for a signer's device (the deposit SAD provider): C_Sign
+// records one and waits for a matching deposit or a refusal. Purged an hour after they expire.
+// Also the whole migration from version 3.
+constexpr char kSadRequests[] = R"sql(
+CREATE TABLE sad_requests(
+  id TEXT PRIMARY KEY,
+  created INTEGER NOT NULL,
+  expires INTEGER NOT NULL,
+  signer TEXT NOT NULL,
+  key_id BLOB NOT NULL,
+  request_json TEXT NOT NULL,
+  state TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  updated INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sad_requests_state ON sad_requests(state, created);
+CREATE INDEX sad_requests_expires ON sad_requests(expires);
+)sql";
+
 }  // namespace
 
 Status CreateSchema(sqlite3* db) {
   SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSchema));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));
   SAMP11_ASSIGN_OR_RETURN(
       auto stmt, SqliteStatement::Prepare(db, "INSERT INTO meta(name, value) VALUES(?, ?)"));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
@@ -220,6 +240,7 @@ Result<bool> Migrate(sqlite3* db) {
   if (version == kSchemaVersion) return false;  // someone else migrated it
   if (version == "1") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom1));
   if (version == "1" || version == "2") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom2));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));  // no older version has it
   SAMP11_ASSIGN_OR_RETURN(auto write,
                           SqliteStatement::Prepare(db, "UPDATE meta SET value = ? WHERE name = ?"));
   SAMP11_RETURN_IF_ERROR(write.BindText(1, kSchemaVersion));
@@ -247,6 +268,7 @@ Status CheckSchemaVersion(sqlite3* db) {
     if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
     version = stmt.ColumnText(0);
   }
+  if (version == "3") return Migrate(db).status();  // one new table; nothing to rewrite
   if (version == "1" || version == "2") {
     SAMP11_ASSIGN_OR_RETURN(bool migrated, Migrate(db));
     // Rows deleted before secure_delete was on may still sit in free pages: rewrite the file

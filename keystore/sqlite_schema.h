@@ -7,14 +7,14 @@
 
 namespace samp11 {
 
-constexpr char kSchemaVersion[] = "3";
+constexpr char kSchemaVersion[] = "4";
 
 // Creates every table and index and records the schema version, in one transaction.
 Status CreateSchema(sqlite3* db);
 // kConfig unless the file is a samp11 keystore of kSchemaVersion or of an older version it
 // migrates (1: adds the keys' backend and origin columns; 2: adds the lifecycle columns, whose
 // MACs the keystore fills at its next open, and vacuums the file once so that nothing written
-// before secure_delete was on lingers in free pages).
+// before secure_delete was on lingers in free pages; 3: adds the sad_requests table).
 Status CheckSchemaVersion(sqlite3* db);
 
 }  // namespace samp11

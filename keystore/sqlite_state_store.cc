@@ -18,6 +18,7 @@
 #include "keystore/sqlite_lifecycle.h"
 #include "keystore/sqlite_pins.h"
 #include "keystore/sqlite_rekey.h"
+#include "keystore/sqlite_requests.h"
 #include "keystore/sqlite_schema.h"
 #include "keystore/sqlite_util.h"
 #include "keystore/state_store.h"
@@ -580,6 +581,27 @@ class SqliteStateStore : public StateStore {
   Result<bool> TakePinTry(std::string_view name, int64_t max_tries) override {
     std::lock_guard<std::mutex> lock(mu_);
     return SqliteTakePinTry(db(), name, max_tries);
+  }
+
+  Status InsertSadRequest(const SadRequestRow& row) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteInsertSadRequest(db(), row);
+  }
+
+  Result<std::optional<SadRequestRow>> FindSadRequest(std::string_view id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteFindSadRequest(db(), id);
+  }
+
+  Result<std::vector<SadRequestRow>> ListPendingSadRequests(int64_t now, size_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteListPendingSadRequests(db(), now, limit);
+  }
+
+  Result<bool> EndSadRequest(std::string_view id, std::string_view state, std::string_view detail,
+                             int64_t now) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return SqliteEndSadRequest(db(), id, state, detail, now);
   }
 
   Status ResetPinFailures(std::string_view name) override {

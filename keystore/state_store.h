@@ -106,6 +106,22 @@ struct DepositRow {
   int64_t deposited_at = 0;
 };
 
+// A request for a SAD waiting for the signer's device, recorded for the deposit SAD provider
+// (sam/deposit_provider.cc): `samp11 sad requests` lists the pending ones, an approval service
+// answers with a deposit or a refusal. Not authenticated: a row grants nothing (only a SAD does,
+// verified when it comes), and a forged refusal only refuses.
+struct SadRequestRow {
+  std::string id;
+  int64_t created = 0;
+  int64_t expires = 0;
+  std::string signer;
+  Bytes key_id;
+  std::string request_json;       // the request as a device reads it (sad/request.h)
+  std::string state = "pending";  // pending, answered, refused, timed-out, cancelled
+  std::string detail;             // a refusal's reason, as the device gave it
+  int64_t updated = 0;
+};
+
 // Audit: one record of the audit log as stored. The store only keeps rows and runs the append
 // transaction; the chain and MACs are computed and checked by the keystore (audit_keystore.cc).
 struct AuditRow {
@@ -245,6 +261,16 @@ class StateStore {
   virtual Result<std::vector<std::string>> FindDeposits(const Bytes& key_id, const Bytes& hash,
                                                         int64_t min_exp, size_t limit) = 0;
   virtual Result<int64_t> PurgeDeposits(int64_t sad_exp_before) = 0;
+
+  // Activation requests (sqlite_requests.cc). kAlreadyExists for an id already there; rows that
+  // ended more than an hour ago are purged by the insert.
+  virtual Status InsertSadRequest(const SadRequestRow& row) = 0;
+  virtual Result<std::optional<SadRequestRow>> FindSadRequest(std::string_view id) = 0;
+  // Pending requests not yet expired at now, oldest first, at most limit.
+  virtual Result<std::vector<SadRequestRow>> ListPendingSadRequests(int64_t now, size_t limit) = 0;
+  // Ends a pending request (state and detail); false, changing nothing, if it is not pending.
+  virtual Result<bool> EndSadRequest(std::string_view id, std::string_view state,
+                                     std::string_view detail, int64_t now) = 0;
 
   // Audit. AppendAudit runs one write transaction (BEGIN IMMEDIATE): reads the tail, calls
   // make_append, inserts its row and replaces the head, commits. Appends from any thread or

@@ -6,6 +6,41 @@
 #include "operation/rsa_pss.h"
 
 namespace samp11 {
+namespace {
+
+std::string ShaNumber(HashAlg hash) {
+  switch (hash) {
+    case HashAlg::kSha256:
+      return "SHA256";
+    case HashAlg::kSha384:
+      return "SHA384";
+    case HashAlg::kSha512:
+      return "SHA512";
+  }
+  return "SHA?";
+}
+
+}  // namespace
+
+std::string MechanismName(const MechanismSpec& spec) {
+  switch (spec.kind) {
+    case MechanismKind::kEcdsa:
+      return "CKM_ECDSA";
+    case MechanismKind::kEcdsaWithHash:
+      return "CKM_ECDSA_" + ShaNumber(spec.hash);
+    case MechanismKind::kRsaPkcs:
+      return "CKM_RSA_PKCS";
+    case MechanismKind::kRsaPkcsWithHash:
+      return "CKM_" + ShaNumber(spec.hash) + "_RSA_PKCS";
+    case MechanismKind::kRsaPss:
+      return "CKM_RSA_PKCS_PSS";
+    case MechanismKind::kRsaPssWithHash:
+      return "CKM_" + ShaNumber(spec.hash) + "_RSA_PKCS_PSS";
+    case MechanismKind::kEddsa:
+      return "CKM_EDDSA";
+  }
+  return "CKM_?";
+}
 
 Result<std::unique_ptr<SignMechanism>> SignMechanism::Create(const MechanismSpec& spec,
                                                              KeyType key) {

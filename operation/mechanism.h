@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -32,6 +33,9 @@ struct MechanismSpec {
   HashAlg hash = HashAlg::kSha256;  // for the *WithHash kinds
   std::optional<PssParams> pss;     // for the PSS kinds
 };
+
+// Its PKCS#11 name, e.g. "CKM_ECDSA_SHA256", for logs and for the signer's device to show.
+std::string MechanismName(const MechanismSpec& spec);
 
 // Longest input accepted for one signature by the mechanisms that keep the data (raw and EdDSA):
 // past it, kDataLenRange.

@@ -222,7 +222,8 @@
     (CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,   \
      CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen),                                           \
     (hSession, userType, pPin, ulPinLen, pUsername, ulUsernameLen))                                \
-  U(C_SessionCancel, (CK_SESSION_HANDLE hSession, CK_FLAGS flags), (hSession, flags))              \
+  X(C_SessionCancel, SessionCancel, (CK_SESSION_HANDLE hSession, CK_FLAGS flags),                  \
+    (hSession, flags))                                                                             \
   U(C_MessageEncryptInit,                                                                          \
     (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey),              \
     (hSession, pMechanism, hKey))                                                                  \

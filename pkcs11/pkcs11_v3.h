@@ -19,6 +19,8 @@ typedef CK_INTERFACE* CK_INTERFACE_PTR;
 typedef CK_INTERFACE** CK_INTERFACE_PTR_PTR;
 
 #define CKF_INTERFACE_FORK_SAFE 0x00000001UL
+// C_SessionCancel: the 3.0 flag for a find operation (the others are the mechanism flags).
+#define CKF_FIND_OBJECTS 0x00000040UL
 
 // Declares the function and its CK_C_ pointer type, as pkcs11f.h does.
 #define SAMP11_DECLARE_V3(name, params) \

@@ -48,6 +48,11 @@ CK_RV CodeToRv(Code code, CK_RV not_found) {
       return CKR_DEVICE_ERROR;
     case Code::kTokenNotPresent:
       return CKR_TOKEN_NOT_PRESENT;
+    case Code::kTimedOut:
+    case Code::kCancelled:
+      return CKR_FUNCTION_CANCELED;
+    case Code::kSessionClosed:
+      return CKR_SESSION_CLOSED;
     case Code::kConfig:
       return CKR_GENERAL_ERROR;
     case Code::kUnsupported:

@@ -16,6 +16,22 @@ Session::~Session() {
   if (slot_->present()) slot_->token().sam().session_deposits().RemoveSession(handle_);
 }
 
+std::shared_ptr<CancelSignal> Session::NewSignSignal() {
+  auto signal = std::make_shared<CancelSignal>();
+  std::lock_guard<std::mutex> lock(signal_mu_);
+  sign_signal_ = signal;
+  return signal;
+}
+
+void Session::CancelSign(const Status& reason) {
+  std::shared_ptr<CancelSignal> signal;
+  {
+    std::lock_guard<std::mutex> lock(signal_mu_);
+    signal = sign_signal_;
+  }
+  if (signal != nullptr) signal->Cancel(reason);
+}
+
 SessionRef::SessionRef(std::shared_ptr<Module> module, std::shared_ptr<Session> session)
     : module_(std::move(module)), session_(std::move(session)), lock_(session_->mu()) {}
 
@@ -74,6 +90,25 @@ Rv GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo) {
   }
   pInfo->flags = CKF_SERIAL_SESSION | (s->read_write() ? CKF_RW_SESSION : 0);
   pInfo->ulDeviceError = 0;
+  return CKR_OK;
+}
+
+// PKCS#11 3.0. A C_Sign waiting for the signer's device holds the session's lock, so its signal
+// is fired first, without the lock; then, with it, the operations named by flags end. Operations
+// samp11 does not offer (encryption, digests...) are never active, so cancelling them succeeds.
+Rv SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags) {
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<Module> module, RequireModule());
+  std::shared_ptr<Session> session = module->sessions().Find(hSession);
+  if (session == nullptr) {
+    return Rv(CKR_SESSION_HANDLE_INVALID, "no session " + std::to_string(hSession));
+  }
+  if ((flags & CKF_SIGN) != 0) {
+    session->CancelSign(Status(Code::kCancelled, "the signing operation was cancelled"));
+  }
+  P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
+  if ((flags & CKF_SIGN) != 0) s->EndSign();
+  if ((flags & CKF_VERIFY) != 0) s->EndVerify();
+  if ((flags & CKF_FIND_OBJECTS) != 0) s->find.reset();
   return CKR_OK;
 }
 

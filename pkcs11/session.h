@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "common/cancel_signal.h"
 #include "pkcs11/locking.h"
 #include "pkcs11/module.h"
 #include "pkcs11/rv_map.h"
@@ -37,6 +38,13 @@ class Session {
     sign.reset();
     sign_multipart = false;
   }
+
+  // The signal of the signing operation begun last (C_SignInit), which ends its wait for the
+  // signer's device. Guarded by its own lock, not mu(): C_CloseSession, C_SessionCancel and
+  // C_Finalize must reach it while a C_Sign waits holding mu().
+  std::shared_ptr<CancelSignal> NewSignSignal();
+  // Fires the current operation's signal, if any. Never blocks.
+  void CancelSign(const Status& reason);
   void EndVerify() {
     verify.reset();
     verify_multipart = false;
@@ -47,6 +55,10 @@ class Session {
   Slot* slot_;
   bool read_write_;
   std::unique_ptr<Lock> mu_;
+  // A plain mutex even when the application gave mutex callbacks: it guards one pointer, is
+  // held for a few instructions, and must never be a lock an application callback can block.
+  std::mutex signal_mu_;
+  std::shared_ptr<CancelSignal> sign_signal_;  // guarded by signal_mu_
 };
 
 // What an entry point needs of its session, declared in one line at its top (tpm2-pkcs11 style):

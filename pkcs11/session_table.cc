@@ -31,6 +31,15 @@ std::shared_ptr<Session> SessionTable::Find(CK_SESSION_HANDLE handle) {
   return it == sessions_.end() ? nullptr : it->second;
 }
 
+namespace {
+
+// A C_Sign of the session may be waiting for the signer's device: it returns CKR_SESSION_CLOSED.
+void EndWaits(Session& session, const char* why) {
+  session.CancelSign(Status(Code::kSessionClosed, why));
+}
+
+}  // namespace
+
 void SessionTable::Forget(const Session& session) {
   Counts& counts = counts_[session.slot().id()];
   --counts.total;
@@ -47,6 +56,7 @@ bool SessionTable::Close(CK_SESSION_HANDLE handle) {
   closed = std::move(it->second);
   sessions_.erase(it);
   Forget(*closed);
+  EndWaits(*closed, "the session was closed (C_CloseSession)");
   return true;
 }
 
@@ -56,6 +66,7 @@ void SessionTable::CloseAll(Slot* slot) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (&it->second->slot() == slot) {
       Forget(*it->second);
+      EndWaits(*it->second, "the session was closed (C_CloseAllSessions)");
       closed.push_back(std::move(it->second));
       it = sessions_.erase(it);
     } else {
@@ -70,6 +81,7 @@ void SessionTable::CloseEverything() {
   std::lock_guard<Lock> lock(*mu_);
   closed.swap(sessions_);
   for (Counts& counts : counts_) counts = Counts();
+  for (auto& entry : closed) EndWaits(*entry.second, "the module was finalized (C_Finalize)");
 }
 
 SessionTable::Counts SessionTable::CountsFor(const Slot* slot) {

@@ -68,8 +68,9 @@ Rv SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_H
   P11_ASSIGN_OR_RETURN(MechanismSpec spec, ParseSignMechanism(pMechanism));
   int64_t row = 0;
   P11_RETURN_IF_ERROR(KeyRow(s, hKey, /*public_allowed=*/false, &row));
-  P11_ASSIGN_OR_RETURN(s->sign, FromResult(SignOperation::Begin(s.token().sam(), row, spec),
-                                           CKR_KEY_HANDLE_INVALID));
+  P11_ASSIGN_OR_RETURN(
+      s->sign, FromResult(SignOperation::Begin(s.token().sam(), row, spec, s->NewSignSignal()),
+                          CKR_KEY_HANDLE_INVALID));
   s->sign_multipart = false;
   return CKR_OK;
 }

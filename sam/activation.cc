@@ -12,6 +12,8 @@ const char* ActivationSourceName(ActivationSource source) {
       return "user-login";
     case ActivationSource::kDeposit:
       return "deposit";
+    case ActivationSource::kSignerRequest:
+      return "signer-request";
   }
   return "?";
 }

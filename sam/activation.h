@@ -39,7 +39,8 @@ struct UserLogin {
   std::shared_ptr<PinActivation> pin;
 };
 
-enum class ActivationSource { kNone, kContextLogin, kUserLogin, kDeposit };
+// kSignerRequest: the SAM asked the signer's device at C_Sign (sam/ask_signer.cc).
+enum class ActivationSource { kNone, kContextLogin, kUserLogin, kDeposit, kSignerRequest };
 const char* ActivationSourceName(ActivationSource source);
 
 class Activation {

@@ -6,8 +6,9 @@
 
 namespace samp11 {
 
-Sam::Sam(Keystore& keystore, SamPolicy policy, const Clock& clock)
-    : keystore_(keystore), policy_(policy), clock_(clock) {}
+Sam::Sam(Keystore& keystore, SamPolicy policy, const Clock& clock,
+         std::unique_ptr<SadProvider> provider)
+    : keystore_(keystore), policy_(policy), clock_(clock), provider_(std::move(provider)) {}
 
 Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text) const {
   auto verified = std::make_shared<VerifiedSad>();
@@ -75,7 +76,8 @@ Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
 }
 
 Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
-                                 Activation& activation, std::optional<KeyInfo>* key_out) {
+                                 Activation& activation, const SignContext& context,
+                                 std::optional<KeyInfo>* key_out) {
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
   Result<UnwrappedKey> unwrapped = keystore_.Unwrap(key_handle);
   if (!unwrapped.ok()) {
@@ -106,14 +108,26 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   }
   if (key.info.scal < 2) return SignScal1(key, mechanism, activation);
   if (activation.state() == Activation::State::kAwaitingSad) {
-    // No SAD came with the call: a deposited one that binds this key and hash may serve.
+    // No SAD came with the call: a deposited one that binds this key and hash may serve, or
+    // else the signer's device, asked now.
     SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> deposit,
                             FindDeposit(key.info, mechanism));
-    if (!deposit) {
+    if (deposit) {
+      activation.Accept(std::move(deposit), ActivationSource::kDeposit);
+    } else if (provider_ != nullptr) {
+      SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> answer,
+                              AskSigner(key.info, mechanism, context));
+      activation.Accept(std::move(answer), ActivationSource::kSignerRequest);
+      // The wait may have been long: the key or its signer may have been disabled meanwhile.
+      Status still = keystore_.CheckKeyUsable(key.info.id, Now(), policy_.require_certificate);
+      if (!still.ok()) {
+        if (still.code() == Code::kKeyNotPermitted) return Status(Code::kRejected, still.message());
+        return still;
+      }
+    } else {
       return Status(Code::kNoActivation,
                     "key " + key_id + " needs a SAD and none was given or deposited");
     }
-    activation.Accept(std::move(deposit), ActivationSource::kDeposit);
   }
   if (activation.state() == Activation::State::kSpent) {
     return Status(Code::kRejected, "this operation's SAD was already used");

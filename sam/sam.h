@@ -8,20 +8,31 @@
 #include <string>
 #include <string_view>
 
+#include "common/cancel_signal.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "keystore/keystore.h"
 #include "operation/mechanism.h"
 #include "sam/activation.h"
 #include "sam/policy.h"
+#include "sam/refused_logins.h"
+#include "sam/sad_provider.h"
 #include "sam/scal1.h"
 #include "sam/session_deposits.h"
 
 namespace samp11 {
 
+// What the SAM knows of the call a signature comes from, beyond key, mechanism and activation.
+struct SignContext {
+  std::string mechanism;           // its PKCS#11 name, for the signer's device to show
+  CancelSignal* cancel = nullptr;  // ends a wait for the signer's device; may be null
+};
+
 class Sam {
  public:
-  Sam(Keystore& keystore, SamPolicy policy, const Clock& clock);
+  // provider, when given, is asked for a SAD when a SCAL2 signature has none (ask_signer.cc).
+  Sam(Keystore& keystore, SamPolicy policy, const Clock& clock,
+      std::unique_ptr<SadProvider> provider = nullptr);
 
   // Parse, look up the activation key by kid (authenticated enrolment), verify the signature
   // with the key's registered algorithm, check audience and time, check that the signer is
@@ -35,9 +46,12 @@ class Sam {
   // the mechanism's bound hash, unspent; the signature is made, then the hash is spent durably,
   // and only if that spend wins is the signature returned. For a SCAL1 key: the activation must
   // hold its owner's PIN login, within the key's activation limits (SignScal1).
+  // With no SAD from the call, a deposit, or failing that the token's SAD provider (the signer's
+  // device, asked and waited for: context.cancel ends the wait) may activate it.
   // Every call leaves one "sign" record in the audit log, signed or refused; a signature whose
   // record cannot be written is withheld (kStorage).
-  Result<Bytes> Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation);
+  Result<Bytes> Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation,
+                     const SignContext& context = SignContext());
 
   // C_Login(CKU_USER, sad): VerifySad, recorded in the audit log as "login-user".
   Result<std::shared_ptr<const VerifiedSad>> LoginUser(std::string_view text);
@@ -46,6 +60,15 @@ class Sam {
   // SAD whose record cannot be written becomes a refusal (kStorage).
   Status AuditSadDecision(const char* event, std::string_view text, const VerifiedSad* sad,
                           const KeyInfo* key, const Status& result);
+
+  // A login value refused moments ago (refused_logins.h) is refused again at once, without
+  // verification: kCancelled, counted, and recorded at 1, 10, 100... repeats. nullopt when value
+  // is not such a repeat. event names the login; key scopes a context login to its key.
+  std::optional<Status> RepeatedLogin(const char* event, std::string_view value,
+                                      const KeyInfo* key);
+  // Remembers result if it is a refusal that verification decided.
+  void RememberRefusedLogin(const char* event, std::string_view value, const KeyInfo* key,
+                            const Status& result);
 
   // SCAL1 (scal1.cc). C_Login(CKU_USER, "NAME:PIN", or a bare PIN when exactly one signer has a
   // PIN): kActivationInvalid for a wrong PIN or a signer without one, kPinLocked once the
@@ -70,13 +93,21 @@ class Sam {
   // and a refused "sign" record says why.
   Status CheckKeyUsableAudited(const KeyInfo& key);
 
+  // The token's SAD provider, or null.
+  SadProvider* provider() { return provider_.get(); }
   Keystore& keystore() { return keystore_; }
   const SamPolicy& policy() const { return policy_; }
   int64_t Now() const { return clock_.NowSeconds(); }
 
  private:
   Result<Bytes> SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
-                              Activation& activation, std::optional<KeyInfo>* key);
+                              Activation& activation, const SignContext& context,
+                              std::optional<KeyInfo>* key);
+  // Asks the signer's device through provider_ for a SAD that binds this key and the
+  // mechanism's hash, and waits for it (ask_signer.cc). Audited: the request, and its answer.
+  Result<std::shared_ptr<const VerifiedSad>> AskSigner(const KeyInfo& key,
+                                                       const SignMechanism& mechanism,
+                                                       const SignContext& context);
   Result<std::shared_ptr<PinActivation>> PinLoginUnaudited(std::string_view value);
   Result<std::shared_ptr<const VerifiedSad>> DepositInKeystoreUnaudited(std::string_view text);
   // A SCAL1 key's signature: kNoActivation without its owner's PIN login, kRejected past a limit.
@@ -87,6 +118,8 @@ class Sam {
   SamPolicy policy_;
   const Clock& clock_;
   SessionDeposits session_deposits_;
+  std::unique_ptr<SadProvider> provider_;
+  RefusedLogins refused_logins_;
 };
 
 }  // namespace samp11

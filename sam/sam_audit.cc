@@ -38,15 +38,58 @@ Status Sam::AuditSadDecision(const char* event_name, std::string_view text, cons
   return Status::Ok();
 }
 
+namespace {
+
+std::string RepeatScope(const char* event, const KeyInfo* key) {
+  return key == nullptr ? std::string(event) : std::string(event) + "/" + HexEncode(key->id);
+}
+
+}  // namespace
+
+std::optional<Status> Sam::RepeatedLogin(const char* event_name, std::string_view value,
+                                         const KeyInfo* key) {
+  std::optional<RefusedLogins::Repeat> repeat =
+      refused_logins_.Find(RepeatScope(event_name, key), value);
+  if (!repeat) return std::nullopt;
+  const int64_t seconds = (MonotonicMillis() - repeat->first_millis) / 1000;
+  Status refusal(Code::kCancelled, std::string(event_name) + ": the same value was refused " +
+                                       std::to_string(seconds) + " s ago (" +
+                                       repeat->first.message() + "); not verified again, " +
+                                       std::to_string(repeat->repeats) + " repeat(s)");
+  if (IsRepeatWorthRecording(repeat->repeats)) {
+    SAMP11_LOG(kWarn, refusal.message());
+    AuditEvent event;
+    event.event = audit_event::kLoginRepeat;
+    ClaimedNames(value, event);
+    if (key != nullptr) event.key_id = key->id;
+    (void)keystore_.AuditResult(std::move(event), refusal);  // refused either way
+  }
+  return refusal;
+}
+
+void Sam::RememberRefusedLogin(const char* event, std::string_view value, const KeyInfo* key,
+                               const Status& result) {
+  if (!result.ok()) refused_logins_.Remember(RepeatScope(event, key), value, result);
+}
+
 Result<std::shared_ptr<const VerifiedSad>> Sam::LoginUser(std::string_view text) {
+  if (std::optional<Status> repeat = RepeatedLogin(audit_event::kLoginUser, text, nullptr)) {
+    return *repeat;
+  }
   Result<std::shared_ptr<const VerifiedSad>> sad = VerifySad(text);
+  RememberRefusedLogin(audit_event::kLoginUser, text, nullptr, sad.status());
   SAMP11_RETURN_IF_ERROR(AuditSadDecision(audit_event::kLoginUser, text,
                                           sad.ok() ? sad->get() : nullptr, nullptr, sad.status()));
   return sad;
 }
 
 Result<std::shared_ptr<PinActivation>> Sam::PinLogin(std::string_view value) {
+  // A wrong PIN sent again in a loop takes no more tries from its signer.
+  if (std::optional<Status> repeat = RepeatedLogin(audit_event::kLoginPin, value, nullptr)) {
+    return *repeat;
+  }
   Result<std::shared_ptr<PinActivation>> login = PinLoginUnaudited(value);
+  RememberRefusedLogin(audit_event::kLoginPin, value, nullptr, login.status());
   AuditEvent event;
   event.event = audit_event::kLoginPin;
   if (login.ok()) {
@@ -71,10 +114,10 @@ Status Sam::CheckKeyUsableAudited(const KeyInfo& key) {
   return usable;
 }
 
-Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism,
-                        Activation& activation) {
+Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation,
+                        const SignContext& context) {
   std::optional<KeyInfo> key;
-  Result<Bytes> signature = SignUnaudited(key_handle, mechanism, activation, &key);
+  Result<Bytes> signature = SignUnaudited(key_handle, mechanism, activation, context, &key);
   AuditEvent event;
   event.event = audit_event::kSign;
   if (key) event.key_id = key->id;

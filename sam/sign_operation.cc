@@ -4,11 +4,17 @@
 
 namespace samp11 {
 
-SignOperation::SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism)
-    : sam_(sam), key_(std::move(key)), mechanism_(std::move(mechanism)) {}
+SignOperation::SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism,
+                             std::string mechanism_name, std::shared_ptr<CancelSignal> cancel)
+    : sam_(sam),
+      key_(std::move(key)),
+      mechanism_(std::move(mechanism)),
+      mechanism_name_(std::move(mechanism_name)),
+      cancel_(std::move(cancel)) {}
 
 Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t key_handle,
-                                                            const MechanismSpec& spec) {
+                                                            const MechanismSpec& spec,
+                                                            std::shared_ptr<CancelSignal> cancel) {
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, sam.keystore().FindKeyByHandle(key_handle));
   if (!key) return Status(Code::kNotFound, "no key with handle " + std::to_string(key_handle));
   // A key that may not sign now (disabled, its signer disabled, no valid certificate) is told at
@@ -16,14 +22,19 @@ Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t ke
   SAMP11_RETURN_IF_ERROR(sam.CheckKeyUsableAudited(*key));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<SignMechanism> mechanism,
                           SignMechanism::Create(spec, key->type));
-  return std::unique_ptr<SignOperation>(
-      new SignOperation(sam, std::move(*key), std::move(mechanism)));
+  return std::unique_ptr<SignOperation>(new SignOperation(
+      sam, std::move(*key), std::move(mechanism), MechanismName(spec), std::move(cancel)));
 }
 
 Status SignOperation::ContextLogin(std::string_view sad_text) {
+  if (std::optional<Status> repeat =
+          sam_.RepeatedLogin(audit_event::kLoginContext, sad_text, &key_)) {
+    return *repeat;
+  }
   Result<std::shared_ptr<const VerifiedSad>> verified = sam_.VerifySad(sad_text);
   Status result = verified.status();
   if (result.ok()) result = sam_.CheckSadForKey(**verified, key_);
+  sam_.RememberRefusedLogin(audit_event::kLoginContext, sad_text, &key_, result);
   SAMP11_RETURN_IF_ERROR(sam_.AuditSadDecision(audit_event::kLoginContext, sad_text,
                                                verified.ok() ? verified->get() : nullptr, &key_,
                                                result));
@@ -43,7 +54,10 @@ Result<Bytes> SignOperation::Finish(const UserLogin& login) {
   }
   // Offered whatever the key: the SAM uses it for an (authenticated) SCAL1 key only.
   if (login.pin) activation_.AcceptPin(login.pin);
-  return sam_.Sign(key_.handle, *mechanism_, activation_);
+  SignContext context;
+  context.mechanism = mechanism_name_;
+  context.cancel = cancel_.get();
+  return sam_.Sign(key_.handle, *mechanism_, activation_, context);
 }
 
 }  // namespace samp11

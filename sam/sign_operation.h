@@ -12,9 +12,11 @@ namespace samp11 {
 
 class SignOperation {
  public:
-  // The key must exist and fit the mechanism.
-  static Result<std::unique_ptr<SignOperation>> Begin(Sam& sam, int64_t key_handle,
-                                                      const MechanismSpec& spec);
+  // The key must exist and fit the mechanism. cancel (may be null) ends a wait for the signer's
+  // device at Finish: the ABI fires it from C_CloseSession, C_SessionCancel and C_Finalize.
+  static Result<std::unique_ptr<SignOperation>> Begin(
+      Sam& sam, int64_t key_handle, const MechanismSpec& spec,
+      std::shared_ptr<CancelSignal> cancel = nullptr);
 
   // A SAD per operation (CKA_ALWAYS_AUTHENTICATE): SCAL2 keys. SCAL1 keys are activated by their
   // owner's PIN login instead, and take no context login.
@@ -34,11 +36,14 @@ class SignOperation {
   Result<Bytes> Finish(const UserLogin& login);
 
  private:
-  SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism);
+  SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism,
+                std::string mechanism_name, std::shared_ptr<CancelSignal> cancel);
 
   Sam& sam_;
   KeyInfo key_;
   std::unique_ptr<SignMechanism> mechanism_;
+  std::string mechanism_name_;
+  std::shared_ptr<CancelSignal> cancel_;
   Activation activation_;
 };
 

@@ -18,7 +18,8 @@ class Token {
   Sam& sam() { return *sam_; }
 
  private:
-  Token(TokenConfig config, std::unique_ptr<Keystore> keystore);
+  Token(TokenConfig config, std::unique_ptr<Keystore> keystore,
+        std::unique_ptr<SadProvider> provider);
 
   TokenConfig config_;
   std::unique_ptr<Keystore> keystore_;

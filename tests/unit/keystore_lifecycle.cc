@@ -298,7 +298,7 @@ TEST_CASE("lifecycle: a schema-2 file is migrated: everything enabled, MACs fill
   f.Reopen();
   auto version = f.ks().state().GetMeta("schema_version");
   REQUIRE(version.ok());
-  CHECK(**version == "3");
+  CHECK(**version == "4");
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
   CHECK(f.ks().Unwrap(f.alice_key.handle).ok());
   CHECK(f.State(f.bob_key) == KeyState::kCertificateExpired);  // certified during the migration

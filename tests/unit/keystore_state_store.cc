@@ -67,7 +67,7 @@ TEST_CASE("state store: create makes a 0600 file and refuses an existing one") {
     auto meta = store->GetMeta("schema_version");
     REQUIRE(meta.ok());
     REQUIRE(meta->has_value());
-    CHECK(**meta == "3");
+    CHECK(**meta == "4");
   }
   auto again = OpenSqliteStateStore(path, true);
   CHECK(again.status().code() == Code::kAlreadyExists);
@@ -81,7 +81,7 @@ TEST_CASE("state store: another schema version, or not a keystore, is kConfig") 
   MustOpen(path, true);
   {
     RawDb raw(path);
-    raw.Exec("UPDATE meta SET value = '4' WHERE name = 'schema_version'");
+    raw.Exec("UPDATE meta SET value = '5' WHERE name = 'schema_version'");
   }
   auto opened = OpenSqliteStateStore(path, false);
   CHECK(opened.status().code() == Code::kConfig);

@@ -117,7 +117,7 @@ TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its ke
   auto version = ks->state().GetMeta("schema_version");
   REQUIRE(version.ok());
   REQUIRE(version->has_value());
-  CHECK(**version == "3");
+  CHECK(**version == "4");
   // Reopening a migrated file is a plain open.
   ks.reset();
   CHECK(f.Reopen()->Unwrap(f.mallory_key.handle).ok());

@@ -101,8 +101,15 @@ class RawDb {
 
 inline std::string HexLiteral(const Bytes& b) { return "x'" + HexEncode(b) + "'"; }
 
+// Turns a current token file back into what schema version 3 wrote (no activation requests).
+inline void MakeSchemaVersion3(RawDb& raw) {
+  raw.Exec("DROP TABLE sad_requests");
+  raw.Exec("UPDATE meta SET value = '3' WHERE name = 'schema_version'");
+}
+
 // Turns a current token file back into what schema version 2 wrote (no lifecycle columns).
 inline void MakeSchemaVersion2(RawDb& raw) {
+  MakeSchemaVersion3(raw);
   for (const char* column : {"status", "status_changed", "status_mac"}) {
     raw.Exec(std::string("ALTER TABLE signers DROP COLUMN ") + column);
   }

@@ -5,6 +5,7 @@
 
 #include "crypto/keys.h"
 #include "crypto/random.h"
+#include "sad/request.h"
 #include "sad/sad.h"
 #include "sam/sam.h"
 #include "tools/samp11/commands.h"
@@ -107,6 +108,40 @@ Status RunDeposit(const GlobalOptions& global, const std::string& path) {
   return Status::Ok();
 }
 
+// The activation requests waiting for a signer's device (the deposit SAD provider).
+Status RunRequests(const GlobalOptions& global, bool json) {
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  SAMP11_ASSIGN_OR_RETURN(std::vector<SadRequestRow> rows, ks->ListPendingSadRequests(now));
+  for (const SadRequestRow& row : rows) {
+    if (json) {
+      std::cout << row.request_json << "\n";  // what a device reads (docs/sad.md)
+      continue;
+    }
+    Result<ActivationRequest> r = ParseActivationRequest(row.request_json);
+    if (!r.ok()) {
+      std::cout << row.id << "  (unreadable: " << r.status().message() << ")\n";
+      continue;
+    }
+    std::cout << r->request_id << "  signer=" << DisplayText(r->signer) << "  key=" << r->key_id
+              << "  " << r->mechanism << "  " << HashName(r->hash_alg) << "=" << HexEncode(r->hash)
+              << "  caller=" << r->caller_pid << ":" << DisplayText(r->caller_executable)
+              << (r->label.empty() ? "" : "  label=\"" + DisplayText(r->label) + "\"")
+              << "  expires-in=" << (r->expires - now) << "s\n";
+  }
+  if (!json) std::cerr << rows.size() << " pending request(s)\n";
+  return Status::Ok();
+}
+
+Status RunRefuse(const GlobalOptions& global, const std::string& id, const std::string& reason) {
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  SAMP11_ASSIGN_OR_RETURN(bool ended, ks->EndSadRequest(id, "refused", reason,
+                                                        static_cast<int64_t>(std::time(nullptr))));
+  if (!ended) return Status(Code::kNotFound, "no pending activation request " + id);
+  std::cout << "refused activation request " << id << "\n";
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddSadCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
@@ -140,6 +175,26 @@ void AddSadCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
       ->required();
   deposit->callback([&global, deposit_path, exit_code] {
     Status s = RunDeposit(global, *deposit_path);
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto requests_json = std::make_shared<bool>(false);
+  CLI::App* requests = sad->add_subcommand(
+      "requests", "list the activation requests waiting for a signer's device (deposit provider)");
+  requests->add_flag("--json", *requests_json, "each request as the JSON a device reads");
+  requests->callback([&global, requests_json, exit_code] {
+    Status s = RunRequests(global, *requests_json);
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto refuse_id = std::make_shared<std::string>();
+  auto refuse_reason = std::make_shared<std::string>();
+  CLI::App* refuse = sad->add_subcommand(
+      "refuse", "refuse a pending activation request: the waiting C_Sign fails, nothing signed");
+  refuse->add_option("id", *refuse_id, "the request id")->required();
+  refuse->add_option("--reason", *refuse_reason, "why, for the caller's log and the audit log");
+  refuse->callback([&global, refuse_id, refuse_reason, exit_code] {
+    Status s = RunRefuse(global, *refuse_id, *refuse_reason);
     *exit_code = s.ok() ? 0 : Fail(s);
   });
 }
