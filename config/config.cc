@@ -164,6 +164,9 @@ Result<SadProviderConfig> ParseSadProvider(const Json& object, const std::string
     if (provider.command[0].empty()) return ConfigError(where + ".command[0] must not be empty");
     // The program, like every path of the configuration, may be relative to its folder.
     provider.command[0] = Resolve(provider.command[0], base_dir);
+    if (provider.command[0][0] != '/') {
+      return ConfigError(where + ".command[0] must be an absolute path");
+    }
   } else if (object.contains(kCommand)) {
     return ConfigError(where + ".command is for the exec provider only");
   }

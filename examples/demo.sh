@@ -63,8 +63,23 @@ printf 'Invoice 7, approved by Alice.\n' > invoice.txt
 "$examples/pkcs11-tool-sign.sh" "$module" "$key_id" invoice.sad invoice.txt invoice.sig
 openssl dgst -sha256 -verify alice-signing.pub.pem -signature invoice.sig invoice.txt
 
-step "9. Everything above is in the token's tamper-evident audit log"
+step "9. A tool that hashes inside its own run (openssl cms, signed attributes): the module asks Alice's phone"
+# The phone is `samp11 device`, holding Alice's device key; here it approves by a policy file
+# (without --policy it asks on the terminal). The token gets a protected authentication path, so
+# the tool logs in with no PIN: the SAD goes from the phone to the module, never through it.
+cat > phone-policy.json <<'JSON'
+{"rules": [{"signer": "alice", "caller": "openssl", "decision": "approve"}]}
+JSON
+"$samp11" token protected-path on
+"$samp11" token sad-provider exec --timeout 60 -- "$samp11" device answer \
+  --device-key alice-device.pem --signer alice --policy phone-policy.json
+printf 'Purchase order 9, approved by Alice on her phone.\n' > order.txt
+SAMP11_SIGN_LABEL="purchase order 9" "$examples/openssl-cms-sign.sh" "$module" \
+  "pkcs11:token=demo;id=%a1%1c%e0%00%00%00%00%01;type=private" alice-signing.pem order.txt order.p7s
+openssl cms -verify -binary -inform DER -in order.p7s -content order.txt -CAfile ca.pem -out /dev/null
+
+step "10. Everything above is in the token's tamper-evident audit log"
 "$samp11" audit show --event sign
 "$samp11" audit verify
 
-printf '\ndemo: done: two documents signed under SADs, a replay and an unbound document refused\n'
+printf '\ndemo: done: three documents signed under SADs (one asked of the phone), a replay and an unbound document refused\n'

@@ -1,9 +1,40 @@
 #include "operation/ecdsa.h"
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
 #include "operation/message_input.h"
 
 namespace samp11 {
 namespace {
+
+// An ECDSA signature r||s whose r and s both have their top bit set. (r, n - s) is the same
+// signature's other valid form, so s is flipped when that sets its top bit; r can only change by
+// signing again (each try succeeds with probability about 1/2). A signature verifies the same
+// either way; only its DER length is now fixed (72 bytes for P-256, 104 for P-384).
+Result<Bytes> LongestDerForm(const SigningKey& key, const Bytes& hash, KeyType type) {
+  const int nid = type == KeyType::kEcP384 ? NID_secp384r1 : NID_X9_62_prime256v1;
+  EcGroupPtr group(EC_GROUP_new_by_curve_name(nid));
+  if (!group) return Status(Code::kInternal, "EC_GROUP_new_by_curve_name failed");
+  const BIGNUM* order = EC_GROUP_get0_order(group.get());
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    SAMP11_ASSIGN_OR_RETURN(Bytes signature, key.EcdsaSignHash(hash));
+    const size_t half = signature.size() / 2;
+    if ((signature[0] & 0x80) == 0) continue;
+    if ((signature[half] & 0x80) == 0) {
+      BignumPtr s(BN_bin2bn(signature.data() + half, static_cast<int>(half), nullptr));
+      BignumPtr flipped(BN_new());
+      if (!s || !flipped || !BN_sub(flipped.get(), order, s.get()) ||
+          BN_bn2binpad(flipped.get(), signature.data() + half, static_cast<int>(half)) < 0) {
+        return Status(Code::kInternal, "cannot form n - s");
+      }
+      if ((signature[half] & 0x80) == 0) continue;  // s and n - s both short: a 2^-32 chance
+    }
+    return signature;
+  }
+  return Status(Code::kInternal, "no full-length ECDSA signature in 64 tries");
+}
 
 class EcdsaWithHash : public SignMechanism {
  public:
@@ -25,6 +56,9 @@ class EcdsaWithHash : public SignMechanism {
     return digest_;
   }
   Result<Bytes> Sign(const SigningKey& key) const override { return key.EcdsaSignHash(digest_); }
+  Result<Bytes> SignFixedLength(const SigningKey& key) const override {
+    return LongestDerForm(key, digest_, key_type());
+  }
   Status Verify(EVP_PKEY* key, const Bytes& signature) const override {
     return EcdsaVerifyHash(key, digest_, signature);
   }
@@ -57,6 +91,9 @@ class EcdsaRaw : public SignMechanism {
   }
   Result<Bytes> Sign(const SigningKey& key) const override {
     return key.EcdsaSignHash(input_.data());
+  }
+  Result<Bytes> SignFixedLength(const SigningKey& key) const override {
+    return LongestDerForm(key, input_.data(), key_type());
   }
   Status Verify(EVP_PKEY* key, const Bytes& signature) const override {
     if (!alg_) return Status(Code::kDataLenRange, "CKM_ECDSA takes a hash");

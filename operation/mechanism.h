@@ -60,6 +60,11 @@ class SignMechanism {
   virtual Result<Bytes> BoundHash(HashAlg alg) const = 0;
   // Signs with the key wherever it lives (crypto/signing_key.h); verifies with a public key.
   virtual Result<Bytes> Sign(const SigningKey& key) const = 0;
+  // As Sign, but the signature's encoded length never varies. Consumers that size a placeholder
+  // from a probe signature (poppler's pdfsig: docs/consumers.md) fail when the real one comes out
+  // longer. ECDSA: r and s with their top bit set, so the DER SEQUENCE a consumer builds from
+  // r||s always has its longest length; the other mechanisms' signatures have one length anyway.
+  virtual Result<Bytes> SignFixedLength(const SigningKey& key) const { return Sign(key); }
   virtual Status Verify(EVP_PKEY* key, const Bytes& signature) const = 0;
 
   size_t signature_length() const { return SignatureSize(key_type_); }

@@ -3,6 +3,7 @@
 // fails, and returns the CK_RV.
 #include <openssl/err.h>
 
+#include <cstring>
 #include <exception>
 #include <new>
 
@@ -14,7 +15,9 @@ namespace {
 
 // Answers that are part of normal PKCS#11 dialogue (size queries, probing for attributes or
 // functions): logged at debug level only, so they do not drown real failures.
-bool IsRoutine(CK_RV rv) {
+bool IsRoutine(const char* function, CK_RV rv) {
+  // Asking for an interface samp11 does not have is probing too: NSS asks for its vendor ones.
+  if (rv == CKR_ARGUMENTS_BAD && std::strcmp(function, "C_GetInterface") == 0) return true;
   switch (rv) {
     case CKR_BUFFER_TOO_SMALL:
     case CKR_ATTRIBUTE_TYPE_INVALID:
@@ -32,7 +35,7 @@ bool IsRoutine(CK_RV rv) {
 
 void LogFailure(const char* function, const Rv& rv) noexcept {
   try {
-    if (IsRoutine(rv.rv())) {
+    if (IsRoutine(function, rv.rv())) {
       SAMP11_LOG(kDebug, function << ": " << RvName(rv.rv()) << ": " << rv.message());
     } else {
       SAMP11_LOG(kWarn, function << ": " << RvName(rv.rv()) << ": " << rv.message());

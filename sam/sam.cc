@@ -158,7 +158,11 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
 
   // Sign first, spend second: a hash is spent only once its signature exists, and the signature
   // leaves the module only if this process won the spend (another may have raced us).
-  SAMP11_ASSIGN_OR_RETURN(Bytes signature, mechanism.Sign(*key.signer));
+  // A tool that asked for the signer (it hashes inside its own run: pdfsig, jarsigner...) may
+  // size its output from a probe signature: it gets signatures of one length.
+  SAMP11_ASSIGN_OR_RETURN(Bytes signature, activation.source() == ActivationSource::kSignerRequest
+                                               ? mechanism.SignFixedLength(*key.signer)
+                                               : mechanism.Sign(*key.signer));
   SAMP11_ASSIGN_OR_RETURN(
       bool won, keystore_.SpendHash(sad.sad.kid, claims.jti, hash, key.info.id, claims.exp));
   if (!won) {

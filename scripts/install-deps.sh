@@ -5,6 +5,8 @@ packages=(
   build-essential cmake pkg-config
   libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev doctest-dev libp11-kit-dev
   openssl sqlite3 p11-kit opensc libengine-pkcs11-openssl python3-pykcs11 softhsm2
+  # The tools that hash inside their own run, signing through the pull path (signer_request).
+  poppler-utils libnss3-tools openjdk-17-jdk-headless
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (gcc has its own).
   clang libclang-rt-14-dev
 )

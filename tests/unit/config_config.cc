@@ -216,3 +216,45 @@ TEST_CASE("config: load errors name the file") {
 
 }  // namespace
 }  // namespace samp11
+
+namespace samp11 {
+namespace {
+
+TEST_CASE("config: sad_provider, exec and deposit, round trip; refusals") {
+  auto exec = Parse(OneToken(
+      R"(,"sad_provider":{"type":"exec","command":["bin/device","answer","--x"],"timeout_seconds":60})"));
+  REQUIRE_MESSAGE(exec.ok(), exec.status().ToString());
+  REQUIRE(exec->tokens[0].sad_provider);
+  const SadProviderConfig& e = *exec->tokens[0].sad_provider;
+  CHECK(e.type == "exec");
+  CHECK(e.command == std::vector<std::string>{"/etc/samp11/bin/device", "answer", "--x"});
+  CHECK(e.timeout_seconds == 60);
+  auto again = ParseConfig(ConfigToJson(*exec), "/elsewhere");
+  REQUIRE(again.ok());
+  CHECK(again->tokens[0].sad_provider->command == e.command);
+
+  auto deposit = Parse(OneToken(R"(,"sad_provider":{"type":"deposit","poll_milliseconds":50})"));
+  REQUIRE(deposit.ok());
+  CHECK(deposit->tokens[0].sad_provider->type == "deposit");
+  CHECK(deposit->tokens[0].sad_provider->poll_milliseconds == 50);
+  CHECK(deposit->tokens[0].sad_provider->timeout_seconds == 120);
+  CHECK_FALSE(Parse(OneToken("")).value().tokens[0].sad_provider);
+
+  CheckRefused(OneToken(R"(,"sad_provider":{"type":"sms"})"), "must be \"exec\" or \"deposit\"");
+  CheckRefused(OneToken(R"(,"sad_provider":{"type":"exec"})"), "has no 'command'");
+  CheckRefused(OneToken(R"(,"sad_provider":{"type":"exec","command":[]})"), "non-empty array");
+  CheckRefused(OneToken(R"(,"sad_provider":{"type":"exec","command":[1]})"), "strings only");
+  CheckRefused(OneToken(R"(,"sad_provider":{"type":"deposit","command":["/x"]})"),
+               "exec provider only");
+  CheckRefused(OneToken(R"(,"sad_provider":{"type":"deposit","timeout_seconds":0})"),
+               "between 1 and 3600");
+  CheckRefused(OneToken(R"(,"sad_provider":{"type":"deposit","poll_milliseconds":1})"),
+               "between 10 and 5000");
+  CheckRefused(OneToken(R"(,"sad_provider":{"type":"deposit","timeout":5})"), "unknown member");
+  auto relative =
+      ParseConfig(OneToken(R"(,"sad_provider":{"type":"exec","command":["device"]})"), "");
+  CHECK(relative.status().code() == Code::kConfig);
+}
+
+}  // namespace
+}  // namespace samp11

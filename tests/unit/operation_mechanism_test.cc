@@ -177,3 +177,34 @@ TEST_CASE("a mechanism refuses a key of another family") {
 
 }  // namespace
 }  // namespace samp11
+
+namespace samp11 {
+namespace {
+
+TEST_CASE("ECDSA signatures of fixed length: r and s with their top bit set, and valid") {
+  for (KeyType type : {KeyType::kEcP256, KeyType::kEcP384}) {
+    auto key = GenerateKey(type);
+    REQUIRE(key.ok());
+    SharedPkey pkey = Share(std::move(key).value());
+    OpensslSigningKey signer(pkey);
+    for (MechanismKind kind : {MechanismKind::kEcdsa, MechanismKind::kEcdsaWithHash}) {
+      auto mechanism = SignMechanism::Create(MechanismSpec{kind, HashAlg::kSha256, {}}, type);
+      REQUIRE(mechanism.ok());
+      const Bytes data =
+          kind == MechanismKind::kEcdsa ? Digest(HashAlg::kSha256, ToBytes("x")) : ToBytes("x");
+      REQUIRE((*mechanism)->Update(data.data(), data.size()).ok());
+      REQUIRE((*mechanism)->Finish().ok());
+      for (int i = 0; i < 32; ++i) {
+        auto signature = (*mechanism)->SignFixedLength(signer);
+        REQUIRE(signature.ok());
+        const size_t half = signature->size() / 2;
+        CHECK(((*signature)[0] & 0x80) != 0);
+        CHECK(((*signature)[half] & 0x80) != 0);
+        CHECK((*mechanism)->Verify(pkey.get(), *signature).ok());
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace samp11
