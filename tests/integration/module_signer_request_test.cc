@@ -134,7 +134,7 @@ TEST_CASE("pull: a refusal, a device that never answers, one that cannot be reac
   CHECK(p.f.SignOnce(s, handle, Mech(CKM_ECDSA_SHA256), "", kDoc, nullptr) == CKR_OK);
 }
 
-TEST_CASE("pull: the wait blocks only its session; C_CloseSession ends it") {
+TEST_CASE("pull, threads: the wait blocks only its session; C_CloseSession ends it") {
   PullFixture p("ignore", 30);
   CK_SESSION_HANDLE waiting = p.f.OpenSession();
   CK_SESSION_HANDLE other = p.f.OpenSession();
@@ -155,7 +155,7 @@ TEST_CASE("pull: the wait blocks only its session; C_CloseSession ends it") {
   CHECK(p.Count(audit_event::kSign, audit_outcome::kOk) == 1);
 }
 
-TEST_CASE("pull: C_SessionCancel ends the wait; the session goes on") {
+TEST_CASE("pull, threads: C_SessionCancel ends the wait; the session goes on") {
   PullFixture p("ignore", 30);
   CK_SESSION_HANDLE s = p.f.OpenSession();
   CK_OBJECT_HANDLE handle = p.f.FindKey(s, p.key.info.id);
@@ -180,7 +180,7 @@ TEST_CASE("pull: C_SessionCancel ends the wait; the session goes on") {
   dlclose(lib);
 }
 
-TEST_CASE("pull: C_Finalize ends every wait") {
+TEST_CASE("pull, threads: C_Finalize ends every wait") {
   PullFixture p("ignore", 30);
   CK_SESSION_HANDLE s = p.f.OpenSession();
   CK_OBJECT_HANDLE handle = p.f.FindKey(s, p.key.info.id);
