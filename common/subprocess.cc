@@ -40,7 +40,7 @@ class Fd {
   int fd_ = -1;
 };
 
-// The child, killed with its process group if the run ends early, and always reaped.
+// The child, killed if the run ends early, and always reaped.
 class Child {
  public:
   explicit Child(pid_t pid) : pid_(pid) {}
@@ -68,7 +68,6 @@ class Child {
   }
 
   void Kill() {
-    ::kill(-pid_, SIGKILL);  // its group: helpers it started go too
     ::kill(pid_, SIGKILL);
     int wstatus = 0;
     while (::waitpid(pid_, &wstatus, 0) < 0 && errno == EINTR) {
@@ -106,9 +105,10 @@ Result<pid_t> Spawn(const SubprocessSpec& spec, int stdin_fd, int stdout_fd) {
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  // The host's process group, not one of its own: a device that asks its user on the terminal
+  // (`samp11 device answer` without a policy) must be in the terminal's foreground group, or
+  // reading /dev/tty stops it (SIGTTIN).
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv;
   for (const std::string& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);

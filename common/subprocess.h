@@ -30,10 +30,12 @@ struct SubprocessResult {
   std::string output;  // its stdout
 };
 
-// Runs spec.argv in a process group of its own, with the host's environment, stdin from
-// spec.input, stdout captured and stderr shared with the host. At the deadline, or when cancel
-// fires, the whole group is killed (SIGKILL) and reaped; the result is then kTimedOut, or the
-// cancel's reason. kDevice if it cannot be started, writes too much, or cannot be reaped.
+// Runs spec.argv with the host's environment and process group (so that it may ask on the
+// terminal), stdin from spec.input, stdout captured and stderr shared with the host. At the
+// deadline, or when cancel fires, it is killed (SIGKILL) and reaped; the result is then
+// kTimedOut, or the cancel's reason. Processes it started itself are its business: one that
+// keeps stdout open does not hold the run up once the program exited. kDevice if it cannot be
+// started, writes too much, or cannot be reaped.
 Result<SubprocessResult> RunSubprocess(const SubprocessSpec& spec);
 
 }  // namespace samp11

@@ -5,7 +5,8 @@
 //   1  the signer refused (stdout may hold a one-line reason)
 //   2  the signer did not answer in time (the device's own timeout)
 //   other, or killed by a signal: the device could not be reached
-// The SAM's own timeout kills the command's process group.
+// The SAM's own timeout kills the command. It runs in the caller's process group, so that a device
+// may ask its user on the terminal.
 #include <memory>
 
 #include "common/log.h"

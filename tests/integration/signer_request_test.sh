@@ -3,15 +3,16 @@
 # pdfsig (PAdES through NSS, RSA and EC), jarsigner (SunPKCS11) and `openssl cms -sign` with
 # signed attributes (libp11 engine). The token has a protected authentication path and an exec
 # SAD provider: the reference device `samp11 device answer`, deciding by a policy file. Then a
-# refused and a timed-out request (nothing spent), and the deposit provider with
-# `samp11 sad requests`, `samp11 sad refuse` and `samp11 device watch`.
+# refused and a timed-out request (nothing spent), the deposit provider with
+# `samp11 sad requests`, `samp11 sad refuse` and `samp11 device watch`, the device asking on the
+# terminal, and pdfsig's login retry loop ended at once.
 # Usage: signer_request_test.sh BUILD_DIR EXAMPLES_DIR
 set -euo pipefail
 build=$(realpath "$1")
 examples=$(realpath "$2")
 module="$build/libsamp11.so"
 samp11="$build/samp11"
-for tool in pdfsig certutil modutil jarsigner keytool jar javac openssl pkcs11-tool sqlite3; do
+for tool in pdfsig certutil modutil jarsigner keytool jar javac openssl pkcs11-tool sqlite3 script; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed" >&2; exit 1; }
 done
 work=$(mktemp -d)
@@ -147,5 +148,36 @@ sign_dep dep2.sig || { cat dep2.sig.err watch.err; fail "the deposit provider di
 wait $watcher
 openssl dgst -sha256 -verify <(openssl x509 -in ec.pem -pubkey -noout) -signature dep2.sig \
   dep.txt >/dev/null || fail "deposit-path signature"
+# The phone asking its user on the terminal (no policy): `script` gives the run a terminal, whose
+# input answers y, then n.
+"$samp11" token sad-provider exec --timeout 20 -- "$samp11" device answer --device-key dev.pem \
+  --signer alice >/dev/null
+echo "approved on the terminal" > tty.txt
+asked() {
+  (sleep 0.5; echo "$1") | script -qec "pkcs11-tool --module $module --sign -m ECDSA-SHA256 \
+    --id a1ec -i tty.txt -o $2 --signature-format openssl --login" /dev/null > "$2.out" 2>&1
+}
+asked y tty.sig
+grep -q "Approve? \[y/N\]" tty.sig.out || { cat tty.sig.out; fail "the device did not ask"; }
+openssl dgst -sha256 -verify <(openssl x509 -in ec.pem -pubkey -noout) -signature tty.sig \
+  tty.txt >/dev/null || { cat tty.sig.out; fail "approved on the terminal: no signature"; }
+if asked n tty2.sig; then fail "refused on the terminal, yet signed"; fi
+grep -q "CKR_FUNCTION_REJECTED" tty2.sig.out || { cat tty2.sig.out; fail "refused on the terminal"; }
+
+# NSS asks again after CKR_PIN_INCORRECT, and pdfsig answers with the same value for ever: on a
+# token without a protected path, with a PIN as -kpw, the context login of the SCAL2 key refuses
+# the PIN, the repeat ends the loop at once, and C_Sign then asks the phone as before.
+"$samp11" token protected-path off >/dev/null
+"$samp11" token sad-provider exec --timeout 20 -- "$samp11" device answer --device-key dev.pem \
+  --signer alice --policy policy.json >/dev/null
+SAMP11_PIN=4711 "$samp11" signer set-pin alice >/dev/null
+python3 mkpdf.py loop.pdf "Signed after a refused login"
+timeout 60 pdfsig -add-signature -nssdir sql:nssdb -nss-pwd alice:4711 -kpw alice:4711 \
+  -nick "pull:alice-ec" loop.pdf loop-signed.pdf 2>loop.err || { cat loop.err; fail "pdfsig loop"; }
+[ "$(count "event = 'login-context' AND outcome = 'refused'")" -eq 1 ] ||
+  fail "the refused context login was verified more than once"
+[ "$(count "event = 'login-repeat'")" -ge 1 ] || fail "the repeat is not recorded"
+pdfsig -nssdir sql:nssdb loop-signed.pdf 2>/dev/null | grep -q "Signature is Valid" ||
+  fail "pdfsig after the refused login"
 "$samp11" audit verify >/dev/null || fail "the audit log does not verify"
 echo "signer requests: all checks passed"
