@@ -112,8 +112,9 @@ TEST_CASE("processes signing at once from one keystore: each SAD signs exactly o
     if (rc == "0\n") {
       ++race_winners;
     } else {
-      CHECK(rc == "2\n");
-      CHECK(ReadText(dir + "/" + race + ".err").find("CKR_FUNCTION_REJECTED") != std::string::npos);
+      const std::string err = ReadText(dir + "/" + race + ".err");
+      CHECK_MESSAGE(rc == "2\n", err);
+      CHECK_MESSAGE(err.find("CKR_FUNCTION_REJECTED") != std::string::npos, err);
     }
   }
   CHECK(race_winners == 1);
