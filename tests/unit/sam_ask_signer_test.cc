@@ -256,21 +256,35 @@ TEST_CASE("exec provider: a device that never answers times out; a cancel ends t
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
 
-TEST_CASE("deposit provider: an approval service answers with a deposit, or refuses") {
+// A SAM whose SAD provider is the deposit provider, with the given timeout.
+struct DepositFixture {
   TestToken token;
   UnwrappedKey key = token.GenerateKey("alice", KeyType::kEcP256);
-  SadProviderConfig config;
-  config.type = sad_provider::kDeposit;
-  config.timeout_seconds = 10;
-  config.poll_milliseconds = 20;
-  auto provider = MakeSadProvider(config, token.keystore(), DefaultClock());
-  REQUIRE(provider.ok());
-  Sam sam(token.keystore(), SamPolicy{}, DefaultClock(), std::move(provider).value());
-  auto sign = [&]() -> Result<Bytes> {
-    SAMP11_ASSIGN_OR_RETURN(auto op, SignOperation::Begin(sam, key.info.handle, kEcdsaSha256));
+  std::unique_ptr<Sam> sam;
+
+  explicit DepositFixture(int64_t timeout) {
+    SadProviderConfig config;
+    config.type = sad_provider::kDeposit;
+    config.timeout_seconds = timeout;
+    config.poll_milliseconds = 20;
+    auto provider = MakeSadProvider(config, token.keystore(), DefaultClock());
+    REQUIRE(provider.ok());
+    sam = std::make_unique<Sam>(token.keystore(), SamPolicy{}, DefaultClock(),
+                                std::move(provider).value());
+  }
+  Result<Bytes> Sign() {
+    SAMP11_ASSIGN_OR_RETURN(auto op, SignOperation::Begin(*sam, key.info.handle, kEcdsaSha256));
     SAMP11_RETURN_IF_ERROR(op->Update(kDoc.data(), kDoc.size()));
     return op->Finish(nullptr);
-  };
+  }
+};
+
+TEST_CASE("deposit provider: an approval service answers with a deposit, or refuses") {
+  DepositFixture f(10);
+  TestToken& token = f.token;
+  UnwrappedKey& key = f.key;
+  Sam& sam = *f.sam;
+  auto sign = [&] { return f.Sign(); };
   // The approval service: another connection to the keystore, as another process has.
   auto service = [&](bool approve) {
     auto keystore = OpenTokenKeystore(token.config());
@@ -313,19 +327,9 @@ TEST_CASE("deposit provider: an approval service answers with a deposit, or refu
 }
 
 TEST_CASE("deposit provider: no answer in time; the request then shows it timed out") {
-  TestToken token;
-  UnwrappedKey key = token.GenerateKey("alice", KeyType::kEcP256);
-  SadProviderConfig config;
-  config.type = sad_provider::kDeposit;
-  config.timeout_seconds = 1;
-  config.poll_milliseconds = 50;
-  auto provider = MakeSadProvider(config, token.keystore(), DefaultClock());
-  REQUIRE(provider.ok());
-  Sam sam(token.keystore(), SamPolicy{}, DefaultClock(), std::move(provider).value());
-  auto op = SignOperation::Begin(sam, key.info.handle, kEcdsaSha256);
-  REQUIRE(op.ok());
-  REQUIRE((*op)->Update(kDoc.data(), kDoc.size()).ok());
-  CHECK((*op)->Finish(nullptr).status().code() == Code::kTimedOut);
+  DepositFixture f(1);
+  TestToken& token = f.token;
+  CHECK(f.Sign().status().code() == Code::kTimedOut);
   auto answers =
       token.keystore().ListAudit(AuditFilter{"", {}, 0, 0, audit_event::kSadAnswer, 0}, 0);
   REQUIRE(answers.ok());
