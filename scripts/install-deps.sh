@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what samp11 builds and tests with, from Debian 12's archive. Skips apt when all is there.
+# Installs what samp11 builds and tests with, from Debian 12's archive (pkcs11-provider from its
+# bookworm-backports suite, which this adds to apt's sources if missing). Skips apt when all is
+# there.
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config
@@ -7,19 +9,37 @@ packages=(
   openssl sqlite3 p11-kit opensc libengine-pkcs11-openssl python3-pykcs11 softhsm2
   # The tools that hash inside their own run, signing through the pull path (signer_request).
   poppler-utils libnss3-tools openjdk-17-jdk-headless
+  # The consumers of tests/integration/consumer_*: GnuTLS's p11tool/certtool (NSS's
+  # modutil/certutil and Java's SunPKCS11 come with the line above).
+  gnutls-bin
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (gcc has its own).
   clang libclang-rt-14-dev
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
+# OpenSSL's pkcs11-provider is in bookworm-backports only (1.0; bookworm has none).
+backports=(pkcs11-provider)
+# One dpkg-query for all: the installed ones, by name.
+have=" $(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${packages[@]}" "${backports[@]}" \
+  2>/dev/null | awk '$1 == "installed" { printf "%s ", $2 }')"
+missing=() missing_backports=()
+for p in "${packages[@]}"; do [[ $have == *" $p "* ]] || missing+=("$p"); done
+for p in "${backports[@]}"; do [[ $have == *" $p "* ]] || missing_backports+=("$p"); done
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_backports[@]} -eq 0 ]; then
   exit 0
 fi
-echo "install-deps: installing ${missing[*]}"
+echo "install-deps: installing ${missing[*]} ${missing_backports[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+if [ ${#missing_backports[@]} -gt 0 ] &&
+  ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo "deb http://deb.debian.org/debian bookworm-backports main" |
+    $sudo tee /etc/apt/sources.list.d/bookworm-backports.list >/dev/null
+fi
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ ${#missing_backports[@]} -gt 0 ]; then
+  $sudo apt-get install -y -qq --no-install-recommends -t bookworm-backports \
+    "${missing_backports[@]}" >/dev/null
+fi
