@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "crypto/ossl.h"
+
 namespace samp11 {
 
 namespace {
@@ -35,15 +37,22 @@ const char* HashName(HashAlg alg) { return RowOf(alg).name; }
 const char* HashOid(HashAlg alg) { return RowOf(alg).oid; }
 
 const EVP_MD* HashMd(HashAlg alg) {
+  // Fetched once from samp11's own library context (crypto/ossl.h), never freed.
+  struct Fetched {
+    EVP_MD* sha256 = EVP_MD_fetch(LibCtx(), "SHA2-256", nullptr);
+    EVP_MD* sha384 = EVP_MD_fetch(LibCtx(), "SHA2-384", nullptr);
+    EVP_MD* sha512 = EVP_MD_fetch(LibCtx(), "SHA2-512", nullptr);
+  };
+  static const Fetched fetched;
   switch (alg) {
     case HashAlg::kSha256:
-      return EVP_sha256();
+      return fetched.sha256;
     case HashAlg::kSha384:
-      return EVP_sha384();
+      return fetched.sha384;
     case HashAlg::kSha512:
-      return EVP_sha512();
+      return fetched.sha512;
   }
-  return EVP_sha256();
+  return fetched.sha256;
 }
 
 std::optional<HashAlg> HashFromOid(std::string_view oid) {

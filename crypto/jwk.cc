@@ -9,6 +9,7 @@
 #include "crypto/json.h"
 #include "crypto/key_parts.h"
 #include "crypto/keys.h"
+#include "crypto/ossl.h"
 
 namespace samp11 {
 
@@ -76,7 +77,7 @@ Result<EvpPkeyPtr> OkpFromJwk(const json& jwk) {
     return Status(Code::kUnsupported, "JWK: OKP curve '" + Excerpt(crv) + "' is not supported");
   }
   SAMP11_ASSIGN_OR_RETURN(Bytes x, FixedBase64Url(jwk, "x", 32));
-  EvpPkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, x.data(), x.size()));
+  EvpPkeyPtr key(EVP_PKEY_new_raw_public_key_ex(LibCtx(), "ED25519", nullptr, x.data(), x.size()));
   if (!key) return OpenSslError("JWK: Ed25519 key does not decode", Code::kArgumentsBad);
   return key;
 }
@@ -107,7 +108,7 @@ Result<EvpPkeyPtr> PublicKeyFromPem(std::string_view text) {
   }
   BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
   if (!bio) return OpenSslError("BIO_new_mem_buf");
-  EvpPkeyPtr key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  EvpPkeyPtr key(PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, nullptr, nullptr, LibCtx(), nullptr));
   if (!key) return OpenSslError("PEM public key does not parse", Code::kArgumentsBad);
   return key;
 }

@@ -4,6 +4,7 @@
 #include <openssl/params.h>
 
 #include "crypto/keys.h"
+#include "crypto/ossl.h"
 
 namespace samp11 {
 
@@ -75,7 +76,7 @@ Result<EvpPkeyPtr> EcPublicFromPoint(KeyType type, const Bytes& point) {
   if (point.size() != 1 + 2 * FieldSize(type) || point[0] != 0x04) {
     return Status(Code::kArgumentsBad, "EC point is not an uncompressed point of the curve");
   }
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(LibCtx(), "EC", nullptr));
   if (!ctx) return OpenSslError("EVP_PKEY_CTX_new_from_name EC");
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
@@ -91,7 +92,7 @@ Result<EvpPkeyPtr> EcPublicFromPoint(KeyType type, const Bytes& point) {
   EvpPkeyPtr pkey(raw);
   // fromdata decodes the point; the explicit check also refuses the point at infinity and any
   // point outside the prime-order subgroup, whatever the decoder let through.
-  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(LibCtx(), pkey.get(), nullptr));
   if (!check || EVP_PKEY_public_check(check.get()) != 1) {
     return OpenSslError("EC public key check", Code::kArgumentsBad);
   }

@@ -1,5 +1,6 @@
 // Key generation, key type detection, and the DER/PEM encodings (PKCS#8, SPKI).
 #include "crypto/keys.h"
+#include "crypto/ossl.h"
 
 #include <openssl/ec.h>
 #include <openssl/objects.h>
@@ -61,13 +62,14 @@ Result<EvpPkeyPtr> GenerateKey(KeyType type) {
   EVP_PKEY* raw = nullptr;
   switch (FamilyOf(type)) {
     case KeyFamily::kRsa:
-      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", KeyBits(type));
+      raw = EVP_PKEY_Q_keygen(LibCtx(), nullptr, "RSA", KeyBits(type));
       break;
     case KeyFamily::kEc:
-      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", type == KeyType::kEcP256 ? "P-256" : "P-384");
+      raw =
+          EVP_PKEY_Q_keygen(LibCtx(), nullptr, "EC", type == KeyType::kEcP256 ? "P-256" : "P-384");
       break;
     case KeyFamily::kEdwards:
-      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      raw = EVP_PKEY_Q_keygen(LibCtx(), nullptr, "ED25519");
       break;
   }
   if (raw == nullptr) return OpenSslError(std::string("generate ") + KeyTypeName(type));
@@ -108,14 +110,15 @@ Result<EvpPkeyPtr> PrivateKeyFromPkcs8(const uint8_t* der, size_t size) {
   Pkcs8Ptr p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(size)));
   if (!p8) return OpenSslError("PKCS#8 does not parse", Code::kArgumentsBad);
   if (p != der + size) return Status(Code::kArgumentsBad, "PKCS#8 has trailing bytes");
-  EvpPkeyPtr key(EVP_PKCS82PKEY(p8.get()));
+  EvpPkeyPtr key(EVP_PKCS82PKEY_ex(p8.get(), LibCtx(), nullptr));
   if (!key) return OpenSslError("PKCS#8 key does not decode", Code::kArgumentsBad);
   return key;
 }
 
 Result<EvpPkeyPtr> PrivateKeyFromPem(std::string_view pem) {
   SAMP11_ASSIGN_OR_RETURN(BioPtr bio, ReadBio(pem));
-  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  EvpPkeyPtr key(
+      PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, NoPassphrase, nullptr, LibCtx(), nullptr));
   if (!key) return OpenSslError("PEM private key does not parse", Code::kArgumentsBad);
   return key;
 }
@@ -144,7 +147,7 @@ Result<EvpPkeyPtr> PublicKeyFromSpki(const Bytes& der) {
     return Status(Code::kArgumentsBad, "SPKI size out of range");
   }
   const uint8_t* p = der.data();
-  EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  EvpPkeyPtr key(d2i_PUBKEY_ex(nullptr, &p, static_cast<long>(der.size()), LibCtx(), nullptr));
   if (!key) return OpenSslError("SPKI does not parse", Code::kArgumentsBad);
   if (p != der.data() + der.size()) return Status(Code::kArgumentsBad, "SPKI has trailing bytes");
   return key;

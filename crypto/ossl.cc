@@ -1,11 +1,24 @@
 #include "crypto/ossl.h"
 
 #include <openssl/err.h>
+#include <openssl/provider.h>
 
 namespace samp11 {
 
 SharedPkey Share(EvpPkeyPtr key) {
   return SharedPkey(key.release(), OsslDeleter<EVP_PKEY, EVP_PKEY_free>());
+}
+
+OSSL_LIB_CTX* LibCtx() {
+  static OSSL_LIB_CTX* const ctx = [] {
+    OSSL_LIB_CTX* made = OSSL_LIB_CTX_new();
+    if (made != nullptr && OSSL_PROVIDER_load(made, "default") == nullptr) {
+      OSSL_LIB_CTX_free(made);
+      made = nullptr;
+    }
+    return made;
+  }();
+  return ctx;
 }
 
 Status OpenSslError(const std::string& context, Code code) {

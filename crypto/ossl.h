@@ -5,6 +5,7 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/types.h>
 #include <openssl/x509.h>
 
 #include <memory>
@@ -36,6 +37,18 @@ using EcGroupPtr = std::unique_ptr<EC_GROUP, OsslDeleter<EC_GROUP, EC_GROUP_free
 // Shares ownership of a key between threads (EVP_PKEY is safe for concurrent signing).
 using SharedPkey = std::shared_ptr<EVP_PKEY>;
 SharedPkey Share(EvpPkeyPtr key);
+
+// samp11's own OpenSSL library context, holding OpenSSL's built-in default provider and nothing
+// else. Every algorithm samp11 uses (digests, signatures, key management, ciphers, MACs, KDFs,
+// randomness, decoders) is fetched from it, never from the default context the process shares:
+// the application may load providers there, and none of them may hash a document, verify a SAD,
+// make a nonce or hold a key of samp11. OpenSSL would otherwise pick theirs: pkcs11-provider,
+// when `-provider pkcs11` comes first, took over the SAD's Ed25519 verification (sending the
+// device key into a PKCS#11 token); a hostile provider whose SHA-256 returns a chosen value makes
+// an ECDSA-signed SAD forgeable. The configuration file is not read into it. Made once on first
+// use and never freed (NSS calls C_Finalize from an atexit handler, after static destructors).
+// nullptr only if OpenSSL could not make it (out of memory): C_Initialize then refuses to start.
+OSSL_LIB_CTX* LibCtx();
 
 // Drains OpenSSL's error queue into one Status (code as given, default kInternal); the queue's
 // text names the failing function, never key material.

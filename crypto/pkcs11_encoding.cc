@@ -7,6 +7,7 @@
 
 #include "crypto/key_parts.h"
 #include "crypto/keys.h"
+#include "crypto/ossl.h"
 
 namespace samp11 {
 
@@ -145,7 +146,7 @@ Result<EvpPkeyPtr> PublicKeyFromRsaParts(const Bytes& modulus, const Bytes& publ
   }
   ParamsPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
   if (!params) return OpenSslError("OSSL_PARAM_BLD_to_param");
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(LibCtx(), "RSA", nullptr));
   if (!ctx) return OpenSslError("EVP_PKEY_CTX_new_from_name RSA");
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
@@ -184,7 +185,7 @@ Result<EvpPkeyPtr> PublicKeyFromEcAttributes(const Bytes& ec_params_der, const B
   }
   if (!edwards) return EcPublicFromPoint(type, point);
   EvpPkeyPtr key(
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, point.data(), point.size()));
+      EVP_PKEY_new_raw_public_key_ex(LibCtx(), "ED25519", nullptr, point.data(), point.size()));
   if (!key) return OpenSslError("Ed25519 public key does not decode", Code::kArgumentsBad);
   return key;
 }

@@ -12,7 +12,7 @@ Status RandomFill(uint8_t* out, size_t size) {
   // RAND_bytes takes an int; fill large requests in chunks rather than truncate silently.
   while (size > 0) {
     size_t chunk = size > size_t(INT_MAX) ? size_t(INT_MAX) : size;
-    if (RAND_bytes(out, static_cast<int>(chunk)) != 1) return OpenSslError("RAND_bytes");
+    if (RAND_bytes_ex(LibCtx(), out, chunk, 0) != 1) return OpenSslError("RAND_bytes");
     out += chunk;
     size -= chunk;
   }

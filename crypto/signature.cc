@@ -8,6 +8,7 @@
 
 #include "crypto/key_parts.h"
 #include "crypto/keys.h"
+#include "crypto/ossl.h"
 
 namespace samp11 {
 
@@ -23,7 +24,7 @@ Result<KeyType> RequireFamily(EVP_PKEY* key, KeyFamily family, const char* what)
 }
 
 Result<EvpPkeyCtxPtr> NewCtx(EVP_PKEY* key) {
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(LibCtx(), key, nullptr));
   if (!ctx) return OpenSslError("EVP_PKEY_CTX_new_from_pkey");
   return ctx;
 }
@@ -150,7 +151,7 @@ Result<Bytes> Ed25519Sign(EVP_PKEY* key, const Bytes& message) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx) return OpenSslError("EVP_MD_CTX_new");
   // Pure EdDSA hashes internally: no md, and only the one-shot call is allowed.
-  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1) {
+  if (EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, LibCtx(), nullptr, key, nullptr) != 1) {
     return OpenSslError("Ed25519 sign init");
   }
   Bytes sig(64);
@@ -169,7 +170,7 @@ Status Ed25519Verify(EVP_PKEY* key, const Bytes& message, const Bytes& signature
   }
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx) return OpenSslError("EVP_MD_CTX_new");
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1) {
+  if (EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, LibCtx(), nullptr, key, nullptr) != 1) {
     return OpenSslError("Ed25519 verify init");
   }
   if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),

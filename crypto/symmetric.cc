@@ -26,6 +26,12 @@ constexpr size_t kMaxAeadInput = size_t(INT_MAX) - kAeadNonceSize - kAeadTagSize
 
 char kSha256Name[] = "SHA256";  // OSSL_PARAM wants a non-const char*
 
+// From samp11's own library context (crypto/ossl.h), fetched once, never freed.
+const EVP_CIPHER* Aes256Gcm() {
+  static EVP_CIPHER* const cipher = EVP_CIPHER_fetch(LibCtx(), "AES-256-GCM", nullptr);
+  return cipher;
+}
+
 Status CheckAeadKey(const SecureBytes& key) {
   if (key.size() != kAeadKeySize) {
     return Status(Code::kArgumentsBad, "AEAD key must be " + std::to_string(kAeadKeySize) +
@@ -53,7 +59,7 @@ Result<Bytes> AeadSeal(const SecureBytes& key, const Bytes& aad, const uint8_t* 
   EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return OpenSslError("EVP_CIPHER_CTX_new");
   int len = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), nonce) != 1) {
+  if (EVP_EncryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, key.data(), nonce) != 1) {
     return OpenSslError("AES-GCM encrypt init");
   }
   if (!aad.empty() &&
@@ -91,7 +97,7 @@ Result<SecureBytes> AeadOpen(const SecureBytes& key, const Bytes& aad, const Byt
   EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return OpenSslError("EVP_CIPHER_CTX_new");
   int len = 0;
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), nonce) != 1) {
+  if (EVP_DecryptInit_ex(ctx.get(), Aes256Gcm(), nullptr, key.data(), nonce) != 1) {
     return OpenSslError("AES-GCM decrypt init");
   }
   if (!aad.empty() &&
@@ -122,7 +128,7 @@ Result<SecureBytes> HkdfSha256(const SecureBytes& ikm, std::string_view info, si
     return Status(Code::kArgumentsBad, "HKDF-SHA256 output length must be 1..8160 bytes");
   }
   if (ikm.empty()) return Status(Code::kArgumentsBad, "HKDF-SHA256 input key is empty");
-  EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  EvpKdfPtr kdf(EVP_KDF_fetch(LibCtx(), "HKDF", nullptr));
   if (!kdf) return OpenSslError("EVP_KDF_fetch HKDF");
   EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
   if (!ctx) return OpenSslError("EVP_KDF_CTX_new");
@@ -145,7 +151,7 @@ Result<SecureBytes> HkdfSha256(const SecureBytes& ikm, std::string_view info, si
 Result<Bytes> HmacSha256(const SecureBytes& key, const uint8_t* data, size_t size) {
   // OpenSSL reads a NULL key as "keep the previous key", of which there is none.
   if (key.empty()) return Status(Code::kArgumentsBad, "HMAC-SHA256 key is empty");
-  EvpMacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  EvpMacPtr mac(EVP_MAC_fetch(LibCtx(), "HMAC", nullptr));
   if (!mac) return OpenSslError("EVP_MAC_fetch HMAC");
   EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
   if (!ctx) return OpenSslError("EVP_MAC_CTX_new");
@@ -172,8 +178,8 @@ Result<SecureBytes> ScryptKey(std::string_view passphrase, const Bytes& salt) {
   // 128 * r * N = 32 MiB of working memory; 64 MiB leaves room for OpenSSL's bookkeeping.
   constexpr uint64_t kMaxMem = uint64_t(64) << 20;
   SecureBytes out(32);
-  if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(), salt.data(), salt.size(), kN, kR, kP,
-                     kMaxMem, out.data(), out.size()) != 1) {
+  if (EVP_PBE_scrypt_ex(passphrase.data(), passphrase.size(), salt.data(), salt.size(), kN, kR, kP,
+                        kMaxMem, out.data(), out.size(), LibCtx(), nullptr) != 1) {
     return OpenSslError("scrypt");
   }
   return out;

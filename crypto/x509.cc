@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/digest.h"
+#include "crypto/ossl.h"
 #include "crypto/signature.h"
 
 namespace samp11 {
@@ -86,13 +87,25 @@ Result<X509Ptr> ReadCertificate(const Bytes& pem_or_der) {
   if (Trim(text).substr(0, 11) == "-----BEGIN ") {
     BioPtr bio(BIO_new_mem_buf(pem_or_der.data(), static_cast<int>(pem_or_der.size())));
     if (!bio) return OpenSslError("BIO_new_mem_buf");
-    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!cert) return OpenSslError("PEM certificate does not parse", Code::kArgumentsBad);
+    // Into an object of samp11's library context; a failed read frees it and sets it NULL, or
+    // leaves it to us.
+    X509* into = X509_new_ex(LibCtx(), nullptr);
+    if (into == nullptr) return OpenSslError("X509_new_ex");
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), &into, nullptr, nullptr));
+    if (!cert) {
+      X509_free(into);
+      return OpenSslError("PEM certificate does not parse", Code::kArgumentsBad);
+    }
     return cert;
   }
   const unsigned char* p = pem_or_der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(pem_or_der.size())));
-  if (!cert) return OpenSslError("DER certificate does not parse", Code::kArgumentsBad);
+  X509* into = X509_new_ex(LibCtx(), nullptr);
+  if (into == nullptr) return OpenSslError("X509_new_ex");
+  X509Ptr cert(d2i_X509(&into, &p, static_cast<long>(pem_or_der.size())));
+  if (!cert) {
+    X509_free(into);
+    return OpenSslError("DER certificate does not parse", Code::kArgumentsBad);
+  }
   if (p != pem_or_der.data() + pem_or_der.size()) {
     return Status(Code::kArgumentsBad, "DER certificate has trailing bytes");
   }
@@ -104,7 +117,7 @@ Result<X509Ptr> ReadCertificate(const Bytes& pem_or_der) {
 Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
                                std::string_view subject) {
   SAMP11_ASSIGN_OR_RETURN(X509NamePtr name, ParseSubject(subject));
-  X509ReqPtr req(X509_REQ_new());
+  X509ReqPtr req(X509_REQ_new_ex(LibCtx(), nullptr));
   if (!req) return OpenSslError("X509_REQ_new");
   if (X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1 ||
       X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
@@ -162,7 +175,7 @@ Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
   X509_REQ_set0_signature(req.get(), bits);
   // The request must verify under the key it names: a signer that is not that key is told here,
   // not by the CA.
-  if (X509_REQ_verify(req.get(), public_key) != 1) {
+  if (X509_REQ_verify_ex(req.get(), public_key, LibCtx(), nullptr) != 1) {
     return OpenSslError("the request does not verify under its own public key",
                         Code::kKeyTypeInconsistent);
   }

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "config/config.h"
+#include "crypto/ossl.h"
 #include "pkcs11/core.h"
 
 namespace samp11::p11 {
@@ -145,6 +146,9 @@ Rv Initialize(CK_VOID_PTR pInitArgs) {
   // calls C_Finalize from atexit, and our keys are OpenSSL objects. Only effective if nothing
   // initialized OpenSSL fully before; harmless otherwise.
   OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+  // All of samp11's cryptography runs in its own OpenSSL library context (crypto/ossl.h); without
+  // it nothing may run, rather than fall back to the providers the application chose.
+  if (LibCtx() == nullptr) return Rv(CKR_HOST_MEMORY, "no OpenSSL library context for samp11");
 
   P11_ASSIGN_OR_RETURN(LockFactory locks, LocksFromArgs(pInitArgs));
   std::shared_ptr<Module> current = std::atomic_load(&GlobalModule());
