@@ -53,14 +53,18 @@ sad() {
   "$samp11" --token "$token" sad issue --device-key dev.pem --signer "$signer" --key-id "$id" \
     --hash-file "$file" "$@"
 }
-# set_policy KEY VALUE: a member of every token's entry in the configuration (JSON value)
+# set_policy KEY VALUE: a member of every token's entry in the configuration (VALUE is JSON;
+# KEY may name a nested member: sad.max_hashes)
 set_policy() {
   python3 - "$SAMP11_CONF" "$1" "$2" <<'PY'
 import json, sys
-path, key, value = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+path, key, value = sys.argv[1], sys.argv[2].split("."), json.loads(sys.argv[3])
 conf = json.load(open(path))
 for token in conf["tokens"]:
-    token[key] = value
+    node = token
+    for name in key[:-1]:
+        node = node.setdefault(name, {})
+    node[key[-1]] = value
 json.dump(conf, open(path, "w"), indent=2)
 PY
 }
