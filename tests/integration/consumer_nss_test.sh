@@ -41,8 +41,8 @@ for k in "ec01:-k ec -q nistp256" "a501:-k rsa -g 2048"; do
     >out.txt 2>&1 || { cat out.txt; fail "certutil -R with a software key ($soft_key)"; }
   python3 "$here/csr_info.py" swap "soft.$id.csr" "$id.pub.pem" > "$id.cri"
   sad "$t" "$id" "$id.cri" > "$id.pw"
-  nss -R -k "$id" -s "$subject" -Z SHA256 -f "$id.pw" -o "$id.csr" >out.txt 2>&1 ||
-    { cat out.txt; fail "certutil -R -k $id"; }
+  "$here/../../examples/nss-csr.sh" "$module" db "$t" "$id" "$id.pw" "$subject" "$id.csr" \
+    >out.txt 2>&1 || { cat out.txt; fail "certutil -R -k $id (examples/nss-csr.sh)"; }
   openssl req -inform DER -in "$id.csr" -verify -noout 2>&1 | grep -q "verify OK" ||
     fail "the request made with $id does not verify"
   cmp "$id.cri" <(python3 "$here/csr_info.py" extract "$id.csr") ||

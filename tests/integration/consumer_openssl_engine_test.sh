@@ -7,6 +7,7 @@
 # Usage: consumer_openssl_engine_test.sh BUILD_DIR
 source "$(dirname "$0")/consumer_common.sh"
 need openssl /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so
+examples=$(cd "$(dirname "$0")/../../examples" && pwd)
 token=engine
 new_token "$token" --protected-authentication-path
 certified_key "$token" ec-p256 ec01 "/CN=Sam Signer EC"
@@ -45,13 +46,13 @@ no_tty openssl dgst -sha256 "${engine[@]}" -sign "$(uri a501)" -out doc2.sig doc
 openssl dgst -sha256 -verify a501.pub.pem -signature doc2.sig doc2 | verified "dgst -sign"
 
 # CMS, detached, no signed attributes: the signature is over the document's own SHA-256, which
-# is what the SAD binds. Both key types; cms -verify checks the signature and the chain.
+# is what the SAD binds. Both key types, signed by examples/openssl-engine-cms.sh; cms -verify
+# checks the signature and the chain.
 for id in ec01 a501; do
   printf 'Contract %s: a document signed as CMS through the libp11 engine.\n' "$id" > "$id.doc"
   deposit "$id" "$id.doc"
-  no_tty openssl cms -sign "${engine[@]}" -inkey "$(uri "$id")" -signer "$id.pem" -md sha256 \
-    -binary -noattr -in "$id.doc" -outform DER -out "$id.p7s" 2>err.txt ||
-    { cat err.txt; fail "cms -sign with $id"; }
+  "$examples/openssl-engine-cms.sh" "$module" "$token" "$id" "$id.pem" "$id.doc" "$id.p7s" \
+    2>err.txt || { cat err.txt; fail "cms -sign with $id"; }
   openssl cms -verify -binary -inform DER -in "$id.p7s" -content "$id.doc" -CAfile ca.pem \
     -purpose any -out /dev/null 2>err.txt || { cat err.txt; fail "cms -verify of $id"; }
   grep -q "Verification successful" err.txt || { cat err.txt; fail "cms -verify of $id"; }

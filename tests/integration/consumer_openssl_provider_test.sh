@@ -11,6 +11,7 @@ source "$(dirname "$0")/consumer_common.sh"
 provider=/usr/lib/x86_64-linux-gnu/ossl-modules/pkcs11.so
 spy=/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so
 need openssl "$provider" "$spy"
+examples=$(cd "$(dirname "$0")/../../examples" && pwd)
 no_tty() { setsid -w "$@" </dev/null; }
 uri() { echo "pkcs11:token=$1;id=%${2:0:2}%${2:2:2};type=private"; }
 # conf [PIN] [MODULE]: the provider's configuration; -provider pkcs11 takes its parameters
@@ -59,21 +60,25 @@ for k in "a501:CKM_SHA256_RSA_PKCS" "ec01:(CKM_ECDSA_SHA256|0x00001044)"; do
   [ "$updates" -gt 1 ] && grep -q "C_SignFinal" spy.log || fail "dgst -sign not multi-part"
   rm spy.log
 done
-# CMS, detached, without signed attributes: the signature is over the document's hash.
+# CMS, detached, without signed attributes: the signature is over the document's hash. Signed by
+# examples/openssl-provider-sign.sh, which writes the configuration with the SAD itself.
 for id in ec01 a501; do
   printf 'Contract %s, signed as CMS through pkcs11-provider.\n' "$id" > "$id.doc"
-  with_sad "$id" "$id.doc"
-  no_tty openssl cms -sign "${prov[@]}" -inkey "$(uri $t "$id")" -signer "$id.pem" -md sha256 \
-    -binary -noattr -in "$id.doc" -outform DER -out "$id.p7s" 2>err.txt ||
-    { cat err.txt; fail "cms -sign with $id"; }
+  sad "$t" "$id" "$id.doc" > "$id.sad"
+  "$examples/openssl-provider-sign.sh" "$module" "$t" "$id" "$id.sad" "$id.doc" "$id.p7s" \
+    "$id.pem" 2>err.txt || { cat err.txt; fail "cms -sign with $id"; }
   cms_verify "$id" "$id.doc" "$id.p7s"
-  # The same configuration again: the hash is spent.
-  if no_tty openssl cms -sign "${prov[@]}" -inkey "$(uri $t "$id")" -signer "$id.pem" \
-    -md sha256 -binary -noattr -in "$id.doc" -outform DER -out x.p7s 2>err.txt; then
-    fail "a spent SAD signed again"
-  fi
+  # The same SAD again: the hash is spent.
+  if "$examples/openssl-provider-sign.sh" "$module" "$t" "$id" "$id.sad" "$id.doc" x.p7s \
+    "$id.pem" 2>err.txt; then fail "a spent SAD signed again"; fi
   grep -q "C_Sign.*CKR_FUNCTION_REJECTED" err.txt || { cat err.txt; fail "replay: wrong refusal"; }
 done
+# The example's raw signature: openssl dgst -sign.
+echo "signed with the example" > doc8
+sad "$t" a501 doc8 > doc8.sad
+"$examples/openssl-provider-sign.sh" "$module" "$t" a501 doc8.sad doc8 doc8.sig 2>err.txt ||
+  { cat err.txt; fail "examples/openssl-provider-sign.sh"; }
+openssl dgst -sha256 -verify a501.pub.pem -signature doc8.sig doc8 | verified "the example"
 # A SAD for another document; something that is not a SAD.
 echo "not approved" > doc5
 with_sad ec01 doc1

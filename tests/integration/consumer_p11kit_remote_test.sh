@@ -15,7 +15,7 @@ key "$t" ec-p256 ec01
 key "$t" rsa-2048 a501
 set_policy sad.max_hashes 400  # room for SADs as long as the 16,384-character limit
 
-eval "$(p11-kit server --provider "$module" -n "$work/p11.sock" "pkcs11:token=$t")"
+eval "$("$(dirname "$0")/../../examples/p11-kit-server.sh" "$module" "$t" "$work/p11.sock")"
 cleanup_pids+=("$P11_KIT_SERVER_PID")
 export P11_KIT_SERVER_ADDRESS
 p11() { pkcs11-tool --module "$client" "$@"; }
