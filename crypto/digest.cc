@@ -121,6 +121,16 @@ std::optional<DigestInfo> ParseDigestInfo(const uint8_t* data, size_t size) {
 // Hashing fails only if OpenSSL itself is broken (out of memory). The result is then empty: a
 // wrong-length digest that never matches a bound hash and that every signer refuses, which is
 // safer than aborting the host process this module is loaded into.
+Bytes Sha1ForCheckValue(const Bytes& data) {
+  static EVP_MD* const sha1 = EVP_MD_fetch(LibCtx(), "SHA1", nullptr);  // never freed
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (sha1 == nullptr || EVP_Digest(data.data(), data.size(), md, &len, sha1, nullptr) != 1) {
+    return Bytes();
+  }
+  return Bytes(md, md + len);
+}
+
 Bytes Digest(HashAlg alg, const uint8_t* data, size_t size) {
   Bytes out(HashSize(alg));
   unsigned int len = 0;

@@ -36,6 +36,10 @@ inline Bytes Digest(HashAlg alg, const Bytes& data) {
   return Digest(alg, data.data(), data.size());
 }
 
+// SHA-1, for the one place PKCS#11 asks for it: a certificate's CKA_CHECK_VALUE (its first three
+// bytes). Never for anything a SAD binds. Empty if OpenSSL fails.
+Bytes Sha1ForCheckValue(const Bytes& data);
+
 // Incremental hashing for multi-part C_SignUpdate.
 class Digester {
  public:

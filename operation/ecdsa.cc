@@ -15,7 +15,7 @@ namespace {
 // either way; only its DER length is now fixed (72 bytes for P-256, 104 for P-384).
 Result<Bytes> LongestDerForm(const SigningKey& key, const Bytes& hash, KeyType type) {
   const int nid = type == KeyType::kEcP384 ? NID_secp384r1 : NID_X9_62_prime256v1;
-  EcGroupPtr group(EC_GROUP_new_by_curve_name(nid));
+  EcGroupPtr group(EC_GROUP_new_by_curve_name_ex(LibCtx(), nullptr, nid));
   if (!group) return Status(Code::kInternal, "EC_GROUP_new_by_curve_name failed");
   const BIGNUM* order = EC_GROUP_get0_order(group.get());
   for (int attempt = 0; attempt < 64; ++attempt) {

@@ -1,10 +1,9 @@
 // Attribute values of the three kinds of objects, from the keystore rows.
 #include "pkcs11/attributes.h"
 
-#include <openssl/evp.h>
-
 #include <cstring>
 
+#include "crypto/digest.h"
 #include "crypto/keys.h"
 #include "pkcs11/mechanisms.h"
 #include "pkcs11/samp11_vendor.h"
@@ -46,12 +45,9 @@ CK_KEY_TYPE CkKeyType(KeyType type) {
 }
 
 RvOr<Bytes> CheckValue(const Bytes& der) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  if (EVP_Digest(der.data(), der.size(), md, &md_len, EVP_sha1(), nullptr) != 1 || md_len < 3) {
-    return Rv(CKR_GENERAL_ERROR, "SHA-1 of the certificate failed");
-  }
-  return Bytes(md, md + 3);
+  Bytes sha1 = Sha1ForCheckValue(der);
+  if (sha1.size() < 3) return Rv(CKR_GENERAL_ERROR, "SHA-1 of the certificate failed");
+  return Bytes(sha1.begin(), sha1.begin() + 3);
 }
 
 }  // namespace

@@ -80,8 +80,9 @@ Result<std::shared_ptr<PinActivation>> Sam::PinLoginUnaudited(std::string_view v
       return std::make_shared<PinActivation>(signer, Now());
     case PinCheck::kIncorrect:
       // Logged, with every refusal, by the caller (pkcs11/ logs each CK_RV it returns).
-      return Status(Code::kActivationInvalid, "wrong PIN for signer '" + signer + "' (" +
-                                                  std::to_string(check.remaining) + " tries left)");
+      return Status(Code::kActivationInvalid,
+                    "wrong PIN for signer '" + signer + "' (" + std::to_string(check.remaining) +
+                        (check.remaining == 1 ? " try left)" : " tries left)"));
     case PinCheck::kLocked:
       return Status(Code::kPinLocked, "the PIN of signer '" + signer +
                                           "' is locked; `samp11 signer set-pin` sets a new one");
