@@ -17,9 +17,10 @@ packages=(
 )
 # OpenSSL's pkcs11-provider is in bookworm-backports only (1.0; bookworm has none).
 backports=(pkcs11-provider)
-# One dpkg-query for all: the installed ones, by name.
-have=" $(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${packages[@]}" "${backports[@]}" \
-  2>/dev/null | awk '$1 == "installed" { printf "%s ", $2 }')"
+# One dpkg-query for all: the installed ones, by name. dpkg-query exits 1 when it has never heard
+# of one of them (a fresh machine), which is an answer here, not a failure.
+have=" $({ dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${packages[@]}" "${backports[@]}" \
+  2>/dev/null || true; } | awk '$1 == "installed" { printf "%s ", $2 }')"
 missing=() missing_backports=()
 for p in "${packages[@]}"; do [[ $have == *" $p "* ]] || missing+=("$p"); done
 for p in "${backports[@]}"; do [[ $have == *" $p "* ]] || missing_backports+=("$p"); done
