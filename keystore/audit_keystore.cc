@@ -80,7 +80,7 @@ Result<std::pair<int64_t, Bytes>> AppendPoint(const SecureBytes& key, const std:
 
 }  // namespace
 
-Status Keystore::Audit(const AuditEvent& event) {
+Result<AuditRow> Keystore::AuditRowFor(const AuditEvent& event) const {
   if (!IsEventName(event.event)) {
     return Status(Code::kArgumentsBad, "an audit event name is lowercase words joined by '-'");
   }
@@ -98,10 +98,37 @@ Status Keystore::Audit(const AuditEvent& event) {
   row.kid = Cut(event.kid, kMaxAuditField);
   row.jti = Cut(event.jti, kMaxAuditField);
   row.detail = Cut(event.detail, kMaxAuditDetail);
+  return row;
+}
+
+Status Keystore::Audit(const AuditEvent& event, Durability durability) {
+  SAMP11_ASSIGN_OR_RETURN(AuditRow row, AuditRowFor(event));
   // Runs inside the store's write transaction: the tail cannot move until the commit.
-  Status appended = state_->AppendAudit(
-      [&](const AuditTail& tail) { return MakeAuditAppend(keys_.audit, row, tail); });
-  return ExplainStaleKey(appended);
+  StateStore::JournalEntry entry;
+  entry.make_append = [this, row = std::move(row)](const AuditTail& tail, bool) {
+    return MakeAuditAppend(keys_.audit, row, tail);
+  };
+  Result<bool> written = journal_.Write(std::move(entry), durability == Durability::kSynced);
+  return ExplainStaleKey(written.status());
+}
+
+Result<bool> Keystore::RecordSignature(const std::optional<SpentHashRow>& spend, AuditEvent event,
+                                       const std::string& lost_detail) {
+  event.outcome = audit_outcome::kOk;
+  SAMP11_ASSIGN_OR_RETURN(AuditRow signed_row, AuditRowFor(event));
+  AuditRow lost_row = signed_row;
+  lost_row.outcome = audit_outcome::kRefused;
+  lost_row.detail = Cut(lost_detail, kMaxAuditDetail);
+  StateStore::JournalEntry entry;
+  entry.spend = spend;
+  if (entry.spend) entry.spend->spent_at = signed_row.at;
+  entry.make_append = [this, signed_row = std::move(signed_row), lost_row = std::move(lost_row)](
+                          const AuditTail& tail, bool spend_won) {
+    return MakeAuditAppend(keys_.audit, spend_won ? signed_row : lost_row, tail);
+  };
+  Result<bool> won = journal_.Write(std::move(entry), /*synced=*/true);
+  if (!won.ok()) return ExplainStaleKey(won.status());
+  return *won;
 }
 
 Result<AuditAppend> Keystore::MakeAuditAppend(const SecureBytes& audit_key, const AuditRow& row,
@@ -163,7 +190,7 @@ Status Keystore::CheckAuditWritable() {
   return ExplainStaleKey(AppendPoint(keys_.audit, identity_, tail).status());
 }
 
-Status Keystore::AuditResult(AuditEvent event, const Status& result) {
+Status Keystore::AuditResult(AuditEvent event, const Status& result, Durability durability) {
   if (result.ok()) {
     event.outcome = audit_outcome::kOk;
   } else {
@@ -175,7 +202,7 @@ Status Keystore::AuditResult(AuditEvent event, const Status& result) {
     event.outcome = fault ? audit_outcome::kError : audit_outcome::kRefused;
     event.detail = result.message();
   }
-  Status audited = Audit(event);
+  Status audited = Audit(event, durability);
   // A refusal is what the caller must see; its record failing (storage down, tampered head)
   // changes nothing for the caller.
   if (!result.ok()) return result;

@@ -26,6 +26,7 @@
 #include "keystore/lifecycle.h"
 #include "keystore/master_key.h"
 #include "keystore/pins.h"
+#include "keystore/signature_journal.h"
 #include "keystore/sqlite_backup.h"
 #include "keystore/state_store.h"
 #include "sad/sad.h"
@@ -150,7 +151,12 @@ class Keystore {
   // Appends one record in one transaction: safe from many threads and processes at once.
   // kArgumentsBad for an unknown outcome or a malformed event name; kTampered, appending
   // nothing, if the log's head fails its check (an attacker must not get a fresh valid head).
-  Status Audit(const AuditEvent& event);
+  // Synced (the default): durable before it returns. Lazy: committed, so every process sees it
+  // and a process crash cannot lose it, but synced only with the next synced write (group commit
+  // with other threads either way, signature_journal.h). Lazy is for records that decide nothing
+  // by themselves: logins and refusals, not signatures or key management.
+  enum class Durability { kSynced, kLazy };
+  Status Audit(const AuditEvent& event, Durability durability = Durability::kSynced);
   // Walks every record in seq order, a page at a time, and reports every problem found.
   Result<AuditReport> VerifyAudit();
   // Records with seq > after_seq that match filter, ascending, one page (see AuditFilter).
@@ -161,7 +167,15 @@ class Keystore {
   // Records an operation's result (outcome ok, refused, or error for storage/tamper/internal
   // faults, with the refusal's message as detail). Returns result if it failed; else Ok, or the
   // append's failure if the record could not be written (the operation itself did happen).
-  Status AuditResult(AuditEvent event, const Status& result);
+  Status AuditResult(AuditEvent event, const Status& result,
+                     Durability durability = Durability::kSynced);
+  // A signature's records in one durable write, shared with other threads signing meanwhile:
+  // the hash's spend (SpendHash's row) when given, and event, its "sign" record, as ok. If the
+  // hash was spent already (by anyone) nothing is spent, the record says refused with
+  // lost_detail, and the result is false: the signature must not leave the module. An error means
+  // neither was written.
+  Result<bool> RecordSignature(const std::optional<SpentHashRow>& spend, AuditEvent event,
+                               const std::string& lost_detail);
 
   // Lifecycle (keystore_lifecycle.cc, lifecycle.h). Each change is audited; reason, when
   // given, goes into the record. kNotFound for an unknown or destroyed key, kArgumentsBad for a
@@ -240,6 +254,8 @@ class Keystore {
   // The record of an append, chained and MAC'd under audit_key onto tail (audit_keystore.cc).
   Result<AuditAppend> MakeAuditAppend(const SecureBytes& audit_key, const AuditRow& row,
                                       const AuditTail& tail) const;
+  // The row an event becomes (event name and outcome checked; fields cut to their limits).
+  Result<AuditRow> AuditRowFor(const AuditEvent& event) const;
   // A tampered-looking failure in a process whose master key was rotated away (meta master_check
   // no longer matches this process's) becomes kConfig saying so; anything else is returned as is.
   Status ExplainStaleKey(Status status);
@@ -273,6 +289,7 @@ class Keystore {
   static constexpr size_t kMaxCachedKeys = 4096;
 
   std::unique_ptr<StateStore> state_;
+  SignatureJournal journal_{*state_};  // after state_, which it writes to
   DerivedKeys keys_;
   SecureBytes pin_key_;
   std::string master_check_hex_;  // meta master_check as this process's master key computes it

@@ -127,6 +127,11 @@ Status AppendInTransaction(
 
 }  // namespace
 
+Status SqliteAppendAuditInTransaction(
+    sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
+  return AppendInTransaction(db, make_append);
+}
+
 Status SqliteAppendAudit(
     sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
   // BEGIN IMMEDIATE holds the write lock from the tail read to the commit: no other process can

@@ -15,6 +15,9 @@ namespace samp11 {
 
 Status SqliteAppendAudit(
     sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append);
+// The same append inside the caller's write transaction (the journal's, sqlite_state_store.cc).
+Status SqliteAppendAuditInTransaction(
+    sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append);
 Result<AuditTail> SqliteGetAuditTail(sqlite3* db);
 Result<std::vector<AuditRow>> SqliteListAuditRows(sqlite3* db, int64_t after_seq, size_t limit,
                                                   const AuditRowFilter& filter);

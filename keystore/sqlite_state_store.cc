@@ -356,22 +356,41 @@ class SqliteStateStore : public StateStore {
   Result<bool> InsertSpentHash(const SpentHashRow& row) override {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
-    SAMP11_ASSIGN_OR_RETURN(
-        auto stmt, Prepare("INSERT INTO spent_hashes(kid, jti, hash, key_id, sad_exp, spent_at) "
-                           "VALUES(?, ?, ?, ?, ?, ?)"));
-    SAMP11_RETURN_IF_ERROR(stmt.BindText(1, row.kid));
-    SAMP11_RETURN_IF_ERROR(stmt.BindText(2, row.jti));
-    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(3, row.hash));
-    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(4, row.key_id));
-    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(5, row.sad_exp));
-    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(6, row.spent_at));
-    int rc = stmt.StepRaw();
-    // Only the primary key can make this insert fail by constraint: the hash was already spent.
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return false;
-    if (rc != SQLITE_DONE) return SqliteError(db(), "spending a hash");
+    SAMP11_ASSIGN_OR_RETURN(bool won, InsertSpentHashLocked(row));
+    if (!won) return false;
     // The commit is the durability point: synchronous=FULL syncs the WAL before COMMIT returns.
     SAMP11_RETURN_IF_ERROR(tx->Commit());
     return true;
+  }
+
+  Result<std::vector<bool>> WriteJournal(const std::vector<JournalEntry>& entries,
+                                         bool synced) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    // NORMAL for this commit only: in WAL mode the commit is then written but not synced; the
+    // next FULL commit syncs the WAL, and with it these frames, which come before its own.
+    if (!synced) SAMP11_RETURN_IF_ERROR(SqliteExec(db(), "PRAGMA synchronous = NORMAL"));
+    struct RestoreFull {
+      sqlite3* db;
+      bool active;
+      ~RestoreFull() {
+        if (active) sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+      }
+    } restore{db(), !synced};
+    SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
+    std::vector<bool> won;
+    won.reserve(entries.size());
+    for (const JournalEntry& entry : entries) {
+      bool spend_won = true;
+      if (entry.spend) {
+        // A lost spend (already spent) rolls back nothing: its insert did not happen.
+        SAMP11_ASSIGN_OR_RETURN(spend_won, InsertSpentHashLocked(*entry.spend));
+      }
+      SAMP11_RETURN_IF_ERROR(SqliteAppendAuditInTransaction(
+          db(), [&](const AuditTail& tail) { return entry.make_append(tail, spend_won); }));
+      won.push_back(spend_won);
+    }
+    SAMP11_RETURN_IF_ERROR(tx->Commit());
+    return won;
   }
 
   Result<bool> IsHashSpent(std::string_view kid, std::string_view jti, const Bytes& hash) override {
@@ -610,6 +629,24 @@ class SqliteStateStore : public StateStore {
   }
 
  private:
+  // Inside a write transaction, mu_ held: false if that hash of that SAD is spent already.
+  Result<bool> InsertSpentHashLocked(const SpentHashRow& row) {
+    SAMP11_ASSIGN_OR_RETURN(
+        auto stmt, Prepare("INSERT INTO spent_hashes(kid, jti, hash, key_id, sad_exp, spent_at) "
+                           "VALUES(?, ?, ?, ?, ?, ?)"));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(1, row.kid));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(2, row.jti));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(3, row.hash));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(4, row.key_id));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(5, row.sad_exp));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(6, row.spent_at));
+    int rc = stmt.StepRaw();
+    // Only the primary key can make this insert fail by constraint: the hash was already spent.
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return false;
+    if (rc != SQLITE_DONE) return SqliteError(db(), "spending a hash");
+    return true;
+  }
+
   sqlite3* db() { return db_.get(); }
 
   Result<SqliteStatement> Prepare(std::string_view sql) {

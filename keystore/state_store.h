@@ -272,6 +272,19 @@ class StateStore {
   virtual Result<bool> EndSadRequest(std::string_view id, std::string_view state,
                                      std::string_view detail, int64_t now) = 0;
 
+  // The journal (signature_journal.h): entries written in order in one write transaction, each
+  // an optional spent hash and the audit record that says what came of it. make_append gets the
+  // tail and whether the entry's spend won (true when it has none); a lost spend changes nothing
+  // else, so its record can say so. synced: durable (the WAL synced) before this returns; else
+  // committed, visible to every process and safe from a process crash, and made durable by the
+  // next synced commit. Returns, per entry, whether its spend won; fails as a whole.
+  struct JournalEntry {
+    std::optional<SpentHashRow> spend;
+    std::function<Result<AuditAppend>(const AuditTail& tail, bool spend_won)> make_append;
+  };
+  virtual Result<std::vector<bool>> WriteJournal(const std::vector<JournalEntry>& entries,
+                                                 bool synced) = 0;
+
   // Audit. AppendAudit runs one write transaction (BEGIN IMMEDIATE): reads the tail, calls
   // make_append, inserts its row and replaces the head, commits. Appends from any thread or
   // process are serialised, so seq stays consecutive. make_append must not call the store.

@@ -77,7 +77,8 @@ Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
 
 Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
                                  Activation& activation, const SignContext& context,
-                                 std::optional<KeyInfo>* key_out) {
+                                 std::optional<KeyInfo>* key_out,
+                                 std::optional<SpentHashRow>* spend) {
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
   Result<UnwrappedKey> unwrapped = keystore_.Unwrap(key_handle);
   if (!unwrapped.ok()) {
@@ -157,19 +158,20 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   }
 
   // Sign first, spend second: a hash is spent only once its signature exists, and the signature
-  // leaves the module only if this process won the spend (another may have raced us).
+  // leaves the module only if this process won the spend (another may have raced us): Sign
+  // spends it, with the signature's audit record, in one durable write.
   // A tool that asked for the signer (it hashes inside its own run: pdfsig, jarsigner...) may
   // size its output from a probe signature: it gets signatures of one length.
   SAMP11_ASSIGN_OR_RETURN(Bytes signature, activation.source() == ActivationSource::kSignerRequest
                                                ? mechanism.SignFixedLength(*key.signer)
                                                : mechanism.Sign(*key.signer));
-  SAMP11_ASSIGN_OR_RETURN(
-      bool won, keystore_.SpendHash(sad.sad.kid, claims.jti, hash, key.info.id, claims.exp));
-  if (!won) {
-    return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
-  }
-  activation.MarkSpent();
-  SAMP11_LOG(kInfo, "signature released: key=" << key_id << " " << activation.Describe());
+  SpentHashRow row;
+  row.kid = sad.sad.kid;
+  row.jti = claims.jti;
+  row.hash = std::move(hash);
+  row.key_id = key.info.id;
+  row.sad_exp = claims.exp;
+  *spend = std::move(row);
   return signature;
 }
 

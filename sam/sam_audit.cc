@@ -32,7 +32,9 @@ Status Sam::AuditSadDecision(const char* event_name, std::string_view text, cons
     ClaimedNames(text, event);
   }
   if (key != nullptr) event.key_id = key->id;
-  Status recorded = keystore_.AuditResult(std::move(event), result);
+  // Lazy: a login or deposit decides no signature by itself; the signature's own record, which
+  // names the same SAD, is synced, and syncs this one with it.
+  Status recorded = keystore_.AuditResult(std::move(event), result, Keystore::Durability::kLazy);
   if (!result.ok()) return result;
   if (!recorded.ok()) return Status(Code::kStorage, recorded.message());
   return Status::Ok();
@@ -117,7 +119,8 @@ Status Sam::CheckKeyUsableAudited(const KeyInfo& key) {
 Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation,
                         const SignContext& context) {
   std::optional<KeyInfo> key;
-  Result<Bytes> signature = SignUnaudited(key_handle, mechanism, activation, context, &key);
+  std::optional<SpentHashRow> spend;
+  Result<Bytes> signature = SignUnaudited(key_handle, mechanism, activation, context, &key, &spend);
   AuditEvent event;
   event.event = audit_event::kSign;
   if (key) event.key_id = key->id;
@@ -130,13 +133,23 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
   }
   event.detail = activation.pin() ? "via PIN login (SCAL1)"
                                   : std::string("via ") + ActivationSourceName(activation.source());
-  Status recorded = keystore_.AuditResult(event, signature.status());
-  if (!signature.ok()) return signature.status();
-  if (!recorded.ok()) {
-    // Fail closed: a signature the log does not show never leaves the module.
-    SAMP11_LOG(kError, "signature withheld: " << recorded.message());
-    return Status(Code::kStorage, "signature withheld: " + recorded.message());
+  if (!signature.ok()) {
+    // A refusal stands whether or not its record can be written; nothing rides on it being
+    // synced at once.
+    return keystore_.AuditResult(event, signature.status(), Keystore::Durability::kLazy);
   }
+  const std::string lost =
+      spend ? "hash already spent for SAD jti=" + spend->jti : std::string("no spend");
+  Result<bool> won = keystore_.RecordSignature(spend, event, lost);
+  if (!won.ok()) {
+    // Fail closed: a signature the log does not show never leaves the module.
+    SAMP11_LOG(kError, "signature withheld: " << won.status().message());
+    return Status(Code::kStorage, "signature withheld: " + won.status().message());
+  }
+  if (!*won) return Status(Code::kRejected, lost);  // another session or process spent it first
+  if (spend) activation.MarkSpent();
+  SAMP11_LOG(kInfo, "signature released: key=" << (key ? HexEncode(key->id) : std::string("?"))
+                                               << " " << activation.Describe());
   return signature;
 }
 

@@ -1,0 +1,44 @@
+// Group commit of the records a signature leaves: a thread hands in its entry (a spent hash and
+// the audit record of what came of it) and waits; whichever thread finds no write in progress
+// writes every entry queued so far in one transaction, with one sync for all. One thread alone
+// pays one durable write per signature, as before; threads that sign at once share it.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "common/status.h"
+#include "keystore/state_store.h"
+
+namespace samp11 {
+
+class SignatureJournal {
+ public:
+  explicit SignatureJournal(StateStore& state) : state_(state) {}
+  SignatureJournal(const SignatureJournal&) = delete;
+  SignatureJournal& operator=(const SignatureJournal&) = delete;
+
+  // Returns once entry is committed (and synced when synced, or when any entry written with it
+  // is): whether its spend won. A failed write fails every entry that was in it.
+  Result<bool> Write(StateStore::JournalEntry entry, bool synced);
+
+ private:
+  struct Pending {
+    StateStore::JournalEntry entry;
+    bool synced = true;
+    std::optional<Result<bool>> result;
+  };
+
+  // At most this many entries go into one transaction, so no waiter waits on an unbounded one.
+  static constexpr size_t kMaxBatch = 256;
+
+  StateStore& state_;
+  std::mutex mu_;
+  std::condition_variable written_;
+  std::deque<Pending*> queue_;
+  bool writing_ = false;
+};
+
+}  // namespace samp11
