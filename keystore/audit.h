@@ -26,6 +26,8 @@ inline constexpr char kSadAnswer[] = "sad-answer";
 // The same refused login value again, answered without verifying it (sam/refused_logins.h).
 inline constexpr char kLoginRepeat[] = "login-repeat";
 inline constexpr char kSign[] = "sign";
+// A batch SAD claimed by one process (keystore_claims.cc): detail says how many hashes.
+inline constexpr char kSadClaim[] = "sad-claim";
 inline constexpr char kKeyGenerate[] = "key-generate";
 inline constexpr char kKeyImport[] = "key-import";
 inline constexpr char kSignerAdd[] = "signer-add";

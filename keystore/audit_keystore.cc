@@ -113,7 +113,7 @@ Status Keystore::Audit(const AuditEvent& event, Durability durability) {
 }
 
 Result<bool> Keystore::RecordSignature(const std::optional<SpentHashRow>& spend, AuditEvent event,
-                                       const std::string& lost_detail) {
+                                       const std::string& lost_detail, Durability durability) {
   event.outcome = audit_outcome::kOk;
   SAMP11_ASSIGN_OR_RETURN(AuditRow signed_row, AuditRowFor(event));
   AuditRow lost_row = signed_row;
@@ -126,7 +126,7 @@ Result<bool> Keystore::RecordSignature(const std::optional<SpentHashRow>& spend,
                           const AuditTail& tail, bool spend_won) {
     return MakeAuditAppend(keys_.audit, spend_won ? signed_row : lost_row, tail);
   };
-  Result<bool> won = journal_.Write(std::move(entry), /*synced=*/true);
+  Result<bool> won = journal_.Write(std::move(entry), durability == Durability::kSynced);
   if (!won.ok()) return ExplainStaleKey(won.status());
   return *won;
 }

@@ -5,9 +5,11 @@
 // HMAC over every field. The keystore decides nothing about SADs; the SAM does.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -175,7 +177,31 @@ class Keystore {
   // lost_detail, and the result is false: the signature must not leave the module. An error means
   // neither was written.
   Result<bool> RecordSignature(const std::optional<SpentHashRow>& spend, AuditEvent event,
-                               const std::string& lost_detail);
+                               const std::string& lost_detail,
+                               Durability durability = Durability::kSynced);
+
+  // Batch SADs (keystore_claims.cc). A SAD that binds several hashes is claimed whole by the
+  // first process that signs under it: every hash of it still unspent is spent for this process
+  // in one durable write, with a "sad-claim" record, and this process then signs them one at a
+  // time with no synced write of their own; no other process can (for it they are spent). A
+  // claimed hash not signed when the process ends is lost: its signer issues a new SAD. One
+  // durable write thus marks a whole batch as in use, and a replay stays impossible after a
+  // crash or a power loss.
+  struct BatchHash {
+    std::string kid, jti, signer;
+    const std::vector<Bytes>* hashes = nullptr;  // every hash the SAD binds
+    Bytes hash;                                  // the one to sign now
+    Bytes key_id;
+    int64_t sad_exp = 0;
+  };
+  // true: the hash is this process's and is now taken by this caller (no other thread of it
+  // gets it). false: spent already, or claimed by another process.
+  Result<bool> TakeBatchHash(const BatchHash& batch);
+  // Whether this process may still sign that hash of that SAD: a hash of a batch this process
+  // claimed while it is not signed yet; otherwise while it is not spent.
+  Result<bool> HashSignable(const std::string& kid, const std::string& jti, const Bytes& hash);
+  // Gives a taken hash back when its signature could not be made.
+  void ReturnBatchHash(const std::string& kid, const std::string& jti, const Bytes& hash);
 
   // Lifecycle (keystore_lifecycle.cc, lifecycle.h). Each change is audited; reason, when
   // given, goes into the record. kNotFound for an unknown or destroyed key, kArgumentsBad for a
@@ -299,6 +325,16 @@ class Keystore {
 
   std::unordered_map<std::string, std::unique_ptr<KeyBackend>> backends_;
   std::string default_backend_ = key_backend::kFile;
+
+  // Claimed batch SADs, by kid and jti: the hashes claimed and not signed yet (their expiry
+  // lets finished or expired claims be dropped). claims_mu_ is held across a claim's write, so
+  // two threads never claim the same SAD.
+  struct BatchClaim {
+    std::set<Bytes> unsigned_hashes;
+    int64_t sad_exp = 0;
+  };
+  std::mutex claims_mu_;
+  std::map<std::pair<std::string, std::string>, BatchClaim> claims_;
 
   std::mutex cache_mu_;
   std::unordered_map<std::string, ActivationKey> activation_cache_;

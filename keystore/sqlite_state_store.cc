@@ -393,6 +393,26 @@ class SqliteStateStore : public StateStore {
     return won;
   }
 
+  Result<std::vector<bool>> ClaimSpentHashes(
+      const std::vector<SpentHashRow>& rows,
+      const std::function<Result<AuditAppend>(const AuditTail& tail, size_t claimed)>& make_append)
+      override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
+    std::vector<bool> won;
+    won.reserve(rows.size());
+    size_t claimed = 0;
+    for (const SpentHashRow& row : rows) {
+      SAMP11_ASSIGN_OR_RETURN(bool spent_now, InsertSpentHashLocked(row));
+      won.push_back(spent_now);
+      claimed += spent_now ? 1 : 0;
+    }
+    SAMP11_RETURN_IF_ERROR(SqliteAppendAuditInTransaction(
+        db(), [&](const AuditTail& tail) { return make_append(tail, claimed); }));
+    SAMP11_RETURN_IF_ERROR(tx->Commit());  // synchronous=FULL: durable here
+    return won;
+  }
+
   Result<bool> IsHashSpent(std::string_view kid, std::string_view jti, const Bytes& hash) override {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(

@@ -285,6 +285,13 @@ class StateStore {
   virtual Result<std::vector<bool>> WriteJournal(const std::vector<JournalEntry>& entries,
                                                  bool synced) = 0;
 
+  // Spends every row that is not spent yet and appends make_append's record (told how many were
+  // spent), in one synced transaction. Returns, per row, whether this call spent it.
+  virtual Result<std::vector<bool>> ClaimSpentHashes(
+      const std::vector<SpentHashRow>& rows,
+      const std::function<Result<AuditAppend>(const AuditTail& tail, size_t claimed)>&
+          make_append) = 0;
+
   // Audit. AppendAudit runs one write transaction (BEGIN IMMEDIATE): reads the tail, calls
   // make_append, inserts its row and replaces the head, commits. Appends from any thread or
   // process are serialised, so seq stays consecutive. make_append must not call the store.

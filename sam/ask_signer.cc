@@ -84,8 +84,8 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::AskSigner(const KeyInfo& key,
       return Status(Code::kRejected, "SAD jti=" + claims.jti + " does not bind the requested " +
                                          HashName(alg) + " hash");
     }
-    SAMP11_ASSIGN_OR_RETURN(bool spent, keystore_.IsHashSpent(sad->sad.kid, claims.jti, hash));
-    if (spent) return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
+    SAMP11_ASSIGN_OR_RETURN(bool signable, keystore_.HashSignable(sad->sad.kid, claims.jti, hash));
+    if (!signable) return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
     return sad;
   };
   Result<std::shared_ptr<const VerifiedSad>> answer =

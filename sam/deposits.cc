@@ -77,9 +77,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::FindDeposit(const KeyInfo& key,
   for (HashAlg alg : algs) {
     SAMP11_ASSIGN_OR_RETURN(Bytes hash, mechanism.BoundHash(alg));
     auto unspent = [&](const VerifiedSad& sad) -> Result<bool> {
-      SAMP11_ASSIGN_OR_RETURN(bool spent,
-                              keystore_.IsHashSpent(sad.sad.kid, sad.sad.claims.jti, hash));
-      return !spent;
+      return keystore_.HashSignable(sad.sad.kid, sad.sad.claims.jti, hash);
     };
     for (const auto& sad : own) {
       if (sad->sad.claims.exp < min_exp || !Binds(*sad, alg, hash)) continue;

@@ -78,7 +78,7 @@ Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
 Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
                                  Activation& activation, const SignContext& context,
                                  std::optional<KeyInfo>* key_out,
-                                 std::optional<SpentHashRow>* spend) {
+                                 std::optional<SpentHashRow>* spend, bool* claimed) {
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
   Result<UnwrappedKey> unwrapped = keystore_.Unwrap(key_handle);
   if (!unwrapped.ok()) {
@@ -152,9 +152,29 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   if (std::find(claims.hashes.begin(), claims.hashes.end(), hash) == claims.hashes.end()) {
     return Status(Code::kRejected, "the data's hash is not bound by SAD jti=" + claims.jti);
   }
-  SAMP11_ASSIGN_OR_RETURN(bool spent, keystore_.IsHashSpent(sad.sad.kid, claims.jti, hash));
-  if (spent) {
-    return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
+  // A batch SAD (several hashes) is claimed whole by this process at its first signature, in one
+  // durable write, and its hashes are then taken one at a time (Keystore::TakeBatchHash): taken
+  // before the signature, given back if it cannot be made. A one-hash SAD is spent after.
+  const bool batch = claims.hashes.size() > 1;
+  if (batch) {
+    Keystore::BatchHash take;
+    take.kid = sad.sad.kid;
+    take.jti = claims.jti;
+    take.signer = sad.signer();
+    take.hashes = &claims.hashes;
+    take.hash = hash;
+    take.key_id = key.info.id;
+    take.sad_exp = claims.exp;
+    SAMP11_ASSIGN_OR_RETURN(bool mine, keystore_.TakeBatchHash(take));
+    if (!mine) {
+      return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti +
+                                         " (or its batch is claimed by another process)");
+    }
+  } else {
+    SAMP11_ASSIGN_OR_RETURN(bool spent, keystore_.IsHashSpent(sad.sad.kid, claims.jti, hash));
+    if (spent) {
+      return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
+    }
   }
 
   // Sign first, spend second: a hash is spent only once its signature exists, and the signature
@@ -162,9 +182,17 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   // spends it, with the signature's audit record, in one durable write.
   // A tool that asked for the signer (it hashes inside its own run: pdfsig, jarsigner...) may
   // size its output from a probe signature: it gets signatures of one length.
-  SAMP11_ASSIGN_OR_RETURN(Bytes signature, activation.source() == ActivationSource::kSignerRequest
-                                               ? mechanism.SignFixedLength(*key.signer)
-                                               : mechanism.Sign(*key.signer));
+  Result<Bytes> signature = activation.source() == ActivationSource::kSignerRequest
+                                ? mechanism.SignFixedLength(*key.signer)
+                                : mechanism.Sign(*key.signer);
+  if (!signature.ok()) {
+    if (batch) keystore_.ReturnBatchHash(sad.sad.kid, claims.jti, hash);
+    return signature.status();
+  }
+  if (batch) {
+    *claimed = true;  // spent by the claim already
+    return signature;
+  }
   SpentHashRow row;
   row.kid = sad.sad.kid;
   row.jti = claims.jti;

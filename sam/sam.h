@@ -100,11 +100,13 @@ class Sam {
   int64_t Now() const { return clock_.NowSeconds(); }
 
  private:
-  // Makes the signature; for a SCAL2 key, *spend is then the hash to spend, which Sign writes
-  // with the signature's record in one durable write before the signature may leave.
+  // Makes the signature. For a SCAL2 key, *spend is then the hash to spend, which Sign writes
+  // with the signature's record in one durable write before the signature may leave; or, for a
+  // hash of a batch SAD this process claimed (spent already), *claimed is true.
   Result<Bytes> SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
                               Activation& activation, const SignContext& context,
-                              std::optional<KeyInfo>* key, std::optional<SpentHashRow>* spend);
+                              std::optional<KeyInfo>* key, std::optional<SpentHashRow>* spend,
+                              bool* claimed);
   // Asks the signer's device through provider_ for a SAD that binds this key and the
   // mechanism's hash, and waits for it (ask_signer.cc). Audited: the request, and its answer.
   Result<std::shared_ptr<const VerifiedSad>> AskSigner(const KeyInfo& key,

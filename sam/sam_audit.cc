@@ -120,7 +120,9 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
                         const SignContext& context) {
   std::optional<KeyInfo> key;
   std::optional<SpentHashRow> spend;
-  Result<Bytes> signature = SignUnaudited(key_handle, mechanism, activation, context, &key, &spend);
+  bool claimed = false;
+  Result<Bytes> signature =
+      SignUnaudited(key_handle, mechanism, activation, context, &key, &spend, &claimed);
   AuditEvent event;
   event.event = audit_event::kSign;
   if (key) event.key_id = key->id;
@@ -140,14 +142,18 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
   }
   const std::string lost =
       spend ? "hash already spent for SAD jti=" + spend->jti : std::string("no spend");
-  Result<bool> won = keystore_.RecordSignature(spend, event, lost);
+  // Synced when it spends; the signature of a claimed batch hash (its spend was synced by the
+  // claim) and a SCAL1 signature are committed, not synced at once: a power loss, not a crash, may
+  // lose the last of those records, never a replay record.
+  Result<bool> won = keystore_.RecordSignature(
+      spend, event, lost, spend ? Keystore::Durability::kSynced : Keystore::Durability::kLazy);
   if (!won.ok()) {
     // Fail closed: a signature the log does not show never leaves the module.
     SAMP11_LOG(kError, "signature withheld: " << won.status().message());
     return Status(Code::kStorage, "signature withheld: " + won.status().message());
   }
   if (!*won) return Status(Code::kRejected, lost);  // another session or process spent it first
-  if (spend) activation.MarkSpent();
+  if (spend || claimed) activation.MarkSpent();
   SAMP11_LOG(kInfo, "signature released: key=" << (key ? HexEncode(key->id) : std::string("?"))
                                                << " " << activation.Describe());
   return signature;

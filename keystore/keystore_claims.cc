@@ -1,0 +1,84 @@
+// Batch SADs: one durable write claims every hash of a SAD for this process (keystore.h).
+#include <ctime>
+
+#include "keystore/keystore.h"
+
+namespace samp11 {
+namespace {
+
+// A claim is kept in memory a while past its SAD's expiry (clock skew), then dropped.
+constexpr int64_t kClaimGraceSeconds = 3600;
+
+}  // namespace
+
+Result<bool> Keystore::TakeBatchHash(const BatchHash& batch) {
+  if (batch.kid.empty() || batch.jti.empty() || batch.hash.empty() || batch.hashes == nullptr) {
+    return Status(Code::kArgumentsBad, "a batch hash needs a kid, a jti and its SAD's hashes");
+  }
+  std::lock_guard<std::mutex> lock(claims_mu_);
+  const auto key = std::make_pair(batch.kid, batch.jti);
+  auto found = claims_.find(key);
+  if (found == claims_.end()) {
+    // Finished and expired claims go first, so the map holds only live batches.
+    const auto now = static_cast<int64_t>(std::time(nullptr));
+    for (auto it = claims_.begin(); it != claims_.end();) {
+      const bool done = it->second.unsigned_hashes.empty();
+      it = (done || it->second.sad_exp + kClaimGraceSeconds < now) ? claims_.erase(it) : ++it;
+    }
+    std::vector<SpentHashRow> rows;
+    rows.reserve(batch.hashes->size());
+    for (const Bytes& hash : *batch.hashes) {
+      SpentHashRow row;
+      row.kid = batch.kid;
+      row.jti = batch.jti;
+      row.hash = hash;
+      row.key_id = batch.key_id;
+      row.sad_exp = batch.sad_exp;
+      row.spent_at = now;
+      rows.push_back(std::move(row));
+    }
+    AuditEvent event;
+    event.event = audit_event::kSadClaim;
+    event.outcome = audit_outcome::kOk;
+    event.signer = batch.signer;
+    event.key_id = batch.key_id;
+    event.kid = batch.kid;
+    event.jti = batch.jti;
+    SAMP11_ASSIGN_OR_RETURN(AuditRow row, AuditRowFor(event));
+    const size_t total = rows.size();
+    Result<std::vector<bool>> won =
+        state_->ClaimSpentHashes(rows, [&](const AuditTail& tail, size_t claimed) {
+          AuditRow claim_row = row;
+          claim_row.detail = std::to_string(claimed) + " of " + std::to_string(total) +
+                             " hashes claimed by this process";
+          return MakeAuditAppend(keys_.audit, claim_row, tail);
+        });
+    if (!won.ok()) return ExplainStaleKey(won.status());
+    BatchClaim claim;
+    claim.sad_exp = batch.sad_exp;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if ((*won)[i]) claim.unsigned_hashes.insert(rows[i].hash);
+    }
+    found = claims_.emplace(key, std::move(claim)).first;
+  }
+  return found->second.unsigned_hashes.erase(batch.hash) == 1;
+}
+
+Result<bool> Keystore::HashSignable(const std::string& kid, const std::string& jti,
+                                    const Bytes& hash) {
+  {
+    std::lock_guard<std::mutex> lock(claims_mu_);
+    auto found = claims_.find(std::make_pair(kid, jti));
+    if (found != claims_.end()) return found->second.unsigned_hashes.count(hash) == 1;
+  }
+  SAMP11_ASSIGN_OR_RETURN(bool spent, IsHashSpent(kid, jti, hash));
+  return !spent;
+}
+
+void Keystore::ReturnBatchHash(const std::string& kid, const std::string& jti, const Bytes& hash) {
+  std::lock_guard<std::mutex> lock(claims_mu_);
+  auto found = claims_.find(std::make_pair(kid, jti));
+  if (found != claims_.end()) found->second.unsigned_hashes.insert(hash);
+}
+
+}  // namespace samp11
