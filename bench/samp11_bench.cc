@@ -444,12 +444,14 @@ struct Device {
 };
 
 // samp11 SCAL2: single SAD per signature (context login), a batch SAD of 100 hashes (user
-// login, then C_SignInit/C_Sign per document), or a deposit (CKO_SAMP11_SAD session object).
-enum class Scal2Mode { kSingle, kBatch, kDeposit };
+// login, then C_SignInit/C_Sign per document), a deposit (CKO_SAMP11_SAD session object), or a
+// keystore deposit (what `samp11 sad deposit` does, made beforehand: C_Sign finds it).
+enum class Scal2Mode { kSingle, kBatch, kDeposit, kKeystoreDeposit };
 struct Scal2Workload : Workload {
   P11Target target;
   Scal2Mode mode;
   const Device* device;
+  Sam* depositor = nullptr;  // kKeystoreDeposit: the SAM on the keystore, as the CLI has it
   Docs d;
   std::vector<std::vector<std::string>> sads;  // per thread: per doc (single, deposit)
   std::vector<std::string> batch_sads;         // thread 0 only: one per 100 docs
@@ -473,6 +475,13 @@ struct Scal2Workload : Workload {
     for (int t = 0; t < threads; ++t) {
       for (const Doc& doc : d.docs[t]) sads[t].push_back(device->Issue(target.key_id, {doc.hash}));
     }
+    if (mode == Scal2Mode::kKeystoreDeposit) {
+      for (const auto& per_thread : sads) {
+        for (const std::string& sad : per_thread) {
+          Must(depositor->DepositInKeystore(sad), "Sam::DepositInKeystore");
+        }
+      }
+    }
   }
   Bytes Sign(int t, int i) override {
     const Doc& doc = d.docs[t][i];
@@ -487,6 +496,9 @@ struct Scal2Workload : Workload {
           target.Login(t, CKU_USER, batch_sads[i / kBatch], "C_Login(CKU_USER, batch SAD)");
           logged_in = true;
         }
+        target.SignInit(t);
+        return target.SignFinal(t, doc);
+      case Scal2Mode::kKeystoreDeposit:
         target.SignInit(t);
         return target.SignFinal(t, doc);
       case Scal2Mode::kDeposit: {
@@ -853,7 +865,14 @@ int RunAll(const RunOptions& o) {
   }
 
   write_samples.push_back(DurableWriteMicros(o.keystore_dir, write_n));
-  // 4. samp11, file keystore and SoftHSM key backend.
+  // 4. samp11, file keystore and SoftHSM key backend. Keystore deposits are made beforehand
+  // through the SAM on the keystore, as `samp11 sad deposit` makes them.
+  ModuleConfig dep_config = Must(LoadConfig(o.conf), "LoadConfig " + o.conf);
+  TokenConfig dep_token = dep_config.tokens.at(0);
+  dep_token.pkcs11_backend.reset();
+  dep_token.key_backend = "file";
+  std::unique_ptr<Keystore> dep_keystore = Must(OpenTokenKeystore(dep_token), "open keystore");
+  Sam depositor(*dep_keystore, dep_token.policy, DefaultClock());
   Module sam_module(o.module);
   CK_SLOT_ID sam_slot = sam_module.SlotOfToken(o.token);
   CK_SESSION_HANDLE sam_admin = sam_module.Open(sam_slot);
@@ -896,6 +915,16 @@ int RunAll(const RunOptions& o) {
         r.sigs_per_sad = 1;
         r.sigs_per_durable_write = 1;
         rows.push_back(r);
+        Scal2Workload kw;
+        kw.target = P11Target{&sam_module, sam_slot, id, k.type, {}, {}};
+        kw.mode = Scal2Mode::kKeystoreDeposit;
+        kw.device = &device;
+        kw.depositor = &depositor;
+        RowResult kr =
+            RunRow(group, "deposit-ks", k.type, 1, kw, pub.get(), settings, o.keystore_dir);
+        kr.sigs_per_sad = 1;
+        kr.sigs_per_durable_write = 1;
+        rows.push_back(kr);
       }
       if (group == "samp11-file" && IsScal1Type(k.type)) {
         Bytes id1 = SamKeyId(code, 1, k.type);
@@ -1009,7 +1038,7 @@ int RunAll(const RunOptions& o) {
       double limit = limit_of(r);
       const RowResult* ossl = find_row("openssl", "raw", r.type, r.threads);
       const char* peer_mode =
-          (r.mode == "single-sad" || r.mode == "deposit") ? "context-login" : "plain";
+          (r.mode == "single-sad" || r.mode.rfind("deposit", 0) == 0) ? "context-login" : "plain";
       const RowResult* peer = find_row("softhsm", peer_mode, r.type, r.threads);
       vs_limit = limit > 0 ? r.sps / limit : 0;
       vs_ossl = ossl ? r.sps / ossl->sps : 0;
