@@ -84,7 +84,10 @@ for i in "${!types[@]}"; do
     --backend softhsm
   case $t in rsa-2048 | ec-p256 | ed25519)
     quiet "$samp11" key generate --signer alice --type "$t" --id "be0101$n" --label "scal1-$t" \
-      --scal 1 --max-signatures 1000000 --max-seconds 86400 ;;
+      --scal 1 --max-signatures 1000000 --max-seconds 86400
+    quiet "$samp11" key generate --signer alice --type "$t" --id "be0201$n" \
+      --label "softhsm-scal1-$t" --scal 1 --max-signatures 1000000 --max-seconds 86400 \
+      --backend softhsm ;;
   esac
 done
 aud=$("$samp11" token info --identity)

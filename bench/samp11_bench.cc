@@ -915,7 +915,7 @@ int RunAll(const RunOptions& o) {
         r.sigs_per_durable_write = 100;
         rows.push_back(r);
       }
-      if (group == "samp11-file") {
+      {
         Scal2Workload w;
         w.target = P11Target{&sam_module, sam_slot, id, k.type, {}, {}};
         w.mode = Scal2Mode::kDeposit;
@@ -935,7 +935,7 @@ int RunAll(const RunOptions& o) {
         kr.sigs_per_durable_write = 1;
         rows.push_back(kr);
       }
-      if (group == "samp11-file" && IsScal1Type(k.type)) {
+      if (IsScal1Type(k.type)) {
         Bytes id1 = SamKeyId(code, 1, k.type);
         EvpPkeyPtr pub1 = sam_module.PublicKey(sam_admin, id1);
         for (int threads : {1, 2}) {
