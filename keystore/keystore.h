@@ -269,6 +269,12 @@ class Keystore {
   // The worst state over all signers' PINs, for the token's CKF_USER_PIN_* flags.
   Result<PinState> PinStatus(int max_tries);
 
+  // Benchmarks only (keystore_bulk.cc, bench/): count SCAL2 file keys of type for owner, ids
+  // id_prefix followed by the 8-byte big-endian counter first..first+count-1, inserted in one
+  // transaction, wrapped and MAC'd as GenerateKey does; one audit record for the whole batch.
+  Status BulkAddFileKeysForBenchmark(const std::string& owner, KeyType type, const Bytes& id_prefix,
+                                     int64_t first, int64_t count);
+
  private:
   Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::string identity,
            std::string label);
