@@ -139,7 +139,7 @@ out="$here/results/$name.json"
 smoke_args=()
 [ "$smoke" = 1 ] && smoke_args=(--smoke)
 log "running samp11_bench ($machine)"
-"$bench" run --module "$module" --token bench --conf "$SAMP11_CONF" --device-key dev.pem \
+${BENCH_WRAP:-} "$bench" run --module "$module" --token bench --conf "$SAMP11_CONF" --device-key dev.pem \
   --aud "$aud" --scal1-login "alice:$scal1_pin" --softhsm "$softhsm" --softhsm-token peer \
   --softhsm-pin "$peer_pin" --keystore-dir "$work" --machine "$machine" --out "$out" \
   "${coldstart_args[@]}" "${client_args[@]}" "${smoke_args[@]}"

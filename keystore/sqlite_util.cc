@@ -1,9 +1,46 @@
 #include "keystore/sqlite_util.h"
 
 #include <limits>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace samp11 {
+namespace {
+
+// The prepared statements of every open connection, by SQL text.
+struct CachedStatement {
+  sqlite3_stmt* stmt = nullptr;
+  bool lent = false;
+};
+struct StatementCache {
+  std::mutex mu;
+  std::unordered_map<sqlite3*, std::unordered_map<std::string, CachedStatement>> by_db;
+};
+// Leaked on purpose: connections may close from other static destructors.
+StatementCache& Cache() {
+  static StatementCache* cache = new StatementCache;
+  return *cache;
+}
+// Queries built from filters (audit listing) have a few shapes; past this many per connection
+// statements are prepared and finalized as before.
+constexpr size_t kMaxCachedPerConnection = 128;
+
+}  // namespace
+
+void SqliteCloser::operator()(sqlite3* db) const {
+  {
+    StatementCache& cache = Cache();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    auto found = cache.by_db.find(db);
+    if (found != cache.by_db.end()) {
+      for (auto& [sql, cached] : found->second) sqlite3_finalize(cached.stmt);
+      cache.by_db.erase(found);
+    }
+  }
+  sqlite3_close_v2(db);
+}
 
 Status SqliteError(sqlite3* db, std::string_view context) {
   std::string message(context);
@@ -20,29 +57,72 @@ Status SqliteExec(sqlite3* db, const char* sql) {
 }
 
 Result<SqliteStatement> SqliteStatement::Prepare(sqlite3* db, std::string_view sql) {
+  if (sql.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return Status(Code::kStorage, "sqlite prepare: statement too long");
+  }
+  StatementCache& cache = Cache();
+  std::unique_lock<std::mutex> lock(cache.mu);
+  auto& statements = cache.by_db[db];
+  auto found = statements.find(std::string(sql));
+  if (found != statements.end() && !found->second.lent) {
+    found->second.lent = true;
+    return SqliteStatement(db, found->second.stmt, true);
+  }
+  const bool keep = found == statements.end() && statements.size() < kMaxCachedPerConnection;
+  lock.unlock();
   sqlite3_stmt* stmt = nullptr;
-  if (sql.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
-      sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-          SQLITE_OK) {
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                         keep ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr) != SQLITE_OK) {
     sqlite3_finalize(stmt);
     return SqliteError(db, "sqlite prepare");
   }
-  return SqliteStatement(db, stmt);
+  if (!keep) return SqliteStatement(db, stmt, false);
+  lock.lock();
+  auto [slot, inserted] = cache.by_db[db].emplace(std::string(sql), CachedStatement{stmt, true});
+  if (!inserted) return SqliteStatement(db, stmt, false);  // another thread cached it meanwhile
+  return SqliteStatement(db, slot->second.stmt, true);
+}
+
+void SqliteStatement::Release() {
+  if (stmt_ == nullptr) return;
+  if (!lent_) {
+    sqlite3_finalize(stmt_);
+  } else {
+    StatementCache& cache = Cache();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    // Not there any more: its connection closed and finalized it.
+    auto by_db = cache.by_db.find(db_);
+    if (by_db != cache.by_db.end()) {
+      for (auto& [sql, cached] : by_db->second) {
+        if (cached.stmt != stmt_) continue;
+        // Ends the statement's read and forgets its values (a PIN hash, a key blob) before it
+        // waits for its next use.
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        cached.lent = false;
+        break;
+      }
+    }
+  }
+  stmt_ = nullptr;
 }
 
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(other.db_),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      lent_(std::exchange(other.lent_, false)) {}
 
 SqliteStatement& SqliteStatement::operator=(SqliteStatement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    Release();
     db_ = other.db_;
     stmt_ = std::exchange(other.stmt_, nullptr);
+    lent_ = std::exchange(other.lent_, false);
   }
   return *this;
 }
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+SqliteStatement::~SqliteStatement() { Release(); }
 
 Status SqliteStatement::BindText(int index, std::string_view value) {
   if (sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,

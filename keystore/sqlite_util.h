@@ -15,8 +15,9 @@
 
 namespace samp11 {
 
+// Finalizes the connection's cached statements (SqliteStatement::Prepare), then closes it.
 struct SqliteCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  void operator()(sqlite3* db) const;
 };
 using SqliteDbPtr = std::unique_ptr<sqlite3, SqliteCloser>;
 
@@ -28,6 +29,9 @@ Status SqliteExec(sqlite3* db, const char* sql);
 
 class SqliteStatement {
  public:
+  // Statements are prepared once per connection and SQL text and kept (parsing SQL costs more
+  // than running these small statements): a statement of the cache is lent out, and reset and
+  // given back when this object goes. The same SQL already lent out is prepared afresh.
   static Result<SqliteStatement> Prepare(sqlite3* db, std::string_view sql);
 
   SqliteStatement(SqliteStatement&& other) noexcept;
@@ -59,10 +63,12 @@ class SqliteStatement {
   sqlite3* db() const { return db_; }
 
  private:
-  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, bool lent) : db_(db), stmt_(stmt), lent_(lent) {}
+  void Release();
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  bool lent_ = false;  // stmt_ belongs to the connection's cache
 };
 
 // BEGIN IMMEDIATE takes the write lock up front, so a concurrent writer (thread or process) waits
