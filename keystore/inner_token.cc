@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -112,6 +113,7 @@ constexpr size_t kMaxPinFileSize = 4096;
 // How often Connect looks again for a token the module did not list, and Login tries again
 // after a transient failure (see there).
 constexpr int kTokenRescans = 6;
+constexpr int kLoginRetries = 4;
 
 // The first line of the PIN file, without its line end. The file must be a regular file that
 // others can neither read nor write (a writable one lets anyone lock the token's PIN).
@@ -260,7 +262,9 @@ class InnerToken::Impl {
   void Return(Lease& lease);
   Status Connect();
   Result<CK_SLOT_ID> FindSlot(CK_FUNCTION_LIST* fl);
-  Status Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor);
+  // *stale: the module's view of the token file is out of date (SoftHSMv2 issue #757), and a
+  // fresh C_Initialize may cure it.
+  Status Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor, bool* stale);
   void Drop(const std::shared_ptr<Generation>& generation, bool sessions_alive,
             const std::string& why);
   // The Status for a failed call, after the pool has reacted to it (session dead, connection
@@ -534,7 +538,8 @@ Result<CK_SLOT_ID> InnerToken::Impl::FindSlot(CK_FUNCTION_LIST* fl) {
   return *match;
 }
 
-Status InnerToken::Impl::Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor) {
+Status InnerToken::Impl::Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor, bool* stale) {
+  *stale = false;
   PinFileId file;
   Result<SecureBytes> read = ReadPinFile(config_.pin_file, &file);
   // Found at first use, a PIN file that cannot serve is the inner token failing the caller
@@ -552,10 +557,13 @@ Status InnerToken::Impl::Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor) {
   // SoftHSMv2 answers CKR_GENERAL_ERROR, or CKR_USER_PIN_NOT_INITIALIZED although FindSlot saw
   // the PIN initialized, when another process rewrites its token file during this login (issue
   // #757): a transient fault, not a PIN verdict, so it is tried again.
+  // Processes that started together would retry together and rewrite the file into each
+  // other's logins again: each waits a little more, plus a share of its own (by pid).
+  std::minstd_rand jitter(static_cast<unsigned>(::getpid()));
   for (int attempt = 1;
-       (rv == CKR_GENERAL_ERROR || rv == CKR_USER_PIN_NOT_INITIALIZED) && attempt <= kTokenRescans;
+       (rv == CKR_GENERAL_ERROR || rv == CKR_USER_PIN_NOT_INITIALIZED) && attempt <= kLoginRetries;
        ++attempt) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt + jitter() % 25));
     rv = fl->C_Login(anchor, CKU_USER, pin.data(), static_cast<CK_ULONG>(pin.size()));
   }
   pin.Wipe();
@@ -573,6 +581,7 @@ Status InnerToken::Impl::Login(CK_FUNCTION_LIST* fl, CK_SESSION_HANDLE anchor) {
     return Status(Code::kDevice,
                   "the user PIN of " + description_ + " is locked (" + CkrName(rv) + ")");
   }
+  *stale = rv == CKR_GENERAL_ERROR || rv == CKR_USER_PIN_NOT_INITIALIZED;
   return ConnectFailure("C_Login", rv);
 }
 
@@ -604,13 +613,22 @@ Status InnerToken::Impl::Connect() {
     }
     SAMP11_ASSIGN_OR_RETURN(CK_SLOT_ID slot, std::move(found));
     CK_SESSION_HANDLE anchor = CK_INVALID_HANDLE;
-    CK_RV rv =
-        fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &anchor);
-    if (rv != CKR_OK) return ConnectFailure("C_OpenSession", rv);
-    Status login = Login(fl, anchor);
-    if (!login.ok()) {
+    // A login that keeps failing as if the PIN were not set read the token file while another
+    // process rewrote it: the module keeps that view until it reads its store again, at
+    // C_Initialize (when samp11 alone holds it).
+    for (int reread = 0;; ++reread) {
+      CK_RV rv =
+          fl->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &anchor);
+      if (rv != CKR_OK) return ConnectFailure("C_OpenSession", rv);
+      bool stale = false;
+      Status login = Login(fl, anchor, &stale);
+      if (login.ok()) break;
       fl->C_CloseSession(anchor);
-      return login;
+      if (!stale || reread >= kTokenRescans) return login;
+      SAMP11_ASSIGN_OR_RETURN(bool reinitialized, module_.Reinitialize());
+      if (!reinitialized) return login;
+      SAMP11_LOG(kInfo, description_ << ": " << login.message() << "; reading the token again");
+      SAMP11_ASSIGN_OR_RETURN(slot, FindSlot(fl));
     }
     {
       std::lock_guard<std::mutex> lock(mu_);

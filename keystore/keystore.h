@@ -302,6 +302,16 @@ class Keystore {
   Status FinishLifecycleMigration();           // fills MACs of rows from before schema 3, once
   Result<KeyRow> LiveKeyRow(const Bytes& id);  // status MAC checked; kNotFound when destroyed
   Result<SignerRow> CheckedSignerRow(const std::string& name);  // both MACs checked
+  // What decides whether a live key may sign, every MAC checked: its row, its signer's row and
+  // its certificates. Read twice per signature (C_SignInit, C_Sign), so kept while
+  // StateStore::KeyStateVersion stays the same; any commit of another connection or process,
+  // or any change of this one's outside the signing path, reads them afresh.
+  struct KeyStateRows {
+    KeyRow key;
+    SignerRow signer;
+    std::vector<CertRow> certs;
+  };
+  Result<KeyStateRows> CheckedKeyStateRows(const Bytes& id);
   Status SetKeyStatus(const Bytes& id, const char* status, const char* event,
                       const std::string& reason);
   Status SetSignerStatus(const std::string& name, const char* status, const char* event,
@@ -341,6 +351,11 @@ class Keystore {
   };
   std::mutex claims_mu_;
   std::map<std::pair<std::string, std::string>, BatchClaim> claims_;
+
+  static constexpr size_t kMaxCachedKeyStates = 4096;
+  std::mutex key_state_mu_;
+  StateVersion key_state_version_;
+  std::map<Bytes, KeyStateRows> key_states_;  // read at key_state_version_
 
   std::mutex cache_mu_;
   std::unordered_map<std::string, ActivationKey> activation_cache_;

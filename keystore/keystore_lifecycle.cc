@@ -245,27 +245,54 @@ Status Keystore::RemoveSigner(const std::string& name, bool destroy_keys,
   return AuditResult(std::move(audit), run());
 }
 
+Result<Keystore::KeyStateRows> Keystore::CheckedKeyStateRows(const Bytes& id) {
+  // The version first: rows read after it are at least that recent.
+  SAMP11_ASSIGN_OR_RETURN(StateVersion version, state_->KeyStateVersion());
+  {
+    std::lock_guard<std::mutex> lock(key_state_mu_);
+    if (version != key_state_version_) {
+      key_states_.clear();
+      key_state_version_ = version;
+    }
+    auto found = key_states_.find(id);
+    if (found != key_states_.end()) return found->second;
+  }
+  KeyStateRows rows;
+  SAMP11_ASSIGN_OR_RETURN(rows.key, LiveKeyRow(id));
+  SAMP11_ASSIGN_OR_RETURN(rows.signer, CheckedSignerRow(rows.key.owner));
+  SAMP11_ASSIGN_OR_RETURN(rows.certs, state_->FindCertsByKeyId(id));
+  for (const CertRow& cert : rows.certs) {
+    SAMP11_RETURN_IF_ERROR(
+        VerifyRowMac(keys_.mac, CertMacInput(cert), cert.mac, "a certificate of " + KeyName(id)));
+  }
+  if (rows.certs.empty() && rows.key.certified) {
+    return Status(Code::kTampered, KeyName(id) + " had a certificate and its row is gone");
+  }
+  std::lock_guard<std::mutex> lock(key_state_mu_);
+  // Kept only if nothing moved meanwhile (another thread may have seen a newer version).
+  if (version == key_state_version_) {
+    if (key_states_.size() >= kMaxCachedKeyStates) key_states_.clear();
+    key_states_.emplace(id, rows);
+  }
+  return rows;
+}
+
 Result<KeyUsability> Keystore::KeyUsabilityAt(const Bytes& id, int64_t now,
                                               bool require_certificate) {
   KeyUsability usability;
-  Result<KeyRow> row = LiveKeyRow(id);
-  if (!row.ok()) {
-    if (row.status().code() != Code::kNotFound) return row.status();
+  Result<KeyStateRows> rows = CheckedKeyStateRows(id);
+  if (!rows.ok()) {
+    if (rows.status().code() != Code::kNotFound) return rows.status();
+    // Destroyed, or no such key, or (tampering) its signer's row is gone.
     SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> any, state_->FindKeyById(id));
-    if (!any) return row.status();
+    if (!any || any->status != key_status::kDestroyed) return rows.status();
     usability.state = KeyState::kDestroyed;
     usability.reason = KeyName(id) + " was destroyed on " + Utc(any->status_changed);
     return usability;
   }
-  SAMP11_ASSIGN_OR_RETURN(SignerRow signer, CheckedSignerRow(row->owner));
-  SAMP11_ASSIGN_OR_RETURN(std::vector<CertRow> certs, state_->FindCertsByKeyId(id));
-  for (const CertRow& cert : certs) {
-    SAMP11_RETURN_IF_ERROR(
-        VerifyRowMac(keys_.mac, CertMacInput(cert), cert.mac, "a certificate of " + KeyName(id)));
-  }
-  if (certs.empty() && row->certified) {
-    return Status(Code::kTampered, KeyName(id) + " had a certificate and its row is gone");
-  }
+  const KeyRow* row = &rows->key;
+  const SignerRow& signer = rows->signer;
+  const std::vector<CertRow>& certs = rows->certs;
   // The certificate shown is the valid one, else the latest to begin.
   for (const CertRow& cert : certs) {
     if (cert.not_before <= now && now <= cert.not_after) {

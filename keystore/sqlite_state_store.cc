@@ -126,6 +126,17 @@ class SqliteStateStore : public StateStore {
  public:
   explicit SqliteStateStore(SqliteDbPtr db) : db_(std::move(db)) {}
 
+  Result<StateVersion> KeyStateVersion() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SAMP11_ASSIGN_OR_RETURN(auto stmt, Prepare("PRAGMA data_version"));
+    SAMP11_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) return Status(Code::kStorage, "PRAGMA data_version gave no row");
+    StateVersion version;
+    version.others = stmt.ColumnInt64(0);
+    version.own = sqlite3_total_changes64(db()) - signing_path_changes_;
+    return version;
+  }
+
   Result<std::optional<std::string>> GetMeta(std::string_view name) override {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(auto stmt, Prepare("SELECT value FROM meta WHERE name = ?"));
@@ -366,6 +377,7 @@ class SqliteStateStore : public StateStore {
   Result<std::vector<bool>> WriteJournal(const std::vector<JournalEntry>& entries,
                                          bool synced) override {
     std::lock_guard<std::mutex> lock(mu_);
+    SigningPathWrite counted(this);
     // NORMAL for this commit only: in WAL mode the commit is then written but not synced; the
     // next FULL commit syncs the WAL, and with it these frames, which come before its own.
     if (!synced) SAMP11_RETURN_IF_ERROR(SqliteExec(db(), "PRAGMA synchronous = NORMAL"));
@@ -398,6 +410,7 @@ class SqliteStateStore : public StateStore {
       const std::function<Result<AuditAppend>(const AuditTail& tail, size_t claimed)>& make_append)
       override {
     std::lock_guard<std::mutex> lock(mu_);
+    SigningPathWrite counted(this);
     SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db()));
     std::vector<bool> won;
     won.reserve(rows.size());
@@ -500,6 +513,7 @@ class SqliteStateStore : public StateStore {
   Status AppendAudit(
       const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) override {
     std::lock_guard<std::mutex> lock(mu_);
+    SigningPathWrite counted(this);
     return SqliteAppendAudit(db(), make_append);
   }
 
@@ -649,6 +663,18 @@ class SqliteStateStore : public StateStore {
   }
 
  private:
+  // Counts the rows a signing-path write changes (committed or not) as its own, so that they
+  // leave KeyStateVersion alone. mu_ held for the object's life.
+  struct SigningPathWrite {
+    explicit SigningPathWrite(SqliteStateStore* store)
+        : store(store), before(sqlite3_total_changes64(store->db())) {}
+    ~SigningPathWrite() {
+      store->signing_path_changes_ += sqlite3_total_changes64(store->db()) - before;
+    }
+    SqliteStateStore* store;
+    int64_t before;
+  };
+
   // Inside a write transaction, mu_ held: false if that hash of that SAD is spent already.
   Result<bool> InsertSpentHashLocked(const SpentHashRow& row) {
     SAMP11_ASSIGN_OR_RETURN(
@@ -704,6 +730,7 @@ class SqliteStateStore : public StateStore {
 
   std::mutex mu_;
   SqliteDbPtr db_;
+  int64_t signing_path_changes_ = 0;  // mu_ held; see SigningPathWrite
 };
 
 // Creates the file ourselves so that it is 0600 from its first byte (SQLite would create it with

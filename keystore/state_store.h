@@ -186,9 +186,24 @@ struct RekeyPlan {
   std::function<Result<AuditAppend>(const AuditTail& tail)> append;
 };
 
+// What KeyStateVersion answers: equal versions mean no row of keys, signers or certificates can
+// have changed between them.
+struct StateVersion {
+  int64_t others = 0;  // PRAGMA data_version: moves when another connection commits anything
+  int64_t own = 0;     // this connection's changed rows, the signing path's own rows aside
+  bool operator==(const StateVersion& o) const { return others == o.others && own == o.own; }
+  bool operator!=(const StateVersion& o) const { return !(*this == o); }
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
+
+  // Moves whenever the keys, signers or certificates may have changed: another connection (of
+  // this or another process) committed anything, or this one changed any row but those the
+  // signing path writes (WriteJournal, ClaimSpentHashes, AppendAudit). Read it before reading
+  // the rows it vouches for.
+  virtual Result<StateVersion> KeyStateVersion() = 0;
 
   virtual Result<std::optional<std::string>> GetMeta(std::string_view name) = 0;
   // Writes once: kAlreadyExists if the name is taken.

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "crypto/symmetric.h"
 
 namespace samp11 {
@@ -99,6 +103,28 @@ TEST_CASE("HMAC-SHA256 RFC 4231 test case 2") {
   REQUIRE(mac.ok());
   CHECK(HexEncode(*mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   CHECK(HmacSha256(SecureBytes(), ToBytes("x")).status().code() == Code::kArgumentsBad);
+}
+
+TEST_CASE("HMAC-SHA256: each call uses its own key, also on many threads at once") {
+  // RFC 4231 test cases 1 and 2, interleaved: nothing of one call's key carries to the next.
+  const SecureBytes key1 = Secret(Bytes(20, 0x0b));
+  const Bytes data1 = ToBytes("Hi There");
+  const std::string mac1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  const std::string mac2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        Result<Bytes> a = HmacSha256(key1, data1);
+        Result<Bytes> b =
+            HmacSha256(Secret(ToBytes("Jefe")), ToBytes("what do ya want for nothing?"));
+        if (!a.ok() || !b.ok() || HexEncode(*a) != mac1 || HexEncode(*b) != mac2) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  CHECK(wrong.load() == 0);
 }
 
 TEST_CASE("scrypt N=2^15 r=8 p=1") {
