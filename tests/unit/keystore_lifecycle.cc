@@ -141,6 +141,48 @@ TEST_CASE("lifecycle: a disabled key may not sign until enabled; each change is 
   CHECK(f.ks().DisableKey(Bytes{1, 2, 3}, "").code() == Code::kNotFound);
 }
 
+TEST_CASE("lifecycle: key states kept between checks never hide a change, whoever made it") {
+  // KeyUsabilityAt keeps a key's checked rows while nothing may have changed them
+  // (StateStore::KeyStateVersion): these are the changes that must still be seen at once.
+  Fixture f;
+  CHECK(f.State(f.alice_key) == KeyState::kUsable);
+  CHECK(f.State(f.alice_key) == KeyState::kUsable);           // now kept
+  auto other = Keystore::Open(f.token.path, f.token.master);  // another process's connection
+  REQUIRE_MESSAGE(other.ok(), other.status().ToString());
+  SUBCASE("disabled through another connection") {
+    REQUIRE((*other)->DisableKey(f.alice_key.id, "lost phone").ok());
+    CHECK(f.State(f.alice_key) == KeyState::kKeyDisabled);
+    REQUIRE((*other)->EnableKey(f.alice_key.id, "").ok());
+    CHECK(f.State(f.alice_key) == KeyState::kUsable);
+  }
+  SUBCASE("its signer disabled through another connection") {
+    REQUIRE((*other)->DisableSigner("alice", "left").ok());
+    CHECK(f.State(f.alice_key) == KeyState::kSignerDisabled);
+  }
+  SUBCASE("signatures' own writes in between, then a disable by this connection") {
+    AuditEvent event;
+    event.event = audit_event::kSign;
+    event.outcome = audit_outcome::kOk;
+    event.signer = "alice";
+    event.key_id = f.alice_key.id;
+    Status audited = f.ks().Audit(event, Keystore::Durability::kLazy);
+    REQUIRE_MESSAGE(audited.ok(), audited.ToString());
+    CHECK(f.State(f.alice_key) == KeyState::kUsable);
+    REQUIRE(f.ks().DisableKey(f.alice_key.id, "").ok());
+    CHECK(f.State(f.alice_key) == KeyState::kKeyDisabled);
+  }
+  SUBCASE("its status edited in the file by hand") {
+    REQUIRE(f.ks().DisableKey(f.alice_key2.id, "").ok());
+    CHECK(f.State(f.alice_key) == KeyState::kUsable);
+    RawDb(f.token.path)
+        .Exec(
+            "UPDATE keys SET (status, status_changed, certified, status_mac) = (SELECT status, "
+            "status_changed, certified, status_mac FROM keys" +
+            f.WhereKey(f.alice_key2) + ")" + f.WhereKey(f.alice_key));
+    CHECK(f.UsabilityCode(f.alice_key) == Code::kTampered);
+  }
+}
+
 TEST_CASE("lifecycle: an edited key status is tampering, never obeyed") {
   Fixture f;
   REQUIRE(f.ks().DisableKey(f.alice_key.id, "").ok());
