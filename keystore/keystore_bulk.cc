@@ -10,6 +10,7 @@
 #include "keystore/key_policy.h"
 #include "keystore/keystore.h"
 #include "keystore/row_mac.h"
+#include "keystore/sqlite_keys.h"
 #include "keystore/sqlite_util.h"
 
 namespace samp11 {
@@ -27,14 +28,6 @@ Status Keystore::BulkAddFileKeysForBenchmark(const std::string& owner, KeyType t
   SqliteDbPtr db(raw);
   sqlite3_busy_timeout(db.get(), 10000);
   SAMP11_RETURN_IF_ERROR(SqliteExec(db.get(), "BEGIN IMMEDIATE"));
-  // The same columns as SqliteStateStore::InsertKey (sqlite_state_store.cc).
-  SAMP11_ASSIGN_OR_RETURN(
-      SqliteStatement stmt,
-      SqliteStatement::Prepare(db.get(),
-                               "INSERT INTO keys(id, label, key_type, owner, scal, policy_json, "
-                               "public_spki, wrapped_private, created, backend, origin, status, "
-                               "status_changed, certified, status_mac) "
-                               "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   auto insert_all = [&]() -> Status {
     for (int64_t i = first; i < first + count; ++i) {
@@ -57,23 +50,8 @@ Status Keystore::BulkAddFileKeysForBenchmark(const std::string& owner, KeyType t
       SAMP11_ASSIGN_OR_RETURN(SecureBytes material, PrivateKeyToPkcs8(key.get()));
       SAMP11_ASSIGN_OR_RETURN(row.wrapped_private, AeadSeal(keys_.wrap, KeyWrapAad(row),
                                                             material.data(), material.size()));
-      SAMP11_RETURN_IF_ERROR(stmt.BindBlob(1, row.id));
-      SAMP11_RETURN_IF_ERROR(stmt.BindText(2, row.label));
-      SAMP11_RETURN_IF_ERROR(stmt.BindText(3, row.key_type));
-      SAMP11_RETURN_IF_ERROR(stmt.BindText(4, row.owner));
-      SAMP11_RETURN_IF_ERROR(stmt.BindInt64(5, row.scal));
-      SAMP11_RETURN_IF_ERROR(stmt.BindText(6, row.policy_json));
-      SAMP11_RETURN_IF_ERROR(stmt.BindBlob(7, row.public_spki));
-      SAMP11_RETURN_IF_ERROR(stmt.BindBlob(8, row.wrapped_private));
-      SAMP11_RETURN_IF_ERROR(stmt.BindInt64(9, row.created));
-      SAMP11_RETURN_IF_ERROR(stmt.BindText(10, row.backend));
-      SAMP11_RETURN_IF_ERROR(stmt.BindText(11, row.origin));
-      SAMP11_RETURN_IF_ERROR(stmt.BindText(12, row.status));
-      SAMP11_RETURN_IF_ERROR(stmt.BindInt64(13, row.status_changed));
-      SAMP11_RETURN_IF_ERROR(stmt.BindInt64(14, 0));
-      SAMP11_RETURN_IF_ERROR(stmt.BindBlob(15, row.status_mac));
+      SAMP11_ASSIGN_OR_RETURN(SqliteStatement stmt, SqliteKeyInsert(db.get(), row));
       SAMP11_RETURN_IF_ERROR(stmt.Run());
-      SAMP11_RETURN_IF_ERROR(stmt.Reset());
     }
     return Status::Ok();
   };

@@ -114,7 +114,17 @@ done
 for k in 9e01:ECDSA-SHA256 9e02:SHA256-RSA-PKCS 9e03:EDDSA; do
   id=${k%%:*} m=${k#*:}
   # pkcs11-tool 0.23 writes a DER SubjectPublicKeyInfo, but PEM for Ed25519: openssl reads both.
-  p11 --read-object --type pubkey --id "$id" --output-file "$id.pub.der"
+  # For an EC key its --read-object reads memory it has freed and fails at random ("cannot
+  # create EVP_PKEY", docs/consumers.md): that key's SPKI is made from the CKA_EC_POINT that
+  # pkcs11-tool lists (a DER OCTET STRING of the 65-byte P-256 point).
+  if [ "$id" = 9e01 ]; then
+    point=$(p11 -O --type pubkey | awk -v id="$id" '/EC_POINT:/ {p = $2} /^ *ID:/ && $2 == id {print p}')
+    [ "${point:0:6}" = 044104 ] && [ ${#point} = 134 ] || fail "CKA_EC_POINT of $id: '$point'"
+    spki=3059301306072a8648ce3d020106082a8648ce3d030107034200${point:4}
+    printf "$(sed 's/../\\x&/g' <<<"$spki")" > "$id.pub.der"
+  else
+    p11 --read-object --type pubkey --id "$id" --output-file "$id.pub.der"
+  fi
   openssl pkey -pubin -in "$id.pub.der" -out "$id.pub.pem"
   p11 --login --pin "$(sad "$token" "$id" doc)" --sign -m "$m" --id "$id" -i doc -o "$id.sig" \
     --signature-format openssl 2>err.txt || { cat err.txt; fail "new key $id does not sign"; }
