@@ -36,6 +36,17 @@ struct TokenConfig {
 // The token's keystore with the key backends its configuration names.
 Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token);
 
+// The token state a keystore path names (a SQLite file), and the keystore in it, for callers
+// that know only the path. Errors name the path.
+std::unique_ptr<StateLocation> KeystoreLocation(const std::string& path);
+Result<std::unique_ptr<Keystore>> OpenKeystoreAt(const std::string& path,
+                                                 const MasterKeySource& master,
+                                                 const Clock& clock = DefaultClock());
+Result<std::unique_ptr<Keystore>> CreateKeystoreAt(const std::string& path,
+                                                   const MasterKeySource& master,
+                                                   const std::string& label,
+                                                   const Clock& clock = DefaultClock());
+
 struct ModuleConfig {
   std::vector<TokenConfig> tokens;
 };

@@ -3,12 +3,45 @@
 // that both see the same keys.
 #include "config/config.h"
 #include "keystore/pkcs11_key_backend.h"
+#include "state/sqlite/sqlite_state_store.h"
 
 namespace samp11 {
 
+namespace {
+
+Status NamePath(const std::string& path, const Status& status) {
+  if (status.ok() || status.message().find(path) != std::string::npos) return status;
+  return Status(status.code(), status.message() + " (" + path + ")");
+}
+
+}  // namespace
+
+std::unique_ptr<StateLocation> KeystoreLocation(const std::string& path) {
+  return SqliteStateLocation(path);
+}
+
+Result<std::unique_ptr<Keystore>> OpenKeystoreAt(const std::string& path,
+                                                 const MasterKeySource& master,
+                                                 const Clock& clock) {
+  Result<std::unique_ptr<StateStore>> store = KeystoreLocation(path)->Open();
+  if (!store.ok()) return store.status();
+  Result<std::unique_ptr<Keystore>> keystore = Keystore::Open(std::move(*store), master, clock);
+  if (!keystore.ok()) return NamePath(path, keystore.status());
+  return keystore;
+}
+
+Result<std::unique_ptr<Keystore>> CreateKeystoreAt(const std::string& path,
+                                                   const MasterKeySource& master,
+                                                   const std::string& label, const Clock& clock) {
+  Result<std::unique_ptr<Keystore>> keystore =
+      Keystore::Create(*KeystoreLocation(path), master, label, clock);
+  if (!keystore.ok()) return NamePath(path, keystore.status());
+  return keystore;
+}
+
 Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
-                          Keystore::Open(token.keystore, token.master));
+                          OpenKeystoreAt(token.keystore, token.master));
   if (token.pkcs11_backend) {
     // Connects on first use: a missing inner token does not keep the file keys from serving.
     SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<InnerToken> inner,

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/bytes.h"
-#include "keystore/state_store.h"
+#include "state/rows.h"
 
 namespace samp11 {
 

@@ -18,7 +18,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
-#include "keystore/state_store.h"
+#include "state/rows.h"
 
 namespace samp11 {
 

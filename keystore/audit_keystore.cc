@@ -88,7 +88,7 @@ Result<AuditRow> Keystore::AuditRowFor(const AuditEvent& event) const {
     return Status(Code::kArgumentsBad, "an audit outcome is ok, refused or error");
   }
   AuditRow row;
-  row.at = audit_clock_->NowSeconds();
+  row.at = clock_.NowSeconds();
   row.pid = static_cast<int64_t>(::getpid());
   row.event = event.event;
   row.outcome = event.outcome;
@@ -104,7 +104,7 @@ Result<AuditRow> Keystore::AuditRowFor(const AuditEvent& event) const {
 Status Keystore::Audit(const AuditEvent& event, Durability durability) {
   SAMP11_ASSIGN_OR_RETURN(AuditRow row, AuditRowFor(event));
   // Runs inside the store's write transaction: the tail cannot move until the commit.
-  StateStore::JournalEntry entry;
+  JournalStore::Entry entry;
   entry.make_append = [this, row = std::move(row)](const AuditTail& tail, bool) {
     return MakeAuditAppend(keys_.audit, row, tail);
   };
@@ -119,7 +119,7 @@ Result<bool> Keystore::RecordSignature(const std::optional<SpentHashRow>& spend,
   AuditRow lost_row = signed_row;
   lost_row.outcome = audit_outcome::kRefused;
   lost_row.detail = Cut(lost_detail, kMaxAuditDetail);
-  StateStore::JournalEntry entry;
+  JournalStore::Entry entry;
   entry.spend = spend;
   if (entry.spend) entry.spend->spent_at = signed_row.at;
   entry.make_append = [this, signed_row = std::move(signed_row), lost_row = std::move(lost_row)](
@@ -150,7 +150,7 @@ Result<AuditAppend> Keystore::MakeAuditAppend(const SecureBytes& audit_key, cons
 Result<AuditReport> Keystore::VerifyAudit() {
   // The tail is read first, as one snapshot, and the walk stops at its head: records appended
   // meanwhile by other processes are neither walked nor mistaken for records past the head.
-  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->GetAuditTail());
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
   SAMP11_ASSIGN_OR_RETURN(
       AuditVerifier verifier,
       AuditVerifier::Create(keys_.audit, AuditGenesis(identity_), std::move(tail)));
@@ -160,7 +160,7 @@ Result<AuditReport> Keystore::VerifyAudit() {
   int64_t after = std::numeric_limits<int64_t>::min();
   while (bound.max_seq > 0) {
     SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRow> rows,
-                            state_->ListAuditRows(after, kVerifyPage, bound));
+                            state_->audit().ListAuditRows(after, kVerifyPage, bound));
     if (rows.empty()) break;
     after = rows.back().seq;
     for (AuditRow& row : rows) SAMP11_RETURN_IF_ERROR(verifier.Add(std::move(row)));
@@ -178,7 +178,7 @@ Result<std::vector<AuditRecord>> Keystore::ListAudit(const AuditFilter& filter, 
   rows_filter.until = filter.until;
   rows_filter.event = filter.event;
   SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRow> rows,
-                          state_->ListAuditRows(after_seq, limit, rows_filter));
+                          state_->audit().ListAuditRows(after_seq, limit, rows_filter));
   std::vector<AuditRecord> records;
   records.reserve(rows.size());
   for (AuditRow& row : rows) records.push_back(RecordFromRow(std::move(row)));
@@ -186,7 +186,7 @@ Result<std::vector<AuditRecord>> Keystore::ListAudit(const AuditFilter& filter, 
 }
 
 Status Keystore::CheckAuditWritable() {
-  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->GetAuditTail());
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
   return ExplainStaleKey(AppendPoint(keys_.audit, identity_, tail).status());
 }
 

@@ -9,7 +9,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "keystore/audit.h"
-#include "keystore/state_store.h"
+#include "state/rows.h"
 
 namespace samp11 {
 

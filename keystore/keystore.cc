@@ -1,7 +1,6 @@
 // Keystore creation and opening (token identity, master key check) and signer enrolment.
 #include "keystore/keystore.h"
 
-#include <ctime>
 #include <utility>
 
 #include "crypto/random.h"
@@ -29,8 +28,8 @@ Result<Bytes> MasterCheck(const DerivedKeys& keys, const std::string& identity) 
   return HmacSha256(keys.check, MasterCheckInput(identity));
 }
 
-Result<std::string> RequiredMeta(StateStore& store, const char* name) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> value, store.GetMeta(name));
+Result<std::string> RequiredMeta(MetaStore& meta, const char* name) {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> value, meta.GetMeta(name));
   if (!value) {
     return Status(Code::kConfig, std::string("the keystore has no '") + name +
                                      "' (was its creation interrupted?)");
@@ -51,17 +50,18 @@ const char* RoleName(ActivationKeyRole role) {
 }
 
 Keystore::Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::string identity,
-                   std::string label)
+                   std::string label, const Clock& clock)
     : state_(std::move(state)),
+      clock_(clock),
       keys_(std::move(keys)),
       identity_(std::move(identity)),
       label_(std::move(label)) {
   AddBackend(MakeFileKeyBackend());
 }
 
-Result<std::unique_ptr<Keystore>> Keystore::Create(const std::string& path,
+Result<std::unique_ptr<Keystore>> Keystore::Create(StateLocation& location,
                                                    const MasterKeySource& master,
-                                                   const std::string& label) {
+                                                   const std::string& label, const Clock& clock) {
   if (label.empty() || label.size() > kMaxTokenLabel) {
     return Status(Code::kArgumentsBad, "the token label must be 1 to 32 bytes");
   }
@@ -72,38 +72,38 @@ Result<std::unique_ptr<Keystore>> Keystore::Create(const std::string& path,
   if (master.kind == MasterKeySource::Kind::kPassphraseEnv) {
     SAMP11_ASSIGN_OR_RETURN(salt, RandomBytes(kSaltBytes));
   }
-  // The master key is loaded before the file is created: a missing key leaves nothing behind.
+  // The master key is loaded before the state is made: a missing key leaves nothing behind.
   SAMP11_ASSIGN_OR_RETURN(SecureBytes master_key, LoadMasterKey(master, salt));
   SAMP11_ASSIGN_OR_RETURN(DerivedKeys keys, DeriveKeys(master_key));
   SAMP11_ASSIGN_OR_RETURN(Bytes check, MasterCheck(keys, identity));
 
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path, true));
-  SAMP11_RETURN_IF_ERROR(store->InsertMeta(kMetaIdentity, identity));
-  SAMP11_RETURN_IF_ERROR(store->InsertMeta(kMetaLabel, label));
-  SAMP11_RETURN_IF_ERROR(
-      store->InsertMeta(kMetaCreated, std::to_string(static_cast<int64_t>(std::time(nullptr)))));
-  if (!salt.empty()) SAMP11_RETURN_IF_ERROR(store->InsertMeta(kMetaScryptSalt, HexEncode(salt)));
-  SAMP11_RETURN_IF_ERROR(store->InsertMeta(kMetaMasterCheck, HexEncode(check)));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, location.Create());
+  MetaStore& meta = store->meta();
+  SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaIdentity, identity));
+  SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaLabel, label));
+  SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaCreated, std::to_string(clock.NowSeconds())));
+  if (!salt.empty()) SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaScryptSalt, HexEncode(salt)));
+  SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaMasterCheck, HexEncode(check)));
   auto keystore = std::unique_ptr<Keystore>(
-      new Keystore(std::move(store), std::move(keys), std::move(identity), label));
+      new Keystore(std::move(store), std::move(keys), std::move(identity), label, clock));
   keystore->master_check_hex_ = HexEncode(check);
-  keystore->path_ = path;
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
-  SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());  // marks the file as current
+  SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());  // marks the state as current
   return keystore;
 }
 
-Result<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
-                                                 const MasterKeySource& master) {
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path, false));
-  SAMP11_ASSIGN_OR_RETURN(std::string identity, RequiredMeta(*store, kMetaIdentity));
-  SAMP11_ASSIGN_OR_RETURN(std::string label, RequiredMeta(*store, kMetaLabel));
-  SAMP11_ASSIGN_OR_RETURN(std::string check_hex, RequiredMeta(*store, kMetaMasterCheck));
+Result<std::unique_ptr<Keystore>> Keystore::Open(std::unique_ptr<StateStore> store,
+                                                 const MasterKeySource& master,
+                                                 const Clock& clock) {
+  MetaStore& meta = store->meta();
+  SAMP11_ASSIGN_OR_RETURN(std::string identity, RequiredMeta(meta, kMetaIdentity));
+  SAMP11_ASSIGN_OR_RETURN(std::string label, RequiredMeta(meta, kMetaLabel));
+  SAMP11_ASSIGN_OR_RETURN(std::string check_hex, RequiredMeta(meta, kMetaMasterCheck));
   std::optional<Bytes> stored_check = HexDecode(check_hex);
   if (!stored_check) return Status(Code::kConfig, "the keystore's master_check is malformed");
 
   Bytes salt;
-  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> salt_hex, store->GetMeta(kMetaScryptSalt));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> salt_hex, meta.GetMeta(kMetaScryptSalt));
   if (salt_hex) {
     std::optional<Bytes> decoded = HexDecode(*salt_hex);
     if (!decoded || decoded->empty()) {
@@ -112,19 +112,18 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(const std::string& path,
     salt = std::move(*decoded);
   } else if (master.kind == MasterKeySource::Kind::kPassphraseEnv) {
     return Status(Code::kConfig,
-                  "keystore " + path + " was created with a master key file, not a passphrase");
+                  "the keystore was created with a master key file, not a passphrase");
   }
 
   SAMP11_ASSIGN_OR_RETURN(SecureBytes master_key, LoadMasterKey(master, salt));
   SAMP11_ASSIGN_OR_RETURN(DerivedKeys keys, DeriveKeys(master_key));
   SAMP11_ASSIGN_OR_RETURN(Bytes check, MasterCheck(keys, identity));
   if (!ConstantTimeEqual(check, *stored_check)) {
-    return Status(Code::kConfig, "master key does not match this keystore (" + path + ")");
+    return Status(Code::kConfig, "master key does not match this keystore");
   }
-  auto keystore = std::unique_ptr<Keystore>(
-      new Keystore(std::move(store), std::move(keys), std::move(identity), std::move(label)));
+  auto keystore = std::unique_ptr<Keystore>(new Keystore(
+      std::move(store), std::move(keys), std::move(identity), std::move(label), clock));
   keystore->master_check_hex_ = HexEncode(check);
-  keystore->path_ = path;
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());
   return keystore;
@@ -138,11 +137,11 @@ Status Keystore::AddSigner(const std::string& name) {
     }
     SignerRow row;
     row.name = name;
-    row.created = static_cast<int64_t>(std::time(nullptr));
+    row.created = clock_.NowSeconds();
     row.status_changed = row.created;
     SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, SignerMacInput(row)));
     SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, SignerStatusMacInput(row)));
-    return state_->InsertSigner(row);
+    return state_->signers().InsertSigner(row);
   };
   AuditEvent audit;
   audit.event = audit_event::kSignerAdd;
@@ -162,7 +161,7 @@ Result<bool> Keystore::SignerExists(const std::string& name) {
 }
 
 Result<std::vector<std::string>> Keystore::ListSigners() {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> rows, state_->ListSigners());
+  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> rows, state_->signers().ListSigners());
   std::vector<std::string> names;
   names.reserve(rows.size());
   for (SignerRow& row : rows) {

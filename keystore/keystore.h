@@ -29,9 +29,9 @@
 #include "keystore/master_key.h"
 #include "keystore/pins.h"
 #include "keystore/signature_journal.h"
-#include "keystore/sqlite_backup.h"
-#include "keystore/state_store.h"
 #include "sad/sad.h"
+#include "state/state_location.h"
+#include "state/state_store.h"
 
 namespace samp11 {
 
@@ -70,14 +70,17 @@ struct UnwrappedKey {
 
 class Keystore {
  public:
-  // Creates the token file and its identity; the master key must already exist (key file) or
-  // the passphrase be set. label is the CK_TOKEN_INFO label (at most 32 bytes).
-  static Result<std::unique_ptr<Keystore>> Create(const std::string& path,
+  // Makes a new token at location: its state, identity and label. The master key must already
+  // exist (key file) or the passphrase be set; both it and label (the CK_TOKEN_INFO label, 1 to
+  // 32 bytes) are checked before anything is made. clock stamps every time the keystore records.
+  static Result<std::unique_ptr<Keystore>> Create(StateLocation& location,
                                                   const MasterKeySource& master,
-                                                  const std::string& label);
-  // Opens an existing token; a wrong master key is kConfig with a clear message.
-  static Result<std::unique_ptr<Keystore>> Open(const std::string& path,
-                                                const MasterKeySource& master);
+                                                  const std::string& label,
+                                                  const Clock& clock = DefaultClock());
+  // Opens the token in store; a wrong master key is kConfig with a clear message.
+  static Result<std::unique_ptr<Keystore>> Open(std::unique_ptr<StateStore> store,
+                                                const MasterKeySource& master,
+                                                const Clock& clock = DefaultClock());
 
   const std::string& identity() const { return identity_; }  // the SAD `aud`
   const std::string& label() const { return label_; }
@@ -164,8 +167,6 @@ class Keystore {
   // Records with seq > after_seq that match filter, ascending, one page (see AuditFilter).
   // Not checked: VerifyAudit is the check.
   Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter, int64_t after_seq);
-  // The clock that stamps records (DefaultClock() unless set); set before sharing the keystore.
-  void SetAuditClock(const Clock& clock) { audit_clock_ = &clock; }
   // Records an operation's result (outcome ok, refused, or error for storage/tamper/internal
   // faults, with the refusal's message as detail). Returns result if it failed; else Ok, or the
   // append's failure if the record could not be written (the operation itself did happen).
@@ -246,14 +247,15 @@ class Keystore {
     ReplaceCounts carried;       // from the live file into the restored one
     int64_t sad_not_before = 0;  // set when there was no readable live file (else 0)
   };
-  // Restores backup_file into the keystore at path under master (the master key the backup was
-  // made under). Refused, with nothing changed: a file that is not a samp11 backup (kArgumentsBad),
-  // a changed byte or another master key (kTampered), another token's backup (kArgumentsBad), an
-  // image whose audit log does not verify (kTampered). A live file that cannot be read is moved
-  // aside only with force. Without a readable live file to take spent hashes from, SADs issued
-  // before the restore are refused from then on.
-  static Result<RestoreReport> Restore(const std::string& path, const MasterKeySource& master,
-                                       const Bytes& backup_file, bool force);
+  // Restores backup_file into the token state at location under master (the master key the
+  // backup was made under). Refused, with nothing changed: a file that is not a samp11 backup
+  // (kArgumentsBad), a changed byte or another master key (kTampered), another token's backup
+  // (kArgumentsBad), an image whose audit log does not verify (kTampered). A live state that
+  // cannot be read is moved aside only with force. Without a readable live state to take spent
+  // hashes from, SADs issued before the restore are refused from then on.
+  static Result<RestoreReport> Restore(StateLocation& location, const MasterKeySource& master,
+                                       const Bytes& backup_file, bool force,
+                                       const Clock& clock = DefaultClock());
   // The time of the last restore (0: never): SADs issued (iat) before it are refused, since the
   // replay records of hashes spent after the backup may be lost. kTampered if its MAC fails.
   Result<int64_t> SadNotBefore();
@@ -277,7 +279,7 @@ class Keystore {
 
  private:
   Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::string identity,
-           std::string label);
+           std::string label, const Clock& clock);
   // Audit
   // kTampered if the log could not take a record now: checked before a key-management operation
   // so that nothing changes in a token whose log cannot record it.
@@ -295,7 +297,6 @@ class Keystore {
   // meta pin_key (pin_hash.h).
   Status LoadPinKey();
   Status RotateUnaudited(const MasterKeySource& new_master);
-  const Clock* audit_clock_ = &DefaultClock();
 
   Result<KeyInfo> InfoFromRow(const KeyRow& row);
   // Lifecycle helpers (keystore_lifecycle.cc).
@@ -331,11 +332,11 @@ class Keystore {
   static constexpr size_t kMaxCachedKeys = 4096;
 
   std::unique_ptr<StateStore> state_;
-  SignatureJournal journal_{*state_};  // after state_, which it writes to
+  const Clock& clock_;                           // stamps records, rows and checks
+  SignatureJournal journal_{state_->journal()};  // after state_, which it writes to
   DerivedKeys keys_;
   SecureBytes pin_key_;
   std::string master_check_hex_;  // meta master_check as this process's master key computes it
-  std::string path_;
   std::string identity_;
   std::string label_;
 

@@ -1,5 +1,4 @@
 // Activation keys: the public keys whose signatures on a SAD the SAM accepts.
-#include <ctime>
 #include <utility>
 
 #include "crypto/keys.h"
@@ -76,9 +75,9 @@ Result<std::string> Keystore::AddActivationKey(ActivationKeyRole role, const std
     row.alg = SadAlgName(*alg);
     // Only the public half is ever stored, even if the caller passed a private key.
     SAMP11_ASSIGN_OR_RETURN(row.public_spki, PublicKeyToSpki(public_key));
-    row.created = static_cast<int64_t>(std::time(nullptr));
+    row.created = clock_.NowSeconds();
     SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, ActivationKeyMacInput(row)));
-    SAMP11_RETURN_IF_ERROR(state_->InsertActivationKey(row));
+    SAMP11_RETURN_IF_ERROR(state_->signers().InsertActivationKey(row));
     return row.kid;
   };
   Result<std::string> added = add();
@@ -102,7 +101,8 @@ Result<ActivationKey> Keystore::GetActivationKey(const std::string& kid) {
     auto it = activation_cache_.find(kid);
     if (it != activation_cache_.end()) return it->second;
   }
-  SAMP11_ASSIGN_OR_RETURN(std::optional<ActivationKeyRow> row, state_->FindActivationKey(kid));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<ActivationKeyRow> row,
+                          state_->signers().FindActivationKey(kid));
   if (!row) return Status(Code::kNotFound, "no activation key '" + kid + "'");
   SAMP11_ASSIGN_OR_RETURN(ActivationKey key, ActivationKeyFromRow(keys_.mac, *row));
   std::lock_guard<std::mutex> lock(cache_mu_);
@@ -111,7 +111,8 @@ Result<ActivationKey> Keystore::GetActivationKey(const std::string& kid) {
 }
 
 Result<std::vector<ActivationKey>> Keystore::ListActivationKeys() {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKeyRow> rows, state_->ListActivationKeys());
+  SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKeyRow> rows,
+                          state_->signers().ListActivationKeys());
   std::vector<ActivationKey> keys;
   keys.reserve(rows.size());
   for (const ActivationKeyRow& row : rows) {

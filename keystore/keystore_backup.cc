@@ -3,16 +3,13 @@
 // from the live file, and SADs issued before the restore refused.
 #include <unistd.h>
 
-#include <cstdio>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 
+#include "common/file_io.h"
 #include "crypto/digest.h"
 #include "keystore/aad.h"
 #include "keystore/keystore.h"
 #include "keystore/row_mac.h"
-#include "keystore/sqlite_backup.h"
 
 namespace samp11 {
 namespace {
@@ -31,26 +28,11 @@ std::string Utc(int64_t t, const char* format = "%Y-%m-%dT%H:%M:%SZ") {
   return text;
 }
 
-void RemoveDatabaseFiles(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((path + suffix).c_str());
-}
-
-// Moves a database file and its WAL/SHM companions to aside.
-Status MoveDatabaseFiles(const std::string& from, const std::string& to) {
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::string source = from + suffix;
-    if (!std::filesystem::exists(source)) continue;
-    if (std::rename(source.c_str(), (to + suffix).c_str()) != 0) {
-      return Status(Code::kStorage, "cannot move " + source + " aside");
-    }
-  }
-  return Status::Ok();
-}
-
-// The identity of the token at path, read without its master key; kNotFound if there is no file.
-Result<std::string> LiveIdentity(const std::string& path) {
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path, false));
-  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> identity, store->GetMeta(kMetaIdentity));
+// The identity of the live token, read without its master key.
+Result<std::string> LiveIdentity(StateLocation& location) {
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, location.Open());
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> identity,
+                          store->meta().GetMeta(kMetaIdentity));
   if (!identity) return Status(Code::kConfig, "the keystore has no identity");
   return *identity;
 }
@@ -62,16 +44,17 @@ Result<Keystore::BackupReport> Keystore::Backup(const std::string& out_path) {
   AuditEvent audit;
   audit.event = audit_event::kBackup;
   auto run = [&]() -> Result<BackupReport> {
-    SAMP11_ASSIGN_OR_RETURN(Snapshot snapshot, SnapshotDatabase(path_));
+    SAMP11_ASSIGN_OR_RETURN(StateImage snapshot, state_->maintenance().Snapshot());
     BackupReport report;
     report.header.identity = identity_;
     report.header.label = label_;
-    report.header.created_at = audit_clock_->NowSeconds();
+    report.header.created_at = clock_.NowSeconds();
     report.header.schema_version = snapshot.schema_version;
     report.header.audit_last_seq = snapshot.audit_last_seq;
-    SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> salt, state_->GetMeta(kMetaScryptSalt));
+    SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> salt,
+                            state_->meta().GetMeta(kMetaScryptSalt));
     report.header.scrypt_salt_hex = salt.value_or("");
-    SAMP11_ASSIGN_OR_RETURN(Bytes file, SealBackup(keys_.backup, report.header, snapshot.image));
+    SAMP11_ASSIGN_OR_RETURN(Bytes file, SealBackup(keys_.backup, report.header, snapshot.bytes));
     SAMP11_RETURN_IF_ERROR(WriteNewFile(out_path, file.data(), file.size()));
     report.bytes = file.size();
     report.sha256_hex = HexEncode(Digest(HashAlg::kSha256, file));
@@ -87,10 +70,11 @@ Result<Keystore::BackupReport> Keystore::Backup(const std::string& out_path) {
 }
 
 Result<int64_t> Keystore::SadNotBefore() {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> value, state_->GetMeta(kMetaSadNotBefore));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                          state_->meta().GetMeta(kMetaSadNotBefore));
   if (!value) return int64_t{0};
   SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> mac_hex,
-                          state_->GetMeta(kMetaSadNotBeforeMac));
+                          state_->meta().GetMeta(kMetaSadNotBeforeMac));
   int64_t not_before = 0;
   try {
     not_before = std::stoll(*value);
@@ -104,9 +88,10 @@ Result<int64_t> Keystore::SadNotBefore() {
   return not_before;
 }
 
-Result<Keystore::RestoreReport> Keystore::Restore(const std::string& path,
+Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
                                                   const MasterKeySource& master,
-                                                  const Bytes& backup_file, bool force) {
+                                                  const Bytes& backup_file, bool force,
+                                                  const Clock& clock) {
   RestoreReport report;
   SAMP11_ASSIGN_OR_RETURN(report.header, ReadBackupHeader(backup_file));
   Bytes salt;
@@ -119,36 +104,35 @@ Result<Keystore::RestoreReport> Keystore::Restore(const std::string& path,
   SAMP11_ASSIGN_OR_RETURN(DerivedKeys keys, DeriveKeys(master_key));
   SAMP11_ASSIGN_OR_RETURN(SecureBytes image, OpenBackup(keys.backup, backup_file));
 
-  // Which file the backup goes into: only its own token's.
-  bool live = std::filesystem::exists(path);
+  // Which state the backup goes into: only its own token's.
+  const std::string& where = location.name();
+  bool live = location.Exists();
   bool live_readable = false;
   if (live) {
-    Result<std::string> identity = LiveIdentity(path);
+    Result<std::string> identity = LiveIdentity(location);
     if (identity.ok()) {
       if (*identity != report.header.identity) {
         return Status(Code::kArgumentsBad, "the backup is of token " + report.header.identity +
-                                               ", the keystore " + path + " is token " + *identity +
-                                               ": refused");
+                                               ", the keystore " + where + " is token " +
+                                               *identity + ": refused");
       }
       live_readable = true;
     } else if (!force) {
       return Status(identity.status().code(),
-                    "the keystore " + path + " cannot be read (" + identity.status().message() +
+                    "the keystore " + where + " cannot be read (" + identity.status().message() +
                         "); --force moves it aside and restores the backup in its place");
     }
   }
 
-  // The image as a keystore file of its own, checked as a keystore before it replaces anything.
-  const std::string restoring = path + ".restoring";
-  RemoveDatabaseFiles(restoring);  // left by an interrupted restore: ours, never live
-  SAMP11_RETURN_IF_ERROR(WriteNewFile(restoring, image.data(), image.size()));
+  // The image as a state of its own, checked as a keystore before it replaces anything.
   auto discard = [&](Status status) {
-    RemoveDatabaseFiles(restoring);
+    location.DiscardStaged();
     return status;
   };
-  int64_t restored_at = 0;
+  int64_t restored_at = clock.NowSeconds();
   {
-    Result<std::unique_ptr<Keystore>> restored = Open(restoring, master);
+    SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> staged, location.Stage(image));
+    Result<std::unique_ptr<Keystore>> restored = Open(std::move(staged), master, clock);
     if (!restored.ok()) return discard(restored.status());
     Keystore& ks = **restored;
     if (ks.identity() != report.header.identity) {
@@ -159,46 +143,38 @@ Result<Keystore::RestoreReport> Keystore::Restore(const std::string& path,
     if (!verified->ok()) {
       return discard(Status(Code::kTampered, "the backup's audit log does not verify: refused"));
     }
-    restored_at = ks.audit_clock_->NowSeconds();
     if (!live_readable) {
-      // Without the live file, the replay records of hashes spent since the backup are lost:
+      // Without the live state, the replay records of hashes spent since the backup are lost:
       // only SADs issued from now on are taken, so none of those can be presented again.
       report.sad_not_before = restored_at;
       Result<Bytes> mac =
           RowMac(ks.keys_.mac, SadNotBeforeMacInput(ks.identity_, report.sad_not_before));
       if (!mac.ok()) return discard(mac.status());
-      Status set = ks.state_->SetMeta(kMetaSadNotBefore, std::to_string(report.sad_not_before));
-      if (set.ok()) set = ks.state_->SetMeta(kMetaSadNotBeforeMac, HexEncode(*mac));
+      MetaStore& meta = ks.state_->meta();
+      Status set = meta.SetMeta(kMetaSadNotBefore, std::to_string(report.sad_not_before));
+      if (set.ok()) set = meta.SetMeta(kMetaSadNotBeforeMac, HexEncode(*mac));
       if (!set.ok()) return discard(set);
     }
-  }  // closing the last connection folds the WAL into the file
+  }  // the staged state is let go before it replaces the live one
 
-  if (live && live_readable) {
-    report.aside_path = path + ".before-restore-" + Utc(restored_at, "%Y%m%dT%H%M%SZ");
+  const std::string aside_tag = Utc(restored_at, "%Y%m%dT%H%M%SZ");
+  if (live_readable) {
     TombstoneMacs macs;
     macs.key = [&](const KeyRow& row) { return RowMac(keys.mac, KeyStatusMacInput(row)); };
     macs.signer = [&](const SignerRow& row) { return RowMac(keys.mac, SignerStatusMacInput(row)); };
-    Result<ReplaceCounts> carried =
-        ReplaceDatabaseContents(path, restoring, report.aside_path, macs);
-    if (!carried.ok()) {
-      RemoveDatabaseFiles(report.aside_path);
-      return discard(carried.status());
-    }
+    Result<ReplaceCounts> carried = location.ReplaceLive(aside_tag, macs, &report.aside_path);
+    if (!carried.ok()) return discard(carried.status());
     report.carried = *carried;
-    RemoveDatabaseFiles(restoring);
   } else {
-    if (live) {  // unreadable, and force was given
-      report.aside_path = path + ".before-restore-" + Utc(restored_at, "%Y%m%dT%H%M%SZ");
-      Status moved = MoveDatabaseFiles(path, report.aside_path);
-      if (!moved.ok()) return discard(moved);
-    }
-    if (std::rename(restoring.c_str(), path.c_str()) != 0) {
-      return discard(Status(Code::kStorage, "cannot move the restored keystore to " + path));
-    }
+    // No live state, or (with force) an unreadable one, which is moved aside.
+    Status promoted = location.PromoteStaged(aside_tag, &report.aside_path);
+    if (!promoted.ok()) return discard(promoted);
   }
 
-  // The file in place opens under master and records what happened.
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> restored, Open(path, master));
+  // The state in place opens under master and records what happened.
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> live_store, location.Open());
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> restored,
+                          Open(std::move(live_store), master, clock));
   AuditEvent audit;
   audit.event = audit_event::kRestore;
   audit.outcome = audit_outcome::kOk;

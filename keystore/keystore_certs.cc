@@ -1,7 +1,6 @@
 // Certificates for keys held in the module.
 #include <openssl/evp.h>
 
-#include <ctime>
 #include <utility>
 
 #include "crypto/keys.h"
@@ -52,9 +51,9 @@ Result<CertRow> Keystore::ImportCertificate(const Bytes& key_id, const Bytes& pe
     row.subject_text = std::move(cert.subject_text);
     row.not_before = cert.not_before;
     row.not_after = cert.not_after;
-    row.created = static_cast<int64_t>(std::time(nullptr));
+    row.created = clock_.NowSeconds();
     SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, CertMacInput(row)));
-    SAMP11_RETURN_IF_ERROR(state_->InsertCert(row));
+    SAMP11_RETURN_IF_ERROR(state_->certs().InsertCert(row));
     // From now on the key signs only under a valid certificate, and deleting the certificate
     // rows does not lift that (lifecycle.h). Written after the certificate: an interruption in
     // between leaves a certificate that is checked all the same.
@@ -62,7 +61,7 @@ Result<CertRow> Keystore::ImportCertificate(const Bytes& key_id, const Bytes& pe
     if (!status.certified) {
       status.certified = true;
       SAMP11_ASSIGN_OR_RETURN(status.status_mac, RowMac(keys_.mac, KeyStatusMacInput(status)));
-      SAMP11_RETURN_IF_ERROR(state_->UpdateKeyStatus(status));
+      SAMP11_RETURN_IF_ERROR(state_->keys().UpdateKeyStatus(status));
     }
     return row;
   };

@@ -1,5 +1,4 @@
 // Batch SADs: one durable write claims every hash of a SAD for this process (keystore.h).
-#include <ctime>
 
 #include "keystore/keystore.h"
 
@@ -20,7 +19,7 @@ Result<bool> Keystore::TakeBatchHash(const BatchHash& batch) {
   auto found = claims_.find(key);
   if (found == claims_.end()) {
     // Finished and expired claims go first, so the map holds only live batches.
-    const auto now = static_cast<int64_t>(std::time(nullptr));
+    const int64_t now = clock_.NowSeconds();
     for (auto it = claims_.begin(); it != claims_.end();) {
       const bool done = it->second.unsigned_hashes.empty();
       it = (done || it->second.sad_exp + kClaimGraceSeconds < now) ? claims_.erase(it) : ++it;
@@ -47,7 +46,7 @@ Result<bool> Keystore::TakeBatchHash(const BatchHash& batch) {
     SAMP11_ASSIGN_OR_RETURN(AuditRow row, AuditRowFor(event));
     const size_t total = rows.size();
     Result<std::vector<bool>> won =
-        state_->ClaimSpentHashes(rows, [&](const AuditTail& tail, size_t claimed) {
+        state_->journal().ClaimSpentHashes(rows, [&](const AuditTail& tail, size_t claimed) {
           AuditRow claim_row = row;
           claim_row.detail = std::to_string(claimed) + " of " + std::to_string(total) +
                              " hashes claimed by this process";

@@ -1,6 +1,5 @@
 // Signing keys: generation inside the module, wrapping under the master key, and the unwrap that
 // authenticates a key row before anything may sign with it.
-#include <ctime>
 #include <utility>
 
 #include "crypto/keys.h"
@@ -92,13 +91,13 @@ Result<KeyRow> Keystore::NewKeyRow(const std::string& owner, KeyType type, const
     row.id = id;
   }
   // Told before a backend makes anything: an inner token would otherwise keep an orphan key.
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> taken, state_->FindKeyById(row.id));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> taken, state_->keys().FindKeyById(row.id));
   if (taken) return Status(Code::kAlreadyExists, "a key with that id already exists");
   row.label = label;
   row.key_type = KeyTypeName(type);
   row.owner = owner;
   row.scal = scal;
-  row.created = static_cast<int64_t>(std::time(nullptr));
+  row.created = clock_.NowSeconds();
   row.status_changed = row.created;
   SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, KeyStatusMacInput(row)));
   return row;
@@ -109,8 +108,8 @@ Result<UnwrappedKey> Keystore::StoreNewKey(KeyRow& row, KeyBackend& backend, Bac
   row.public_spki = key.public_spki;
   Result<Bytes> wrapped =
       AeadSeal(keys_.wrap, KeyWrapAad(row), key.material.data(), key.material.size());
-  Status stored =
-      wrapped.ok() ? (row.wrapped_private = *wrapped, state_->InsertKey(row)) : wrapped.status();
+  Status stored = wrapped.ok() ? (row.wrapped_private = *wrapped, state_->keys().InsertKey(row))
+                               : wrapped.status();
   if (!stored.ok()) {
     Status undone = backend.Discard(key);
     if (!undone.ok()) {
@@ -173,7 +172,7 @@ Result<UnwrappedKey> Keystore::ImportKey(const std::string& owner, const std::st
     SAMP11_ASSIGN_OR_RETURN(
         row.wrapped_private,
         AeadSeal(keys_.wrap, KeyWrapAad(row), key.material.data(), key.material.size()));
-    SAMP11_RETURN_IF_ERROR(state_->InsertKey(row));
+    SAMP11_RETURN_IF_ERROR(state_->keys().InsertKey(row));
     SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
     UnwrappedKey unwrapped{std::move(info), key.signer, key.private_key};
     std::lock_guard<std::mutex> lock(cache_mu_);
@@ -199,14 +198,14 @@ Result<UnwrappedKey> Keystore::ImportKey(const std::string& owner, const std::st
 
 // A destroyed key is not there for anyone but `samp11 key info` (KeyUsabilityAt).
 Result<std::optional<KeyInfo>> Keystore::FindKeyByHandle(int64_t handle) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->FindKeyByHandle(handle));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->keys().FindKeyByHandle(handle));
   if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
   return std::optional<KeyInfo>(std::move(info));
 }
 
 Result<std::optional<KeyInfo>> Keystore::FindKeyById(const Bytes& id) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->FindKeyById(id));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->keys().FindKeyById(id));
   if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
   return std::optional<KeyInfo>(std::move(info));
@@ -214,7 +213,8 @@ Result<std::optional<KeyInfo>> Keystore::FindKeyById(const Bytes& id) {
 
 Result<std::vector<KeyInfo>> Keystore::FindKeysByLabel(const std::string& label, int64_t after,
                                                        size_t limit) {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows, state_->FindKeysByLabel(label, after, limit));
+  SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows,
+                          state_->keys().FindKeysByLabel(label, after, limit));
   std::vector<KeyInfo> infos;
   infos.reserve(rows.size());
   for (const KeyRow& row : rows) {
@@ -225,7 +225,7 @@ Result<std::vector<KeyInfo>> Keystore::FindKeysByLabel(const std::string& label,
 }
 
 Result<std::vector<KeyInfo>> Keystore::ListKeys(int64_t after, size_t limit) {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows, state_->ListKeys(after, limit));
+  SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows, state_->keys().ListKeys(after, limit));
   std::vector<KeyInfo> infos;
   infos.reserve(rows.size());
   for (const KeyRow& row : rows) {
@@ -241,7 +241,7 @@ Result<UnwrappedKey> Keystore::Unwrap(int64_t handle) {
     auto it = key_cache_.find(handle);
     if (it != key_cache_.end()) return it->second;
   }
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->FindKeyByHandle(handle));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->keys().FindKeyByHandle(handle));
   if (!row) return Status(Code::kNotFound, "no key with handle " + std::to_string(handle));
   if (row->status == key_status::kDestroyed) {
     return Status(Code::kNotFound, KeyName(row->id) + " was destroyed");

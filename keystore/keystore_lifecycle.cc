@@ -15,8 +15,6 @@ namespace {
 constexpr char kMetaLifecycleMacs[] = "lifecycle_macs";
 constexpr size_t kRemovePage = 500;
 
-int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
-
 std::string KeyName(const Bytes& id) { return "key " + HexEncode(id); }
 
 std::string Utc(int64_t t) {
@@ -55,21 +53,22 @@ const char* KeyStateName(KeyState state) {
 }
 
 Status Keystore::FinishLifecycleMigration() {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> done, state_->GetMeta(kMetaLifecycleMacs));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> done,
+                          state_->meta().GetMeta(kMetaLifecycleMacs));
   if (done) return Status::Ok();
   // Rows written before schema 3 are enabled and have no status MAC yet: they get one now, once.
-  StateStore::LifecycleMacs macs;
+  LifecycleMacs macs;
   macs.key = [&](const KeyRow& row) { return RowMac(keys_.mac, KeyStatusMacInput(row)); };
   macs.signer = [&](const SignerRow& row) { return RowMac(keys_.mac, SignerStatusMacInput(row)); };
   macs.cert = [&](const CertRow& row) { return RowMac(keys_.mac, CertMacInput(row)); };
-  SAMP11_RETURN_IF_ERROR(state_->FillMissingLifecycleMacs(macs).status());
-  Status marked = state_->InsertMeta(kMetaLifecycleMacs, "1");
+  SAMP11_RETURN_IF_ERROR(state_->maintenance().FillMissingLifecycleMacs(macs).status());
+  Status marked = state_->meta().InsertMeta(kMetaLifecycleMacs, "1");
   if (!marked.ok() && marked.code() != Code::kAlreadyExists) return marked;
   return Status::Ok();
 }
 
 Result<KeyRow> Keystore::LiveKeyRow(const Bytes& id) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->FindKeyById(id));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->keys().FindKeyById(id));
   if (!row) return Status(Code::kNotFound, "no " + KeyName(id));
   SAMP11_RETURN_IF_ERROR(VerifyRowMac(keys_.mac, KeyStatusMacInput(*row), row->status_mac,
                                       "the status of " + KeyName(id)));
@@ -83,7 +82,7 @@ Result<KeyRow> Keystore::LiveKeyRow(const Bytes& id) {
 }
 
 Result<SignerRow> Keystore::CheckedSignerRow(const std::string& name) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<SignerRow> row, state_->FindSigner(name));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<SignerRow> row, state_->signers().FindSigner(name));
   if (!row) return Status(Code::kNotFound, "no signer '" + name + "'");
   SAMP11_RETURN_IF_ERROR(
       VerifyRowMac(keys_.mac, SignerMacInput(*row), row->mac, "signer '" + name + "'"));
@@ -93,7 +92,7 @@ Result<SignerRow> Keystore::CheckedSignerRow(const std::string& name) {
 }
 
 Result<std::vector<SignerRow>> Keystore::ListSignerRecords() {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> rows, state_->ListSigners());
+  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> rows, state_->signers().ListSigners());
   for (const SignerRow& row : rows) {
     SAMP11_RETURN_IF_ERROR(
         VerifyRowMac(keys_.mac, SignerMacInput(row), row.mac, "signer '" + row.name + "'"));
@@ -112,9 +111,9 @@ Status Keystore::SetKeyStatus(const Bytes& id, const char* status, const char* e
     owner = row.owner;
     if (row.status == status) return Status::Ok();  // nothing to change; still recorded
     row.status = status;
-    row.status_changed = NowSeconds();
+    row.status_changed = clock_.NowSeconds();
     SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, KeyStatusMacInput(row)));
-    return state_->UpdateKeyStatus(row);
+    return state_->keys().UpdateKeyStatus(row);
   };
   Status result = run();
   AuditEvent audit;
@@ -151,10 +150,10 @@ Status Keystore::DestroyKeyUnaudited(const Bytes& id, std::string* owner) {
     SAMP11_RETURN_IF_ERROR(backend->Discard(inner));
   }
   row.status = key_status::kDestroyed;
-  row.status_changed = NowSeconds();
+  row.status_changed = clock_.NowSeconds();
   SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, KeyStatusMacInput(row)));
   ForgetCachedKey(id);
-  return state_->DestroyKey(row);
+  return state_->keys().DestroyKey(row);
 }
 
 Status Keystore::DestroyKey(const Bytes& id, const std::string& reason) {
@@ -186,9 +185,9 @@ Status Keystore::SetSignerStatus(const std::string& name, const char* status, co
     }
     if (row.status == status) return Status::Ok();
     row.status = status;
-    row.status_changed = NowSeconds();
+    row.status_changed = clock_.NowSeconds();
     SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, SignerStatusMacInput(row)));
-    return state_->UpdateSignerStatus(row);
+    return state_->signers().UpdateSignerStatus(row);
   };
   AuditEvent audit;
   audit.event = event;
@@ -218,7 +217,7 @@ Status Keystore::RemoveSigner(const std::string& name, bool destroy_keys,
       // fewer keys, never a half-destroyed key.
       for (;;) {
         SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> keys,
-                                state_->ListKeysByOwner(name, 0, kRemovePage));
+                                state_->keys().ListKeysByOwner(name, 0, kRemovePage));
         if (keys.empty()) break;
         for (const KeyRow& key : keys) {
           SAMP11_RETURN_IF_ERROR(
@@ -227,9 +226,9 @@ Status Keystore::RemoveSigner(const std::string& name, bool destroy_keys,
       }
     }
     row.status = signer_status::kRemoved;
-    row.status_changed = NowSeconds();
+    row.status_changed = clock_.NowSeconds();
     SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, SignerStatusMacInput(row)));
-    SAMP11_RETURN_IF_ERROR(state_->RemoveSigner(row));
+    SAMP11_RETURN_IF_ERROR(state_->signers().RemoveSigner(row));
     std::lock_guard<std::mutex> lock(cache_mu_);
     for (auto it = activation_cache_.begin(); it != activation_cache_.end();) {
       it = it->second.owner == name && it->second.role == ActivationKeyRole::kDevice
@@ -247,7 +246,7 @@ Status Keystore::RemoveSigner(const std::string& name, bool destroy_keys,
 
 Result<Keystore::KeyStateRows> Keystore::CheckedKeyStateRows(const Bytes& id) {
   // The version first: rows read after it are at least that recent.
-  SAMP11_ASSIGN_OR_RETURN(StateVersion version, state_->KeyStateVersion());
+  SAMP11_ASSIGN_OR_RETURN(StateVersion version, state_->maintenance().KeyStateVersion());
   {
     std::lock_guard<std::mutex> lock(key_state_mu_);
     if (version != key_state_version_) {
@@ -260,7 +259,7 @@ Result<Keystore::KeyStateRows> Keystore::CheckedKeyStateRows(const Bytes& id) {
   KeyStateRows rows;
   SAMP11_ASSIGN_OR_RETURN(rows.key, LiveKeyRow(id));
   SAMP11_ASSIGN_OR_RETURN(rows.signer, CheckedSignerRow(rows.key.owner));
-  SAMP11_ASSIGN_OR_RETURN(rows.certs, state_->FindCertsByKeyId(id));
+  SAMP11_ASSIGN_OR_RETURN(rows.certs, state_->certs().FindCertsByKeyId(id));
   for (const CertRow& cert : rows.certs) {
     SAMP11_RETURN_IF_ERROR(
         VerifyRowMac(keys_.mac, CertMacInput(cert), cert.mac, "a certificate of " + KeyName(id)));
@@ -284,7 +283,7 @@ Result<KeyUsability> Keystore::KeyUsabilityAt(const Bytes& id, int64_t now,
   if (!rows.ok()) {
     if (rows.status().code() != Code::kNotFound) return rows.status();
     // Destroyed, or no such key, or (tampering) its signer's row is gone.
-    SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> any, state_->FindKeyById(id));
+    SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> any, state_->keys().FindKeyById(id));
     if (!any || any->status != key_status::kDestroyed) return rows.status();
     usability.state = KeyState::kDestroyed;
     usability.reason = KeyName(id) + " was destroyed on " + Utc(any->status_changed);

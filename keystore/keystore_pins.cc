@@ -36,13 +36,13 @@ Status Keystore::SetSignerPinUnaudited(const std::string& signer, std::string_vi
   SAMP11_ASSIGN_OR_RETURN(row.salt, RandomBytes(kPinSaltBytes));
   SAMP11_ASSIGN_OR_RETURN(row.hash, HashPin(pin_key_, pin, row.salt));
   SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, SignerPinMacInput(row)));
-  return state_->UpsertSignerPin(row);
+  return state_->pins().UpsertSignerPin(row);
 }
 
 Result<PinCheck> Keystore::CheckSignerPin(const std::string& signer, std::string_view pin,
                                           int max_tries) {
   if (max_tries < 1) return Status(Code::kArgumentsBad, "max_tries must be at least 1");
-  SAMP11_ASSIGN_OR_RETURN(std::optional<SignerPinRow> row, state_->FindSignerPin(signer));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<SignerPinRow> row, state_->pins().FindSignerPin(signer));
   if (!row) return PinCheck{PinCheck::kNoPin, 0};
   SAMP11_RETURN_IF_ERROR(
       VerifyRowMac(keys_.mac, SignerPinMacInput(*row), row->mac, PinName(signer)));
@@ -50,7 +50,7 @@ Result<PinCheck> Keystore::CheckSignerPin(const std::string& signer, std::string
   // The try is taken before the comparison, as a smart card does: neither a crash nor a race
   // between processes can give an attacker a guess that is not counted. A locked PIN is refused
   // here, before any hashing.
-  SAMP11_ASSIGN_OR_RETURN(bool taken, state_->TakePinTry(signer, max_tries));
+  SAMP11_ASSIGN_OR_RETURN(bool taken, state_->pins().TakePinTry(signer, max_tries));
   if (!taken) return PinCheck{PinCheck::kLocked, 0};
 
   bool match = false;
@@ -60,17 +60,17 @@ Result<PinCheck> Keystore::CheckSignerPin(const std::string& signer, std::string
     match = ConstantTimeEqual(hash, row->hash);
   }
   if (match) {
-    SAMP11_RETURN_IF_ERROR(state_->ResetPinFailures(signer));
+    SAMP11_RETURN_IF_ERROR(state_->pins().ResetPinFailures(signer));
     return PinCheck{PinCheck::kOk, max_tries};
   }
-  SAMP11_ASSIGN_OR_RETURN(std::optional<SignerPinRow> after, state_->FindSignerPin(signer));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<SignerPinRow> after, state_->pins().FindSignerPin(signer));
   const int64_t failures = after ? after->failures : max_tries;
   return PinCheck{PinCheck::kIncorrect,
                   static_cast<int>(std::max<int64_t>(0, max_tries - failures))};
 }
 
 Result<std::vector<std::string>> Keystore::SignersWithPins() {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerPinRow> rows, state_->ListSignerPins());
+  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerPinRow> rows, state_->pins().ListSignerPins());
   std::vector<std::string> names;
   names.reserve(rows.size());
   for (SignerPinRow& row : rows) names.push_back(std::move(row.name));
@@ -78,7 +78,7 @@ Result<std::vector<std::string>> Keystore::SignersWithPins() {
 }
 
 Result<PinState> Keystore::PinStatus(int max_tries) {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerPinRow> rows, state_->ListSignerPins());
+  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerPinRow> rows, state_->pins().ListSignerPins());
   PinState state;
   for (const SignerPinRow& row : rows) {
     const int64_t remaining = max_tries - row.failures;

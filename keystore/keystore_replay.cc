@@ -1,5 +1,4 @@
 // The replay record: each hash a SAD binds may be signed once.
-#include <ctime>
 
 #include "keystore/keystore.h"
 
@@ -24,14 +23,14 @@ Result<bool> Keystore::SpendHash(const std::string& kid, const std::string& jti,
   row.hash = hash;
   row.key_id = key_id;
   row.sad_exp = sad_exp;
-  row.spent_at = static_cast<int64_t>(std::time(nullptr));
-  return state_->InsertSpentHash(row);
+  row.spent_at = clock_.NowSeconds();
+  return state_->replay().InsertSpentHash(row);
 }
 
 Result<bool> Keystore::IsHashSpent(const std::string& kid, const std::string& jti,
                                    const Bytes& hash) {
   SAMP11_RETURN_IF_ERROR(CheckReplayKey(kid, jti, hash));
-  return state_->IsHashSpent(kid, jti, hash);
+  return state_->replay().IsHashSpent(kid, jti, hash);
 }
 
 }  // namespace samp11

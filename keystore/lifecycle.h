@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "keystore/state_store.h"
+#include "state/rows.h"
 
 namespace samp11 {
 

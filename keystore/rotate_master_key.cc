@@ -1,5 +1,5 @@
 // Master-key rotation: every wrapped key and every MAC of the token, the audit log's included,
-// rewritten under a new master key in one SQLite transaction (StateStore::Rekey), so that an
+// rewritten under a new master key in one atomic write (MaintenanceStore::Rekey), so that an
 // interruption at any point leaves a file that opens with the old key or with the new one.
 #include <unistd.h>
 
@@ -36,7 +36,8 @@ Result<Bytes> Remac(const SecureBytes& old_key, const SecureBytes& new_key, cons
 }  // namespace
 
 Status Keystore::LoadPinKey() {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_hex, state_->GetMeta(kMetaPinKey));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_hex,
+                          state_->meta().GetMeta(kMetaPinKey));
   if (!wrapped_hex) {  // never rotated: derived from this master key, as when the PINs were set
     SAMP11_ASSIGN_OR_RETURN(pin_key_, PinHashKey(keys_.mac));
     return Status::Ok();
@@ -52,7 +53,7 @@ Status Keystore::LoadPinKey() {
 
 Status Keystore::ExplainStaleKey(Status status) {
   if (status.ok() || status.code() != Code::kTampered) return status;
-  Result<std::optional<std::string>> check = state_->GetMeta(kMetaMasterCheck);
+  Result<std::optional<std::string>> check = state_->meta().GetMeta(kMetaMasterCheck);
   if (!check.ok() || !check->has_value() || **check == master_check_hex_) return status;
   return Status(Code::kConfig,
                 "the keystore's master key was rotated since this process opened it: restart "
@@ -146,7 +147,7 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
                {kMetaScryptSalt, salt.empty() ? std::nullopt : std::optional(HexEncode(salt))},
                {kMetaPinKey, HexEncode(pin_key_wrapped)}};
   AuditRow record;
-  record.at = audit_clock_->NowSeconds();
+  record.at = clock_.NowSeconds();
   record.pid = static_cast<int64_t>(::getpid());
   record.event = audit_event::kMasterKeyRotate;
   record.outcome = audit_outcome::kOk;
@@ -154,7 +155,7 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
       new_master.kind == MasterKeySource::Kind::kKeyFile ? "to a key file" : "to a passphrase";
   plan.append = [&](const AuditTail& tail) { return MakeAuditAppend(next.audit, record, tail); };
 
-  SAMP11_RETURN_IF_ERROR(state_->Rekey(plan));
+  SAMP11_RETURN_IF_ERROR(state_->maintenance().Rekey(plan));
   // From here on this object speaks with the new key; the caches hold nothing key-dependent.
   keys_ = std::move(next);
   master_check_hex_ = HexEncode(check);

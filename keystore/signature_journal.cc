@@ -5,7 +5,7 @@
 
 namespace samp11 {
 
-Result<bool> SignatureJournal::Write(StateStore::JournalEntry entry, bool synced) {
+Result<bool> SignatureJournal::Write(JournalStore::Entry entry, bool synced) {
   Pending mine{std::move(entry), synced, std::nullopt};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&mine);
@@ -23,14 +23,14 @@ Result<bool> SignatureJournal::Write(StateStore::JournalEntry entry, bool synced
       queue_.pop_front();
     }
     lock.unlock();
-    std::vector<StateStore::JournalEntry> entries;
+    std::vector<JournalStore::Entry> entries;
     entries.reserve(batch.size());
     bool sync = false;
     for (Pending* pending : batch) {
       entries.push_back(std::move(pending->entry));
       sync = sync || pending->synced;
     }
-    Result<std::vector<bool>> written = state_.WriteJournal(entries, sync);
+    Result<std::vector<bool>> written = store_.WriteJournal(entries, sync);
     lock.lock();
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!written.ok()) {

@@ -10,23 +10,23 @@
 #include <optional>
 
 #include "common/status.h"
-#include "keystore/state_store.h"
+#include "state/journal_store.h"
 
 namespace samp11 {
 
 class SignatureJournal {
  public:
-  explicit SignatureJournal(StateStore& state) : state_(state) {}
+  explicit SignatureJournal(JournalStore& store) : store_(store) {}
   SignatureJournal(const SignatureJournal&) = delete;
   SignatureJournal& operator=(const SignatureJournal&) = delete;
 
   // Returns once entry is committed (and synced when synced, or when any entry written with it
   // is): whether its spend won. A failed write fails every entry that was in it.
-  Result<bool> Write(StateStore::JournalEntry entry, bool synced);
+  Result<bool> Write(JournalStore::Entry entry, bool synced);
 
  private:
   struct Pending {
-    StateStore::JournalEntry entry;
+    JournalStore::Entry entry;
     bool synced = true;
     std::optional<Result<bool>> result;
   };
@@ -34,7 +34,7 @@ class SignatureJournal {
   // At most this many entries go into one transaction, so no waiter waits on an unbounded one.
   static constexpr size_t kMaxBatch = 256;
 
-  StateStore& state_;
+  JournalStore& store_;
   std::mutex mu_;
   std::condition_variable written_;
   std::deque<Pending*> queue_;

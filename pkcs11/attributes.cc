@@ -76,7 +76,7 @@ RvOr<Object> Object::Load(Token& token, CK_OBJECT_HANDLE handle, const UserLogin
   if (!id || id->kind == ObjectKind::kSadDeposit) return invalid;
   if (id->kind == ObjectKind::kCertificate) {
     P11_ASSIGN_OR_RETURN(std::optional<CertRow> cert,
-                         FromResult(token.keystore().state().FindCertByHandle(id->row)));
+                         FromResult(token.keystore().state().certs().FindCertByHandle(id->row)));
     if (!cert) return invalid;
     return ForCertificate(token, std::move(*cert));
   }
@@ -100,7 +100,7 @@ Rv Object::LoadPublicKey() {
 Rv Object::LoadKeySubject() {
   if (key_subject_) return CKR_OK;
   P11_ASSIGN_OR_RETURN(std::vector<CertRow> certs,
-                       FromResult(token_->keystore().state().FindCertsByKeyId(key_.id)));
+                       FromResult(token_->keystore().state().certs().FindCertsByKeyId(key_.id)));
   key_subject_ = certs.empty() ? Bytes() : certs.front().subject_der;
   return CKR_OK;
 }

@@ -79,12 +79,12 @@ Rv FindCursor::FetchPage(Token& token) {
   }
   std::vector<CertRow> certs;
   if (source_ == Source::kById) {
-    P11_ASSIGN_OR_RETURN(certs, FromResult(keystore.state().FindCertsByKeyId(id_)));
+    P11_ASSIGN_OR_RETURN(certs, FromResult(keystore.state().certs().FindCertsByKeyId(id_)));
   } else if (source_ == Source::kByLabel) {
-    P11_ASSIGN_OR_RETURN(certs,
-                         FromResult(keystore.state().FindCertsByLabel(label_, after_, kPageSize)));
+    P11_ASSIGN_OR_RETURN(
+        certs, FromResult(keystore.state().certs().FindCertsByLabel(label_, after_, kPageSize)));
   } else {
-    P11_ASSIGN_OR_RETURN(certs, FromResult(keystore.state().ListCerts(after_, kPageSize)));
+    P11_ASSIGN_OR_RETURN(certs, FromResult(keystore.state().certs().ListCerts(after_, kPageSize)));
   }
   const bool exhausted = source_ == Source::kById || certs.size() < kPageSize;
   for (CertRow& cert : certs) {

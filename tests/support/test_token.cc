@@ -60,7 +60,7 @@ TestToken::TestToken(const std::vector<std::string>& signers, const std::string&
   config_.key_backend = key_backend.empty() ? TestKeyBackend() : key_backend;
   if (config_.key_backend == "pkcs11") config_.pkcs11_backend = SoftHsmSandbox::Get().Config();
   Must(CreateMasterKeyFile(config_.master.location), "master key");
-  Must(Keystore::Create(config_.keystore, config_.master, config_.label).status(), "keystore");
+  Must(CreateKeystoreAt(config_.keystore, config_.master, config_.label).status(), "keystore");
   // Opened again the way the module and the CLI open it, with the configured backends; the inner
   // token is connected on first use only (the first inner key), as in the module.
   keystore_ = Must(OpenTokenKeystore(config_), "open keystore");

@@ -56,10 +56,9 @@ void CheckConsecutive(const std::vector<AuditRecord>& records, int64_t count) {
 
 TEST_CASE("audit: an empty log verifies, appended records read back and verify") {
   TempDir dir;
-  TestToken token = NewToken(dir);
-  Keystore& ks = *token.keystore;
   FixedClock clock(1700000000);
-  ks.SetAuditClock(clock);
+  TestToken token = NewToken(dir, "test", clock);
+  Keystore& ks = *token.keystore;
 
   AuditReport empty = MustVerify(ks);
   CHECK(empty.ok());
@@ -96,7 +95,7 @@ TEST_CASE("audit: an empty log verifies, appended records read back and verify")
 
   // Another process's view: the log survives reopening and goes on from where it was.
   token.keystore.reset();
-  auto reopened = Keystore::Open(token.path, token.master);
+  auto reopened = OpenKeystoreAt(token.path, token.master);
   REQUIRE(reopened.ok());
   AppendSigns(**reopened, 3, 3);
   AuditReport after = MustVerify(**reopened);
@@ -199,7 +198,7 @@ TEST_CASE("audit: four threads appending at once make one consecutive chain") {
   TempDir dir;
   TestToken token = NewToken(dir);
   // Two keystores (two connections) in one process as well as threads on one keystore.
-  auto second = Keystore::Open(token.path, token.master);
+  auto second = OpenKeystoreAt(token.path, token.master);
   REQUIRE(second.ok());
   constexpr int kPerThread = 25;
   std::vector<std::thread> threads;
@@ -236,7 +235,7 @@ TEST_CASE("audit: two processes appending at once make one consecutive chain") {
     REQUIRE(pid >= 0);
     if (pid == 0) {
       ::close(gate[1]);
-      auto ks = Keystore::Open(token.path, token.master);
+      auto ks = OpenKeystoreAt(token.path, token.master);
       if (!ks.ok()) ::_exit(3);
       char byte;
       if (::read(gate[0], &byte, 1) < 0) ::_exit(4);
@@ -255,7 +254,7 @@ TEST_CASE("audit: two processes appending at once make one consecutive chain") {
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
   }
-  auto ks = Keystore::Open(token.path, token.master);
+  auto ks = OpenKeystoreAt(token.path, token.master);
   REQUIRE(ks.ok());
   auto records = ListAll(**ks);
   CheckConsecutive(records, 1 + 2 * kPerChild);
@@ -319,10 +318,9 @@ TEST_CASE("audit: key management records itself, refusals included") {
 
 TEST_CASE("audit: filters by signer, key, event and time, and pages") {
   TempDir dir;
-  TestToken token = NewToken(dir);
-  Keystore& ks = *token.keystore;
   FixedClock clock(1000);
-  ks.SetAuditClock(clock);
+  TestToken token = NewToken(dir, "test", clock);
+  Keystore& ks = *token.keystore;
   // seq 1..6 at times 1000, 1010, ..., 1050.
   const struct {
     const char* signer;

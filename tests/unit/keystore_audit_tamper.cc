@@ -40,7 +40,7 @@ struct Fixture {
   }
 
   AuditReport Verify() {
-    auto ks = Keystore::Open(token.path, token.master);
+    auto ks = OpenKeystoreAt(token.path, token.master);
     REQUIRE_MESSAGE(ks.ok(), ks.status().ToString());
     return MustVerify(**ks);
   }
@@ -199,7 +199,7 @@ TEST_CASE("audit tamper: records added behind the module's back or a replayed he
   SUBCASE("an old head put back after more appends") {
     f.Exec("CREATE TABLE saved_head AS SELECT * FROM audit_head");  // the attacker's copy
     {
-      auto ks = Keystore::Open(f.token.path, f.token.master);
+      auto ks = OpenKeystoreAt(f.token.path, f.token.master);
       REQUIRE(ks.ok());
       AppendSigns(**ks, 2, 11);
     }

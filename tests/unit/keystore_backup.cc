@@ -59,12 +59,12 @@ struct Fixture {
   }
   Result<Keystore::RestoreReport> Restore(const Bytes& file, bool force = false) {
     token.keystore.reset();
-    auto report = Keystore::Restore(token.path, token.master, file, force);
+    auto report = Keystore::Restore(*KeystoreLocation(token.path), token.master, file, force);
     Reopen();
     return report;
   }
   void Reopen() {
-    auto opened = Keystore::Open(token.path, token.master);
+    auto opened = OpenKeystoreAt(token.path, token.master);
     REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
     token.keystore = std::move(opened).value();
   }
@@ -146,7 +146,7 @@ TEST_CASE("restore: the backup comes back; spent hashes and newer statuses stay"
   CHECK(*ks.SadNotBefore() == 0);
 
   // The aside file is the keystore as it was, with its own intact log.
-  auto aside = Keystore::Open(report->aside_path, f.token.master);
+  auto aside = OpenKeystoreAt(report->aside_path, f.token.master);
   REQUIRE_MESSAGE(aside.ok(), aside.status().ToString());
   auto aside_later = (*aside)->FindKeyById(later.id);
   REQUIRE(aside_later.ok());
@@ -183,13 +183,15 @@ TEST_CASE("restore: another token's backup, or another master key, is refused") 
   TestToken other = NewToken(other_dir, "other");
   const std::string other_backup = other_dir.File("other.bak");
   REQUIRE(other.keystore->Backup(other_backup).ok());
-  auto foreign = Keystore::Restore(f.token.path, other.master, ReadAll(other_backup), true);
+  auto foreign =
+      Keystore::Restore(*KeystoreLocation(f.token.path), other.master, ReadAll(other_backup), true);
   CHECK(foreign.status().code() == Code::kArgumentsBad);
   CHECK(foreign.status().message().find("is token") != std::string::npos);
   // Our backup opened with the other token's key: authentication fails.
-  auto wrong_key = Keystore::Restore(f.token.path, other.master, ReadAll(f.backup_path), false);
+  auto wrong_key = Keystore::Restore(*KeystoreLocation(f.token.path), other.master,
+                                     ReadAll(f.backup_path), false);
   CHECK(wrong_key.status().code() == Code::kTampered);
-  CHECK(Keystore::Open(f.token.path, f.token.master).ok());
+  CHECK(OpenKeystoreAt(f.token.path, f.token.master).ok());
 }
 
 TEST_CASE("restore: a backup whose audit log does not verify is refused") {
@@ -202,7 +204,8 @@ TEST_CASE("restore: a backup whose audit log does not verify is refused") {
   }
   REQUIRE(token.keystore->Backup(dir.File("t.bak")).ok());
   token.keystore.reset();
-  auto report = Keystore::Restore(token.path, token.master, ReadAll(dir.File("t.bak")), false);
+  auto report = Keystore::Restore(*KeystoreLocation(token.path), token.master,
+                                  ReadAll(dir.File("t.bak")), false);
   CHECK(report.status().code() == Code::kTampered);
   CHECK(!std::filesystem::exists(token.path + ".restoring"));
 }
@@ -212,7 +215,7 @@ TEST_CASE("restore: no live file, or an unreadable one with force; SADs from bef
   const Bytes backup = ReadAll(f.backup_path);
   f.token.keystore.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(f.token.path + suffix);
-  auto lost = Keystore::Restore(f.token.path, f.token.master, backup, false);
+  auto lost = Keystore::Restore(*KeystoreLocation(f.token.path), f.token.master, backup, false);
   REQUIRE_MESSAGE(lost.ok(), lost.status().ToString());
   CHECK(lost->sad_not_before >= Now() - 5);
   CHECK(lost->aside_path.empty());
@@ -247,12 +250,12 @@ TEST_CASE("restore: no live file, or an unreadable one with force; SADs from bef
     std::ofstream garbage(f.token.path, std::ios::binary);
     garbage << std::string(8192, 'x');
   }
-  auto refused = Keystore::Restore(f.token.path, f.token.master, backup, false);
+  auto refused = Keystore::Restore(*KeystoreLocation(f.token.path), f.token.master, backup, false);
   CHECK(!refused.ok());  // and the backup was made under the first key anyway
   MasterKeySource first = f.token.master;
   first.location = f.dir.File("master.key");
-  CHECK(!Keystore::Restore(f.token.path, first, backup, false).ok());
-  auto forced = Keystore::Restore(f.token.path, first, backup, true);
+  CHECK(!Keystore::Restore(*KeystoreLocation(f.token.path), first, backup, false).ok());
+  auto forced = Keystore::Restore(*KeystoreLocation(f.token.path), first, backup, true);
   REQUIRE_MESSAGE(forced.ok(), forced.status().ToString());
   CHECK(std::filesystem::exists(forced->aside_path));
   f.token.master = first;

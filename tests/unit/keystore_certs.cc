@@ -77,7 +77,7 @@ TEST_CASE("certificates: imported for their key, refused for another") {
   CHECK(pem_row->label == "as pem");
   CHECK(pem_row->der == der);
 
-  auto stored = ks.state().FindCertsByKeyId(key->info.id);
+  auto stored = ks.state().certs().FindCertsByKeyId(key->info.id);
   REQUIRE(stored.ok());
   REQUIRE(stored->size() == 2);
   CHECK((*stored)[0].handle == row->handle);
@@ -111,7 +111,7 @@ TEST_CASE("certificates: a tampered key row takes no certificate") {
   token.keystore.reset();
   testing::RawDb(token.path)
       .Exec("UPDATE keys SET scal = 1 WHERE id = " + testing::HexLiteral(info.id));
-  auto ks = Keystore::Open(token.path, token.master);
+  auto ks = OpenKeystoreAt(token.path, token.master);
   REQUIRE(ks.ok());
   CHECK((*ks)->ImportCertificate(info.id, der, "").status().code() == Code::kTampered);
 }

@@ -97,7 +97,7 @@ TEST_CASE("journal: lazy records are committed at once, in order with synced one
 
   // Another connection (as another process would) sees all three, in order, chained.
   token.keystore.reset();
-  auto reopened = Keystore::Open(token.path, token.master);
+  auto reopened = OpenKeystoreAt(token.path, token.master);
   REQUIRE(reopened.ok());
   auto records = (*reopened)->ListAudit(AuditFilter(), 0);
   REQUIRE(records.ok());

@@ -35,7 +35,7 @@ TEST_CASE("keystore: create then open keeps identity and label") {
   CHECK(token.keystore->label() == "demo");
   token.keystore.reset();
 
-  auto opened = Keystore::Open(token.path, token.master);
+  auto opened = OpenKeystoreAt(token.path, token.master);
   REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
   CHECK((*opened)->identity() == identity);
   CHECK((*opened)->label() == "demo");
@@ -44,8 +44,8 @@ TEST_CASE("keystore: create then open keeps identity and label") {
 TEST_CASE("keystore: two tokens get different identities") {
   TempDir dir;
   MasterKeySource master = NewKeyFile(dir);
-  auto a = Keystore::Create(dir.File("a.db"), master, "a");
-  auto b = Keystore::Create(dir.File("b.db"), master, "b");
+  auto a = CreateKeystoreAt(dir.File("a.db"), master, "a");
+  auto b = CreateKeystoreAt(dir.File("b.db"), master, "b");
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   CHECK((*a)->identity() != (*b)->identity());
@@ -54,13 +54,13 @@ TEST_CASE("keystore: two tokens get different identities") {
 TEST_CASE("keystore: create refuses an existing file and a bad label") {
   TempDir dir;
   TestToken token = NewToken(dir);
-  auto again = Keystore::Create(token.path, token.master, "x");
+  auto again = CreateKeystoreAt(token.path, token.master, "x");
   CHECK(again.status().code() == Code::kAlreadyExists);
-  CHECK(Keystore::Create(dir.File("l.db"), token.master, "").status().code() ==
+  CHECK(CreateKeystoreAt(dir.File("l.db"), token.master, "").status().code() ==
         Code::kArgumentsBad);
-  CHECK(Keystore::Create(dir.File("l.db"), token.master, std::string(33, 'x')).status().code() ==
+  CHECK(CreateKeystoreAt(dir.File("l.db"), token.master, std::string(33, 'x')).status().code() ==
         Code::kArgumentsBad);
-  CHECK(Keystore::Create(dir.File("l.db"), token.master, std::string(32, 'x')).ok());
+  CHECK(CreateKeystoreAt(dir.File("l.db"), token.master, std::string(32, 'x')).ok());
 }
 
 TEST_CASE("keystore: a wrong master key is refused at open") {
@@ -68,7 +68,7 @@ TEST_CASE("keystore: a wrong master key is refused at open") {
   TestToken token = NewToken(dir);
   token.keystore.reset();
   MasterKeySource other = NewKeyFile(dir, "other.key");
-  auto opened = Keystore::Open(token.path, other);
+  auto opened = OpenKeystoreAt(token.path, other);
   REQUIRE_FALSE(opened.ok());
   CHECK(opened.status().code() == Code::kConfig);
   CHECK(opened.status().message().find("master key does not match this keystore") !=
@@ -80,10 +80,10 @@ TEST_CASE("keystore: a master key file with mode 0644 is refused") {
   TestToken token = NewToken(dir);
   token.keystore.reset();
   REQUIRE(::chmod(token.master.location.c_str(), 0644) == 0);
-  auto opened = Keystore::Open(token.path, token.master);
+  auto opened = OpenKeystoreAt(token.path, token.master);
   CHECK(opened.status().code() == Code::kConfig);
   CHECK(opened.status().message().find("0644") != std::string::npos);
-  CHECK(Keystore::Create(dir.File("new.db"), token.master, "x").status().code() == Code::kConfig);
+  CHECK(CreateKeystoreAt(dir.File("new.db"), token.master, "x").status().code() == Code::kConfig);
 }
 
 TEST_CASE("keystore: a passphrase token opens with its passphrase only") {
@@ -95,32 +95,32 @@ TEST_CASE("keystore: a passphrase token opens with its passphrase only") {
   std::string path = dir.File("p.db");
 
   ::unsetenv(var);
-  CHECK(Keystore::Create(path, master, "p").status().code() == Code::kConfig);
+  CHECK(CreateKeystoreAt(path, master, "p").status().code() == Code::kConfig);
   CHECK(::access(path.c_str(), F_OK) != 0);  // nothing left behind
 
   ::setenv(var, "first passphrase", 1);
   std::string identity;
   {
-    auto created = Keystore::Create(path, master, "p");
+    auto created = CreateKeystoreAt(path, master, "p");
     REQUIRE_MESSAGE(created.ok(), created.status().ToString());
     identity = (*created)->identity();
     REQUIRE((*created)->AddSigner("alice").ok());
   }
   {
-    auto opened = Keystore::Open(path, master);
+    auto opened = OpenKeystoreAt(path, master);
     REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
     CHECK((*opened)->identity() == identity);
     CHECK(*(*opened)->SignerExists("alice"));
   }
   ::setenv(var, "second passphrase", 1);
-  CHECK(Keystore::Open(path, master).status().code() == Code::kConfig);
+  CHECK(OpenKeystoreAt(path, master).status().code() == Code::kConfig);
   ::unsetenv(var);
 
   // A key-file token has no salt: asking for a passphrase is refused with a clear message.
   TestToken file_token = NewToken(dir);
   file_token.keystore.reset();
   ::setenv(var, "first passphrase", 1);
-  CHECK(Keystore::Open(file_token.path, master).status().code() == Code::kConfig);
+  CHECK(OpenKeystoreAt(file_token.path, master).status().code() == Code::kConfig);
   ::unsetenv(var);
 }
 
@@ -217,7 +217,7 @@ TEST_CASE("keystore: every key type is generated, wrapped, reopened and unwrappe
   }
   token.keystore.reset();
 
-  auto reopened = Keystore::Open(token.path, token.master);
+  auto reopened = OpenKeystoreAt(token.path, token.master);
   REQUIRE(reopened.ok());
   for (const auto& [handle, spki] : made) {
     auto key = (*reopened)->Unwrap(handle);
@@ -321,11 +321,11 @@ TEST_CASE("keystore: spent hashes through the keystore") {
   CHECK(ks.SpendHash("kid", "", hash, ToBytes("key"), 1).status().code() == Code::kArgumentsBad);
   token.keystore.reset();
 
-  auto reopened = Keystore::Open(token.path, token.master);
+  auto reopened = OpenKeystoreAt(token.path, token.master);
   REQUIRE(reopened.ok());
   CHECK(*(*reopened)->IsHashSpent("kid", "jti", hash));
   CHECK_FALSE(*(*reopened)->SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000));
-  CHECK(*(*reopened)->state().PurgeSpentHashes(2000000001) == 1);
+  CHECK(*(*reopened)->state().replay().PurgeSpentHashes(2000000001) == 1);
   CHECK_FALSE(*(*reopened)->IsHashSpent("kid", "jti", hash));
 }
 
@@ -342,7 +342,7 @@ TEST_CASE("keystore: two processes spend the same hash, one wins") {
     REQUIRE(pid >= 0);
     if (pid == 0) {
       ::close(gate[1]);
-      auto ks = Keystore::Open(token.path, token.master);
+      auto ks = OpenKeystoreAt(token.path, token.master);
       if (!ks.ok()) ::_exit(3);
       char byte;
       if (::read(gate[0], &byte, 1) < 0) ::_exit(4);

@@ -48,7 +48,7 @@ struct Fixture {
   }
   void Reopen() {
     token.keystore.reset();
-    auto opened = Keystore::Open(token.path, token.master);
+    auto opened = OpenKeystoreAt(token.path, token.master);
     REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
     token.keystore = std::move(opened).value();
   }
@@ -147,7 +147,7 @@ TEST_CASE("lifecycle: key states kept between checks never hide a change, whoeve
   Fixture f;
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
   CHECK(f.State(f.alice_key) == KeyState::kUsable);           // now kept
-  auto other = Keystore::Open(f.token.path, f.token.master);  // another process's connection
+  auto other = OpenKeystoreAt(f.token.path, f.token.master);  // another process's connection
   REQUIRE_MESSAGE(other.ok(), other.status().ToString());
   SUBCASE("disabled through another connection") {
     REQUIRE((*other)->DisableKey(f.alice_key.id, "lost phone").ok());
@@ -208,7 +208,7 @@ TEST_CASE("lifecycle: an edited key status is tampering, never obeyed") {
 
 TEST_CASE("lifecycle: a destroyed key is gone from the file, its id never reused") {
   Fixture f;
-  auto row = f.ks().state().FindKeyById(f.alice_key.id);
+  auto row = f.ks().state().keys().FindKeyById(f.alice_key.id);
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
   const Bytes blob = (*row)->wrapped_private;
@@ -338,7 +338,7 @@ TEST_CASE("lifecycle: a schema-2 file is migrated: everything enabled, MACs fill
     MakeSchemaVersion2(raw);
   }
   f.Reopen();
-  auto version = f.ks().state().GetMeta("schema_version");
+  auto version = f.ks().state().meta().GetMeta("schema_version");
   REQUIRE(version.ok());
   CHECK(**version == "4");
   CHECK(f.State(f.alice_key) == KeyState::kUsable);

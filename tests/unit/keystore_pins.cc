@@ -38,7 +38,7 @@ struct Fixture {
   }
 
   int64_t Failures(const std::string& signer) {
-    auto row = ks.state().FindSignerPin(signer);
+    auto row = ks.state().pins().FindSignerPin(signer);
     REQUIRE(row.ok());
     REQUIRE(row->has_value());
     return (*row)->failures;
@@ -58,7 +58,7 @@ TEST_CASE("pins: a set PIN checks, a wrong one does not, and nothing stores the 
   CHECK(f.Check("bob", "1234").result == PinCheck::kNoPin);
   CHECK(f.Check("nobody", "1234").result == PinCheck::kNoPin);
 
-  auto row = f.ks.state().FindSignerPin("alice");
+  auto row = f.ks.state().pins().FindSignerPin("alice");
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
   CHECK((*row)->salt.size() == kPinSaltBytes);
@@ -194,7 +194,7 @@ TEST_CASE("pins: edited or swapped rows are refused as tampered, failures cannot
     CHECK(f.ks.CheckSignerPin("alice", "1234", kTries).status().code() == Code::kTampered);
   }
   // A tampered row is refused before any try is taken.
-  auto row = f.ks.state().FindSignerPin("alice");
+  auto row = f.ks.state().pins().FindSignerPin("alice");
   REQUIRE(row.ok());
   if (row->has_value()) CHECK((*row)->failures == 0);
 }
@@ -202,7 +202,7 @@ TEST_CASE("pins: edited or swapped rows are refused as tampered, failures cannot
 TEST_CASE("pins: the stored hash is keyed: another token's master key cannot check it") {
   Fixture f;
   REQUIRE(f.ks.SetSignerPin("alice", "1234").ok());
-  auto row = f.ks.state().FindSignerPin("alice");
+  auto row = f.ks.state().pins().FindSignerPin("alice");
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
   // A guess hashed without this token's key (a zero key) never matches the stored hash.
@@ -260,7 +260,7 @@ TEST_CASE("keys: a SCAL1 key is generated with its limits bound into the wrap AA
   raw.Exec(
       R"(UPDATE keys SET policy_json = '{"activation":{"max_signatures":1000000}}' WHERE id = )" +
       HexLiteral(key->info.id));
-  auto reopened = Keystore::Open(f.token.path, f.token.master);
+  auto reopened = OpenKeystoreAt(f.token.path, f.token.master);
   REQUIRE(reopened.ok());
   CHECK((*reopened)->Unwrap(key->info.handle).status().code() == Code::kTampered);
 }

@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "keystore/state_store.h"
 #include "keystore_test_util.h"
+#include "state/sqlite/sqlite_state_store.h"
 
 namespace samp11 {
 namespace {
@@ -53,7 +53,7 @@ void AddSigner(StateStore& store, const std::string& name) {
   signer.name = name;
   signer.created = 1;
   signer.mac = ToBytes("mac");
-  REQUIRE(store.InsertSigner(signer).ok());
+  REQUIRE(store.signers().InsertSigner(signer).ok());
 }
 
 TEST_CASE("state store: create makes a 0600 file and refuses an existing one") {
@@ -64,7 +64,7 @@ TEST_CASE("state store: create makes a 0600 file and refuses an existing one") {
     struct stat st;
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
-    auto meta = store->GetMeta("schema_version");
+    auto meta = store->meta().GetMeta("schema_version");
     REQUIRE(meta.ok());
     REQUIRE(meta->has_value());
     CHECK(**meta == "4");
@@ -114,10 +114,10 @@ TEST_CASE("state store: the pragmas are in force") {
 TEST_CASE("state store: meta is write-once") {
   TempDir dir;
   auto store = MustOpen(dir.File("t.db"), true);
-  REQUIRE(store->InsertMeta("x", "1").ok());
-  CHECK(store->InsertMeta("x", "2").code() == Code::kAlreadyExists);
-  CHECK(**store->GetMeta("x") == "1");
-  CHECK_FALSE(store->GetMeta("y")->has_value());
+  REQUIRE(store->meta().InsertMeta("x", "1").ok());
+  CHECK(store->meta().InsertMeta("x", "2").code() == Code::kAlreadyExists);
+  CHECK(**store->meta().GetMeta("x") == "1");
+  CHECK_FALSE(store->meta().GetMeta("y")->has_value());
 }
 
 TEST_CASE("state store: key rows, unique ids, owners must be signers, paging") {
@@ -130,29 +130,29 @@ TEST_CASE("state store: key rows, unique ids, owners must be signers, paging") {
   for (int i = 0; i < 7; ++i) {
     KeyRow row =
         Key("id" + std::to_string(i), i % 2 == 0 ? "even" : "odd", i < 4 ? "alice" : "bob");
-    REQUIRE(store->InsertKey(row).ok());
+    REQUIRE(store->keys().InsertKey(row).ok());
     CHECK(row.handle > 0);
     if (!handles.empty()) CHECK(row.handle > handles.back());
     handles.push_back(row.handle);
   }
   KeyRow duplicate = Key("id3", "x", "alice");
-  CHECK(store->InsertKey(duplicate).code() == Code::kAlreadyExists);
+  CHECK(store->keys().InsertKey(duplicate).code() == Code::kAlreadyExists);
   KeyRow orphan = Key("orphan", "x", "nobody");
-  CHECK(store->InsertKey(orphan).code() == Code::kNotFound);
+  CHECK(store->keys().InsertKey(orphan).code() == Code::kNotFound);
 
-  auto by_id = store->FindKeyById(ToBytes("id2"));
+  auto by_id = store->keys().FindKeyById(ToBytes("id2"));
   REQUIRE(by_id.ok());
   REQUIRE(by_id->has_value());
   CHECK((*by_id)->handle == handles[2]);
   CHECK((*by_id)->wrapped_private == ToBytes("wrapped"));
-  CHECK_FALSE(store->FindKeyById(ToBytes("nope"))->has_value());
-  CHECK((*store->FindKeyByHandle(handles[5]))->id == ToBytes("id5"));
+  CHECK_FALSE(store->keys().FindKeyById(ToBytes("nope"))->has_value());
+  CHECK((*store->keys().FindKeyByHandle(handles[5]))->id == ToBytes("id5"));
 
   // Paging: three at a time, resuming after the last handle seen.
   std::vector<int64_t> seen;
   int64_t after = 0;
   for (;;) {
-    auto page = store->ListKeys(after, 3);
+    auto page = store->keys().ListKeys(after, 3);
     REQUIRE(page.ok());
     CHECK(page->size() <= 3);
     if (page->empty()) break;
@@ -161,16 +161,16 @@ TEST_CASE("state store: key rows, unique ids, owners must be signers, paging") {
   }
   CHECK(seen == handles);
 
-  auto even = store->FindKeysByLabel("even", 0, 2);
+  auto even = store->keys().FindKeysByLabel("even", 0, 2);
   REQUIRE(even.ok());
   REQUIRE(even->size() == 2);
   CHECK((*even)[0].handle == handles[0]);
   CHECK((*even)[1].handle == handles[2]);
-  auto even_rest = store->FindKeysByLabel("even", (*even)[1].handle, 10);
+  auto even_rest = store->keys().FindKeysByLabel("even", (*even)[1].handle, 10);
   REQUIRE(even_rest->size() == 2);
   CHECK((*even_rest)[1].handle == handles[6]);
 
-  auto bobs = store->ListKeysByOwner("bob", 0, 100);
+  auto bobs = store->keys().ListKeysByOwner("bob", 0, 100);
   REQUIRE(bobs->size() == 3);
   CHECK((*bobs)[0].handle == handles[4]);
 }
@@ -180,26 +180,26 @@ TEST_CASE("state store: spent hashes are inserted once, survive reopening, and p
   std::string path = dir.File("t.db");
   {
     auto store = MustOpen(path, true);
-    auto first = store->InsertSpentHash(Spent("j1", "h1", 100));
+    auto first = store->replay().InsertSpentHash(Spent("j1", "h1", 100));
     REQUIRE(first.ok());
     CHECK(*first);
-    auto second = store->InsertSpentHash(Spent("j1", "h1", 100));
+    auto second = store->replay().InsertSpentHash(Spent("j1", "h1", 100));
     REQUIRE(second.ok());
     CHECK_FALSE(*second);
-    CHECK(*store->InsertSpentHash(Spent("j1", "h2", 100)));
-    CHECK(*store->InsertSpentHash(Spent("j2", "h1", 300)));
+    CHECK(*store->replay().InsertSpentHash(Spent("j1", "h2", 100)));
+    CHECK(*store->replay().InsertSpentHash(Spent("j2", "h1", 300)));
   }
   auto store = MustOpen(path, false);
-  CHECK(*store->IsHashSpent("kid-1", "j1", ToBytes("h1")));
-  CHECK_FALSE(*store->IsHashSpent("kid-2", "j1", ToBytes("h1")));
-  CHECK_FALSE(*store->InsertSpentHash(Spent("j1", "h1", 100)));
+  CHECK(*store->replay().IsHashSpent("kid-1", "j1", ToBytes("h1")));
+  CHECK_FALSE(*store->replay().IsHashSpent("kid-2", "j1", ToBytes("h1")));
+  CHECK_FALSE(*store->replay().InsertSpentHash(Spent("j1", "h1", 100)));
 
-  auto purged = store->PurgeSpentHashes(200);
+  auto purged = store->replay().PurgeSpentHashes(200);
   REQUIRE(purged.ok());
   CHECK(*purged == 2);
-  CHECK_FALSE(*store->IsHashSpent("kid-1", "j1", ToBytes("h1")));
-  CHECK(*store->IsHashSpent("kid-1", "j2", ToBytes("h1")));
-  CHECK(*store->PurgeSpentHashes(200) == 0);
+  CHECK_FALSE(*store->replay().IsHashSpent("kid-1", "j1", ToBytes("h1")));
+  CHECK(*store->replay().IsHashSpent("kid-1", "j2", ToBytes("h1")));
+  CHECK(*store->replay().PurgeSpentHashes(200) == 0);
 }
 
 TEST_CASE("state store: two processes spending the same hash at once, exactly one wins") {
@@ -222,7 +222,7 @@ TEST_CASE("state store: two processes spending the same hash at once, exactly on
         if (!store.ok()) ::_exit(3);
         char byte;
         if (::read(gate[0], &byte, 1) < 0) ::_exit(4);
-        auto spent = (*store)->InsertSpentHash(Spent(jti, "same-hash", 100));
+        auto spent = (*store)->replay().InsertSpentHash(Spent(jti, "same-hash", 100));
         if (!spent.ok()) ::_exit(2);
         ::_exit(*spent ? 0 : 1);
       }
@@ -252,7 +252,7 @@ TEST_CASE("state store: many threads on one store, each hash spent once") {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 20; ++i) {
-        auto spent = store->InsertSpentHash(Spent("j", "h" + std::to_string(i), 100));
+        auto spent = store->replay().InsertSpentHash(Spent("j", "h" + std::to_string(i), 100));
         if (!spent.ok()) {
           errors++;
         } else if (*spent) {
@@ -271,29 +271,29 @@ TEST_CASE("state store: certificates by key id and label, and only for existing 
   auto store = MustOpen(dir.File("t.db"), true);
   AddSigner(*store, "alice");
   KeyRow key = Key("k1", "key", "alice");
-  REQUIRE(store->InsertKey(key).ok());
+  REQUIRE(store->keys().InsertKey(key).ok());
 
   CertRow cert;
   cert.key_id = ToBytes("k1");
   cert.label = "cert";
   cert.der = ToBytes("der");
   cert.subject_text = "CN=Alice";
-  REQUIRE(store->InsertCert(cert).ok());
+  REQUIRE(store->certs().InsertCert(cert).ok());
   CHECK(cert.handle > 0);
   CertRow second = cert;
-  REQUIRE(store->InsertCert(second).ok());
+  REQUIRE(store->certs().InsertCert(second).ok());
   CHECK(second.handle > cert.handle);
 
   CertRow orphan = cert;
   orphan.key_id = ToBytes("missing");
-  CHECK(store->InsertCert(orphan).code() == Code::kNotFound);
+  CHECK(store->certs().InsertCert(orphan).code() == Code::kNotFound);
 
-  CHECK(store->FindCertsByKeyId(ToBytes("k1"))->size() == 2);
-  CHECK((*store->FindCertByHandle(cert.handle))->subject_text == "CN=Alice");
-  auto page = store->FindCertsByLabel("cert", cert.handle, 10);
+  CHECK(store->certs().FindCertsByKeyId(ToBytes("k1"))->size() == 2);
+  CHECK((*store->certs().FindCertByHandle(cert.handle))->subject_text == "CN=Alice");
+  auto page = store->certs().FindCertsByLabel("cert", cert.handle, 10);
   REQUIRE(page->size() == 1);
   CHECK((*page)[0].handle == second.handle);
-  CHECK(store->ListCerts(0, 1)->size() == 1);
+  CHECK(store->certs().ListCerts(0, 1)->size() == 1);
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ struct Fixture {
   }
 
   std::unique_ptr<Keystore> Reopen() {
-    auto ks = Keystore::Open(token.path, token.master);
+    auto ks = OpenKeystoreAt(token.path, token.master);
     REQUIRE_MESSAGE(ks.ok(), ks.status().ToString());
     return std::move(ks).value();
   }
@@ -114,7 +114,7 @@ TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its ke
   auto unwrapped = ks->Unwrap(f.alice_key.handle);
   REQUIRE_MESSAGE(unwrapped.ok(), unwrapped.status().ToString());
   CHECK(unwrapped->info.backend == "file");
-  auto version = ks->state().GetMeta("schema_version");
+  auto version = ks->state().meta().GetMeta("schema_version");
   REQUIRE(version.ok());
   REQUIRE(version->has_value());
   CHECK(**version == "4");
@@ -248,7 +248,7 @@ TEST_CASE("tamper: an edited identity reads as a wrong master key") {
       .Exec(
           "UPDATE meta SET value = '00000000000000000000000000000000' "
           "WHERE name = 'identity'");
-  auto ks = Keystore::Open(f.token.path, f.token.master);
+  auto ks = OpenKeystoreAt(f.token.path, f.token.master);
   CHECK(ks.status().code() == Code::kConfig);
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/bytes.h"
+#include "config/config.h"
 #include "keystore/keystore.h"
 #include "keystore/master_key.h"
 
@@ -55,11 +56,12 @@ struct TestToken {
   std::unique_ptr<Keystore> keystore;
 };
 
-inline TestToken NewToken(const TempDir& dir, const std::string& label = "test") {
+inline TestToken NewToken(const TempDir& dir, const std::string& label = "test",
+                          const Clock& clock = DefaultClock()) {
   TestToken token;
   token.master = NewKeyFile(dir);
   token.path = dir.File("token.db");
-  auto created = Keystore::Create(token.path, token.master, label);
+  auto created = CreateKeystoreAt(token.path, token.master, label, clock);
   REQUIRE_MESSAGE(created.ok(), created.status().ToString());
   token.keystore = std::move(created).value();
   return token;

@@ -41,7 +41,7 @@ Status RunInit(const GlobalOptions& global, const InitOptions& o) {
   }
   token.policy.protected_authentication_path = o.protected_path;
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
-                          Keystore::Create(token.keystore, token.master, token.label));
+                          CreateKeystoreAt(token.keystore, token.master, token.label));
   config.tokens.push_back(token);
   if (fs::path(conf).has_parent_path()) fs::create_directories(fs::path(conf).parent_path());
   SAMP11_RETURN_IF_ERROR(SaveConfig(config, conf));

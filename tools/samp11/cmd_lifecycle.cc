@@ -106,7 +106,7 @@ void PrintKeyText(const KeyReport& r, int64_t now) {
 
 // Destroyed keys are shown too: `key info` is how an operator checks that a destroy happened.
 Result<KeyReport> Report(Keystore& ks, const TokenConfig& token, const Bytes& id, int64_t now) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, ks.state().FindKeyById(id));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, ks.state().keys().FindKeyById(id));
   if (!row) return Status(Code::kNotFound, "no key " + HexEncode(id));
   KeyReport report;
   std::optional<KeyType> type = KeyTypeFromName(row->key_type);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/status.h"
@@ -26,6 +27,14 @@ Status SqliteError(sqlite3* db, std::string_view context);
 
 // Runs SQL that returns no rows we care about (schema, PRAGMAs, transaction control).
 Status SqliteExec(sqlite3* db, const char* sql);
+
+// A connection of its own (flags: SQLITE_OPEN_READONLY, _READWRITE, _CREATE), with extended
+// result codes and the busy timeout every samp11 connection waits on.
+inline constexpr int kSqliteBusyTimeoutMs = 10000;
+Result<SqliteDbPtr> SqliteOpenConnection(const std::string& path, int flags);
+
+// The first column of every row of sql.
+Result<std::vector<std::string>> SqliteStrings(sqlite3* db, const std::string& sql);
 
 class SqliteStatement {
  public:

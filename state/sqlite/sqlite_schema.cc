@@ -1,9 +1,9 @@
-#include "keystore/sqlite_schema.h"
+#include "state/sqlite/sqlite_schema.h"
 
 #include <memory>
 #include <string>
 
-#include "keystore/sqlite_util.h"
+#include "state/sqlite/sqlite_util.h"
 
 namespace samp11 {
 namespace {

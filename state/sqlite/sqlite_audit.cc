@@ -1,62 +1,13 @@
-#include "keystore/sqlite_audit.h"
-
-#include <limits>
+// The audit log's rows: audit_log and its one-row audit_head. No crypto here: the chain and the
+// MACs are keystore/audit_log.h's.
 #include <string>
 #include <utility>
 
-#include "keystore/sqlite_rekey.h"
-#include "keystore/sqlite_util.h"
+#include "state/sqlite/sqlite_rows.h"
+#include "state/sqlite/sqlite_stores.h"
 
 namespace samp11 {
 namespace {
-
-constexpr char kAuditColumns[] =
-    "seq, at, pid, event, outcome, signer, key_id, kid, jti, detail, chain, mac";
-
-AuditRow ReadAuditRow(SqliteStatement& stmt) {
-  AuditRow row;
-  row.seq = stmt.ColumnInt64(0);
-  row.at = stmt.ColumnInt64(1);
-  row.pid = stmt.ColumnInt64(2);
-  row.event = stmt.ColumnText(3);
-  row.outcome = stmt.ColumnText(4);
-  row.signer = stmt.ColumnText(5);
-  row.key_id = stmt.ColumnBlob(6);
-  row.kid = stmt.ColumnText(7);
-  row.jti = stmt.ColumnText(8);
-  row.detail = stmt.ColumnText(9);
-  row.chain = stmt.ColumnBlob(10);
-  row.mac = stmt.ColumnBlob(11);
-  return row;
-}
-
-// SQLite's LIMIT is a signed 64-bit integer; a size_t beyond it means "no limit" anyway.
-int64_t LimitParam(size_t limit) {
-  constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int64_t>::max());
-  return static_cast<int64_t>(limit > kMax ? kMax : limit);
-}
-
-// Reads the tail; the caller holds a transaction, so the two reads see one state.
-Result<AuditTail> ReadTail(sqlite3* db) {
-  AuditTail tail;
-  SAMP11_ASSIGN_OR_RETURN(
-      auto last, SqliteStatement::Prepare(db, std::string("SELECT ") + kAuditColumns +
-                                                  " FROM audit_log ORDER BY seq DESC LIMIT 1"));
-  SAMP11_ASSIGN_OR_RETURN(bool has_last, last.Step());
-  if (has_last) tail.last_row = ReadAuditRow(last);
-  SAMP11_ASSIGN_OR_RETURN(
-      auto head,
-      SqliteStatement::Prepare(db, "SELECT seq, chain, mac FROM audit_head WHERE id = 1"));
-  SAMP11_ASSIGN_OR_RETURN(bool has_head, head.Step());
-  if (has_head) {
-    AuditHeadRow row;
-    row.seq = head.ColumnInt64(0);
-    row.chain = head.ColumnBlob(1);
-    row.mac = head.ColumnBlob(2);
-    tail.head = std::move(row);
-  }
-  return tail;
-}
 
 // A deferred read transaction: in WAL mode its reads share one snapshot while writers go on.
 class ReadTransaction {
@@ -85,12 +36,29 @@ class ReadTransaction {
 
 }  // namespace
 
-namespace {
+Result<AuditTail> SqliteReadAuditTail(sqlite3* db) {
+  AuditTail tail;
+  SAMP11_ASSIGN_OR_RETURN(
+      auto last, SqliteStatement::Prepare(db, std::string("SELECT ") + kAuditColumns +
+                                                  " FROM audit_log ORDER BY seq DESC LIMIT 1"));
+  SAMP11_ASSIGN_OR_RETURN(tail.last_row, ReadOne(last, ReadAuditRow));
+  SAMP11_ASSIGN_OR_RETURN(
+      auto head,
+      SqliteStatement::Prepare(db, "SELECT seq, chain, mac FROM audit_head WHERE id = 1"));
+  SAMP11_ASSIGN_OR_RETURN(bool has_head, head.Step());
+  if (has_head) {
+    AuditHeadRow row;
+    row.seq = head.ColumnInt64(0);
+    row.chain = head.ColumnBlob(1);
+    row.mac = head.ColumnBlob(2);
+    tail.head = std::move(row);
+  }
+  return tail;
+}
 
-// The append itself, inside the caller's write transaction.
-Status AppendInTransaction(
+Status SqliteAppendAuditInTransaction(
     sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
-  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, ReadTail(db));
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, SqliteReadAuditTail(db));
   SAMP11_ASSIGN_OR_RETURN(AuditAppend append, make_append(tail));
   const AuditRow& row = append.row;
   SAMP11_ASSIGN_OR_RETURN(
@@ -125,55 +93,29 @@ Status AppendInTransaction(
   return head.Run();
 }
 
-}  // namespace
-
-Status SqliteAppendAuditInTransaction(
-    sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
-  return AppendInTransaction(db, make_append);
-}
-
-Status SqliteAppendAudit(
-    sqlite3* db, const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
+Status SqliteAuditStore::AppendAudit(
+    const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
+  auto lock = c_.Lock();
+  SqliteConnection::SigningPathWrite counted(c_);
   // BEGIN IMMEDIATE holds the write lock from the tail read to the commit: no other process can
   // append between them, so the new row is exactly last seq + 1 on the chain read here.
-  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
-  SAMP11_RETURN_IF_ERROR(AppendInTransaction(db, make_append));
+  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(c_.db()));
+  SAMP11_RETURN_IF_ERROR(SqliteAppendAuditInTransaction(c_.db(), make_append));
   return tx->Commit();
 }
 
-Status SqliteRekeyAudit(sqlite3* db, const RekeyPlan& plan) {
-  Status walked1 = RekeyTable<AuditRow>(
-      db,
-      std::string("SELECT ") + kAuditColumns +
-          ", rowid FROM audit_log WHERE rowid > ? ORDER BY rowid LIMIT ?",
-      ReadAuditRow, 12, plan.audit_row, "UPDATE audit_log SET mac = ? WHERE rowid = ?",
-      [](SqliteStatement& update, const AuditRow& row, int64_t rowid) -> Status {
-        SAMP11_RETURN_IF_ERROR(update.BindBlob(1, row.mac));
-        return update.BindInt64(2, rowid);
-      });
-  SAMP11_RETURN_IF_ERROR(walked1);
-  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, ReadTail(db));
-  if (tail.head) {
-    AuditHeadRow head = *tail.head;
-    SAMP11_RETURN_IF_ERROR(plan.audit_head(head));
-    SAMP11_ASSIGN_OR_RETURN(
-        auto update, SqliteStatement::Prepare(db, "UPDATE audit_head SET mac = ? WHERE id = 1"));
-    SAMP11_RETURN_IF_ERROR(update.BindBlob(1, head.mac));
-    SAMP11_RETURN_IF_ERROR(update.Run());
-  }
-  return AppendInTransaction(db, plan.append);
-}
-
-Result<AuditTail> SqliteGetAuditTail(sqlite3* db) {
-  ReadTransaction tx(db);
+Result<AuditTail> SqliteAuditStore::GetAuditTail() {
+  auto lock = c_.Lock();
+  ReadTransaction tx(c_.db());
   SAMP11_RETURN_IF_ERROR(tx.Begin());
-  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, ReadTail(db));
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, SqliteReadAuditTail(c_.db()));
   SAMP11_RETURN_IF_ERROR(tx.End());
   return tail;
 }
 
-Result<std::vector<AuditRow>> SqliteListAuditRows(sqlite3* db, int64_t after_seq, size_t limit,
-                                                  const AuditRowFilter& filter) {
+Result<std::vector<AuditRow>> SqliteAuditStore::ListAuditRows(int64_t after_seq, size_t limit,
+                                                              const AuditRowFilter& filter) {
+  auto lock = c_.Lock();
   // Only fixed fragments go into the SQL; every value is bound.
   std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE seq > ?";
   if (filter.max_seq > 0) sql += " AND seq <= ?";
@@ -183,7 +125,7 @@ Result<std::vector<AuditRow>> SqliteListAuditRows(sqlite3* db, int64_t after_seq
   if (filter.until > 0) sql += " AND at <= ?";
   if (!filter.event.empty()) sql += " AND event = ?";
   sql += " ORDER BY seq LIMIT ?";
-  SAMP11_ASSIGN_OR_RETURN(auto stmt, SqliteStatement::Prepare(db, sql));
+  SAMP11_ASSIGN_OR_RETURN(auto stmt, c_.Prepare(sql));
   int index = 1;
   SAMP11_RETURN_IF_ERROR(stmt.BindInt64(index++, after_seq));
   if (filter.max_seq > 0) SAMP11_RETURN_IF_ERROR(stmt.BindInt64(index++, filter.max_seq));
@@ -193,12 +135,7 @@ Result<std::vector<AuditRow>> SqliteListAuditRows(sqlite3* db, int64_t after_seq
   if (filter.until > 0) SAMP11_RETURN_IF_ERROR(stmt.BindInt64(index++, filter.until));
   if (!filter.event.empty()) SAMP11_RETURN_IF_ERROR(stmt.BindText(index++, filter.event));
   SAMP11_RETURN_IF_ERROR(stmt.BindInt64(index, LimitParam(limit)));
-  std::vector<AuditRow> rows;
-  for (;;) {
-    SAMP11_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
-    if (!has_row) return rows;
-    rows.push_back(ReadAuditRow(stmt));
-  }
+  return ReadAll(stmt, ReadAuditRow);
 }
 
 }  // namespace samp11

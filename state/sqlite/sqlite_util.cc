@@ -1,4 +1,4 @@
-#include "keystore/sqlite_util.h"
+#include "state/sqlite/sqlite_util.h"
 
 #include <limits>
 #include <mutex>
@@ -206,6 +206,28 @@ Status SqliteWriteTransaction::Commit() {
   }
   done_ = true;
   return Status::Ok();
+}
+
+Result<SqliteDbPtr> SqliteOpenConnection(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
+  SqliteDbPtr db(raw);
+  if (rc != SQLITE_OK) return SqliteError(db.get(), "cannot open " + path);
+  sqlite3_extended_result_codes(db.get(), 1);
+  if (sqlite3_busy_timeout(db.get(), kSqliteBusyTimeoutMs) != SQLITE_OK) {
+    return SqliteError(db.get(), "setting the busy timeout");
+  }
+  return db;
+}
+
+Result<std::vector<std::string>> SqliteStrings(sqlite3* db, const std::string& sql) {
+  SAMP11_ASSIGN_OR_RETURN(SqliteStatement stmt, SqliteStatement::Prepare(db, sql));
+  std::vector<std::string> out;
+  for (;;) {
+    SAMP11_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back(stmt.ColumnText(0));
+  }
 }
 
 }  // namespace samp11

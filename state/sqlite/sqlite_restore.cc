@@ -1,4 +1,4 @@
-#include "keystore/sqlite_backup.h"
+#include "state/sqlite/sqlite_restore.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,24 +10,11 @@
 
 #include <openssl/crypto.h>
 
-#include "keystore/sqlite_util.h"
+#include "common/file_io.h"
+#include "state/sqlite/sqlite_util.h"
 
 namespace samp11 {
 namespace {
-
-constexpr int kBusyTimeoutMs = 10000;
-
-Result<SqliteDbPtr> OpenConnection(const std::string& path, int flags) {
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
-  SqliteDbPtr db(raw);
-  if (rc != SQLITE_OK) return SqliteError(db.get(), "cannot open " + path);
-  sqlite3_extended_result_codes(db.get(), 1);
-  if (sqlite3_busy_timeout(db.get(), kBusyTimeoutMs) != SQLITE_OK) {
-    return SqliteError(db.get(), "setting the busy timeout");
-  }
-  return db;
-}
 
 // SQL identifiers here come from sqlite_master of our own schema; quoted all the same.
 std::string Quote(const std::string& name) {
@@ -37,16 +24,6 @@ std::string Quote(const std::string& name) {
     out += c;
   }
   return out + "\"";
-}
-
-Result<std::vector<std::string>> Strings(sqlite3* db, const std::string& sql) {
-  SAMP11_ASSIGN_OR_RETURN(SqliteStatement stmt, SqliteStatement::Prepare(db, sql));
-  std::vector<std::string> out;
-  for (;;) {
-    SAMP11_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return out;
-    out.push_back(stmt.ColumnText(0));
-  }
 }
 
 Result<int64_t> Changes(sqlite3* db, const std::string& sql) {
@@ -60,7 +37,7 @@ Result<std::string> ColumnList(sqlite3* db, const std::string& schema, const std
   // The table and schema names come from our own sqlite_master and the code, never from input.
   SAMP11_ASSIGN_OR_RETURN(
       std::vector<std::string> names,
-      Strings(db, "SELECT name FROM pragma_table_info('" + table + "', '" + schema + "')"));
+      SqliteStrings(db, "SELECT name FROM pragma_table_info('" + table + "', '" + schema + "')"));
   if (names.empty()) return Status(Code::kStorage, "table " + table + " has no columns");
   std::string list;
   for (const std::string& name : names) list += (list.empty() ? "" : ", ") + Quote(name);
@@ -79,11 +56,11 @@ Status CopyTable(sqlite3* db, const std::string& from, const std::string& to,
 Status CreateLike(sqlite3* live, const std::string& path) {
   SAMP11_ASSIGN_OR_RETURN(
       std::vector<std::string> statements,
-      Strings(live,
-              "SELECT sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE "
-              "'sqlite_%' ORDER BY type = 'index', rowid"));
+      SqliteStrings(live,
+                    "SELECT sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE "
+                    "'sqlite_%' ORDER BY type = 'index', rowid"));
   SAMP11_RETURN_IF_ERROR(WriteNewFile(path, nullptr, 0));
-  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr aside, OpenConnection(path, SQLITE_OPEN_READWRITE));
+  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr aside, SqliteOpenConnection(path, SQLITE_OPEN_READWRITE));
   SAMP11_RETURN_IF_ERROR(SqliteExec(aside.get(), "PRAGMA journal_mode = WAL"));
   SAMP11_RETURN_IF_ERROR(SqliteExec(aside.get(), "BEGIN"));
   for (const std::string& sql : statements)
@@ -173,77 +150,11 @@ Result<int64_t> CarrySignerStatuses(sqlite3* db, const TombstoneMacs& macs) {
 
 }  // namespace
 
-Result<Snapshot> SnapshotDatabase(const std::string& path) {
-  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr source, OpenConnection(path, SQLITE_OPEN_READONLY));
-  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr memory,
-                          OpenConnection(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-  sqlite3_backup* backup = sqlite3_backup_init(memory.get(), "main", source.get(), "main");
-  if (backup == nullptr) return SqliteError(memory.get(), "starting the backup");
-  // One step over all pages: one read transaction, so the image is one instant of the file.
-  int rc = SQLITE_BUSY;
-  for (int tries = 0; tries < 100 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED); ++tries) {
-    rc = sqlite3_backup_step(backup, -1);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(50);
-  }
-  sqlite3_backup_finish(backup);
-  if (rc != SQLITE_DONE) return SqliteError(memory.get(), "copying the keystore");
-  Snapshot snapshot;
-  SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> facts,
-                          Strings(memory.get(),
-                                  "SELECT value FROM meta WHERE name = 'schema_version' UNION ALL "
-                                  "SELECT coalesce((SELECT seq FROM audit_head), 0)"));
-  if (facts.size() != 2) return Status(Code::kStorage, "the keystore has no schema version");
-  snapshot.schema_version = std::stoll(facts[0]);
-  snapshot.audit_last_seq = std::stoll(facts[1]);
-  sqlite3_int64 size = 0;
-  unsigned char* data = sqlite3_serialize(memory.get(), "main", &size, 0);
-  if (data == nullptr || size <= 0) return Status(Code::kStorage, "serializing the keystore");
-  snapshot.image = SecureBytes(data, static_cast<size_t>(size));
-  OPENSSL_cleanse(data, static_cast<size_t>(size));
-  sqlite3_free(data);
-  return snapshot;
-}
-
-Status WriteNewFile(const std::string& path, const uint8_t* data, size_t size) {
-  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    int err = errno;
-    if (err == EEXIST) return Status(Code::kAlreadyExists, path + " already exists");
-    return Status(Code::kStorage, "cannot create " + path + ": " + std::strerror(err));
-  }
-  size_t done = 0;
-  Status written = Status::Ok();
-  while (done < size) {
-    ssize_t n = ::write(fd, data + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      written = Status(Code::kStorage, "cannot write " + path + ": " + std::strerror(errno));
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (written.ok() && ::fsync(fd) != 0) {
-    written = Status(Code::kStorage, "cannot sync " + path + ": " + std::strerror(errno));
-  }
-  ::close(fd);
-  if (!written.ok()) {
-    ::unlink(path.c_str());
-    return written;
-  }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return Status::Ok();
-}
-
 Result<ReplaceCounts> ReplaceDatabaseContents(const std::string& live_path,
                                               const std::string& restored_path,
                                               const std::string& aside_path,
                                               const TombstoneMacs& macs) {
-  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr live, OpenConnection(live_path, SQLITE_OPEN_READWRITE));
+  SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr live, SqliteOpenConnection(live_path, SQLITE_OPEN_READWRITE));
   sqlite3* db = live.get();
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, "PRAGMA secure_delete = ON"));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, "PRAGMA synchronous = FULL"));
@@ -260,17 +171,17 @@ Result<ReplaceCounts> ReplaceDatabaseContents(const std::string& live_path,
   }
   SAMP11_ASSIGN_OR_RETURN(
       std::vector<std::string> tables,
-      Strings(db,
-              "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE "
-              "'sqlite_%' ORDER BY rowid"));
+      SqliteStrings(db,
+                    "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                    "'sqlite_%' ORDER BY rowid"));
   ReplaceCounts counts;
   {
     SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
     SAMP11_ASSIGN_OR_RETURN(
         std::vector<std::string> versions,
-        Strings(db,
-                "SELECT value FROM main.meta WHERE name = 'schema_version' UNION ALL "
-                "SELECT value FROM restored.meta WHERE name = 'schema_version'"));
+        SqliteStrings(db,
+                      "SELECT value FROM main.meta WHERE name = 'schema_version' UNION ALL "
+                      "SELECT value FROM restored.meta WHERE name = 'schema_version'"));
     if (versions.size() != 2 || versions[0] != versions[1]) {
       return Status(Code::kStorage, "the restored file and the live one differ in schema version");
     }

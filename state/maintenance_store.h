@@ -1,0 +1,79 @@
+// What touches the whole state at once: the version that tells whether keys, signers or
+// certificates may have changed, the one-time migration of status MACs, master-key rotation,
+// and the image a backup seals.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "state/rows.h"
+
+namespace samp11 {
+
+// What KeyStateVersion answers: equal versions mean no row of keys, signers or certificates can
+// have changed between them.
+struct StateVersion {
+  int64_t others = 0;  // moves when any other user of the state (connection, process) writes
+  int64_t own = 0;     // this store's own changes, the signing path's rows aside
+  bool operator==(const StateVersion& o) const { return others == o.others && own == o.own; }
+  bool operator!=(const StateVersion& o) const { return !(*this == o); }
+};
+
+// Each callback computes a row's MAC; nothing is written if one fails.
+struct LifecycleMacs {
+  std::function<Result<Bytes>(const KeyRow&)> key;
+  std::function<Result<Bytes>(const SignerRow&)> signer;
+  std::function<Result<Bytes>(const CertRow&)> cert;
+};
+
+// Master-key rotation (keystore/rotate_master_key.cc): every authenticated value of the token
+// rewritten in one atomic write, so that an interruption leaves the old state or the new one.
+// Each callback checks a row under the old keys and rewrites its MACs (and a key row's wrapping)
+// under the new ones; an error from any of them undoes everything.
+struct RekeyPlan {
+  std::function<Status(SignerRow&)> signer;                 // mac, status_mac
+  std::function<Status(ActivationKeyRow&)> activation_key;  // mac
+  std::function<Status(KeyRow&)> key;                       // wrapped_private, status_mac
+  std::function<Status(CertRow&)> cert;                     // mac
+  std::function<Status(SignerPinRow&)> pin;                 // mac
+  std::function<Status(AuditRow&)> audit_row;               // mac
+  std::function<Status(AuditHeadRow&)> audit_head;          // mac
+  // Meta rows to set, or to delete when the value is empty.
+  std::vector<std::pair<std::string, std::optional<std::string>>> meta;
+  // The rotation's own audit record, made under the new keys from the rewritten tail.
+  std::function<Result<AuditAppend>(const AuditTail& tail)> append;
+};
+
+// The whole state at one instant, as the implementation's own image: a backup seals it
+// (keystore/backup_file.h) and StateLocation::Stage reads it back.
+struct StateImage {
+  SecureBytes bytes;
+  int64_t schema_version = 0;
+  int64_t audit_last_seq = 0;
+};
+
+class MaintenanceStore {
+ public:
+  virtual ~MaintenanceStore() = default;
+
+  // Moves whenever the keys, signers or certificates may have changed: another user of the
+  // state (this process or another) wrote anything, or this store changed any row but those the
+  // signing path writes (JournalStore, AuditStore). Read it before reading the rows it vouches
+  // for.
+  virtual Result<StateVersion> KeyStateVersion() = 0;
+  // Fills the status and certificate MACs of rows written before they existed (schema 3), in
+  // one atomic write; returns how many rows it filled.
+  virtual Result<int64_t> FillMissingLifecycleMacs(const LifecycleMacs& macs) = 0;
+  // Runs plan (above) in one atomic write; rows are visited a page at a time.
+  virtual Status Rekey(const RekeyPlan& plan) = 0;
+  // One consistent image of everything, taken without stopping other users of the state.
+  virtual Result<StateImage> Snapshot() = 0;
+};
+
+}  // namespace samp11

@@ -1,0 +1,33 @@
+// Enrolled signers and the activation keys (signers' devices, authorization servers) whose
+// signatures on a SAD count.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "state/rows.h"
+
+namespace samp11 {
+
+class SignerStore {
+ public:
+  virtual ~SignerStore() = default;
+
+  virtual Status InsertSigner(const SignerRow& row) = 0;  // kAlreadyExists
+  virtual Result<std::optional<SignerRow>> FindSigner(std::string_view name) = 0;
+  virtual Result<std::vector<SignerRow>> ListSigners() = 0;  // by name, removed ones included
+  // Writes status, status_changed and status_mac; kNotFound if there is no such signer.
+  virtual Status UpdateSignerStatus(const SignerRow& row) = 0;
+  // Marks the signer removed (row) and deletes its device keys and PIN, atomically. Its keys
+  // must all be destroyed already (kArgumentsBad otherwise): their rows keep the name, so it is
+  // not reused.
+  virtual Status RemoveSigner(const SignerRow& row) = 0;
+
+  virtual Status InsertActivationKey(const ActivationKeyRow& row) = 0;  // kAlreadyExists
+  virtual Result<std::optional<ActivationKeyRow>> FindActivationKey(std::string_view kid) = 0;
+  virtual Result<std::vector<ActivationKeyRow>> ListActivationKeys() = 0;  // by kid
+};
+
+}  // namespace samp11

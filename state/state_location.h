@@ -1,0 +1,64 @@
+// Where a token's state lives (a SQLite file; a database), and what only the whole of it can do:
+// be created, be opened, and be replaced by a backup's image.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "state/state_store.h"
+
+namespace samp11 {
+
+// What a restore carried from the live state into the restored one.
+struct ReplaceCounts {
+  int64_t spent_hashes_merged = 0;  // spent in the live state, absent from the restored one
+  int64_t key_statuses = 0;     // changed in the live state since the backup (destroyed included)
+  int64_t signer_statuses = 0;  // likewise (removed included)
+};
+
+// The status MACs of statuses carried into the restored state, made under its master key.
+struct TombstoneMacs {
+  std::function<Result<Bytes>(const KeyRow&)> key;        // id, status, status_changed, certified
+  std::function<Result<Bytes>(const SignerRow&)> signer;  // name, created, status, status_changed
+};
+
+class StateLocation {
+ public:
+  virtual ~StateLocation() = default;
+
+  // For messages: the file's path, the database's name.
+  virtual const std::string& name() const = 0;
+  virtual bool Exists() = 0;
+  // A new, empty state (schema made, nothing else): kAlreadyExists if there is one.
+  virtual Result<std::unique_ptr<StateStore>> Create() = 0;
+  // The existing state, its schema checked and migrated: kNotFound if there is none.
+  virtual Result<std::unique_ptr<StateStore>> Open() = 0;
+
+  // A restore (keystore/keystore_backup.cc) runs: Stage, then checks through the store Stage
+  // returns (and lets it go), then ReplaceLive when the live state can be read, else
+  // PromoteStaged; DiscardStaged after any failure. Only one restore runs at a time.
+  //
+  // The image (MaintenanceStore::Snapshot) as a state of its own beside the live one, left over
+  // stages discarded first. kArgumentsBad for an image this implementation did not make.
+  virtual Result<std::unique_ptr<StateStore>> Stage(const SecureBytes& image) = 0;
+  // In one atomic write on the live state (writers in every process wait, none is lost): keeps a
+  // copy of the live contents aside (named with aside_tag; its name is returned in *aside), and
+  // carries into the staged contents every spent hash of the live state and every key and
+  // signer status changed since the backup (a restore never re-enables a spent hash, a disabled
+  // key or a destroyed one; removed signers' device keys and PINs go); then replaces the live
+  // contents by the staged ones, deposits and activation requests dropped. Users of the live
+  // state see the restored contents at their next read. The stage is gone afterwards.
+  virtual Result<ReplaceCounts> ReplaceLive(const std::string& aside_tag, const TombstoneMacs& macs,
+                                            std::string* aside) = 0;
+  // There is no live state, or it cannot be read: the unreadable one, if any, is moved aside
+  // (named with aside_tag, returned in *aside, empty if there was none) and the staged state
+  // becomes the live one.
+  virtual Status PromoteStaged(const std::string& aside_tag, std::string* aside) = 0;
+  virtual void DiscardStaged() = 0;
+};
+
+}  // namespace samp11
