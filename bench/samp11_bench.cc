@@ -712,8 +712,8 @@ json SamCosts(const std::string& conf, const Device& device, const Bytes& key_id
       MedianMicros(n, 2.0, [&](int i) { Must(sam.VerifySad(sads[i]), "Sam::VerifySad"); });
   double parse = MedianMicros(n, 1.0, [&](int i) { Must(ParseSad(sads[i]), "ParseSad"); });
   double spend = MedianMicros(n, 3.0, [&](int) {
-    bool won = Must(ks->SpendHash(device.kid, Base64UrlEncode(Random(12)), Random(32), key_id,
-                                  static_cast<int64_t>(std::time(nullptr)) + 300),
+    bool won = Must(ks->replay().SpendHash(device.kid, Base64UrlEncode(Random(12)), Random(32),
+                                           key_id, static_cast<int64_t>(std::time(nullptr)) + 300),
                     "Keystore::SpendHash");
     if (!won) throw BenchError("SpendHash of a fresh hash lost");
   });
@@ -725,7 +725,7 @@ json SamCosts(const std::string& conf, const Device& device, const Bytes& key_id
     e.kid = device.kid;
     e.jti = "bench";
     e.detail = "samp11_bench: audit append cost";
-    Must(ks->AuditResult(e, Status::Ok()), "Keystore::AuditResult");
+    Must(ks->audit().Record(e, Status::Ok()), "Keystore::AuditResult");
   });
   return {{"sad_parse_us", parse},
           {"sad_parse_verify_us", verify},
@@ -1198,7 +1198,8 @@ int RunBulk(const std::string& conf, const std::string& signer, int64_t count,
   auto t0 = Clock::now();
   for (int64_t first = 0; first < count; first += chunk) {
     int64_t n = std::min(chunk, count - first);
-    Must(ks->BulkAddFileKeysForBenchmark(signer, KeyType::kEd25519, *HexDecode(prefix), first, n),
+    Must(ks->keys().BulkAddFileKeysForBenchmark(signer, KeyType::kEd25519, *HexDecode(prefix),
+                                                first, n),
          "BulkAddFileKeysForBenchmark");
     std::fprintf(stderr, "  bulk keys: %lld / %lld (%.1f s)\n", static_cast<long long>(first + n),
                  static_cast<long long>(count), Micros(Clock::now() - t0) / 1e6);

@@ -46,9 +46,9 @@ Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token) {
     // Connects on first use: a missing inner token does not keep the file keys from serving.
     SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<InnerToken> inner,
                             InnerToken::Create(*token.pkcs11_backend));
-    keystore->AddBackend(MakePkcs11KeyBackend(std::move(inner)));
+    keystore->keys().AddBackend(MakePkcs11KeyBackend(std::move(inner)));
   }
-  SAMP11_RETURN_IF_ERROR(keystore->SetDefaultBackend(token.key_backend));
+  SAMP11_RETURN_IF_ERROR(keystore->keys().SetDefaultBackend(token.key_backend));
   return keystore;
 }
 

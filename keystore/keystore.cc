@@ -1,4 +1,5 @@
-// Keystore creation and opening (token identity, master key check) and signer enrolment.
+// Keystore creation and opening (token identity, master key check), the parts it is made of, and
+// the one step that spans two of them (removing a signer with its keys).
 #include "keystore/keystore.h"
 
 #include <utility>
@@ -12,7 +13,6 @@ namespace samp11 {
 namespace {
 
 constexpr size_t kMaxTokenLabel = 32;  // CK_TOKEN_INFO.label
-constexpr size_t kMaxSignerName = 255;
 constexpr size_t kIdentityBytes = 16;
 constexpr size_t kSaltBytes = 16;
 
@@ -23,6 +23,8 @@ constexpr char kMetaLabel[] = "label";
 constexpr char kMetaCreated[] = "created";
 constexpr char kMetaScryptSalt[] = "scrypt_salt";
 constexpr char kMetaMasterCheck[] = "master_check";
+// Set once the status MACs of rows from before schema 3 are filled.
+constexpr char kMetaLifecycleMacs[] = "lifecycle_macs";
 
 Result<Bytes> MasterCheck(const DerivedKeys& keys, const std::string& identity) {
   return HmacSha256(keys.check, MasterCheckInput(identity));
@@ -39,24 +41,24 @@ Result<std::string> RequiredMeta(MetaStore& meta, const char* name) {
 
 }  // namespace
 
-const char* RoleName(ActivationKeyRole role) {
-  switch (role) {
-    case ActivationKeyRole::kDevice:
-      return "device";
-    case ActivationKeyRole::kAuthorizationServer:
-      return "authorization-server";
-  }
-  return "unknown";
-}
-
 Keystore::Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::string identity,
                    std::string label, const Clock& clock)
     : state_(std::move(state)),
-      clock_(clock),
-      keys_(std::move(keys)),
-      identity_(std::move(identity)),
-      label_(std::move(label)) {
-  AddBackend(MakeFileKeyBackend());
+      context_{*state_, clock, std::move(identity), std::move(label), std::move(keys), {}, {}},
+      audit_(context_),
+      signers_(context_, audit_),
+      keys_(context_, audit_, signers_),
+      certs_(context_, audit_, keys_),
+      replay_(context_, audit_),
+      requests_(context_),
+      pins_(context_, audit_, signers_) {}
+
+Status Keystore::RemoveSigner(const std::string& name, bool destroy_keys,
+                              const std::string& reason) {
+  if (!destroy_keys) return signers_.RemoveSigner(name, reason, nullptr);
+  const std::string why =
+      "signer '" + name + "' removed" + (reason.empty() ? std::string() : ": " + reason);
+  return signers_.RemoveSigner(name, reason, [&] { return keys_.DestroyKeysOf(name, why); });
 }
 
 Result<std::unique_ptr<Keystore>> Keystore::Create(StateLocation& location,
@@ -86,7 +88,7 @@ Result<std::unique_ptr<Keystore>> Keystore::Create(StateLocation& location,
   SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaMasterCheck, HexEncode(check)));
   auto keystore = std::unique_ptr<Keystore>(
       new Keystore(std::move(store), std::move(keys), std::move(identity), label, clock));
-  keystore->master_check_hex_ = HexEncode(check);
+  keystore->context_.master_check_hex = HexEncode(check);
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());  // marks the state as current
   return keystore;
@@ -123,54 +125,27 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(std::unique_ptr<StateStore> sto
   }
   auto keystore = std::unique_ptr<Keystore>(new Keystore(
       std::move(store), std::move(keys), std::move(identity), std::move(label), clock));
-  keystore->master_check_hex_ = HexEncode(check);
+  keystore->context_.master_check_hex = HexEncode(check);
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());
   return keystore;
 }
 
-Status Keystore::AddSigner(const std::string& name) {
-  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
-  auto add = [&]() -> Status {
-    if (name.empty() || name.size() > kMaxSignerName) {
-      return Status(Code::kArgumentsBad, "a signer name must be 1 to 255 bytes");
-    }
-    SignerRow row;
-    row.name = name;
-    row.created = clock_.NowSeconds();
-    row.status_changed = row.created;
-    SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, SignerMacInput(row)));
-    SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, SignerStatusMacInput(row)));
-    return state_->signers().InsertSigner(row);
+Status Keystore::FinishLifecycleMigration() {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> done,
+                          state_->meta().GetMeta(kMetaLifecycleMacs));
+  if (done) return Status::Ok();
+  // Rows written before schema 3 are enabled and have no status MAC yet: they get one now, once.
+  LifecycleMacs macs;
+  macs.key = [&](const KeyRow& row) { return RowMac(context_.keys.mac, KeyStatusMacInput(row)); };
+  macs.signer = [&](const SignerRow& row) {
+    return RowMac(context_.keys.mac, SignerStatusMacInput(row));
   };
-  AuditEvent audit;
-  audit.event = audit_event::kSignerAdd;
-  audit.signer = name;
-  return AuditResult(std::move(audit), add());
-}
-
-Result<bool> Keystore::SignerExists(const std::string& name) {
-  Result<SignerRow> row = CheckedSignerRow(name);
-  if (!row.ok()) {
-    if (row.status().code() == Code::kNotFound) return false;
-    return row.status();
-  }
-  // A disabled signer is still enrolled (its SADs verify, its keys refuse to sign); a removed one
-  // is not.
-  return row->status != signer_status::kRemoved;
-}
-
-Result<std::vector<std::string>> Keystore::ListSigners() {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> rows, state_->signers().ListSigners());
-  std::vector<std::string> names;
-  names.reserve(rows.size());
-  for (SignerRow& row : rows) {
-    SAMP11_RETURN_IF_ERROR(
-        VerifyRowMac(keys_.mac, SignerMacInput(row), row.mac, "signer '" + row.name + "'"));
-    if (row.status == signer_status::kRemoved) continue;
-    names.push_back(std::move(row.name));
-  }
-  return names;
+  macs.cert = [&](const CertRow& row) { return RowMac(context_.keys.mac, CertMacInput(row)); };
+  SAMP11_RETURN_IF_ERROR(state_->maintenance().FillMissingLifecycleMacs(macs).status());
+  Status marked = state_->meta().InsertMeta(kMetaLifecycleMacs, "1");
+  if (!marked.ok() && marked.code() != Code::kAlreadyExists) return marked;
+  return Status::Ok();
 }
 
 }  // namespace samp11

@@ -40,21 +40,22 @@ Result<std::string> LiveIdentity(StateLocation& location) {
 }  // namespace
 
 Result<Keystore::BackupReport> Keystore::Backup(const std::string& out_path) {
-  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  SAMP11_RETURN_IF_ERROR(audit_.CheckWritable());
   AuditEvent audit;
   audit.event = audit_event::kBackup;
   auto run = [&]() -> Result<BackupReport> {
     SAMP11_ASSIGN_OR_RETURN(StateImage snapshot, state_->maintenance().Snapshot());
     BackupReport report;
-    report.header.identity = identity_;
-    report.header.label = label_;
-    report.header.created_at = clock_.NowSeconds();
+    report.header.identity = context_.identity;
+    report.header.label = context_.label;
+    report.header.created_at = context_.clock.NowSeconds();
     report.header.schema_version = snapshot.schema_version;
     report.header.audit_last_seq = snapshot.audit_last_seq;
     SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> salt,
                             state_->meta().GetMeta(kMetaScryptSalt));
     report.header.scrypt_salt_hex = salt.value_or("");
-    SAMP11_ASSIGN_OR_RETURN(Bytes file, SealBackup(keys_.backup, report.header, snapshot.bytes));
+    SAMP11_ASSIGN_OR_RETURN(Bytes file,
+                            SealBackup(context_.keys.backup, report.header, snapshot.bytes));
     SAMP11_RETURN_IF_ERROR(WriteNewFile(out_path, file.data(), file.size()));
     report.bytes = file.size();
     report.sha256_hex = HexEncode(Digest(HashAlg::kSha256, file));
@@ -65,7 +66,7 @@ Result<Keystore::BackupReport> Keystore::Backup(const std::string& out_path) {
     audit.detail = "sha256 " + report->sha256_hex + ", audit up to seq " +
                    std::to_string(report->header.audit_last_seq) + ", to " + out_path;
   }
-  SAMP11_RETURN_IF_ERROR(AuditResult(std::move(audit), report.status()));
+  SAMP11_RETURN_IF_ERROR(audit_.Record(std::move(audit), report.status()));
   return report;
 }
 
@@ -83,8 +84,9 @@ Result<int64_t> Keystore::SadNotBefore() {
   }
   std::optional<Bytes> mac = mac_hex ? HexDecode(*mac_hex) : std::nullopt;
   if (!mac) return Status(Code::kTampered, "the keystore's sad_not_before has no MAC");
-  SAMP11_RETURN_IF_ERROR(ExplainStaleKey(VerifyRowMac(
-      keys_.mac, SadNotBeforeMacInput(identity_, not_before), *mac, "sad_not_before")));
+  SAMP11_RETURN_IF_ERROR(context_.ExplainStaleKey(
+      VerifyRowMac(context_.keys.mac, SadNotBeforeMacInput(context_.identity, not_before), *mac,
+                   "sad_not_before")));
   return not_before;
 }
 
@@ -138,7 +140,7 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
     if (ks.identity() != report.header.identity) {
       return discard(Status(Code::kTampered, "the backup's image is of another token"));
     }
-    Result<AuditReport> verified = ks.VerifyAudit();
+    Result<AuditReport> verified = ks.audit_.Verify();
     if (!verified.ok()) return discard(verified.status());
     if (!verified->ok()) {
       return discard(Status(Code::kTampered, "the backup's audit log does not verify: refused"));
@@ -148,7 +150,7 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
       // only SADs issued from now on are taken, so none of those can be presented again.
       report.sad_not_before = restored_at;
       Result<Bytes> mac =
-          RowMac(ks.keys_.mac, SadNotBeforeMacInput(ks.identity_, report.sad_not_before));
+          RowMac(ks.context_.keys.mac, SadNotBeforeMacInput(ks.identity(), report.sad_not_before));
       if (!mac.ok()) return discard(mac.status());
       MetaStore& meta = ks.state_->meta();
       Status set = meta.SetMeta(kMetaSadNotBefore, std::to_string(report.sad_not_before));
@@ -187,7 +189,7 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
                                              : "; no live keystore: SADs issued before " +
                                                    Utc(report.sad_not_before) + " refused") +
                  (report.aside_path.empty() ? "" : "; replaced contents in " + report.aside_path);
-  SAMP11_RETURN_IF_ERROR(restored->Audit(audit));
+  SAMP11_RETURN_IF_ERROR(restored->audit().Append(audit));
   return report;
 }
 

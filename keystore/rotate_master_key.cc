@@ -39,22 +39,22 @@ Status Keystore::LoadPinKey() {
   SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_hex,
                           state_->meta().GetMeta(kMetaPinKey));
   if (!wrapped_hex) {  // never rotated: derived from this master key, as when the PINs were set
-    SAMP11_ASSIGN_OR_RETURN(pin_key_, PinHashKey(keys_.mac));
+    SAMP11_ASSIGN_OR_RETURN(context_.pin_key, PinHashKey(context_.keys.mac));
     return Status::Ok();
   }
   std::optional<Bytes> wrapped = HexDecode(*wrapped_hex);
   if (!wrapped) return Status(Code::kTampered, "the keystore's pin_key is malformed");
-  Result<SecureBytes> key = AeadOpen(keys_.wrap, PinKeyAad(identity_), *wrapped);
+  Result<SecureBytes> key = AeadOpen(context_.keys.wrap, PinKeyAad(context_.identity), *wrapped);
   if (!key.ok())
     return Status(Code::kTampered, "the keystore's pin_key failed its integrity check");
-  pin_key_ = std::move(*key);
+  context_.pin_key = std::move(*key);
   return Status::Ok();
 }
 
-Status Keystore::ExplainStaleKey(Status status) {
+Status KeystoreContext::ExplainStaleKey(Status status) const {
   if (status.ok() || status.code() != Code::kTampered) return status;
-  Result<std::optional<std::string>> check = state_->meta().GetMeta(kMetaMasterCheck);
-  if (!check.ok() || !check->has_value() || **check == master_check_hex_) return status;
+  Result<std::optional<std::string>> check = state.meta().GetMeta(kMetaMasterCheck);
+  if (!check.ok() || !check->has_value() || **check == master_check_hex) return status;
   return Status(Code::kConfig,
                 "the keystore's master key was rotated since this process opened it: restart "
                 "with the new master key");
@@ -62,7 +62,7 @@ Status Keystore::ExplainStaleKey(Status status) {
 
 Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
   // A log that does not verify is evidence: re-MACing it would make it look intact.
-  SAMP11_ASSIGN_OR_RETURN(AuditReport report, VerifyAudit());
+  SAMP11_ASSIGN_OR_RETURN(AuditReport report, audit_.Verify());
   if (!report.ok()) {
     return Status(Code::kTampered,
                   "the audit log does not verify; nothing rotated (run `samp11 audit verify`)");
@@ -73,14 +73,15 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
   }
   SAMP11_ASSIGN_OR_RETURN(SecureBytes master_key, LoadMasterKey(new_master, salt));
   SAMP11_ASSIGN_OR_RETURN(DerivedKeys next, DeriveKeys(master_key));
-  SAMP11_ASSIGN_OR_RETURN(Bytes check, HmacSha256(next.check, MasterCheckInput(identity_)));
-  if (HexEncode(check) == master_check_hex_) {
+  SAMP11_ASSIGN_OR_RETURN(Bytes check, HmacSha256(next.check, MasterCheckInput(context_.identity)));
+  if (HexEncode(check) == context_.master_check_hex) {
     return Status(Code::kArgumentsBad, "the new master key is the current one");
   }
-  SAMP11_ASSIGN_OR_RETURN(Bytes pin_key_wrapped, AeadSeal(next.wrap, PinKeyAad(identity_),
-                                                          pin_key_.data(), pin_key_.size()));
+  SAMP11_ASSIGN_OR_RETURN(Bytes pin_key_wrapped,
+                          AeadSeal(next.wrap, PinKeyAad(context_.identity), context_.pin_key.data(),
+                                   context_.pin_key.size()));
 
-  const DerivedKeys& old = keys_;
+  const DerivedKeys& old = context_.keys;
   RekeyPlan plan;
   plan.signer = [&](SignerRow& row) -> Status {
     const std::string name = "signer '" + row.name + "'";
@@ -138,8 +139,8 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
   SAMP11_ASSIGN_OR_RETURN(int64_t sad_not_before, SadNotBefore());
   std::optional<std::string> sad_not_before_mac;
   if (sad_not_before != 0) {
-    SAMP11_ASSIGN_OR_RETURN(Bytes mac,
-                            RowMac(next.mac, SadNotBeforeMacInput(identity_, sad_not_before)));
+    SAMP11_ASSIGN_OR_RETURN(
+        Bytes mac, RowMac(next.mac, SadNotBeforeMacInput(context_.identity, sad_not_before)));
     sad_not_before_mac = HexEncode(mac);
   }
   plan.meta = {{kMetaMasterCheck, HexEncode(check)},
@@ -147,28 +148,28 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
                {kMetaScryptSalt, salt.empty() ? std::nullopt : std::optional(HexEncode(salt))},
                {kMetaPinKey, HexEncode(pin_key_wrapped)}};
   AuditRow record;
-  record.at = clock_.NowSeconds();
+  record.at = context_.clock.NowSeconds();
   record.pid = static_cast<int64_t>(::getpid());
   record.event = audit_event::kMasterKeyRotate;
   record.outcome = audit_outcome::kOk;
   record.detail =
       new_master.kind == MasterKeySource::Kind::kKeyFile ? "to a key file" : "to a passphrase";
-  plan.append = [&](const AuditTail& tail) { return MakeAuditAppend(next.audit, record, tail); };
+  plan.append = [&](const AuditTail& tail) { return audit_.MakeAppend(next.audit, record, tail); };
 
   SAMP11_RETURN_IF_ERROR(state_->maintenance().Rekey(plan));
   // From here on this object speaks with the new key; the caches hold nothing key-dependent.
-  keys_ = std::move(next);
-  master_check_hex_ = HexEncode(check);
+  context_.keys = std::move(next);
+  context_.master_check_hex = HexEncode(check);
   return Status::Ok();
 }
 
 Status Keystore::RotateMasterKey(const MasterKeySource& new_master) {
-  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+  SAMP11_RETURN_IF_ERROR(audit_.CheckWritable());
   Status rotated = RotateUnaudited(new_master);
   if (rotated.ok()) return rotated;  // its record was written in the same transaction
   AuditEvent audit;
   audit.event = audit_event::kMasterKeyRotate;
-  return AuditResult(std::move(audit), rotated);
+  return audit_.Record(std::move(audit), rotated);
 }
 
 }  // namespace samp11

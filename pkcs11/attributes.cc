@@ -76,12 +76,12 @@ RvOr<Object> Object::Load(Token& token, CK_OBJECT_HANDLE handle, const UserLogin
   if (!id || id->kind == ObjectKind::kSadDeposit) return invalid;
   if (id->kind == ObjectKind::kCertificate) {
     P11_ASSIGN_OR_RETURN(std::optional<CertRow> cert,
-                         FromResult(token.keystore().state().certs().FindCertByHandle(id->row)));
+                         FromResult(token.keystore().certs().FindCertByHandle(id->row)));
     if (!cert) return invalid;
     return ForCertificate(token, std::move(*cert));
   }
   P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
-                       FromResult(token.keystore().FindKeyByHandle(id->row)));
+                       FromResult(token.keystore().keys().FindKeyByHandle(id->row)));
   if (!key) return invalid;
   if (id->kind == ObjectKind::kPrivateKey && !PrivateKeyVisible(*key, login)) return invalid;
   return ForKey(token, std::move(*key), id->kind);
@@ -100,7 +100,7 @@ Rv Object::LoadPublicKey() {
 Rv Object::LoadKeySubject() {
   if (key_subject_) return CKR_OK;
   P11_ASSIGN_OR_RETURN(std::vector<CertRow> certs,
-                       FromResult(token_->keystore().state().certs().FindCertsByKeyId(key_.id)));
+                       FromResult(token_->keystore().certs().FindCertsByKeyId(key_.id)));
   key_subject_ = certs.empty() ? Bytes() : certs.front().subject_der;
   return CKR_OK;
 }
@@ -199,7 +199,7 @@ Rv Object::LoadKeyState() {
   if (key_state_) return CKR_OK;
   Sam& sam = token_->sam();
   P11_ASSIGN_OR_RETURN(KeyUsability usability,
-                       FromResult(token_->keystore().KeyUsabilityAt(
+                       FromResult(token_->keystore().keys().KeyUsabilityAt(
                            key_.id, sam.Now(), sam.policy().require_certificate)));
   key_state_ = usability.state;
   return CKR_OK;

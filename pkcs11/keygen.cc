@@ -201,7 +201,7 @@ Rv GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
   // A SAD login only: a PIN activates existing SCAL1 keys, it does not create keys.
   if (login == nullptr) return Rv(CKR_USER_NOT_LOGGED_IN, "key generation needs a SAD login");
   P11_ASSIGN_OR_RETURN(UnwrappedKey key,
-                       FromResult(s.token().keystore().GenerateKey(
+                       FromResult(s.token().keystore().keys().GenerateKey(
                            login->signer(), *request.type, request.label.value_or(""),
                            /*scal=*/2, request.id.value_or(Bytes()))));
   *phPublicKey = MakeObjectHandle(key.info.handle, ObjectKind::kPublicKey);

@@ -80,8 +80,9 @@ Rv GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
   // CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED are about signers' PINs (SCAL1 keys) alone: a
   // refused SAD counts nothing, and consumers refuse to log in when they see those flags.
   pInfo->flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
-  P11_ASSIGN_OR_RETURN(PinState pins,
-                       FromResult(keystore.PinStatus(slot->token().sam().policy().pin_max_tries)));
+  P11_ASSIGN_OR_RETURN(
+      PinState pins,
+      FromResult(keystore.pins().PinStatus(slot->token().sam().policy().pin_max_tries)));
   if (pins.count_low) pInfo->flags |= CKF_USER_PIN_COUNT_LOW;
   if (pins.final_try) pInfo->flags |= CKF_USER_PIN_FINAL_TRY;
   if (pins.locked) pInfo->flags |= CKF_USER_PIN_LOCKED;

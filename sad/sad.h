@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "crypto/digest.h"
 #include "crypto/ossl.h"
+#include "crypto/sad_alg.h"
 
 namespace samp11 {
 
@@ -19,13 +20,6 @@ constexpr char kSadType[] = "samp11-sad+jwt";
 // A SAD longer than this is refused before any parsing (kActivationTooLong). 100 SHA-512 hashes
 // in base64 take about 9 KiB; 16 KiB leaves room for long names.
 constexpr size_t kMaxSadLength = 16384;
-
-enum class SadAlg { kES256, kES384, kEdDSA };
-const char* SadAlgName(SadAlg alg);  // "ES256", "ES384", "EdDSA"
-// The one JWS algorithm a public key can verify: P-256 -> ES256, P-384 -> ES384,
-// Ed25519 -> EdDSA; anything else kUnsupported.
-Result<SadAlg> SadAlgForKey(EVP_PKEY* key);
-Result<SadAlg> SadAlgFromName(std::string_view name);
 
 struct SadClaims {
   std::string iss;

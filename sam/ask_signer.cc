@@ -68,7 +68,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::AskSigner(const KeyInfo& key,
       std::to_string(request.caller_pid) + " " + request.caller_executable +
       (request.label.empty() ? "" : ", label \"" + DisplayText(request.label, 100) + "\"");
   // The signer is not bothered about a signature the log could not show.
-  Status recorded = keystore_.AuditResult(asked, Status::Ok());
+  Status recorded = keystore_.audit().Record(asked, Status::Ok());
   if (!recorded.ok()) return Status(Code::kStorage, recorded.message());
   SAMP11_LOG(kInfo, "asking signer '" << key.owner << "' for a SAD: request " << request.request_id
                                       << " via " << provider_->name());
@@ -84,7 +84,8 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::AskSigner(const KeyInfo& key,
       return Status(Code::kRejected, "SAD jti=" + claims.jti + " does not bind the requested " +
                                          HashName(alg) + " hash");
     }
-    SAMP11_ASSIGN_OR_RETURN(bool signable, keystore_.HashSignable(sad->sad.kid, claims.jti, hash));
+    SAMP11_ASSIGN_OR_RETURN(bool signable,
+                            keystore_.replay().HashSignable(sad->sad.kid, claims.jti, hash));
     if (!signable) return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
     return sad;
   };
@@ -105,7 +106,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::AskSigner(const KeyInfo& key,
     result = Status(result.code(), "request " + request.request_id + ": " + result.message());
     SAMP11_LOG(kWarn, "activation " << result.ToString());
   }
-  Status answer_recorded = keystore_.AuditResult(answered, result);
+  Status answer_recorded = keystore_.audit().Record(answered, result);
   if (!result.ok()) return result;
   if (!answer_recorded.ok()) return Status(Code::kStorage, answer_recorded.message());
   return answer;

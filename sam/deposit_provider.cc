@@ -40,7 +40,7 @@ class DepositProvider : public SadProvider {
     row.key_id = *HexDecode(request.key_id);
     row.request_json = ActivationRequestToJson(request);
     row.updated = request.created;
-    SAMP11_RETURN_IF_ERROR(keystore_.RecordSadRequest(row));
+    SAMP11_RETURN_IF_ERROR(keystore_.requests().Record(row));
     SAMP11_LOG(kInfo, "activation request " << row.id << " recorded for signer '" << row.signer
                                             << "': waiting for a deposit");
     Result<std::shared_ptr<const VerifiedSad>> answer =
@@ -48,7 +48,7 @@ class DepositProvider : public SadProvider {
     if (!answer.ok() && answer.status().code() != Code::kRejected) {
       const char* ended =
           answer.status().code() == Code::kTimedOut ? state::kTimedOut : state::kCancelled;
-      (void)keystore_.EndSadRequest(row.id, ended, answer.status().message(), clock_.NowSeconds());
+      (void)keystore_.requests().End(row.id, ended, answer.status().message(), clock_.NowSeconds());
     }
     return answer;
   }
@@ -61,13 +61,13 @@ class DepositProvider : public SadProvider {
     for (;;) {
       SAMP11_ASSIGN_OR_RETURN(
           std::vector<std::string> texts,
-          keystore_.FindDepositedSads(key_id, request.hash, clock_.NowSeconds()));
+          keystore_.replay().FindDepositedSads(key_id, request.hash, clock_.NowSeconds()));
       for (const std::string& text : texts) {
         if (!tried.insert(Digest(HashAlg::kSha256, ToBytes(text))).second) continue;
         Result<std::shared_ptr<const VerifiedSad>> accepted = accept(text);
         if (accepted.ok()) {
-          (void)keystore_.EndSadRequest(request.request_id, state::kAnswered, "",
-                                        clock_.NowSeconds());
+          (void)keystore_.requests().End(request.request_id, state::kAnswered, "",
+                                         clock_.NowSeconds());
           return accepted;
         }
         if (accepted.status().code() == Code::kStorage) return accepted.status();
@@ -76,7 +76,7 @@ class DepositProvider : public SadProvider {
                               << ": a deposit does not answer it: " << accepted.status().message());
       }
       SAMP11_ASSIGN_OR_RETURN(std::optional<SadRequestRow> row,
-                              keystore_.FindSadRequest(request.request_id));
+                              keystore_.requests().Find(request.request_id));
       if (!row) {
         return Status(Code::kDevice,
                       "activation request " + request.request_id + " vanished from the keystore");

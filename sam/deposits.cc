@@ -13,7 +13,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifyForDeposit(std::string_vie
   const SadClaims& claims = sad->sad.claims;
   std::optional<Bytes> key_id = HexDecode(claims.credential_id);
   if (!key_id) return Status(Code::kActivationInvalid, "SAD credentialID is not hex");
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, keystore_.FindKeyById(*key_id));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, keystore_.keys().FindKeyById(*key_id));
   if (!key) {
     return Status(Code::kActivationInvalid,
                   "SAD is for key " + claims.credential_id + ", which this token does not hold");
@@ -34,7 +34,8 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::DepositInKeystoreUnaudited(std::
   SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<const VerifiedSad> sad, VerifyForDeposit(text));
   const SadClaims& claims = sad->sad.claims;
   // Expired deposits are useless: drop them while we are writing anyway.
-  SAMP11_RETURN_IF_ERROR(keystore_.PurgeDeposits(Now() - policy_.sad.clock_skew_seconds).status());
+  SAMP11_RETURN_IF_ERROR(
+      keystore_.replay().PurgeDeposits(Now() - policy_.sad.clock_skew_seconds).status());
   DepositRow row;
   row.kid = sad->sad.kid;
   row.jti = claims.jti;
@@ -43,7 +44,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::DepositInKeystoreUnaudited(std::
   row.hashes = claims.hashes;
   row.sad_exp = claims.exp;
   row.deposited_at = Now();
-  SAMP11_RETURN_IF_ERROR(keystore_.DepositSad(row));
+  SAMP11_RETURN_IF_ERROR(keystore_.replay().DepositSad(row));
   SAMP11_LOG(kInfo, "SAD deposited: signer=" << claims.sub << " key=" << claims.credential_id
                                              << " jti=" << claims.jti
                                              << " hashes=" << claims.hashes.size());
@@ -77,7 +78,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::FindDeposit(const KeyInfo& key,
   for (HashAlg alg : algs) {
     SAMP11_ASSIGN_OR_RETURN(Bytes hash, mechanism.BoundHash(alg));
     auto unspent = [&](const VerifiedSad& sad) -> Result<bool> {
-      return keystore_.HashSignable(sad.sad.kid, sad.sad.claims.jti, hash);
+      return keystore_.replay().HashSignable(sad.sad.kid, sad.sad.claims.jti, hash);
     };
     for (const auto& sad : own) {
       if (sad->sad.claims.exp < min_exp || !Binds(*sad, alg, hash)) continue;
@@ -85,7 +86,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::FindDeposit(const KeyInfo& key,
       if (usable) return sad;
     }
     SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> texts,
-                            keystore_.FindDepositedSads(key.id, hash, min_exp));
+                            keystore_.replay().FindDepositedSads(key.id, hash, min_exp));
     for (const std::string& text : texts) {
       // The row is not trusted: the SAD is verified again, as if it had just arrived.
       Result<std::shared_ptr<const VerifiedSad>> sad = VerifySad(text);

@@ -15,7 +15,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
   SAMP11_ASSIGN_OR_RETURN(verified->sad, ParseSad(text));
   const ParsedSad& sad = verified->sad;
 
-  Result<ActivationKey> issuer = keystore_.GetActivationKey(sad.kid);
+  Result<ActivationKey> issuer = keystore_.signers().GetActivationKey(sad.kid);
   if (!issuer.ok()) {
     if (issuer.status().code() == Code::kNotFound) {
       return Status(Code::kActivationInvalid, "SAD kid '" + sad.kid + "' is not a registered key");
@@ -53,7 +53,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
                                                 "' is not the name of the authorization server '" +
                                                 key.owner + "' that signed it");
   }
-  SAMP11_ASSIGN_OR_RETURN(bool enrolled, keystore_.SignerExists(sad.claims.sub));
+  SAMP11_ASSIGN_OR_RETURN(bool enrolled, keystore_.signers().SignerExists(sad.claims.sub));
   if (!enrolled) {
     return Status(Code::kActivationInvalid, "SAD signer '" + sad.claims.sub + "' is not enrolled");
   }
@@ -80,11 +80,11 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
                                  std::optional<KeyInfo>* key_out,
                                  std::optional<SpentHashRow>* spend, bool* claimed) {
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
-  Result<UnwrappedKey> unwrapped = keystore_.Unwrap(key_handle);
+  Result<UnwrappedKey> unwrapped = keystore_.keys().Unwrap(key_handle);
   if (!unwrapped.ok()) {
     // The refusal is still recorded under the key's id, so `audit show --key-id` finds it; the
     // row's owner is not authenticated and so is not named.
-    Result<std::optional<KeyInfo>> row = keystore_.FindKeyByHandle(key_handle);
+    Result<std::optional<KeyInfo>> row = keystore_.keys().FindKeyByHandle(key_handle);
     if (row.ok() && row->has_value()) {
       KeyInfo named;
       named.handle = key_handle;
@@ -102,7 +102,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   const std::string key_id = HexEncode(key.info.id);
   // Read afresh for every signature: another process may have disabled the key or its signer
   // since C_SignInit. C_Sign cannot answer CKR_KEY_FUNCTION_NOT_PERMITTED, so this is a refusal.
-  Status usable = keystore_.CheckKeyUsable(key.info.id, Now(), policy_.require_certificate);
+  Status usable = keystore_.keys().CheckKeyUsable(key.info.id, Now(), policy_.require_certificate);
   if (!usable.ok()) {
     if (usable.code() == Code::kKeyNotPermitted) return Status(Code::kRejected, usable.message());
     return usable;
@@ -120,7 +120,8 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
                               AskSigner(key.info, mechanism, context));
       activation.Accept(std::move(answer), ActivationSource::kSignerRequest);
       // The wait may have been long: the key or its signer may have been disabled meanwhile.
-      Status still = keystore_.CheckKeyUsable(key.info.id, Now(), policy_.require_certificate);
+      Status still =
+          keystore_.keys().CheckKeyUsable(key.info.id, Now(), policy_.require_certificate);
       if (!still.ok()) {
         if (still.code() == Code::kKeyNotPermitted) return Status(Code::kRejected, still.message());
         return still;
@@ -157,7 +158,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   // before the signature, given back if it cannot be made. A one-hash SAD is spent after.
   const bool batch = claims.hashes.size() > 1;
   if (batch) {
-    Keystore::BatchHash take;
+    ReplayLedger::BatchHash take;
     take.kid = sad.sad.kid;
     take.jti = claims.jti;
     take.signer = sad.signer();
@@ -165,13 +166,14 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
     take.hash = hash;
     take.key_id = key.info.id;
     take.sad_exp = claims.exp;
-    SAMP11_ASSIGN_OR_RETURN(bool mine, keystore_.TakeBatchHash(take));
+    SAMP11_ASSIGN_OR_RETURN(bool mine, keystore_.replay().TakeBatchHash(take));
     if (!mine) {
       return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti +
                                          " (or its batch is claimed by another process)");
     }
   } else {
-    SAMP11_ASSIGN_OR_RETURN(bool spent, keystore_.IsHashSpent(sad.sad.kid, claims.jti, hash));
+    SAMP11_ASSIGN_OR_RETURN(bool spent,
+                            keystore_.replay().IsHashSpent(sad.sad.kid, claims.jti, hash));
     if (spent) {
       return Status(Code::kRejected, "hash already spent for SAD jti=" + claims.jti);
     }
@@ -186,7 +188,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
                                 ? mechanism.SignFixedLength(*key.signer)
                                 : mechanism.Sign(*key.signer);
   if (!signature.ok()) {
-    if (batch) keystore_.ReturnBatchHash(sad.sad.kid, claims.jti, hash);
+    if (batch) keystore_.replay().ReturnBatchHash(sad.sad.kid, claims.jti, hash);
     return signature.status();
   }
   if (batch) {

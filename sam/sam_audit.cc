@@ -34,7 +34,7 @@ Status Sam::AuditSadDecision(const char* event_name, std::string_view text, cons
   if (key != nullptr) event.key_id = key->id;
   // Lazy: a login or deposit decides no signature by itself; the signature's own record, which
   // names the same SAD, is synced, and syncs this one with it.
-  Status recorded = keystore_.AuditResult(std::move(event), result, Keystore::Durability::kLazy);
+  Status recorded = keystore_.audit().Record(std::move(event), result, AuditLog::Durability::kLazy);
   if (!result.ok()) return result;
   if (!recorded.ok()) return Status(Code::kStorage, recorded.message());
   return Status::Ok();
@@ -64,7 +64,7 @@ std::optional<Status> Sam::RepeatedLogin(const char* event_name, std::string_vie
     event.event = audit_event::kLoginRepeat;
     ClaimedNames(value, event);
     if (key != nullptr) event.key_id = key->id;
-    (void)keystore_.AuditResult(std::move(event), refusal);  // refused either way
+    (void)keystore_.audit().Record(std::move(event), refusal);  // refused either way
   }
   return refusal;
 }
@@ -99,20 +99,20 @@ Result<std::shared_ptr<PinActivation>> Sam::PinLogin(std::string_view value) {
   } else if (size_t colon = value.find(':'); colon != std::string_view::npos) {
     event.signer = std::string(value.substr(0, colon));  // the name part only, never the PIN
   }
-  Status recorded = keystore_.AuditResult(std::move(event), login.status());
+  Status recorded = keystore_.audit().Record(std::move(event), login.status());
   if (!login.ok()) return login.status();
   if (!recorded.ok()) return Status(Code::kStorage, recorded.message());
   return login;
 }
 
 Status Sam::CheckKeyUsableAudited(const KeyInfo& key) {
-  Status usable = keystore_.CheckKeyUsable(key.id, Now(), policy_.require_certificate);
+  Status usable = keystore_.keys().CheckKeyUsable(key.id, Now(), policy_.require_certificate);
   if (usable.ok()) return usable;
   AuditEvent event;
   event.event = audit_event::kSign;
   event.key_id = key.id;
   event.signer = key.owner;
-  (void)keystore_.AuditResult(std::move(event), usable);  // the refusal stands either way
+  (void)keystore_.audit().Record(std::move(event), usable);  // the refusal stands either way
   return usable;
 }
 
@@ -138,15 +138,15 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
   if (!signature.ok()) {
     // A refusal stands whether or not its record can be written; nothing rides on it being
     // synced at once.
-    return keystore_.AuditResult(event, signature.status(), Keystore::Durability::kLazy);
+    return keystore_.audit().Record(event, signature.status(), AuditLog::Durability::kLazy);
   }
   const std::string lost =
       spend ? "hash already spent for SAD jti=" + spend->jti : std::string("no spend");
   // Synced when it spends; the signature of a claimed batch hash (its spend was synced by the
   // claim) and a SCAL1 signature are committed, not synced at once: a power loss, not a crash, may
   // lose the last of those records, never a replay record.
-  Result<bool> won = keystore_.RecordSignature(
-      spend, event, lost, spend ? Keystore::Durability::kSynced : Keystore::Durability::kLazy);
+  Result<bool> won = keystore_.audit().RecordSignature(
+      spend, event, lost, spend ? AuditLog::Durability::kSynced : AuditLog::Durability::kLazy);
   if (!won.ok()) {
     // Fail closed: a signature the log does not show never leaves the module.
     SAMP11_LOG(kError, "signature withheld: " << won.status().message());

@@ -61,7 +61,7 @@ Result<std::shared_ptr<PinActivation>> Sam::PinLoginUnaudited(std::string_view v
     signer = std::string(value.substr(0, colon));
     pin = value.substr(colon + 1);
   } else {
-    SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> with_pins, keystore_.SignersWithPins());
+    SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> with_pins, keystore_.pins().SignersWithPins());
     if (with_pins.empty()) {
       return Status(Code::kActivationInvalid, "not a SAD, and no signer of this token has a PIN");
     }
@@ -73,7 +73,7 @@ Result<std::shared_ptr<PinActivation>> Sam::PinLoginUnaudited(std::string_view v
   }
 
   SAMP11_ASSIGN_OR_RETURN(PinCheck check,
-                          keystore_.CheckSignerPin(signer, pin, policy_.pin_max_tries));
+                          keystore_.pins().CheckSignerPin(signer, pin, policy_.pin_max_tries));
   switch (check.result) {
     case PinCheck::kOk:
       SAMP11_LOG(kInfo, "PIN login as signer '" << signer << "'");

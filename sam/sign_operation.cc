@@ -15,7 +15,8 @@ SignOperation::SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanis
 Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t key_handle,
                                                             const MechanismSpec& spec,
                                                             std::shared_ptr<CancelSignal> cancel) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, sam.keystore().FindKeyByHandle(key_handle));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
+                          sam.keystore().keys().FindKeyByHandle(key_handle));
   if (!key) return Status(Code::kNotFound, "no key with handle " + std::to_string(key_handle));
   // A key that may not sign now (disabled, its signer disabled, no valid certificate) is told at
   // once, as CKR_KEY_FUNCTION_NOT_PERMITTED, and recorded: C_Sign checks again.

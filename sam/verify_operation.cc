@@ -9,7 +9,8 @@ VerifyOperation::VerifyOperation(SharedPkey public_key, std::unique_ptr<SignMech
 
 Result<std::unique_ptr<VerifyOperation>> VerifyOperation::Begin(Sam& sam, int64_t key_handle,
                                                                 const MechanismSpec& spec) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, sam.keystore().FindKeyByHandle(key_handle));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
+                          sam.keystore().keys().FindKeyByHandle(key_handle));
   if (!key) return Status(Code::kNotFound, "no key with handle " + std::to_string(key_handle));
   SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr public_key, PublicKeyFromSpki(key->public_spki));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<SignMechanism> mechanism,

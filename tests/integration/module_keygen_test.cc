@@ -52,7 +52,7 @@ TEST_CASE("where allowed, the logged-in signer gets a SCAL2 key bound to them") 
   REQUIRE(GenerateEc(f, rw, ToBytes("k1"), &kp) == CKR_OK);
   CHECK(GenerateEc(f, rw, ToBytes("k1"), &kp) != CKR_OK);  // the id is taken
 
-  auto made = f.token().keystore().FindKeyById(ToBytes("k1"));
+  auto made = f.token().keystore().keys().FindKeyById(ToBytes("k1"));
   REQUIRE(made.ok());
   REQUIRE(made->has_value());
   CHECK((*made)->owner == "alice");

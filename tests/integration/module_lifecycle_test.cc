@@ -47,7 +47,7 @@ struct Setup {
     AuditFilter filter;
     filter.key_id = key.info.id;
     filter.event = event;
-    auto records = operator_view().ListAudit(filter, 0);
+    auto records = operator_view().audit().List(filter, 0);
     REQUIRE(records.ok());
     size_t n = 0;
     for (const AuditRecord& r : *records) n += r.event.outcome == outcome ? 1 : 0;
@@ -86,7 +86,7 @@ TEST_CASE("lifecycle: a disabled key shows CKA_SIGN false and refuses C_SignInit
   Setup s;
   CHECK(s.CanSign() == CK_TRUE);
   CHECK(s.State() == CKV_SAMP11_KEY_USABLE);
-  REQUIRE(s.operator_view().DisableKey(s.key.info.id, "test").ok());
+  REQUIRE(s.operator_view().keys().DisableKey(s.key.info.id, "test").ok());
   CHECK(s.CanSign() == CK_FALSE);
   CHECK(s.State() == CKV_SAMP11_KEY_DISABLED);
   CHECK(s.SignInit() == CKR_KEY_FUNCTION_NOT_PERMITTED);
@@ -94,7 +94,7 @@ TEST_CASE("lifecycle: a disabled key shows CKA_SIGN false and refuses C_SignInit
   // Enabled again by the operator: the same SAD, never spent, now signs.
   const std::string sad = s.Sad();
   CHECK(s.Sign(sad) == CKR_KEY_FUNCTION_NOT_PERMITTED);
-  REQUIRE(s.operator_view().EnableKey(s.key.info.id, "").ok());
+  REQUIRE(s.operator_view().keys().EnableKey(s.key.info.id, "").ok());
   CHECK(s.CanSign() == CK_TRUE);
   CHECK(s.Sign(sad) == CKR_OK);
   CHECK(s.Sign(sad) == CKR_FUNCTION_REJECTED);  // and only once
@@ -105,18 +105,18 @@ TEST_CASE("lifecycle: a key disabled between C_SignInit and C_Sign signs nothing
   const std::string sad = s.Sad();
   REQUIRE(s.SignInit() == CKR_OK);
   REQUIRE(s.f.Login(s.session, CKU_CONTEXT_SPECIFIC, sad) == CKR_OK);
-  REQUIRE(s.operator_view().DisableKey(s.key.info.id, "").ok());
+  REQUIRE(s.operator_view().keys().DisableKey(s.key.info.id, "").ok());
   Bytes signature(128);
   CK_ULONG length = signature.size();
   CHECK(s.f.p11()->C_Sign(s.session, const_cast<CK_BYTE_PTR>(kDoc.data()), kDoc.size(),
                           signature.data(), &length) == CKR_FUNCTION_REJECTED);
-  REQUIRE(s.operator_view().EnableKey(s.key.info.id, "").ok());
+  REQUIRE(s.operator_view().keys().EnableKey(s.key.info.id, "").ok());
   CHECK(s.Sign(sad) == CKR_OK);
 }
 
 TEST_CASE("lifecycle: a destroyed key is no longer found, and its handle is invalid") {
   Setup s;
-  REQUIRE(s.operator_view().DestroyKey(s.key.info.id, "signer request").ok());
+  REQUIRE(s.operator_view().keys().DestroyKey(s.key.info.id, "signer request").ok());
   CHECK(s.f.FindKey(s.session, s.key.info.id) == CK_INVALID_HANDLE);
   CHECK(s.SignInit() == CKR_KEY_HANDLE_INVALID);
   CK_BBOOL sign = CK_TRUE;
@@ -129,13 +129,13 @@ TEST_CASE("lifecycle: a destroyed key is no longer found, and its handle is inva
 TEST_CASE("lifecycle: a disabled signer's keys refuse to sign") {
   Setup s;
   UnwrappedKey bob_key = s.f.token().GenerateKey("bob", KeyType::kEcP256);
-  REQUIRE(s.operator_view().DisableSigner("alice", "").ok());
+  REQUIRE(s.operator_view().signers().DisableSigner("alice", "").ok());
   CHECK(s.State() == CKV_SAMP11_SIGNER_DISABLED);
   CHECK(s.SignInit() == CKR_KEY_FUNCTION_NOT_PERMITTED);
   CK_OBJECT_HANDLE bob = s.f.FindKey(s.session, bob_key.info.id);
   const std::string bob_sad = s.f.token().SadForData("bob", bob_key.info, kDoc);
   CHECK(s.f.SignOnce(s.session, bob, Mech(CKM_ECDSA_SHA256), bob_sad, kDoc, nullptr) == CKR_OK);
-  REQUIRE(s.operator_view().EnableSigner("alice", "").ok());
+  REQUIRE(s.operator_view().signers().EnableSigner("alice", "").ok());
   CHECK(s.Sign(s.Sad()) == CKR_OK);
 }
 
@@ -143,6 +143,7 @@ TEST_CASE("lifecycle: a key signs only while its certificate is valid") {
   Setup s;
   SUBCASE("expired") {
     REQUIRE(s.operator_view()
+                .certs()
                 .ImportCertificate(s.key.info.id, CertificateFor(s.key.info, -2 * kDay, -kDay), "")
                 .ok());
     CHECK(s.State() == CKV_SAMP11_CERTIFICATE_EXPIRED);
@@ -151,6 +152,7 @@ TEST_CASE("lifecycle: a key signs only while its certificate is valid") {
   }
   SUBCASE("not yet valid") {
     REQUIRE(s.operator_view()
+                .certs()
                 .ImportCertificate(s.key.info.id, CertificateFor(s.key.info, kDay, 2 * kDay), "")
                 .ok());
     CHECK(s.State() == CKV_SAMP11_CERTIFICATE_NOT_YET_VALID);
@@ -158,6 +160,7 @@ TEST_CASE("lifecycle: a key signs only while its certificate is valid") {
   }
   SUBCASE("valid") {
     REQUIRE(s.operator_view()
+                .certs()
                 .ImportCertificate(s.key.info.id, CertificateFor(s.key.info, -60, kDay), "")
                 .ok());
     CHECK(s.State() == CKV_SAMP11_KEY_USABLE);
@@ -181,6 +184,7 @@ TEST_CASE("lifecycle: require_certificate refuses keys without one") {
         CKR_KEY_FUNCTION_NOT_PERMITTED);
   REQUIRE(f.token()
               .keystore()
+              .certs()
               .ImportCertificate(key.info.id, CertificateFor(key.info, -60, kDay), "")
               .ok());
   CHECK(f.SignOnce(session, handle, Mech(CKM_ECDSA_SHA256), sad, kDoc, nullptr) == CKR_OK);

@@ -64,7 +64,7 @@ struct Setup {
   }
 
   bool Spent(const KnownSad& sad) {
-    Result<bool> spent = f.token().keystore().IsHashSpent(sad.kid, sad.jti, sad.hash);
+    Result<bool> spent = f.token().keystore().replay().IsHashSpent(sad.kid, sad.jti, sad.hash);
     REQUIRE(spent.ok());
     return *spent;
   }
@@ -73,7 +73,7 @@ struct Setup {
   void CheckAuditedError(const KnownSad& sad) {
     AuditFilter filter;
     filter.event = audit_event::kSign;
-    Result<std::vector<AuditRecord>> records = f.token().keystore().ListAudit(filter, 0);
+    Result<std::vector<AuditRecord>> records = f.token().keystore().audit().List(filter, 0);
     REQUIRE(records.ok());
     int errors = 0;
     for (const AuditRecord& record : *records) {
@@ -127,7 +127,7 @@ TEST_CASE("pkcs11 backend: samp11's inner keys are private, sensitive, never ext
   CK_OBJECT_HANDLE pub_handle = CK_INVALID_HANDLE, priv_handle = CK_INVALID_HANDLE;
   REQUIRE(s.f.p11()->C_GenerateKeyPair(rw, &mech, pub, 2, priv, 1, &pub_handle, &priv_handle) ==
           CKR_OK);
-  auto row = s.f.token().keystore().FindKeyById(module_id);
+  auto row = s.f.token().keystore().keys().FindKeyById(module_id);
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
   CHECK((*row)->backend == "pkcs11");
@@ -189,7 +189,7 @@ TEST_CASE("pkcs11 backend: keys added to the inner token behind samp11's back ar
   CK_OBJECT_HANDLE handle = s.f.FindKey(session, bound.info.id);
   CHECK(s.f.SignOnce(session, handle, Mech(CKM_ECDSA_SHA256), for_foreign.text, kDoc, nullptr) ==
         CKR_PIN_INCORRECT);
-  auto row = s.f.token().keystore().FindKeyById(foreign_id);
+  auto row = s.f.token().keystore().keys().FindKeyById(foreign_id);
   REQUIRE(row.ok());
   CHECK_FALSE(row->has_value());
   CHECK(s.Sign(bound.info, SadFor(s.f.token(), bound.info)) == CKR_OK);
@@ -299,11 +299,11 @@ TEST_CASE("pkcs11 backend: an unreachable inner token fails its keys only, spend
   {
     auto keystore = OpenTokenKeystore(good);
     REQUIRE(keystore.ok());
-    auto key = (*keystore)->GenerateKey("alice", KeyType::kEcP256, "inner", 2);
+    auto key = (*keystore)->keys().GenerateKey("alice", KeyType::kEcP256, "inner", 2);
     REQUIRE(key.ok());
     inner_id = key->info.id;
   }
-  auto inner_row = s.f.token().keystore().FindKeyById(inner_id);
+  auto inner_row = s.f.token().keystore().keys().FindKeyById(inner_id);
   REQUIRE(inner_row.ok());
   REQUIRE(inner_row->has_value());
   const KeyInfo inner_key = **inner_row;

@@ -27,13 +27,13 @@ struct Setup {
   CK_SESSION_HANDLE session = f.OpenSession();
 
   Setup() {
-    REQUIRE(f.token().keystore().SetSignerPin("alice", "1234").ok());
-    REQUIRE(f.token().keystore().SetSignerPin("bob", "5678").ok());
+    REQUIRE(f.token().keystore().pins().SetSignerPin("alice", "1234").ok());
+    REQUIRE(f.token().keystore().pins().SetSignerPin("bob", "5678").ok());
   }
 
   UnwrappedKey Scal1Key(const std::string& signer, ActivationLimits limits) {
-    auto key = f.token().keystore().GenerateKey(signer, KeyType::kEcP256, signer + "-seal", 1,
-                                                Bytes(), limits);
+    auto key = f.token().keystore().keys().GenerateKey(signer, KeyType::kEcP256, signer + "-seal",
+                                                       1, Bytes(), limits);
     REQUIRE_MESSAGE(key.ok(), key.status().ToString());
     return std::move(key).value();
   }

@@ -60,7 +60,7 @@ struct PullFixture {
   size_t Count(const char* event, const char* outcome = nullptr) {
     AuditFilter filter;
     filter.event = event;
-    auto records = f.token().keystore().ListAudit(filter, 0);
+    auto records = f.token().keystore().audit().List(filter, 0);
     REQUIRE(records.ok());
     size_t n = 0;
     for (const AuditRecord& r : *records) n += outcome == nullptr || r.event.outcome == outcome;
@@ -229,9 +229,9 @@ TEST_CASE("a refused login value sent again at once is refused without verificat
   CHECK(f.Login(s, CKU_CONTEXT_SPECIFIC, f.token().SadForData("alice", key.info, kDoc)) == CKR_OK);
   AuditFilter filter;
   filter.event = audit_event::kLoginContext;
-  CHECK(f.token().keystore().ListAudit(filter, 0)->size() == 2);  // one refusal, one login
+  CHECK(f.token().keystore().audit().List(filter, 0)->size() == 2);  // one refusal, one login
   filter.event = audit_event::kLoginRepeat;
-  CHECK(f.token().keystore().ListAudit(filter, 0)->size() == 4);  // at 1, 10, 100, 1000
+  CHECK(f.token().keystore().audit().List(filter, 0)->size() == 4);  // at 1, 10, 100, 1000
   // The same SAD on Bob's key is another question, and is verified.
   CK_OBJECT_HANDLE bob_handle = f.FindKey(s, bobs.info.id);
   CK_SESSION_HANDLE s2 = f.OpenSession();

@@ -74,17 +74,18 @@ TestToken::TestToken(const std::vector<std::string>& signers, const std::string&
     Device device;
     device.signer = name;
     device.key = Must(samp11::GenerateKey(device_type), "device key");
-    Must(keystore_->AddSigner(name), "signer");
+    Must(keystore_->signers().AddSigner(name), "signer");
     device.kid = Must(
-        keystore_->AddActivationKey(ActivationKeyRole::kDevice, name, device.key.get()), "kid");
+        keystore_->signers().AddActivationKey(ActivationKeyRole::kDevice, name, device.key.get()),
+        "kid");
     devices_.emplace(name, std::move(device));
   }
 }
 
 UnwrappedKey TestToken::GenerateKey(const std::string& signer, KeyType type,
                                     const std::string& backend) {
-  return Must(keystore_->GenerateKey(signer, type, signer + "-" + KeyTypeName(type), 2, Bytes(),
-                                     std::nullopt, backend),
+  return Must(keystore_->keys().GenerateKey(signer, type, signer + "-" + KeyTypeName(type), 2,
+                                            Bytes(), std::nullopt, backend),
               "generate key");
 }
 

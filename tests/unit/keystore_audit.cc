@@ -35,7 +35,7 @@ std::vector<AuditRecord> ListAll(Keystore& ks, const AuditFilter& filter = Audit
   std::vector<AuditRecord> all;
   int64_t after = 0;
   for (;;) {
-    auto page = ks.ListAudit(filter, after);
+    auto page = ks.audit().List(filter, after);
     REQUIRE_MESSAGE(page.ok(), page.status().ToString());
     if (page->empty()) return all;
     after = page->back().seq;
@@ -64,10 +64,11 @@ TEST_CASE("audit: an empty log verifies, appended records read back and verify")
   CHECK(empty.ok());
   CHECK(empty.records == 0);
 
-  REQUIRE(ks.Audit(SignEvent("alice", ToBytes("key-a"), "j1")).ok());
+  REQUIRE(ks.audit().Append(SignEvent("alice", ToBytes("key-a"), "j1")).ok());
   clock.Set(1700000005);
-  REQUIRE(ks.Audit(SignEvent("bob", ToBytes("key-b"), "j2", audit_outcome::kRefused,
-                             "the data is not bound by the SAD"))
+  REQUIRE(ks.audit()
+              .Append(SignEvent("bob", ToBytes("key-b"), "j2", audit_outcome::kRefused,
+                                "the data is not bound by the SAD"))
               .ok());
   auto records = ListAll(ks);
   REQUIRE(records.size() == 2);
@@ -168,18 +169,18 @@ TEST_CASE("audit: malformed events are refused, long fields are cut") {
   Keystore& ks = *token.keystore;
   AuditEvent bad = SignEvent("alice", {}, "j");
   bad.outcome = "maybe";
-  CHECK(ks.Audit(bad).code() == Code::kArgumentsBad);
+  CHECK(ks.audit().Append(bad).code() == Code::kArgumentsBad);
   bad = SignEvent("alice", {}, "j");
   bad.event = "Sign Here";
-  CHECK(ks.Audit(bad).code() == Code::kArgumentsBad);
+  CHECK(ks.audit().Append(bad).code() == Code::kArgumentsBad);
   bad.event = "";
-  CHECK(ks.Audit(bad).code() == Code::kArgumentsBad);
+  CHECK(ks.audit().Append(bad).code() == Code::kArgumentsBad);
 
   // A refused SAD's jti is chosen by its sender: a huge one is cut, not a reason to fail.
   AuditEvent huge = SignEvent("alice", Bytes(1000, 0xab), std::string(5000, 'j'),
                               audit_outcome::kRefused, std::string(5000, 'd'));
   huge.kid = std::string(300, 'k') + "\xc3\xa9";
-  REQUIRE(ks.Audit(huge).ok());
+  REQUIRE(ks.audit().Append(huge).ok());
   auto records = ListAll(ks);
   REQUIRE(records.size() == 1);
   CHECK(records[0].event.jti.size() == kMaxAuditField);
@@ -188,7 +189,7 @@ TEST_CASE("audit: malformed events are refused, long fields are cut") {
   CHECK(records[0].event.detail.size() == kMaxAuditDetail);
   // A cut never splits a UTF-8 sequence.
   AuditEvent accented = SignEvent(std::string(kMaxAuditField - 1, 's') + "\xc3\xa9", {}, "j");
-  REQUIRE(ks.Audit(accented).ok());
+  REQUIRE(ks.audit().Append(accented).ok());
   records = ListAll(ks);
   CHECK(records[1].event.signer == std::string(kMaxAuditField - 1, 's'));
   CHECK(MustVerify(ks).ok());
@@ -207,7 +208,8 @@ TEST_CASE("audit: four threads appending at once make one consecutive chain") {
     Keystore* ks = t % 2 == 0 ? token.keystore.get() : second->get();
     threads.emplace_back([ks, t, &failures] {
       for (int i = 0; i < kPerThread; ++i) {
-        Status s = ks->Audit(SignEvent("thread" + std::to_string(t), {}, "j" + std::to_string(i)));
+        Status s = ks->audit().Append(
+            SignEvent("thread" + std::to_string(t), {}, "j" + std::to_string(i)));
         if (!s.ok()) failures[static_cast<size_t>(t)] = s;
       }
     });
@@ -240,7 +242,8 @@ TEST_CASE("audit: two processes appending at once make one consecutive chain") {
       char byte;
       if (::read(gate[0], &byte, 1) < 0) ::_exit(4);
       for (int i = 0; i < kPerChild; ++i) {
-        if (!(*ks)->Audit(SignEvent("child", {}, "j" + std::to_string(i))).ok()) ::_exit(2);
+        if (!(*ks)->audit().Append(SignEvent("child", {}, "j" + std::to_string(i))).ok())
+          ::_exit(2);
       }
       ::_exit(0);
     }
@@ -271,24 +274,29 @@ TEST_CASE("audit: key management records itself, refusals included") {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  REQUIRE(ks.AddSigner("alice").ok());
-  CHECK(ks.AddSigner("alice").code() == Code::kAlreadyExists);
+  REQUIRE(ks.signers().AddSigner("alice").ok());
+  CHECK(ks.signers().AddSigner("alice").code() == Code::kAlreadyExists);
   auto device = GenerateKey(KeyType::kEcP256);
   REQUIRE(device.ok());
-  auto kid = ks.AddActivationKey(ActivationKeyRole::kDevice, "alice", device->get(), "alice-dev");
+  auto kid = ks.signers().AddActivationKey(ActivationKeyRole::kDevice, "alice", device->get(),
+                                           "alice-dev");
   REQUIRE(kid.ok());
-  CHECK(ks.AddActivationKey(ActivationKeyRole::kDevice, "nobody", device->get(), "x")
+  CHECK(ks.signers()
+            .AddActivationKey(ActivationKeyRole::kDevice, "nobody", device->get(), "x")
             .status()
             .code() == Code::kNotFound);
-  CHECK(ks.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "https://as.example",
-                            device->get(), "as-1")
+  CHECK(ks.signers()
+            .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "https://as.example",
+                              device->get(), "as-1")
             .ok());
-  auto key = ks.GenerateKey("alice", KeyType::kEcP256, "alice key", 2, ToBytes("k1"));
+  auto key = ks.keys().GenerateKey("alice", KeyType::kEcP256, "alice key", 2, ToBytes("k1"));
   REQUIRE(key.ok());
-  CHECK(ks.GenerateKey("mallory", KeyType::kEcP256, "", 2, ToBytes("k2")).status().code() ==
+  CHECK(ks.keys().GenerateKey("mallory", KeyType::kEcP256, "", 2, ToBytes("k2")).status().code() ==
         Code::kNotFound);
-  CHECK(ks.ImportCertificate(ToBytes("k1"), ToBytes("not a certificate"), "").status().code() ==
-        Code::kArgumentsBad);
+  CHECK(ks.certs()
+            .ImportCertificate(ToBytes("k1"), ToBytes("not a certificate"), "")
+            .status()
+            .code() == Code::kArgumentsBad);
 
   auto records = ListAll(ks);
   REQUIRE(records.size() == 8);
@@ -331,7 +339,7 @@ TEST_CASE("audit: filters by signer, key, event and time, and pages") {
   for (const auto& r : rows) {
     AuditEvent e = SignEvent(r.signer, ToBytes(r.key), "j");
     e.event = r.event;
-    REQUIRE(ks.Audit(e).ok());
+    REQUIRE(ks.audit().Append(e).ok());
     clock.Set(clock.NowSeconds() + 10);
   }
   AuditFilter f;
@@ -363,17 +371,17 @@ TEST_CASE("audit: filters by signer, key, event and time, and pages") {
   // Paging: limit is the page size, after_seq the last seq seen.
   f = AuditFilter();
   f.limit = 2;
-  auto page = ks.ListAudit(f, 0);
+  auto page = ks.audit().List(f, 0);
   REQUIRE(page.ok());
   CHECK(Seqs(*page) == std::vector<int64_t>{1, 2});
-  page = ks.ListAudit(f, 2);
+  page = ks.audit().List(f, 2);
   REQUIRE(page.ok());
   CHECK(Seqs(*page) == std::vector<int64_t>{3, 4});
   f.signer = "alice";
-  page = ks.ListAudit(f, 3);
+  page = ks.audit().List(f, 3);
   REQUIRE(page.ok());
   CHECK(Seqs(*page) == std::vector<int64_t>{4, 6});
-  CHECK(ks.ListAudit(f, 6)->empty());
+  CHECK(ks.audit().List(f, 6)->empty());
   CHECK(ListAll(ks, f).size() == 4);  // paged to the end
 }
 
@@ -432,7 +440,7 @@ TEST_CASE("audit: verification pages through a log longer than one page") {
 // Appends one record the way an attacker holding key would: the chain is public arithmetic, the
 // MACs need the audit key.
 void ForgeRecord(const std::string& path, Keystore& ks, const SecureBytes& key) {
-  auto last = ks.ListAudit(AuditFilter(), 0);
+  auto last = ks.audit().List(AuditFilter(), 0);
   REQUIRE(last.ok());
   REQUIRE(!last->empty());
   const AuditRecord& prev = last->back();
@@ -476,7 +484,7 @@ TEST_CASE("audit: a record MAC'd under another master key is found; the right ke
     CHECK(HasProblem(report, 6, "the head does not match"));
     CHECK(report.problems.size() == 2);
     // And the module refuses to append after a head it cannot vouch for.
-    CHECK(ks.Audit(SignEvent("alice", {}, "next")).code() == Code::kTampered);
+    CHECK(ks.audit().Append(SignEvent("alice", {}, "next")).code() == Code::kTampered);
   }
   SUBCASE("the token's own key: what only the master key's holder can do") {
     ForgeRecord(token.path, ks, AuditKey(token));
@@ -495,7 +503,7 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
 
   SUBCASE("tail deleted: the gap stays visible") {
     db.Exec("DELETE FROM audit_log WHERE seq >= 4");
-    REQUIRE(ks.Audit(SignEvent("alice", {}, "after")).ok());
+    REQUIRE(ks.audit().Append(SignEvent("alice", {}, "after")).ok());
     auto records = ListAll(ks);
     CHECK(Seqs(records) == std::vector<int64_t>{1, 2, 3, 6});
     AuditReport report = MustVerify(ks);
@@ -504,10 +512,10 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
   }
   SUBCASE("head deleted") {
     db.Exec("DELETE FROM audit_head");
-    CHECK(ks.Audit(SignEvent("alice", {}, "after")).code() == Code::kTampered);
+    CHECK(ks.audit().Append(SignEvent("alice", {}, "after")).code() == Code::kTampered);
     // Key management refuses before it changes anything the log could not record.
-    CHECK(ks.AddSigner("zed").code() == Code::kTampered);
-    CHECK_FALSE(*ks.SignerExists("zed"));
+    CHECK(ks.signers().AddSigner("zed").code() == Code::kTampered);
+    CHECK_FALSE(*ks.signers().SignerExists("zed"));
     AuditReport report = MustVerify(ks);
     CHECK_MESSAGE(HasProblem(report, 5, "the head is missing"), Describe(report));
   }
@@ -515,7 +523,7 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
     db.Exec(
         "UPDATE audit_head SET (seq, chain, mac) = (SELECT seq, chain, mac FROM audit_log "
         "WHERE seq = 3)");
-    CHECK(ks.Audit(SignEvent("alice", {}, "after")).code() == Code::kTampered);
+    CHECK(ks.audit().Append(SignEvent("alice", {}, "after")).code() == Code::kTampered);
     AuditReport report = MustVerify(ks);
     CHECK_MESSAGE(HasProblem(report, 3, "the head does not match"), Describe(report));
   }

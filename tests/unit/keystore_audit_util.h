@@ -41,13 +41,13 @@ inline AuditEvent SignEvent(const std::string& signer, const Bytes& key_id, cons
 // Appends count sign records for alice, jti "j1".."j<count>".
 inline void AppendSigns(Keystore& ks, int count, int first = 1) {
   for (int i = first; i < first + count; ++i) {
-    Status s = ks.Audit(SignEvent("alice", ToBytes("key-a"), "j" + std::to_string(i)));
+    Status s = ks.audit().Append(SignEvent("alice", ToBytes("key-a"), "j" + std::to_string(i)));
     REQUIRE_MESSAGE(s.ok(), s.ToString());
   }
 }
 
 inline AuditReport MustVerify(Keystore& ks) {
-  auto report = ks.VerifyAudit();
+  auto report = ks.audit().Verify();
   REQUIRE_MESSAGE(report.ok(), report.status().ToString());
   return std::move(report).value();
 }

@@ -41,19 +41,19 @@ struct Fixture {
 
   Fixture() {
     token = NewToken(dir);
-    REQUIRE(ks().AddSigner("alice").ok());
-    REQUIRE(ks().AddSigner("bob").ok());
+    REQUIRE(ks().signers().AddSigner("alice").ok());
+    REQUIRE(ks().signers().AddSigner("bob").ok());
     kept = Generate("alice", "kept");
     destroyed = Generate("alice", "destroyed");
     Generate("bob", "bob's");
-    REQUIRE(ks().SpendHash("kid", "jti-1", kHash1, kept.id, Now() + 300).ok());
+    REQUIRE(ks().replay().SpendHash("kid", "jti-1", kHash1, kept.id, Now() + 300).ok());
     backup_path = dir.File("token.bak");
     auto report = ks().Backup(backup_path);
     REQUIRE_MESSAGE(report.ok(), report.status().ToString());
   }
   Keystore& ks() { return *token.keystore; }
   KeyInfo Generate(const std::string& owner, const std::string& label) {
-    auto key = ks().GenerateKey(owner, KeyType::kEcP256, label, 2);
+    auto key = ks().keys().GenerateKey(owner, KeyType::kEcP256, label, 2);
     REQUIRE_MESSAGE(key.ok(), key.status().ToString());
     return key->info;
   }
@@ -69,7 +69,7 @@ struct Fixture {
     token.keystore = std::move(opened).value();
   }
   int64_t AuditRecords() {
-    auto report = ks().VerifyAudit();
+    auto report = ks().audit().Verify();
     REQUIRE(report.ok());
     CHECK(report->ok());
     return report->records;
@@ -77,7 +77,7 @@ struct Fixture {
   std::string LastEvent() {
     AuditFilter filter;
     filter.event = audit_event::kRestore;
-    auto records = ks().ListAudit(filter, 0);
+    auto records = ks().audit().List(filter, 0);
     REQUIRE(records.ok());
     return records->empty() ? "" : records->back().event.outcome;
   }
@@ -95,7 +95,7 @@ TEST_CASE("backup: one 0600 file, never over an existing one, audited") {
   CHECK(f.ks().Backup(f.backup_path).status().code() == Code::kAlreadyExists);
   AuditFilter filter;
   filter.event = audit_event::kBackup;
-  auto records = f.ks().ListAudit(filter, 0);
+  auto records = f.ks().audit().List(filter, 0);
   REQUIRE(records.ok());
   REQUIRE(records->size() == 2);
   CHECK(records->front().event.outcome == "ok");
@@ -105,10 +105,10 @@ TEST_CASE("backup: one 0600 file, never over an existing one, audited") {
 TEST_CASE("restore: the backup comes back; spent hashes and newer statuses stay") {
   Fixture f;
   // After the backup: a hash spent, a key destroyed, a signer removed, a key made.
-  REQUIRE(f.ks().SpendHash("kid", "jti-2", kHash2, f.kept.id, Now() + 300).ok());
-  REQUIRE(f.ks().DestroyKey(f.destroyed.id, "").ok());
+  REQUIRE(f.ks().replay().SpendHash("kid", "jti-2", kHash2, f.kept.id, Now() + 300).ok());
+  REQUIRE(f.ks().keys().DestroyKey(f.destroyed.id, "").ok());
   REQUIRE(f.ks().RemoveSigner("bob", true, "").ok());
-  REQUIRE(f.ks().DisableKey(f.kept.id, "lost device").ok());
+  REQUIRE(f.ks().keys().DisableKey(f.kept.id, "lost device").ok());
   KeyInfo later = f.Generate("alice", "later");
 
   auto report = f.Restore(ReadAll(f.backup_path));
@@ -119,14 +119,14 @@ TEST_CASE("restore: the backup comes back; spent hashes and newer statuses stay"
   CHECK(report->sad_not_before == 0);  // the live file gave every spent hash
 
   Keystore& ks = f.ks();
-  auto disabled = ks.KeyUsabilityAt(f.kept.id, Now(), false);
+  auto disabled = ks.keys().KeyUsabilityAt(f.kept.id, Now(), false);
   REQUIRE(disabled.ok());
   CHECK(disabled->state == KeyState::kKeyDisabled);
-  CHECK(*ks.IsHashSpent("kid", "jti-1", kHash1));
-  CHECK(*ks.IsHashSpent("kid", "jti-2", kHash2));
-  CHECK(ks.Unwrap(f.kept.handle).ok());  // disabled, not gone
-  CHECK(ks.Unwrap(f.destroyed.handle).status().code() == Code::kNotFound);
-  auto destroyed = ks.KeyUsabilityAt(f.destroyed.id, Now(), false);
+  CHECK(*ks.replay().IsHashSpent("kid", "jti-1", kHash1));
+  CHECK(*ks.replay().IsHashSpent("kid", "jti-2", kHash2));
+  CHECK(ks.keys().Unwrap(f.kept.handle).ok());  // disabled, not gone
+  CHECK(ks.keys().Unwrap(f.destroyed.handle).status().code() == Code::kNotFound);
+  auto destroyed = ks.keys().KeyUsabilityAt(f.destroyed.id, Now(), false);
   CHECK((!destroyed.ok() ? destroyed.status().code() == Code::kNotFound
                          : destroyed->state == KeyState::kDestroyed));
   {  // and its wrapped key is not in the restored row
@@ -136,10 +136,10 @@ TEST_CASE("restore: the backup comes back; spent hashes and newer statuses stay"
         "length(wrapped_private) = 0");
     CHECK(raw.Changes() == 2);
   }
-  auto later_row = ks.FindKeyById(later.id);
+  auto later_row = ks.keys().FindKeyById(later.id);
   REQUIRE(later_row.ok());
   CHECK(!later_row->has_value());  // made after the backup: in the aside file only
-  auto bob = ks.SignerExists("bob");
+  auto bob = ks.signers().SignerExists("bob");
   CHECK((!bob.ok() || !*bob));
   CHECK(f.AuditRecords() > 0);
   CHECK(f.LastEvent() == "ok");
@@ -148,10 +148,10 @@ TEST_CASE("restore: the backup comes back; spent hashes and newer statuses stay"
   // The aside file is the keystore as it was, with its own intact log.
   auto aside = OpenKeystoreAt(report->aside_path, f.token.master);
   REQUIRE_MESSAGE(aside.ok(), aside.status().ToString());
-  auto aside_later = (*aside)->FindKeyById(later.id);
+  auto aside_later = (*aside)->keys().FindKeyById(later.id);
   REQUIRE(aside_later.ok());
   CHECK(aside_later->has_value());
-  auto aside_report = (*aside)->VerifyAudit();
+  auto aside_report = (*aside)->audit().Verify();
   REQUIRE(aside_report.ok());
   CHECK(aside_report->ok());
 }
@@ -197,7 +197,7 @@ TEST_CASE("restore: another token's backup, or another master key, is refused") 
 TEST_CASE("restore: a backup whose audit log does not verify is refused") {
   TempDir dir;
   TestToken token = NewToken(dir);
-  REQUIRE(token.keystore->AddSigner("alice").ok());
+  REQUIRE(token.keystore->signers().AddSigner("alice").ok());
   {
     RawDb raw(token.path);
     raw.Exec("UPDATE audit_log SET detail = 'forged' WHERE seq = 1");
@@ -220,7 +220,7 @@ TEST_CASE("restore: no live file, or an unreadable one with force; SADs from bef
   CHECK(lost->sad_not_before >= Now() - 5);
   CHECK(lost->aside_path.empty());
   f.Reopen();
-  CHECK(f.ks().Unwrap(f.kept.handle).ok());
+  CHECK(f.ks().keys().Unwrap(f.kept.handle).ok());
   CHECK(*f.ks().SadNotBefore() == lost->sad_not_before);
 
   // The cut-off is MAC'd: moved back, it is tampering; and a rotation carries it over.
@@ -260,7 +260,7 @@ TEST_CASE("restore: no live file, or an unreadable one with force; SADs from bef
   CHECK(std::filesystem::exists(forced->aside_path));
   f.token.master = first;
   f.Reopen();
-  CHECK(f.ks().Unwrap(f.kept.handle).ok());
+  CHECK(f.ks().keys().Unwrap(f.kept.handle).ok());
 }
 
 }  // namespace

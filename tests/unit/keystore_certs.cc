@@ -55,14 +55,14 @@ TEST_CASE("certificates: imported for their key, refused for another") {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  REQUIRE(ks.AddSigner("alice").ok());
-  auto key = ks.GenerateKey("alice", KeyType::kEcP256, "alice signing", 2);
-  auto other = ks.GenerateKey("alice", KeyType::kEd25519, "other", 2);
+  REQUIRE(ks.signers().AddSigner("alice").ok());
+  auto key = ks.keys().GenerateKey("alice", KeyType::kEcP256, "alice signing", 2);
+  auto other = ks.keys().GenerateKey("alice", KeyType::kEd25519, "other", 2);
   REQUIRE(key.ok());
   REQUIRE(other.ok());
 
   Bytes der = SelfSignedDer(key->private_key.get(), "Alice");
-  auto row = ks.ImportCertificate(key->info.id, der, "");
+  auto row = ks.certs().ImportCertificate(key->info.id, der, "");
   REQUIRE_MESSAGE(row.ok(), row.status().ToString());
   CHECK(row->handle > 0);
   CHECK(row->key_id == key->info.id);
@@ -72,39 +72,41 @@ TEST_CASE("certificates: imported for their key, refused for another") {
   CHECK(row->not_after > row->not_before);
   CHECK_FALSE(row->serial_der.empty());
 
-  auto pem_row = ks.ImportCertificate(key->info.id, ToPem(der), "as pem");
+  auto pem_row = ks.certs().ImportCertificate(key->info.id, ToPem(der), "as pem");
   REQUIRE(pem_row.ok());
   CHECK(pem_row->label == "as pem");
   CHECK(pem_row->der == der);
 
-  auto stored = ks.state().certs().FindCertsByKeyId(key->info.id);
+  auto stored = ks.certs().FindCertsByKeyId(key->info.id);
   REQUIRE(stored.ok());
   REQUIRE(stored->size() == 2);
   CHECK((*stored)[0].handle == row->handle);
   CHECK((*stored)[1].label == "as pem");
 
   Bytes ed_der = SelfSignedDer(other->private_key.get(), "Other");
-  CHECK(ks.ImportCertificate(other->info.id, ed_der, "ed").ok());
+  CHECK(ks.certs().ImportCertificate(other->info.id, ed_der, "ed").ok());
 
-  auto wrong = ks.ImportCertificate(other->info.id, der, "");
+  auto wrong = ks.certs().ImportCertificate(other->info.id, der, "");
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.status().code() == Code::kArgumentsBad);
   CHECK(wrong.status().message() == "certificate is not for key " + HexEncode(other->info.id));
 
   auto stranger = GenerateKey(KeyType::kEcP256);
   REQUIRE(stranger.ok());
-  CHECK(ks.ImportCertificate(key->info.id, SelfSignedDer(stranger->get(), "Eve"), "")
+  CHECK(ks.certs()
+            .ImportCertificate(key->info.id, SelfSignedDer(stranger->get(), "Eve"), "")
             .status()
             .code() == Code::kArgumentsBad);
-  CHECK(ks.ImportCertificate(ToBytes("no such key"), der, "").status().code() == Code::kNotFound);
-  CHECK_FALSE(ks.ImportCertificate(key->info.id, ToBytes("not a certificate"), "").ok());
+  CHECK(ks.certs().ImportCertificate(ToBytes("no such key"), der, "").status().code() ==
+        Code::kNotFound);
+  CHECK_FALSE(ks.certs().ImportCertificate(key->info.id, ToBytes("not a certificate"), "").ok());
 }
 
 TEST_CASE("certificates: a tampered key row takes no certificate") {
   TempDir dir;
   TestToken token = NewToken(dir);
-  REQUIRE(token.keystore->AddSigner("alice").ok());
-  auto key = token.keystore->GenerateKey("alice", KeyType::kEcP256, "k", 2);
+  REQUIRE(token.keystore->signers().AddSigner("alice").ok());
+  auto key = token.keystore->keys().GenerateKey("alice", KeyType::kEcP256, "k", 2);
   REQUIRE(key.ok());
   KeyInfo info = key->info;
   Bytes der = SelfSignedDer(key->private_key.get(), "Alice");
@@ -113,7 +115,7 @@ TEST_CASE("certificates: a tampered key row takes no certificate") {
       .Exec("UPDATE keys SET scal = 1 WHERE id = " + testing::HexLiteral(info.id));
   auto ks = OpenKeystoreAt(token.path, token.master);
   REQUIRE(ks.ok());
-  CHECK((*ks)->ImportCertificate(info.id, der, "").status().code() == Code::kTampered);
+  CHECK((*ks)->certs().ImportCertificate(info.id, der, "").status().code() == Code::kTampered);
 }
 
 }  // namespace

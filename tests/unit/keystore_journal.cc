@@ -41,7 +41,7 @@ std::vector<AuditRecord> SignRecords(Keystore& ks) {
   AuditFilter filter;
   filter.event = audit_event::kSign;
   filter.limit = kMaxAuditPage;
-  auto records = ks.ListAudit(filter, 0);
+  auto records = ks.audit().List(filter, 0);
   REQUIRE(records.ok());
   return *records;
 }
@@ -51,17 +51,17 @@ TEST_CASE("journal: a signature's spend and record are written together; a lost 
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
 
-  auto won = ks.RecordSignature(Spend("j1", 0xaa), SignEvent("j1"), "hash already spent");
+  auto won = ks.audit().RecordSignature(Spend("j1", 0xaa), SignEvent("j1"), "hash already spent");
   REQUIRE_MESSAGE(won.ok(), won.status().ToString());
   CHECK(*won);
-  CHECK(*ks.IsHashSpent("device-1", "j1", Bytes(32, 0xaa)));
+  CHECK(*ks.replay().IsHashSpent("device-1", "j1", Bytes(32, 0xaa)));
 
   // The same hash again: nothing spent, and the record is a refusal with the reason.
-  auto again = ks.RecordSignature(Spend("j1", 0xaa), SignEvent("j1"), "hash already spent");
+  auto again = ks.audit().RecordSignature(Spend("j1", 0xaa), SignEvent("j1"), "hash already spent");
   REQUIRE(again.ok());
   CHECK_FALSE(*again);
   // No spend (a SCAL1 signature): the record alone, as ok.
-  auto scal1 = ks.RecordSignature(std::nullopt, SignEvent("pin"), "unused");
+  auto scal1 = ks.audit().RecordSignature(std::nullopt, SignEvent("pin"), "unused");
   REQUIRE(scal1.ok());
   CHECK(*scal1);
 
@@ -71,15 +71,16 @@ TEST_CASE("journal: a signature's spend and record are written together; a lost 
   CHECK(records[1].event.outcome == audit_outcome::kRefused);
   CHECK(records[1].event.detail == "hash already spent");
   CHECK(records[2].event.outcome == audit_outcome::kOk);
-  auto report = ks.VerifyAudit();
+  auto report = ks.audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());
 
   // A malformed event is refused before anything is written, spend included.
   AuditEvent bad = SignEvent("j2");
   bad.event = "Not An Event";
-  CHECK(ks.RecordSignature(Spend("j2", 0xbb), bad, "x").status().code() == Code::kArgumentsBad);
-  CHECK_FALSE(*ks.IsHashSpent("device-1", "j2", Bytes(32, 0xbb)));
+  CHECK(ks.audit().RecordSignature(Spend("j2", 0xbb), bad, "x").status().code() ==
+        Code::kArgumentsBad);
+  CHECK_FALSE(*ks.replay().IsHashSpent("device-1", "j2", Bytes(32, 0xbb)));
 }
 
 TEST_CASE("journal: lazy records are committed at once, in order with synced ones") {
@@ -89,24 +90,25 @@ TEST_CASE("journal: lazy records are committed at once, in order with synced one
   AuditEvent login;
   login.event = audit_event::kLoginContext;
   login.signer = "alice";
-  REQUIRE(ks.AuditResult(login, Status::Ok(), Keystore::Durability::kLazy).ok());
-  REQUIRE(*ks.RecordSignature(Spend("j1", 1), SignEvent("j1"), "lost"));
-  REQUIRE(ks.AuditResult(login, Status(Code::kActivationInvalid, "bad SAD"),
-                         Keystore::Durability::kLazy)
-              .code() == Code::kActivationInvalid);
+  REQUIRE(ks.audit().Record(login, Status::Ok(), AuditLog::Durability::kLazy).ok());
+  REQUIRE(*ks.audit().RecordSignature(Spend("j1", 1), SignEvent("j1"), "lost"));
+  REQUIRE(
+      ks.audit()
+          .Record(login, Status(Code::kActivationInvalid, "bad SAD"), AuditLog::Durability::kLazy)
+          .code() == Code::kActivationInvalid);
 
   // Another connection (as another process would) sees all three, in order, chained.
   token.keystore.reset();
   auto reopened = OpenKeystoreAt(token.path, token.master);
   REQUIRE(reopened.ok());
-  auto records = (*reopened)->ListAudit(AuditFilter(), 0);
+  auto records = (*reopened)->audit().List(AuditFilter(), 0);
   REQUIRE(records.ok());
   REQUIRE(records->size() >= 3);
   const size_t n = records->size();
   CHECK((*records)[n - 3].event.event == audit_event::kLoginContext);
   CHECK((*records)[n - 2].event.event == audit_event::kSign);
   CHECK((*records)[n - 1].event.outcome == audit_outcome::kRefused);
-  auto report = (*reopened)->VerifyAudit();
+  auto report = (*reopened)->audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());
 }
@@ -123,8 +125,8 @@ TEST_CASE("journal: threads signing at once: each hash spent once, one record ea
     threads.emplace_back([&, t] {
       for (int h = 0; h < kHashes; ++h) {
         // Every thread tries every hash: exactly one spend of each may win.
-        auto won =
-            ks.RecordSignature(Spend("batch", static_cast<uint8_t>(h)), SignEvent("batch"), "lost");
+        auto won = ks.audit().RecordSignature(Spend("batch", static_cast<uint8_t>(h)),
+                                              SignEvent("batch"), "lost");
         if (!won.ok()) {
           ++errors;
         } else if (*won) {
@@ -135,7 +137,7 @@ TEST_CASE("journal: threads signing at once: each hash spent once, one record ea
         if (t % 2 == 0) {
           AuditEvent login;
           login.event = audit_event::kLoginContext;
-          if (!ks.AuditResult(login, Status::Ok(), Keystore::Durability::kLazy).ok()) ++errors;
+          if (!ks.audit().Record(login, Status::Ok(), AuditLog::Durability::kLazy).ok()) ++errors;
         }
       }
     });
@@ -149,7 +151,7 @@ TEST_CASE("journal: threads signing at once: each hash spent once, one record ea
   int ok_records = 0;
   for (const AuditRecord& record : records) ok_records += record.event.outcome == "ok";
   CHECK(ok_records == kHashes);
-  auto report = ks.VerifyAudit();
+  auto report = ks.audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());
 }

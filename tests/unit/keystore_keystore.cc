@@ -104,13 +104,13 @@ TEST_CASE("keystore: a passphrase token opens with its passphrase only") {
     auto created = CreateKeystoreAt(path, master, "p");
     REQUIRE_MESSAGE(created.ok(), created.status().ToString());
     identity = (*created)->identity();
-    REQUIRE((*created)->AddSigner("alice").ok());
+    REQUIRE((*created)->signers().AddSigner("alice").ok());
   }
   {
     auto opened = OpenKeystoreAt(path, master);
     REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
     CHECK((*opened)->identity() == identity);
-    CHECK(*(*opened)->SignerExists("alice"));
+    CHECK(*(*opened)->signers().SignerExists("alice"));
   }
   ::setenv(var, "second passphrase", 1);
   CHECK(OpenKeystoreAt(path, master).status().code() == Code::kConfig);
@@ -128,13 +128,13 @@ TEST_CASE("keystore: signers are added once and listed") {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  REQUIRE(ks.AddSigner("bob").ok());
-  REQUIRE(ks.AddSigner("alice").ok());
-  CHECK(ks.AddSigner("alice").code() == Code::kAlreadyExists);
-  CHECK(ks.AddSigner("").code() == Code::kArgumentsBad);
-  CHECK(*ks.SignerExists("alice"));
-  CHECK_FALSE(*ks.SignerExists("carol"));
-  auto names = ks.ListSigners();
+  REQUIRE(ks.signers().AddSigner("bob").ok());
+  REQUIRE(ks.signers().AddSigner("alice").ok());
+  CHECK(ks.signers().AddSigner("alice").code() == Code::kAlreadyExists);
+  CHECK(ks.signers().AddSigner("").code() == Code::kArgumentsBad);
+  CHECK(*ks.signers().SignerExists("alice"));
+  CHECK_FALSE(*ks.signers().SignerExists("carol"));
+  auto names = ks.signers().ListSigners();
   REQUIRE(names.ok());
   CHECK(*names == std::vector<std::string>{"alice", "bob"});
 }
@@ -143,14 +143,14 @@ TEST_CASE("keystore: activation keys are added, read back and cached") {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  REQUIRE(ks.AddSigner("alice").ok());
+  REQUIRE(ks.signers().AddSigner("alice").ok());
 
   EvpPkeyPtr device = NewPkey(KeyType::kEcP256);
-  auto kid = ks.AddActivationKey(ActivationKeyRole::kDevice, "alice", device.get());
+  auto kid = ks.signers().AddActivationKey(ActivationKeyRole::kDevice, "alice", device.get());
   REQUIRE_MESSAGE(kid.ok(), kid.status().ToString());
   CHECK(*kid == *JwkThumbprint(device.get()));
 
-  auto key = ks.GetActivationKey(*kid);
+  auto key = ks.signers().GetActivationKey(*kid);
   REQUIRE_MESSAGE(key.ok(), key.status().ToString());
   CHECK(key->kid == *kid);
   CHECK(key->role == ActivationKeyRole::kDevice);
@@ -161,30 +161,35 @@ TEST_CASE("keystore: activation keys are added, read back and cached") {
   CHECK(PrivateKeyToPkcs8(key->public_key.get()).status().code() != Code::kOk);
 
   EvpPkeyPtr issuer = NewPkey(KeyType::kEd25519);
-  auto as_kid = ks.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "https://as.example",
-                                    issuer.get(), "as-1");
+  auto as_kid = ks.signers().AddActivationKey(ActivationKeyRole::kAuthorizationServer,
+                                              "https://as.example", issuer.get(), "as-1");
   REQUIRE(as_kid.ok());
   CHECK(*as_kid == "as-1");
-  CHECK(ks.GetActivationKey("as-1")->alg == SadAlg::kEdDSA);
+  CHECK(ks.signers().GetActivationKey("as-1")->alg == SadAlg::kEdDSA);
   EvpPkeyPtr p384 = NewPkey(KeyType::kEcP384);
-  REQUIRE(ks.AddActivationKey(ActivationKeyRole::kDevice, "alice", p384.get(), "p384").ok());
-  CHECK(ks.GetActivationKey("p384")->alg == SadAlg::kES384);
+  REQUIRE(
+      ks.signers().AddActivationKey(ActivationKeyRole::kDevice, "alice", p384.get(), "p384").ok());
+  CHECK(ks.signers().GetActivationKey("p384")->alg == SadAlg::kES384);
 
-  CHECK(ks.AddActivationKey(ActivationKeyRole::kDevice, "alice", device.get()).status().code() ==
-        Code::kAlreadyExists);
-  CHECK(
-      ks.AddActivationKey(ActivationKeyRole::kDevice, "mallory", p384.get(), "m").status().code() ==
-      Code::kNotFound);
-  CHECK(ks.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "", p384.get(), "e")
+  CHECK(ks.signers()
+            .AddActivationKey(ActivationKeyRole::kDevice, "alice", device.get())
+            .status()
+            .code() == Code::kAlreadyExists);
+  CHECK(ks.signers()
+            .AddActivationKey(ActivationKeyRole::kDevice, "mallory", p384.get(), "m")
+            .status()
+            .code() == Code::kNotFound);
+  CHECK(ks.signers()
+            .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "", p384.get(), "e")
             .status()
             .code() == Code::kArgumentsBad);
   EvpPkeyPtr rsa = NewPkey(KeyType::kRsa2048);
-  auto refused = ks.AddActivationKey(ActivationKeyRole::kDevice, "alice", rsa.get());
+  auto refused = ks.signers().AddActivationKey(ActivationKeyRole::kDevice, "alice", rsa.get());
   CHECK(refused.status().code() == Code::kArgumentsBad);
   CHECK(refused.status().message() == "activation keys must be P-256, P-384 or Ed25519");
-  CHECK(ks.GetActivationKey("missing").status().code() == Code::kNotFound);
+  CHECK(ks.signers().GetActivationKey("missing").status().code() == Code::kNotFound);
 
-  auto all = ks.ListActivationKeys();
+  auto all = ks.signers().ListActivationKeys();
   REQUIRE(all.ok());
   CHECK(all->size() == 3);
 
@@ -193,19 +198,19 @@ TEST_CASE("keystore: activation keys are added, read back and cached") {
     testing::RawDb raw(token.path);
     raw.Exec("DELETE FROM activation_keys WHERE kid = 'as-1'");
   }
-  CHECK(ks.GetActivationKey("as-1").ok());
+  CHECK(ks.signers().GetActivationKey("as-1").ok());
 }
 
 TEST_CASE("keystore: every key type is generated, wrapped, reopened and unwrapped") {
   TempDir dir;
   TestToken token = NewToken(dir);
-  REQUIRE(token.keystore->AddSigner("alice").ok());
+  REQUIRE(token.keystore->signers().AddSigner("alice").ok());
   const KeyType types[] = {KeyType::kRsa2048, KeyType::kRsa3072, KeyType::kRsa4096,
                            KeyType::kEcP256,  KeyType::kEcP384,  KeyType::kEd25519};
   std::vector<std::pair<int64_t, Bytes>> made;  // handle, spki
   for (KeyType type : types) {
     CAPTURE(KeyTypeName(type));
-    auto key = token.keystore->GenerateKey("alice", type, KeyTypeName(type), 2);
+    auto key = token.keystore->keys().GenerateKey("alice", type, KeyTypeName(type), 2);
     REQUIRE_MESSAGE(key.ok(), key.status().ToString());
     CHECK(key->info.type == type);
     CHECK(key->info.owner == "alice");
@@ -220,7 +225,7 @@ TEST_CASE("keystore: every key type is generated, wrapped, reopened and unwrappe
   auto reopened = OpenKeystoreAt(token.path, token.master);
   REQUIRE(reopened.ok());
   for (const auto& [handle, spki] : made) {
-    auto key = (*reopened)->Unwrap(handle);
+    auto key = (*reopened)->keys().Unwrap(handle);
     REQUIRE_MESSAGE(key.ok(), key.status().ToString());
     CHECK(*PublicKeyToSpki(key->private_key.get()) == spki);
     // The unwrapped key really signs, and its stored public key verifies it.
@@ -232,50 +237,55 @@ TEST_CASE("keystore: every key type is generated, wrapped, reopened and unwrappe
       CHECK(Ed25519Verify(public_key->get(), message, *signature).ok());
     }
   }
-  CHECK((*reopened)->Unwrap(999999).status().code() == Code::kNotFound);
+  CHECK((*reopened)->keys().Unwrap(999999).status().code() == Code::kNotFound);
 }
 
 TEST_CASE("keystore: GenerateKey checks owner, scal, label and id") {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  REQUIRE(ks.AddSigner("alice").ok());
-  auto no_signer = ks.GenerateKey("bob", KeyType::kEcP256, "k", 2);
+  REQUIRE(ks.signers().AddSigner("alice").ok());
+  auto no_signer = ks.keys().GenerateKey("bob", KeyType::kEcP256, "k", 2);
   CHECK(no_signer.status().code() == Code::kNotFound);
   CHECK(no_signer.status().message() == "no signer 'bob'");
-  CHECK(ks.GenerateKey("alice", KeyType::kEcP256, "k", 0).status().code() == Code::kArgumentsBad);
-  CHECK(ks.GenerateKey("alice", KeyType::kEcP256, "k", 3).status().code() == Code::kArgumentsBad);
-  CHECK(ks.GenerateKey("alice", KeyType::kEcP256, std::string(256, 'l'), 2).status().code() ==
+  CHECK(ks.keys().GenerateKey("alice", KeyType::kEcP256, "k", 0).status().code() ==
         Code::kArgumentsBad);
+  CHECK(ks.keys().GenerateKey("alice", KeyType::kEcP256, "k", 3).status().code() ==
+        Code::kArgumentsBad);
+  CHECK(
+      ks.keys().GenerateKey("alice", KeyType::kEcP256, std::string(256, 'l'), 2).status().code() ==
+      Code::kArgumentsBad);
   // A SCAL1 key needs its activation limits (key_policy.h; keystore_pins.cc tests them).
   const ActivationLimits limits{1, std::nullopt};
-  CHECK(ks.GenerateKey("alice", KeyType::kEcP256, std::string(255, 'l'), 1, Bytes(), limits).ok());
+  CHECK(ks.keys()
+            .GenerateKey("alice", KeyType::kEcP256, std::string(255, 'l'), 1, Bytes(), limits)
+            .ok());
 
   Bytes id = ToBytes("my-id");
-  auto with_id = ks.GenerateKey("alice", KeyType::kEd25519, "k", 1, id, limits);
+  auto with_id = ks.keys().GenerateKey("alice", KeyType::kEd25519, "k", 1, id, limits);
   REQUIRE(with_id.ok());
   CHECK(with_id->info.id == id);
   CHECK(with_id->info.scal == 1);
-  CHECK(ks.GenerateKey("alice", KeyType::kEd25519, "k", 1, id, limits).status().code() ==
+  CHECK(ks.keys().GenerateKey("alice", KeyType::kEd25519, "k", 1, id, limits).status().code() ==
         Code::kAlreadyExists);
-  auto found = ks.FindKeyById(id);
+  auto found = ks.keys().FindKeyById(id);
   REQUIRE(found.ok());
   REQUIRE(found->has_value());
   CHECK((*found)->handle == with_id->info.handle);
-  CHECK_FALSE(ks.FindKeyById(ToBytes("other"))->has_value());
-  CHECK((*ks.FindKeyByHandle(with_id->info.handle))->id == id);
-  CHECK_FALSE(ks.FindKeyByHandle(424242)->has_value());
+  CHECK_FALSE(ks.keys().FindKeyById(ToBytes("other"))->has_value());
+  CHECK((*ks.keys().FindKeyByHandle(with_id->info.handle))->id == id);
+  CHECK_FALSE(ks.keys().FindKeyByHandle(424242)->has_value());
 }
 
 TEST_CASE("keystore: ListKeys and FindKeysByLabel page by handle") {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  REQUIRE(ks.AddSigner("alice").ok());
+  REQUIRE(ks.signers().AddSigner("alice").ok());
   std::vector<int64_t> all, blue;
   for (int i = 0; i < 10; ++i) {
     std::string label = i % 3 == 0 ? "blue" : "red";
-    auto key = ks.GenerateKey("alice", KeyType::kEd25519, label, 2);
+    auto key = ks.keys().GenerateKey("alice", KeyType::kEd25519, label, 2);
     REQUIRE(key.ok());
     all.push_back(key->info.handle);
     if (label == "blue") blue.push_back(key->info.handle);
@@ -283,7 +293,7 @@ TEST_CASE("keystore: ListKeys and FindKeysByLabel page by handle") {
   std::vector<int64_t> seen;
   int64_t after = 0;
   for (;;) {
-    auto page = ks.ListKeys(after, 4);
+    auto page = ks.keys().ListKeys(after, 4);
     REQUIRE(page.ok());
     if (page->empty()) break;
     CHECK(page->size() <= 4);
@@ -295,7 +305,7 @@ TEST_CASE("keystore: ListKeys and FindKeysByLabel page by handle") {
   seen.clear();
   after = 0;
   for (;;) {
-    auto page = ks.FindKeysByLabel("blue", after, 1);
+    auto page = ks.keys().FindKeysByLabel("blue", after, 1);
     REQUIRE(page.ok());
     if (page->empty()) break;
     REQUIRE(page->size() == 1);
@@ -304,7 +314,7 @@ TEST_CASE("keystore: ListKeys and FindKeysByLabel page by handle") {
     after = (*page)[0].handle;
   }
   CHECK(seen == blue);
-  CHECK(ks.FindKeysByLabel("green", 0, 10)->empty());
+  CHECK(ks.keys().FindKeysByLabel("green", 0, 10)->empty());
 }
 
 TEST_CASE("keystore: spent hashes through the keystore") {
@@ -312,21 +322,22 @@ TEST_CASE("keystore: spent hashes through the keystore") {
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
   Bytes hash(32, 0xab);
-  CHECK_FALSE(*ks.IsHashSpent("kid", "jti", hash));
-  auto first = ks.SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000);
+  CHECK_FALSE(*ks.replay().IsHashSpent("kid", "jti", hash));
+  auto first = ks.replay().SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000);
   REQUIRE(first.ok());
   CHECK(*first);
-  CHECK_FALSE(*ks.SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000));
-  CHECK(*ks.IsHashSpent("kid", "jti", hash));
-  CHECK(ks.SpendHash("kid", "", hash, ToBytes("key"), 1).status().code() == Code::kArgumentsBad);
+  CHECK_FALSE(*ks.replay().SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000));
+  CHECK(*ks.replay().IsHashSpent("kid", "jti", hash));
+  CHECK(ks.replay().SpendHash("kid", "", hash, ToBytes("key"), 1).status().code() ==
+        Code::kArgumentsBad);
   token.keystore.reset();
 
   auto reopened = OpenKeystoreAt(token.path, token.master);
   REQUIRE(reopened.ok());
-  CHECK(*(*reopened)->IsHashSpent("kid", "jti", hash));
-  CHECK_FALSE(*(*reopened)->SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000));
-  CHECK(*(*reopened)->state().replay().PurgeSpentHashes(2000000001) == 1);
-  CHECK_FALSE(*(*reopened)->IsHashSpent("kid", "jti", hash));
+  CHECK(*(*reopened)->replay().IsHashSpent("kid", "jti", hash));
+  CHECK_FALSE(*(*reopened)->replay().SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000));
+  CHECK(*testing::RawStore(token.path)->replay().PurgeSpentHashes(2000000001) == 1);
+  CHECK_FALSE(*(*reopened)->replay().IsHashSpent("kid", "jti", hash));
 }
 
 TEST_CASE("keystore: two processes spend the same hash, one wins") {
@@ -346,7 +357,7 @@ TEST_CASE("keystore: two processes spend the same hash, one wins") {
       if (!ks.ok()) ::_exit(3);
       char byte;
       if (::read(gate[0], &byte, 1) < 0) ::_exit(4);
-      auto spent = (*ks)->SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000);
+      auto spent = (*ks)->replay().SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000);
       if (!spent.ok()) ::_exit(2);
       ::_exit(*spent ? 0 : 1);
     }

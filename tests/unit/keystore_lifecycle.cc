@@ -34,15 +34,15 @@ struct Fixture {
 
   Fixture() {
     token = NewToken(dir);
-    REQUIRE(ks().AddSigner("alice").ok());
-    REQUIRE(ks().AddSigner("bob").ok());
+    REQUIRE(ks().signers().AddSigner("alice").ok());
+    REQUIRE(ks().signers().AddSigner("bob").ok());
     alice_key = Generate("alice");
     alice_key2 = Generate("alice");
     bob_key = Generate("bob");
   }
   Keystore& ks() { return *token.keystore; }
   KeyInfo Generate(const std::string& owner) {
-    auto key = ks().GenerateKey(owner, KeyType::kEcP256, owner + " key", 2);
+    auto key = ks().keys().GenerateKey(owner, KeyType::kEcP256, owner + " key", 2);
     REQUIRE_MESSAGE(key.ok(), key.status().ToString());
     return key->info;
   }
@@ -53,19 +53,19 @@ struct Fixture {
     token.keystore = std::move(opened).value();
   }
   KeyState State(const KeyInfo& key, bool require_certificate = false) {
-    auto usability = ks().KeyUsabilityAt(key.id, Now(), require_certificate);
+    auto usability = ks().keys().KeyUsabilityAt(key.id, Now(), require_certificate);
     REQUIRE_MESSAGE(usability.ok(), usability.status().ToString());
     return usability->state;
   }
   Code UsabilityCode(const KeyInfo& key) {
-    return ks().KeyUsabilityAt(key.id, Now(), false).status().code();
+    return ks().keys().KeyUsabilityAt(key.id, Now(), false).status().code();
   }
   std::string WhereKey(const KeyInfo& key) const { return " WHERE id = " + HexLiteral(key.id); }
   // Events of the audit log, in order, for one key.
   std::vector<std::string> KeyEvents(const KeyInfo& key) {
     AuditFilter filter;
     filter.key_id = key.id;
-    auto records = ks().ListAudit(filter, 0);
+    auto records = ks().audit().List(filter, 0);
     REQUIRE(records.ok());
     std::vector<std::string> events;
     for (const AuditRecord& r : *records) events.push_back(r.event.event + ":" + r.event.outcome);
@@ -97,10 +97,10 @@ Bytes CertificateDer(EVP_PKEY* key, long from, long to) {
 }
 
 void ImportCertificate(Fixture& f, const KeyInfo& key, long from, long to) {
-  auto unwrapped = f.ks().Unwrap(key.handle);
+  auto unwrapped = f.ks().keys().Unwrap(key.handle);
   REQUIRE(unwrapped.ok());
-  auto imported =
-      f.ks().ImportCertificate(key.id, CertificateDer(unwrapped->private_key.get(), from, to), "");
+  auto imported = f.ks().certs().ImportCertificate(
+      key.id, CertificateDer(unwrapped->private_key.get(), from, to), "");
   REQUIRE_MESSAGE(imported.ok(), imported.status().ToString());
 }
 
@@ -122,23 +122,23 @@ constexpr long kDay = 24 * 3600;
 TEST_CASE("lifecycle: a disabled key may not sign until enabled; each change is audited") {
   Fixture f;
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
-  REQUIRE(f.ks().DisableKey(f.alice_key.id, "lost phone").ok());
+  REQUIRE(f.ks().keys().DisableKey(f.alice_key.id, "lost phone").ok());
   CHECK(f.State(f.alice_key) == KeyState::kKeyDisabled);
   CHECK(f.State(f.alice_key2) == KeyState::kUsable);
-  Status refused = f.ks().CheckKeyUsable(f.alice_key.id, Now(), false);
+  Status refused = f.ks().keys().CheckKeyUsable(f.alice_key.id, Now(), false);
   CHECK(refused.code() == Code::kKeyNotPermitted);
   CHECK(refused.message().find("disabled") != std::string::npos);
   // Seen by another connection (another process) at once, and after a reopen.
   f.Reopen();
   CHECK(f.State(f.alice_key) == KeyState::kKeyDisabled);
-  REQUIRE(f.ks().EnableKey(f.alice_key.id, "").ok());
+  REQUIRE(f.ks().keys().EnableKey(f.alice_key.id, "").ok());
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
   auto events = f.KeyEvents(f.alice_key);
   CHECK(std::count(events.begin(), events.end(), "key-disable:ok") == 1);
   CHECK(std::count(events.begin(), events.end(), "key-enable:ok") == 1);
-  CHECK(f.ks().VerifyAudit()->ok());
+  CHECK(f.ks().audit().Verify()->ok());
   // An unknown key is refused, and recorded as refused.
-  CHECK(f.ks().DisableKey(Bytes{1, 2, 3}, "").code() == Code::kNotFound);
+  CHECK(f.ks().keys().DisableKey(Bytes{1, 2, 3}, "").code() == Code::kNotFound);
 }
 
 TEST_CASE("lifecycle: key states kept between checks never hide a change, whoever made it") {
@@ -150,13 +150,13 @@ TEST_CASE("lifecycle: key states kept between checks never hide a change, whoeve
   auto other = OpenKeystoreAt(f.token.path, f.token.master);  // another process's connection
   REQUIRE_MESSAGE(other.ok(), other.status().ToString());
   SUBCASE("disabled through another connection") {
-    REQUIRE((*other)->DisableKey(f.alice_key.id, "lost phone").ok());
+    REQUIRE((*other)->keys().DisableKey(f.alice_key.id, "lost phone").ok());
     CHECK(f.State(f.alice_key) == KeyState::kKeyDisabled);
-    REQUIRE((*other)->EnableKey(f.alice_key.id, "").ok());
+    REQUIRE((*other)->keys().EnableKey(f.alice_key.id, "").ok());
     CHECK(f.State(f.alice_key) == KeyState::kUsable);
   }
   SUBCASE("its signer disabled through another connection") {
-    REQUIRE((*other)->DisableSigner("alice", "left").ok());
+    REQUIRE((*other)->signers().DisableSigner("alice", "left").ok());
     CHECK(f.State(f.alice_key) == KeyState::kSignerDisabled);
   }
   SUBCASE("signatures' own writes in between, then a disable by this connection") {
@@ -165,14 +165,14 @@ TEST_CASE("lifecycle: key states kept between checks never hide a change, whoeve
     event.outcome = audit_outcome::kOk;
     event.signer = "alice";
     event.key_id = f.alice_key.id;
-    Status audited = f.ks().Audit(event, Keystore::Durability::kLazy);
+    Status audited = f.ks().audit().Append(event, AuditLog::Durability::kLazy);
     REQUIRE_MESSAGE(audited.ok(), audited.ToString());
     CHECK(f.State(f.alice_key) == KeyState::kUsable);
-    REQUIRE(f.ks().DisableKey(f.alice_key.id, "").ok());
+    REQUIRE(f.ks().keys().DisableKey(f.alice_key.id, "").ok());
     CHECK(f.State(f.alice_key) == KeyState::kKeyDisabled);
   }
   SUBCASE("its status edited in the file by hand") {
-    REQUIRE(f.ks().DisableKey(f.alice_key2.id, "").ok());
+    REQUIRE(f.ks().keys().DisableKey(f.alice_key2.id, "").ok());
     CHECK(f.State(f.alice_key) == KeyState::kUsable);
     RawDb(f.token.path)
         .Exec(
@@ -185,7 +185,7 @@ TEST_CASE("lifecycle: key states kept between checks never hide a change, whoeve
 
 TEST_CASE("lifecycle: an edited key status is tampering, never obeyed") {
   Fixture f;
-  REQUIRE(f.ks().DisableKey(f.alice_key.id, "").ok());
+  REQUIRE(f.ks().keys().DisableKey(f.alice_key.id, "").ok());
   SUBCASE("status set back to enabled") {
     RawDb(f.token.path).Exec("UPDATE keys SET status = 'enabled'" + f.WhereKey(f.alice_key));
   }
@@ -202,13 +202,13 @@ TEST_CASE("lifecycle: an edited key status is tampering, never obeyed") {
   }
   f.Reopen();
   CHECK(f.UsabilityCode(f.alice_key) == Code::kTampered);
-  CHECK(f.ks().CheckKeyUsable(f.alice_key.id, Now(), false).code() == Code::kTampered);
+  CHECK(f.ks().keys().CheckKeyUsable(f.alice_key.id, Now(), false).code() == Code::kTampered);
   CHECK(f.State(f.alice_key2) == KeyState::kUsable);
 }
 
 TEST_CASE("lifecycle: a destroyed key is gone from the file, its id never reused") {
   Fixture f;
-  auto row = f.ks().state().keys().FindKeyById(f.alice_key.id);
+  auto row = testing::RawStore(f.token.path)->keys().FindKeyById(f.alice_key.id);
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
   const Bytes blob = (*row)->wrapped_private;
@@ -216,25 +216,28 @@ TEST_CASE("lifecycle: a destroyed key is gone from the file, its id never reused
   // The search must be able to find it: the blob is in the files before the destroy.
   REQUIRE(TokenFilesContain(f.token.path, Bytes(blob.begin() + 16, blob.begin() + 48)));
 
-  REQUIRE(f.ks().DestroyKey(f.alice_key.id, "signer request").ok());
+  REQUIRE(f.ks().keys().DestroyKey(f.alice_key.id, "signer request").ok());
   CHECK_FALSE(TokenFilesContain(f.token.path, Bytes(blob.begin() + 16, blob.begin() + 48)));
   CHECK_FALSE(TokenFilesContain(f.token.path, Bytes(blob.end() - 32, blob.end())));
 
   CHECK(f.State(f.alice_key) == KeyState::kDestroyed);
-  CHECK(f.ks().Unwrap(f.alice_key.handle).status().code() == Code::kNotFound);
-  CHECK_FALSE(f.ks().FindKeyByHandle(f.alice_key.handle)->has_value());
-  CHECK_FALSE(f.ks().FindKeyById(f.alice_key.id)->has_value());
-  auto listed = f.ks().ListKeys(0, 100);
+  CHECK(f.ks().keys().Unwrap(f.alice_key.handle).status().code() == Code::kNotFound);
+  CHECK_FALSE(f.ks().keys().FindKeyByHandle(f.alice_key.handle)->has_value());
+  CHECK_FALSE(f.ks().keys().FindKeyById(f.alice_key.id)->has_value());
+  auto listed = f.ks().keys().ListKeys(0, 100);
   REQUIRE(listed.ok());
   CHECK(listed->size() == 2);
-  CHECK(f.ks().DestroyKey(f.alice_key.id, "").code() == Code::kNotFound);
-  CHECK(f.ks().EnableKey(f.alice_key.id, "").code() == Code::kNotFound);
-  CHECK(f.ks().GenerateKey("alice", KeyType::kEcP256, "again", 2, f.alice_key.id).status().code() ==
-        Code::kAlreadyExists);
+  CHECK(f.ks().keys().DestroyKey(f.alice_key.id, "").code() == Code::kNotFound);
+  CHECK(f.ks().keys().EnableKey(f.alice_key.id, "").code() == Code::kNotFound);
+  CHECK(f.ks()
+            .keys()
+            .GenerateKey("alice", KeyType::kEcP256, "again", 2, f.alice_key.id)
+            .status()
+            .code() == Code::kAlreadyExists);
   // Resurrecting the row's status does not bring a key back: there is nothing left to unwrap.
   RawDb(f.token.path).Exec("UPDATE keys SET status = 'enabled'" + f.WhereKey(f.alice_key));
   f.Reopen();
-  CHECK(f.ks().Unwrap(f.alice_key.handle).status().code() == Code::kTampered);
+  CHECK(f.ks().keys().Unwrap(f.alice_key.handle).status().code() == Code::kTampered);
   auto events = f.KeyEvents(f.alice_key);
   CHECK(std::count(events.begin(), events.end(), "key-destroy:ok") == 1);
 }
@@ -243,19 +246,19 @@ TEST_CASE("lifecycle: a disabled signer's keys may not sign; a removed signer is
   Fixture f;
   auto device = GenerateKey(KeyType::kEcP256);
   REQUIRE(device.ok());
-  auto kid = f.ks().AddActivationKey(ActivationKeyRole::kDevice, "alice", device->get());
+  auto kid = f.ks().signers().AddActivationKey(ActivationKeyRole::kDevice, "alice", device->get());
   REQUIRE(kid.ok());
-  REQUIRE(f.ks().DisableSigner("alice", "on leave").ok());
+  REQUIRE(f.ks().signers().DisableSigner("alice", "on leave").ok());
   CHECK(f.State(f.alice_key) == KeyState::kSignerDisabled);
   CHECK(f.State(f.alice_key2) == KeyState::kSignerDisabled);
   CHECK(f.State(f.bob_key) == KeyState::kUsable);
-  CHECK(*f.ks().SignerExists("alice"));  // still enrolled: SADs verify, keys refuse
+  CHECK(*f.ks().signers().SignerExists("alice"));  // still enrolled: SADs verify, keys refuse
   RawDb(f.token.path).Exec("UPDATE signers SET status = 'enabled' WHERE name = 'alice'");
   f.Reopen();
   CHECK(f.UsabilityCode(f.alice_key) == Code::kTampered);
-  CHECK(f.ks().SignerExists("alice").status().code() == Code::kTampered);
+  CHECK(f.ks().signers().SignerExists("alice").status().code() == Code::kTampered);
   RawDb(f.token.path).Exec("UPDATE signers SET status = 'disabled' WHERE name = 'alice'");
-  REQUIRE(f.ks().EnableSigner("alice", "").ok());
+  REQUIRE(f.ks().signers().EnableSigner("alice", "").ok());
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
 
   // Removing needs the keys gone first.
@@ -266,17 +269,18 @@ TEST_CASE("lifecycle: a disabled signer's keys may not sign; a removed signer is
   REQUIRE(f.ks().RemoveSigner("alice", true, "contract ended").ok());
   CHECK(f.State(f.alice_key) == KeyState::kDestroyed);
   CHECK(f.State(f.alice_key2) == KeyState::kDestroyed);
-  CHECK_FALSE(*f.ks().SignerExists("alice"));
-  CHECK(f.ks().GetActivationKey(*kid).status().code() == Code::kNotFound);
-  auto signers = f.ks().ListSigners();
+  CHECK_FALSE(*f.ks().signers().SignerExists("alice"));
+  CHECK(f.ks().signers().GetActivationKey(*kid).status().code() == Code::kNotFound);
+  auto signers = f.ks().signers().ListSigners();
   REQUIRE(signers.ok());
   CHECK(*signers == std::vector<std::string>{"bob"});
   // The name stays taken: the audit log and the destroyed keys still carry it.
-  CHECK(f.ks().AddSigner("alice").code() == Code::kAlreadyExists);
-  CHECK(f.ks().EnableSigner("alice", "").code() == Code::kNotFound);
-  CHECK(f.ks().GenerateKey("alice", KeyType::kEcP256, "", 2).status().code() == Code::kNotFound);
+  CHECK(f.ks().signers().AddSigner("alice").code() == Code::kAlreadyExists);
+  CHECK(f.ks().signers().EnableSigner("alice", "").code() == Code::kNotFound);
+  CHECK(f.ks().keys().GenerateKey("alice", KeyType::kEcP256, "", 2).status().code() ==
+        Code::kNotFound);
   CHECK(f.State(f.bob_key) == KeyState::kUsable);
-  CHECK(f.ks().VerifyAudit()->ok());
+  CHECK(f.ks().audit().Verify()->ok());
 }
 
 TEST_CASE("lifecycle: a certified key signs only while a certificate is valid") {
@@ -288,13 +292,13 @@ TEST_CASE("lifecycle: a certified key signs only while a certificate is valid") 
   SUBCASE("expired") {
     ImportCertificate(f, f.alice_key, -2 * kDay, -kDay);
     CHECK(f.State(f.alice_key) == KeyState::kCertificateExpired);
-    CHECK(f.ks().CheckKeyUsable(f.alice_key.id, Now(), false).message().find("expired") !=
+    CHECK(f.ks().keys().CheckKeyUsable(f.alice_key.id, Now(), false).message().find("expired") !=
           std::string::npos);
   }
   SUBCASE("not yet valid") {
     ImportCertificate(f, f.alice_key, kDay, 2 * kDay);
     CHECK(f.State(f.alice_key) == KeyState::kCertificateNotYetValid);
-    auto later = f.ks().KeyUsabilityAt(f.alice_key.id, Now() + kDay + 60, false);
+    auto later = f.ks().keys().KeyUsabilityAt(f.alice_key.id, Now() + kDay + 60, false);
     REQUIRE(later.ok());
     CHECK(later->state == KeyState::kUsable);
   }
@@ -338,13 +342,13 @@ TEST_CASE("lifecycle: a schema-2 file is migrated: everything enabled, MACs fill
     MakeSchemaVersion2(raw);
   }
   f.Reopen();
-  auto version = f.ks().state().meta().GetMeta("schema_version");
+  auto version = testing::RawStore(f.token.path)->meta().GetMeta("schema_version");
   REQUIRE(version.ok());
   CHECK(**version == "4");
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
-  CHECK(f.ks().Unwrap(f.alice_key.handle).ok());
+  CHECK(f.ks().keys().Unwrap(f.alice_key.handle).ok());
   CHECK(f.State(f.bob_key) == KeyState::kCertificateExpired);  // certified during the migration
-  REQUIRE(f.ks().DisableKey(f.alice_key.id, "").ok());
+  REQUIRE(f.ks().keys().DisableKey(f.alice_key.id, "").ok());
   f.Reopen();  // a second open changes nothing
   CHECK(f.State(f.alice_key) == KeyState::kKeyDisabled);
   // A MAC removed after the migration is not filled again: it is tampering.

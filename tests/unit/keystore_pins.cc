@@ -27,18 +27,18 @@ struct Fixture {
   Keystore& ks = *token.keystore;
 
   Fixture() {
-    REQUIRE(ks.AddSigner("alice").ok());
-    REQUIRE(ks.AddSigner("bob").ok());
+    REQUIRE(ks.signers().AddSigner("alice").ok());
+    REQUIRE(ks.signers().AddSigner("bob").ok());
   }
 
   PinCheck Check(const std::string& signer, std::string_view pin) {
-    auto check = ks.CheckSignerPin(signer, pin, kTries);
+    auto check = ks.pins().CheckSignerPin(signer, pin, kTries);
     REQUIRE_MESSAGE(check.ok(), check.status().ToString());
     return *check;
   }
 
   int64_t Failures(const std::string& signer) {
-    auto row = ks.state().pins().FindSignerPin(signer);
+    auto row = testing::RawStore(token.path)->pins().FindSignerPin(signer);
     REQUIRE(row.ok());
     REQUIRE(row->has_value());
     return (*row)->failures;
@@ -47,7 +47,7 @@ struct Fixture {
 
 TEST_CASE("pins: a set PIN checks, a wrong one does not, and nothing stores the PIN") {
   Fixture f;
-  REQUIRE(f.ks.SetSignerPin("alice", "1234").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("alice", "1234").ok());
   PinCheck ok = f.Check("alice", "1234");
   CHECK(ok.result == PinCheck::kOk);
   CHECK(ok.remaining == kTries);
@@ -58,7 +58,7 @@ TEST_CASE("pins: a set PIN checks, a wrong one does not, and nothing stores the 
   CHECK(f.Check("bob", "1234").result == PinCheck::kNoPin);
   CHECK(f.Check("nobody", "1234").result == PinCheck::kNoPin);
 
-  auto row = f.ks.state().pins().FindSignerPin("alice");
+  auto row = testing::RawStore(f.token.path)->pins().FindSignerPin("alice");
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
   CHECK((*row)->salt.size() == kPinSaltBytes);
@@ -69,20 +69,20 @@ TEST_CASE("pins: a set PIN checks, a wrong one does not, and nothing stores the 
 TEST_CASE("pins: the format is 4..64 printable ASCII characters without ':'") {
   Fixture f;
   for (std::string_view bad : {"123", "", "12\n4", "12:34", "caf\xc3\xa9"}) {
-    Status s = f.ks.SetSignerPin("alice", bad);
+    Status s = f.ks.pins().SetSignerPin("alice", bad);
     CHECK(s.code() == Code::kArgumentsBad);
   }
-  CHECK(f.ks.SetSignerPin("alice", std::string(65, '7')).code() == Code::kArgumentsBad);
-  CHECK(f.ks.SetSignerPin("alice", std::string(64, '7')).ok());
-  CHECK(f.ks.SetSignerPin("alice", "a passphrase with spaces ~!").ok());
-  CHECK(f.ks.SetSignerPin("nobody", "1234").code() == Code::kNotFound);
-  REQUIRE(f.ks.AddSigner("ops:seal").ok());
-  CHECK(f.ks.SetSignerPin("ops:seal", "1234").code() == Code::kArgumentsBad);
+  CHECK(f.ks.pins().SetSignerPin("alice", std::string(65, '7')).code() == Code::kArgumentsBad);
+  CHECK(f.ks.pins().SetSignerPin("alice", std::string(64, '7')).ok());
+  CHECK(f.ks.pins().SetSignerPin("alice", "a passphrase with spaces ~!").ok());
+  CHECK(f.ks.pins().SetSignerPin("nobody", "1234").code() == Code::kNotFound);
+  REQUIRE(f.ks.signers().AddSigner("ops:seal").ok());
+  CHECK(f.ks.pins().SetSignerPin("ops:seal", "1234").code() == Code::kArgumentsBad);
 }
 
 TEST_CASE("pins: wrong PINs lock after max_tries; a locked PIN refuses even the right one") {
   Fixture f;
-  REQUIRE(f.ks.SetSignerPin("alice", "1234").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("alice", "1234").ok());
   CHECK(f.Check("alice", "0000").remaining == 2);
   CHECK(f.Check("alice", "0000").remaining == 1);
   PinCheck last = f.Check("alice", "0000");
@@ -94,21 +94,21 @@ TEST_CASE("pins: wrong PINs lock after max_tries; a locked PIN refuses even the 
   CHECK(locked.remaining == 0);
   CHECK(f.Failures("alice") == kTries);  // a refused try on a locked PIN counts nothing more
   // A PIN that is not even of the right form still counts as a try (it is wrong).
-  REQUIRE(f.ks.SetSignerPin("bob", "abcd").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("bob", "abcd").ok());
   CHECK(f.Check("bob", "x").result == PinCheck::kIncorrect);
   CHECK(f.Failures("bob") == 1);
 }
 
 TEST_CASE("pins: a right PIN resets the count; a new PIN unlocks") {
   Fixture f;
-  REQUIRE(f.ks.SetSignerPin("alice", "1234").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("alice", "1234").ok());
   CHECK(f.Check("alice", "0000").result == PinCheck::kIncorrect);
   CHECK(f.Check("alice", "0000").result == PinCheck::kIncorrect);
   CHECK(f.Check("alice", "1234").result == PinCheck::kOk);
   CHECK(f.Failures("alice") == 0);
   for (int i = 0; i < kTries; ++i) CHECK(f.Check("alice", "0000").result == PinCheck::kIncorrect);
   CHECK(f.Check("alice", "1234").result == PinCheck::kLocked);
-  REQUIRE(f.ks.SetSignerPin("alice", "5678").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("alice", "5678").ok());
   CHECK(f.Failures("alice") == 0);
   CHECK(f.Check("alice", "1234").result == PinCheck::kIncorrect);
   CHECK(f.Check("alice", "5678").result == PinCheck::kOk);
@@ -116,39 +116,39 @@ TEST_CASE("pins: a right PIN resets the count; a new PIN unlocks") {
 
 TEST_CASE("pins: PinStatus is the worst state over all signers") {
   Fixture f;
-  auto state = f.ks.PinStatus(kTries);
+  auto state = f.ks.pins().PinStatus(kTries);
   REQUIRE(state.ok());
   CHECK_FALSE(state->count_low);
   CHECK_FALSE(state->final_try);
   CHECK_FALSE(state->locked);
-  REQUIRE(f.ks.SetSignerPin("alice", "1234").ok());
-  REQUIRE(f.ks.SetSignerPin("bob", "5678").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("alice", "1234").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("bob", "5678").ok());
   CHECK(f.Check("alice", "0000").result == PinCheck::kIncorrect);
-  state = f.ks.PinStatus(kTries);
+  state = f.ks.pins().PinStatus(kTries);
   CHECK(state->count_low);
   CHECK_FALSE(state->final_try);
   CHECK(f.Check("bob", "0000").result == PinCheck::kIncorrect);
   CHECK(f.Check("bob", "0000").result == PinCheck::kIncorrect);
-  state = f.ks.PinStatus(kTries);
+  state = f.ks.pins().PinStatus(kTries);
   CHECK(state->final_try);
   CHECK_FALSE(state->locked);
   CHECK(f.Check("bob", "0000").result == PinCheck::kIncorrect);
-  state = f.ks.PinStatus(kTries);
+  state = f.ks.pins().PinStatus(kTries);
   CHECK(state->locked);
-  auto names = f.ks.SignersWithPins();
+  auto names = f.ks.pins().SignersWithPins();
   REQUIRE(names.ok());
   CHECK(*names == std::vector<std::string>{"alice", "bob"});
 }
 
 TEST_CASE("pins: concurrent wrong tries are all counted, and never more than max_tries run") {
   Fixture f;
-  REQUIRE(f.ks.SetSignerPin("alice", "1234").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("alice", "1234").ok());
   constexpr int kThreads = 6;
   std::vector<PinCheck::Result> results(kThreads);
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&f, &results, i] {
-      auto check = f.ks.CheckSignerPin("alice", "0000", kTries);
+      auto check = f.ks.pins().CheckSignerPin("alice", "0000", kTries);
       results[i] = check.ok() ? check->result : PinCheck::kNoPin;
     });
   }
@@ -166,8 +166,8 @@ TEST_CASE("pins: concurrent wrong tries are all counted, and never more than max
 
 TEST_CASE("pins: edited or swapped rows are refused as tampered, failures cannot be reset") {
   Fixture f;
-  REQUIRE(f.ks.SetSignerPin("alice", "1234").ok());
-  REQUIRE(f.ks.SetSignerPin("bob", "5678").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("alice", "1234").ok());
+  REQUIRE(f.ks.pins().SetSignerPin("bob", "5678").ok());
   RawDb raw(f.token.path);
 
   SUBCASE("the hash replaced by one of the attacker's PIN") {
@@ -175,34 +175,34 @@ TEST_CASE("pins: edited or swapped rows are refused as tampered, failures cannot
     raw.Exec(
         "UPDATE signer_pins SET salt = (SELECT salt FROM signer_pins WHERE name = 'bob'), "
         "hash = (SELECT hash FROM signer_pins WHERE name = 'bob') WHERE name = 'alice'");
-    auto check = f.ks.CheckSignerPin("alice", "5678", kTries);
+    auto check = f.ks.pins().CheckSignerPin("alice", "5678", kTries);
     CHECK(check.status().code() == Code::kTampered);
   }
   SUBCASE("the salt edited") {
     raw.ExecWithBlob("UPDATE signer_pins SET salt = ? WHERE name = 'alice'", Bytes(16, 0x42));
-    CHECK(f.ks.CheckSignerPin("alice", "1234", kTries).status().code() == Code::kTampered);
+    CHECK(f.ks.pins().CheckSignerPin("alice", "1234", kTries).status().code() == Code::kTampered);
   }
   SUBCASE("a whole row moved to another signer") {
     raw.Exec("DELETE FROM signer_pins WHERE name = 'alice'");
     raw.Exec(
         "INSERT INTO signer_pins(name, salt, hash, failures, mac) SELECT 'alice', salt, hash, 0, "
         "mac FROM signer_pins WHERE name = 'bob'");
-    CHECK(f.ks.CheckSignerPin("alice", "5678", kTries).status().code() == Code::kTampered);
+    CHECK(f.ks.pins().CheckSignerPin("alice", "5678", kTries).status().code() == Code::kTampered);
   }
   SUBCASE("the MAC edited") {
     raw.ExecWithBlob("UPDATE signer_pins SET mac = ? WHERE name = 'alice'", Bytes(32, 0));
-    CHECK(f.ks.CheckSignerPin("alice", "1234", kTries).status().code() == Code::kTampered);
+    CHECK(f.ks.pins().CheckSignerPin("alice", "1234", kTries).status().code() == Code::kTampered);
   }
   // A tampered row is refused before any try is taken.
-  auto row = f.ks.state().pins().FindSignerPin("alice");
+  auto row = testing::RawStore(f.token.path)->pins().FindSignerPin("alice");
   REQUIRE(row.ok());
   if (row->has_value()) CHECK((*row)->failures == 0);
 }
 
 TEST_CASE("pins: the stored hash is keyed: another token's master key cannot check it") {
   Fixture f;
-  REQUIRE(f.ks.SetSignerPin("alice", "1234").ok());
-  auto row = f.ks.state().pins().FindSignerPin("alice");
+  REQUIRE(f.ks.pins().SetSignerPin("alice", "1234").ok());
+  auto row = testing::RawStore(f.token.path)->pins().FindSignerPin("alice");
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
   // A guess hashed without this token's key (a zero key) never matches the stored hash.
@@ -245,13 +245,14 @@ TEST_CASE("key policy: SCAL1 needs limits, SCAL2 takes none, the JSON round-trip
 
 TEST_CASE("keys: a SCAL1 key is generated with its limits bound into the wrap AAD") {
   Fixture f;
-  CHECK(f.ks.GenerateKey("alice", KeyType::kEcP256, "seal", 1).status().code() ==
+  CHECK(f.ks.keys().GenerateKey("alice", KeyType::kEcP256, "seal", 1).status().code() ==
         Code::kArgumentsBad);
-  CHECK(f.ks.GenerateKey("alice", KeyType::kEcP256, "k", 2, Bytes(), ActivationLimits{5, {}})
+  CHECK(f.ks.keys()
+            .GenerateKey("alice", KeyType::kEcP256, "k", 2, Bytes(), ActivationLimits{5, {}})
             .status()
             .code() == Code::kArgumentsBad);
-  auto key =
-      f.ks.GenerateKey("alice", KeyType::kEcP256, "seal", 1, Bytes(), ActivationLimits{5, {}});
+  auto key = f.ks.keys().GenerateKey("alice", KeyType::kEcP256, "seal", 1, Bytes(),
+                                     ActivationLimits{5, {}});
   REQUIRE(key.ok());
   CHECK(key->info.scal == 1);
   CHECK(key->info.policy_json == R"({"activation":{"max_signatures":5}})");
@@ -262,7 +263,7 @@ TEST_CASE("keys: a SCAL1 key is generated with its limits bound into the wrap AA
       HexLiteral(key->info.id));
   auto reopened = OpenKeystoreAt(f.token.path, f.token.master);
   REQUIRE(reopened.ok());
-  CHECK((*reopened)->Unwrap(key->info.handle).status().code() == Code::kTampered);
+  CHECK((*reopened)->keys().Unwrap(key->info.handle).status().code() == Code::kTampered);
 }
 
 }  // namespace

@@ -41,8 +41,8 @@ struct Populated {
 
   Populated() {
     token = NewToken(dir);
-    REQUIRE(ks().AddSigner("alice").ok());
-    REQUIRE(ks().AddSigner("bob").ok());
+    REQUIRE(ks().signers().AddSigner("alice").ok());
+    REQUIRE(ks().signers().AddSigner("bob").ok());
     Generate("alice", KeyType::kEcP256, "ec", 2);
     Generate("alice", KeyType::kEd25519, "ed", 2);
     Generate("bob", KeyType::kRsa2048, "rsa", 2);
@@ -51,26 +51,26 @@ struct Populated {
     Generate("bob", KeyType::kEcP256, "seal", 1, limits);
     Generate("bob", KeyType::kEcP256, "disabled", 2);
     Generate("bob", KeyType::kEd25519, "destroyed", 2);
-    REQUIRE(ks().DisableKey(keys["disabled"].id, "test").ok());
-    REQUIRE(ks().DestroyKey(keys["destroyed"].id, "test").ok());
+    REQUIRE(ks().keys().DisableKey(keys["disabled"].id, "test").ok());
+    REQUIRE(ks().keys().DestroyKey(keys["destroyed"].id, "test").ok());
     EvpPkeyPtr device = NewDeviceKey();
-    auto kid = ks().AddActivationKey(ActivationKeyRole::kDevice, "alice", device.get());
+    auto kid = ks().signers().AddActivationKey(ActivationKeyRole::kDevice, "alice", device.get());
     REQUIRE(kid.ok());
     device_kid = *kid;
-    REQUIRE(ks().SetSignerPin("bob", "2468").ok());
+    REQUIRE(ks().pins().SetSignerPin("bob", "2468").ok());
     for (int i = 0; i < 150; ++i) {  // more than one page of audit rows
       AuditEvent event;
       event.event = audit_event::kSign;
       event.outcome = audit_outcome::kOk;
       event.signer = "alice";
       event.key_id = keys["ec"].id;
-      REQUIRE(ks().Audit(event).ok());
+      REQUIRE(ks().audit().Append(event).ok());
     }
   }
   Keystore& ks() { return *token.keystore; }
   void Generate(const std::string& owner, KeyType type, const std::string& label, int scal,
                 const std::optional<ActivationLimits>& limits = std::nullopt) {
-    auto key = ks().GenerateKey(owner, type, label, scal, Bytes(), limits);
+    auto key = ks().keys().GenerateKey(owner, type, label, scal, Bytes(), limits);
     REQUIRE_MESSAGE(key.ok(), key.status().ToString());
     keys[label] = key->info;
     EVP_PKEY_up_ref(key->private_key.get());
@@ -82,30 +82,30 @@ struct Populated {
 void CheckCarriedOver(Populated& p, Keystore& ks) {
   for (const char* label : {"ec", "ed", "rsa", "seal", "disabled"}) {
     CAPTURE(label);
-    auto unwrapped = ks.Unwrap(p.keys[label].handle);
+    auto unwrapped = ks.keys().Unwrap(p.keys[label].handle);
     REQUIRE_MESSAGE(unwrapped.ok(), unwrapped.status().ToString());
     CHECK(EVP_PKEY_eq(unwrapped->private_key.get(), p.private_keys[label].get()) == 1);
   }
-  CHECK(ks.CheckKeyUsable(p.keys["ec"].id, Now(), false).ok());
-  CHECK(ks.CheckKeyUsable(p.keys["seal"].id, Now(), false).ok());
-  auto disabled = ks.KeyUsabilityAt(p.keys["disabled"].id, Now(), false);
+  CHECK(ks.keys().CheckKeyUsable(p.keys["ec"].id, Now(), false).ok());
+  CHECK(ks.keys().CheckKeyUsable(p.keys["seal"].id, Now(), false).ok());
+  auto disabled = ks.keys().KeyUsabilityAt(p.keys["disabled"].id, Now(), false);
   REQUIRE(disabled.ok());
   CHECK(disabled->state == KeyState::kKeyDisabled);
-  CHECK(ks.Unwrap(p.keys["destroyed"].handle).status().code() == Code::kNotFound);
-  auto signers = ks.ListSigners();
+  CHECK(ks.keys().Unwrap(p.keys["destroyed"].handle).status().code() == Code::kNotFound);
+  auto signers = ks.signers().ListSigners();
   REQUIRE(signers.ok());
   CHECK(signers->size() == 2);
-  auto device = ks.GetActivationKey(p.device_kid);
+  auto device = ks.signers().GetActivationKey(p.device_kid);
   REQUIRE_MESSAGE(device.ok(), device.status().ToString());
   CHECK(device->owner == "alice");
-  auto pin = ks.CheckSignerPin("bob", "2468", 3);
+  auto pin = ks.pins().CheckSignerPin("bob", "2468", 3);
   REQUIRE_MESSAGE(pin.ok(), pin.status().ToString());
   CHECK(pin->result == PinCheck::kOk);
-  auto wrong = ks.CheckSignerPin("bob", "1357", 3);
+  auto wrong = ks.pins().CheckSignerPin("bob", "1357", 3);
   REQUIRE(wrong.ok());
   CHECK(wrong->result == PinCheck::kIncorrect);
-  REQUIRE(ks.CheckSignerPin("bob", "2468", 3).ok());  // back to no failures
-  auto report = ks.VerifyAudit();
+  REQUIRE(ks.pins().CheckSignerPin("bob", "2468", 3).ok());  // back to no failures
+  auto report = ks.audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());
 }
@@ -116,7 +116,7 @@ std::string LastEvent(Keystore& ks) {
   std::string last;
   int64_t after = 0;
   for (;;) {
-    auto page = ks.ListAudit(filter, after);
+    auto page = ks.audit().List(filter, after);
     REQUIRE(page.ok());
     if (page->empty()) return last;
     last = page->back().event.event + ":" + page->back().event.outcome;
@@ -144,9 +144,9 @@ TEST_CASE("rotate: keys, MACs, PINs and the audit log carry over to a new key fi
   REQUIRE_MESSAGE(reopened.ok(), reopened.status().ToString());
   CheckCarriedOver(p, **reopened);
   // New keys and records under the new key are fine too.
-  auto more = (*reopened)->GenerateKey("alice", KeyType::kEcP384, "after", 2);
+  auto more = (*reopened)->keys().GenerateKey("alice", KeyType::kEcP384, "after", 2);
   REQUIRE(more.ok());
-  auto report = (*reopened)->VerifyAudit();
+  auto report = (*reopened)->audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());
 }
@@ -228,19 +228,19 @@ TEST_CASE("rotate: a keystore opened with the old key refuses and says the key w
   MasterKeySource next = NewKeyFile(p.dir, "next.key");
   REQUIRE(p.ks().RotateMasterKey(next).ok());
 
-  Status unwrapped = (*stale)->Unwrap(p.keys["ed"].handle).status();
+  Status unwrapped = (*stale)->keys().Unwrap(p.keys["ed"].handle).status();
   CHECK(unwrapped.code() == Code::kConfig);
   CHECK(unwrapped.message().find("rotated") != std::string::npos);
-  Status usable = (*stale)->CheckKeyUsable(p.keys["ec"].id, Now(), false);
+  Status usable = (*stale)->keys().CheckKeyUsable(p.keys["ec"].id, Now(), false);
   CHECK(usable.code() == Code::kConfig);
   AuditEvent event;
   event.event = audit_event::kSign;
   event.outcome = audit_outcome::kOk;
-  Status audited = (*stale)->Audit(event);
+  Status audited = (*stale)->audit().Append(event);
   CHECK(audited.code() == Code::kConfig);
   CHECK(audited.message().find("rotated") != std::string::npos);
   // Its refusals wrote nothing: the log still verifies under the new key.
-  auto report = p.ks().VerifyAudit();
+  auto report = p.ks().audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());
 }

@@ -25,10 +25,10 @@ struct Fixture {
 
   Fixture() {
     token = NewToken(dir);
-    REQUIRE(token.keystore->AddSigner("alice").ok());
-    REQUIRE(token.keystore->AddSigner("mallory").ok());
-    auto a = token.keystore->GenerateKey("alice", KeyType::kEcP256, "alice key", 2);
-    auto m = token.keystore->GenerateKey("mallory", KeyType::kEcP256, "mallory key", 2);
+    REQUIRE(token.keystore->signers().AddSigner("alice").ok());
+    REQUIRE(token.keystore->signers().AddSigner("mallory").ok());
+    auto a = token.keystore->keys().GenerateKey("alice", KeyType::kEcP256, "alice key", 2);
+    auto m = token.keystore->keys().GenerateKey("mallory", KeyType::kEcP256, "mallory key", 2);
     REQUIRE(a.ok());
     REQUIRE(m.ok());
     alice_key = a->info;
@@ -46,7 +46,7 @@ struct Fixture {
 };
 
 void CheckKeyTampered(Keystore& ks, const KeyInfo& key) {
-  auto unwrapped = ks.Unwrap(key.handle);
+  auto unwrapped = ks.keys().Unwrap(key.handle);
   REQUIRE_FALSE(unwrapped.ok());
   CHECK(unwrapped.status().code() == Code::kTampered);
   CHECK(unwrapped.status().message().find(HexEncode(key.id)) != std::string::npos);
@@ -55,8 +55,8 @@ void CheckKeyTampered(Keystore& ks, const KeyInfo& key) {
 TEST_CASE("tamper: untouched rows unwrap") {
   Fixture f;
   auto ks = f.Reopen();
-  CHECK(ks->Unwrap(f.alice_key.handle).ok());
-  CHECK(ks->Unwrap(f.mallory_key.handle).ok());
+  CHECK(ks->keys().Unwrap(f.alice_key.handle).ok());
+  CHECK(ks->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
 TEST_CASE("tamper: a key given to another signer is unusable") {
@@ -64,11 +64,11 @@ TEST_CASE("tamper: a key given to another signer is unusable") {
   RawDb(f.token.path).Exec("UPDATE keys SET owner = 'mallory'" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
   CheckKeyTampered(*ks, f.alice_key);
-  auto unwrapped = ks->Unwrap(f.alice_key.handle);
+  auto unwrapped = ks->keys().Unwrap(f.alice_key.handle);
   CHECK(unwrapped.status().message() ==
         "key " + HexEncode(f.alice_key.id) +
             " failed its integrity check (edited, swapped or foreign row)");
-  CHECK(ks->Unwrap(f.mallory_key.handle).ok());
+  CHECK(ks->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
 TEST_CASE("tamper: wrapped keys swapped between rows are unusable") {
@@ -80,7 +80,7 @@ TEST_CASE("tamper: wrapped keys swapped between rows are unusable") {
              "WHERE id = " + HexLiteral(f.alice_key.id) + ")" + f.WhereKey(f.mallory_key));
   }
   auto ks = f.Reopen();
-  CHECK(ks->Unwrap(f.alice_key.handle).ok());
+  CHECK(ks->keys().Unwrap(f.alice_key.handle).ok());
   CheckKeyTampered(*ks, f.mallory_key);
 }
 
@@ -89,14 +89,14 @@ TEST_CASE("tamper: a file key relabelled as another backend's is detected") {
   RawDb(f.token.path).Exec("UPDATE keys SET backend = 'pkcs11'" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
   CheckKeyTampered(*ks, f.alice_key);
-  CHECK(ks->Unwrap(f.mallory_key.handle).ok());
+  CHECK(ks->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
 TEST_CASE("tamper: a file key that claims to be imported is detected") {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET origin = 'imported'" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
-  auto unwrapped = ks->Unwrap(f.alice_key.handle);
+  auto unwrapped = ks->keys().Unwrap(f.alice_key.handle);
   REQUIRE_FALSE(unwrapped.ok());
   CHECK(unwrapped.status().code() == Code::kTampered);
 }
@@ -111,16 +111,16 @@ TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its ke
     raw.Exec("UPDATE meta SET value = '1' WHERE name = 'schema_version'");
   }
   auto ks = f.Reopen();
-  auto unwrapped = ks->Unwrap(f.alice_key.handle);
+  auto unwrapped = ks->keys().Unwrap(f.alice_key.handle);
   REQUIRE_MESSAGE(unwrapped.ok(), unwrapped.status().ToString());
   CHECK(unwrapped->info.backend == "file");
-  auto version = ks->state().meta().GetMeta("schema_version");
+  auto version = testing::RawStore(f.token.path)->meta().GetMeta("schema_version");
   REQUIRE(version.ok());
   REQUIRE(version->has_value());
   CHECK(**version == "4");
   // Reopening a migrated file is a plain open.
   ks.reset();
-  CHECK(f.Reopen()->Unwrap(f.mallory_key.handle).ok());
+  CHECK(f.Reopen()->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
 TEST_CASE("tamper: a lowered SCAL is detected") {
@@ -153,7 +153,7 @@ TEST_CASE("tamper: a changed id is detected") {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET id = x'00112233'" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
-  auto unwrapped = ks->Unwrap(f.alice_key.handle);
+  auto unwrapped = ks->keys().Unwrap(f.alice_key.handle);
   CHECK(unwrapped.status().code() == Code::kTampered);
 }
 
@@ -161,8 +161,8 @@ TEST_CASE("tamper: a key row moved to another token is unusable there") {
   Fixture f;
   TempDir other_dir;
   TestToken other = NewToken(other_dir);
-  REQUIRE(other.keystore->AddSigner("alice").ok());
-  auto victim = other.keystore->GenerateKey("alice", KeyType::kEcP256, "v", 2);
+  REQUIRE(other.keystore->signers().AddSigner("alice").ok());
+  auto victim = other.keystore->keys().GenerateKey("alice", KeyType::kEcP256, "v", 2);
   REQUIRE(victim.ok());
   other.keystore.reset();
   // Copy the foreign token's wrapped key and public key over alice's row here.
@@ -184,12 +184,14 @@ TEST_CASE("tamper: activation key owner or public key edits are detected") {
     auto ks = f.Reopen();
     auto device = GenerateKey(KeyType::kEcP256);
     REQUIRE(device.ok());
-    auto added = ks->AddActivationKey(ActivationKeyRole::kDevice, "alice", device->get(), "dev");
+    auto added =
+        ks->signers().AddActivationKey(ActivationKeyRole::kDevice, "alice", device->get(), "dev");
     REQUIRE(added.ok());
     auto as_key = GenerateKey(KeyType::kEcP256);
-    REQUIRE(
-        ks->AddActivationKey(ActivationKeyRole::kAuthorizationServer, "issuer", as_key->get(), "as")
-            .ok());
+    REQUIRE(ks->signers()
+                .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "issuer", as_key->get(),
+                                  "as")
+                .ok());
   }
   SUBCASE("owner") {
     RawDb(f.token.path).Exec("UPDATE activation_keys SET owner = 'mallory' WHERE kid = 'dev'");
@@ -211,25 +213,26 @@ TEST_CASE("tamper: activation key owner or public key edits are detected") {
             "'as') WHERE kid = 'dev'");
   }
   auto ks = f.Reopen();
-  auto key = ks->GetActivationKey("dev");
+  auto key = ks->signers().GetActivationKey("dev");
   REQUIRE_FALSE(key.ok());
   CHECK(key.status().code() == Code::kTampered);
   CHECK(key.status().message() == "activation key 'dev' failed its integrity check");
-  CHECK(ks->ListActivationKeys().status().code() == Code::kTampered);
-  CHECK(ks->GetActivationKey("as").ok());
+  CHECK(ks->signers().ListActivationKeys().status().code() == Code::kTampered);
+  CHECK(ks->signers().GetActivationKey("as").ok());
 }
 
 TEST_CASE("tamper: a signer's enrolment date edit is detected") {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE signers SET created = created - 86400 WHERE name = 'alice'");
   auto ks = f.Reopen();
-  auto exists = ks->SignerExists("alice");
+  auto exists = ks->signers().SignerExists("alice");
   REQUIRE_FALSE(exists.ok());
   CHECK(exists.status().code() == Code::kTampered);
   CHECK(exists.status().message() == "signer 'alice' failed its integrity check");
-  CHECK(ks->ListSigners().status().code() == Code::kTampered);
-  CHECK(ks->GenerateKey("alice", KeyType::kEd25519, "k", 2).status().code() == Code::kTampered);
-  CHECK(*ks->SignerExists("mallory"));
+  CHECK(ks->signers().ListSigners().status().code() == Code::kTampered);
+  CHECK(ks->keys().GenerateKey("alice", KeyType::kEd25519, "k", 2).status().code() ==
+        Code::kTampered);
+  CHECK(*ks->signers().SignerExists("mallory"));
 }
 
 TEST_CASE("tamper: a forged signer row is detected") {
@@ -239,7 +242,7 @@ TEST_CASE("tamper: a forged signer row is detected") {
           "INSERT INTO signers(name, created, mac) SELECT 'eve', created, mac FROM signers "
           "WHERE name = 'mallory'");
   auto ks = f.Reopen();
-  CHECK(ks->SignerExists("eve").status().code() == Code::kTampered);
+  CHECK(ks->signers().SignerExists("eve").status().code() == Code::kTampered);
 }
 
 TEST_CASE("tamper: an edited identity reads as a wrong master key") {

@@ -67,6 +67,14 @@ inline TestToken NewToken(const TempDir& dir, const std::string& label = "test",
   return token;
 }
 
+// A second store on the token's state, beside the keystore's own: for reading rows as stored
+// (another process's view), never authenticated.
+inline std::unique_ptr<StateStore> RawStore(const std::string& path) {
+  auto store = KeystoreLocation(path)->Open();
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  return std::move(store).value();
+}
+
 // The attacker's connection: plain SQLite, no samp11 code.
 class RawDb {
  public:

@@ -69,7 +69,7 @@ struct Fixture {
   std::vector<AuditRecord> Records(const std::string& event) {
     AuditFilter filter;
     filter.event = event;
-    auto records = token.keystore().ListAudit(filter, 0);
+    auto records = token.keystore().audit().List(filter, 0);
     REQUIRE(records.ok());
     return *records;
   }
@@ -176,7 +176,7 @@ TEST_CASE("ask the signer: a deposit or a SAD from the call means the device is 
 TEST_CASE("ask the signer: a key disabled while the signer decided does not sign") {
   Fixture f;
   f.device->answer = [&](const ActivationRequest& r) -> Result<std::string> {
-    REQUIRE(f.token.keystore().DisableKey(f.key.info.id, "meanwhile").ok());
+    REQUIRE(f.token.keystore().keys().DisableKey(f.key.info.id, "meanwhile").ok());
     return f.SadFor(r);
   };
   CHECK(f.SignWithoutSad(kDoc).status().code() == Code::kRejected);
@@ -291,7 +291,7 @@ TEST_CASE("deposit provider: an approval service answers with a deposit, or refu
     REQUIRE(keystore.ok());
     Sam other(**keystore, SamPolicy{}, DefaultClock());
     for (int i = 0; i < 500; ++i) {
-      auto pending = (*keystore)->ListPendingSadRequests(other.Now());
+      auto pending = (*keystore)->requests().ListPending(other.Now());
       REQUIRE(pending.ok());
       if (!pending->empty()) {
         auto request = ParseActivationRequest(pending->front().request_json);
@@ -301,8 +301,8 @@ TEST_CASE("deposit provider: an approval service answers with a deposit, or refu
           spec.hashes = {request->hash};
           REQUIRE(other.DepositInKeystore(token.Sad("alice", key.info, spec)).ok());
         } else {
-          REQUIRE(
-              *(*keystore)->EndSadRequest(request->request_id, "refused", "not mine", other.Now()));
+          REQUIRE(*(*keystore)->requests().End(request->request_id, "refused", "not mine",
+                                               other.Now()));
         }
         return;
       }
@@ -321,7 +321,7 @@ TEST_CASE("deposit provider: an approval service answers with a deposit, or refu
   CHECK(refused.status().code() == Code::kRejected);
   CHECK(refused.status().message().find("not mine") != std::string::npos);
   // Nothing pending is left behind.
-  auto pending = token.keystore().ListPendingSadRequests(sam.Now());
+  auto pending = token.keystore().requests().ListPending(sam.Now());
   REQUIRE(pending.ok());
   CHECK(pending->empty());
 }
@@ -331,12 +331,12 @@ TEST_CASE("deposit provider: no answer in time; the request then shows it timed 
   TestToken& token = f.token;
   CHECK(f.Sign().status().code() == Code::kTimedOut);
   auto answers =
-      token.keystore().ListAudit(AuditFilter{"", {}, 0, 0, audit_event::kSadAnswer, 0}, 0);
+      token.keystore().audit().List(AuditFilter{"", {}, 0, 0, audit_event::kSadAnswer, 0}, 0);
   REQUIRE(answers.ok());
   REQUIRE(answers->size() == 1);
   const std::string& detail = (*answers)[0].event.detail;
   const std::string id = detail.substr(std::string("request ").size(), 32);
-  auto row = token.keystore().FindSadRequest(id);
+  auto row = token.keystore().requests().Find(id);
   REQUIRE(row.ok());
   REQUIRE(row->has_value());
   CHECK((*row)->state == "timed-out");

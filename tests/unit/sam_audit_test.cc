@@ -16,7 +16,7 @@ const MechanismSpec kEcdsaSha256{MechanismKind::kEcdsaWithHash, HashAlg::kSha256
 std::vector<AuditRecord> Records(Keystore& ks, const std::string& event) {
   AuditFilter filter;
   filter.event = event;
-  auto records = ks.ListAudit(filter, 0);
+  auto records = ks.audit().List(filter, 0);
   REQUIRE(records.ok());
   return *records;
 }
@@ -62,12 +62,12 @@ TEST_CASE("logins, deposits and signatures are recorded with their outcome and r
 
   // Nothing recorded quotes a SAD.
   AuditFilter all;
-  auto records = token.keystore().ListAudit(all, 0);
+  auto records = token.keystore().audit().List(all, 0);
   REQUIRE(records.ok());
   for (const AuditRecord& r : *records) {
     CHECK(r.event.detail.find("eyJ") == std::string::npos);
   }
-  auto report = token.keystore().VerifyAudit();
+  auto report = token.keystore().audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());
 }
@@ -75,7 +75,7 @@ TEST_CASE("logins, deposits and signatures are recorded with their outcome and r
 TEST_CASE("PIN logins are recorded by signer name only") {
   TestToken token;
   Sam sam(token.keystore(), SamPolicy{}, DefaultClock());
-  REQUIRE(token.keystore().SetSignerPin("alice", "4711-secret").ok());
+  REQUIRE(token.keystore().pins().SetSignerPin("alice", "4711-secret").ok());
   CHECK_FALSE(sam.PinLogin("alice:wrong-pin").ok());
   CHECK(sam.PinLogin("alice:4711-secret").ok());
   std::vector<AuditRecord> pins = Records(token.keystore(), audit_event::kLoginPin);
@@ -84,7 +84,7 @@ TEST_CASE("PIN logins are recorded by signer name only") {
   CHECK(pins[0].event.signer == "alice");
   CHECK(pins[1].event.outcome == audit_outcome::kOk);
   AuditFilter all;
-  auto records = token.keystore().ListAudit(all, 0);
+  auto records = token.keystore().audit().List(all, 0);
   REQUIRE(records.ok());
   for (const AuditRecord& r : *records) {
     CHECK(r.event.detail.find("wrong-pin") == std::string::npos);

@@ -61,12 +61,12 @@ TEST_CASE("a batch SAD is claimed by the process that signs first; another is re
   // A claim record each, durable with the spends, saying how many hashes each process took.
   AuditFilter filter;
   filter.event = audit_event::kSadClaim;
-  auto claims = token.keystore().ListAudit(filter, 0);
+  auto claims = token.keystore().audit().List(filter, 0);
   REQUIRE(claims.ok());
   REQUIRE(claims->size() == 2);
   CHECK((*claims)[0].event.detail == "3 of 3 hashes claimed by this process");
   CHECK((*claims)[1].event.detail == "0 of 3 hashes claimed by this process");
-  auto report = token.keystore().VerifyAudit();
+  auto report = token.keystore().audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());
 }

@@ -105,8 +105,8 @@ TEST_CASE("an authorization server may issue for any enrolled signer, under its 
   Fixture f;
   auto server_key = GenerateKey(KeyType::kEcP384);
   REQUIRE(server_key.ok());
-  auto kid = f.token.keystore().AddActivationKey(ActivationKeyRole::kAuthorizationServer,
-                                                 "https://as.example", server_key->get());
+  auto kid = f.token.keystore().signers().AddActivationKey(ActivationKeyRole::kAuthorizationServer,
+                                                           "https://as.example", server_key->get());
   REQUIRE(kid.ok());
   SadClaims c;
   c.iss = "https://as.example";

@@ -38,13 +38,13 @@ struct Fixture {
   Sam sam{token.keystore(), Policy(), clock};
 
   Fixture() {
-    REQUIRE(token.keystore().SetSignerPin("alice", "1234").ok());
-    REQUIRE(token.keystore().SetSignerPin("bob", "5678").ok());
+    REQUIRE(token.keystore().pins().SetSignerPin("alice", "1234").ok());
+    REQUIRE(token.keystore().pins().SetSignerPin("bob", "5678").ok());
   }
 
   UnwrappedKey Scal1Key(const std::string& signer, ActivationLimits limits) {
-    auto key = token.keystore().GenerateKey(signer, KeyType::kEcP256, signer + "-seal", 1, Bytes(),
-                                            limits);
+    auto key = token.keystore().keys().GenerateKey(signer, KeyType::kEcP256, signer + "-seal", 1,
+                                                   Bytes(), limits);
     REQUIRE_MESSAGE(key.ok(), key.status().ToString());
     return std::move(key).value();
   }
@@ -156,7 +156,7 @@ TEST_CASE("scal1: wrong PINs are refused and counted, then the PIN locks") {
   // Bob's PIN is his own, untouched by Alice's lock.
   CHECK(f.sam.PinLogin("bob:5678").ok());
   // The operator sets a new PIN: unlocked.
-  REQUIRE(f.token.keystore().SetSignerPin("alice", "9876").ok());
+  REQUIRE(f.token.keystore().pins().SetSignerPin("alice", "9876").ok());
   CHECK(f.sam.PinLogin("alice:9876").ok());
 }
 
@@ -172,7 +172,7 @@ TEST_CASE("scal1: the forms of a PIN login") {
   FakeClock clock;
   Sam sam(one_signer.keystore(), Policy(), clock);
   CHECK(sam.PinLogin("1234").status().code() == Code::kActivationInvalid);  // no PIN at all
-  REQUIRE(one_signer.keystore().SetSignerPin("seal", "s3cret pin").ok());
+  REQUIRE(one_signer.keystore().pins().SetSignerPin("seal", "s3cret pin").ok());
   auto bare = sam.PinLogin("s3cret pin");
   REQUIRE(bare.ok());
   CHECK((*bare)->signer() == "seal");

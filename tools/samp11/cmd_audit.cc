@@ -131,7 +131,7 @@ Status RunShow(const GlobalOptions& global, const ShowOptions& o) {
   int64_t after = 0;
   while (left > 0) {
     filter.limit = std::min(left, kDefaultAuditPage);
-    SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRecord> page, ks->ListAudit(filter, after));
+    SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRecord> page, ks->audit().List(filter, after));
     for (const AuditRecord& r : page) std::cout << (o.json ? JsonLine(r) : TextLine(r)) << "\n";
     if (page.size() < filter.limit) break;
     left -= page.size();
@@ -143,7 +143,7 @@ Status RunShow(const GlobalOptions& global, const ShowOptions& o) {
 
 Result<int> RunVerify(const GlobalOptions& global) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
-  SAMP11_ASSIGN_OR_RETURN(AuditReport report, ks->VerifyAudit());
+  SAMP11_ASSIGN_OR_RETURN(AuditReport report, ks->audit().Verify());
   std::cout << "audit log: " << report.records << " records";
   if (report.records > 0) std::cout << ", seq " << report.first_seq << ".." << report.last_seq;
   if (report.ok()) {

@@ -190,7 +190,7 @@ Status RunWatch(const GlobalOptions& global, const DeviceOptions& o) {
   std::cerr << "samp11 device: watching token '" << ks->label() << "' for " << device.signer
             << "'s requests\n";
   for (;;) {
-    SAMP11_ASSIGN_OR_RETURN(std::vector<SadRequestRow> pending, ks->ListPendingSadRequests(Now()));
+    SAMP11_ASSIGN_OR_RETURN(std::vector<SadRequestRow> pending, ks->requests().ListPending(Now()));
     for (const SadRequestRow& row : pending) {
       if (row.signer != device.signer || !seen.insert(row.id).second) continue;
       Result<ActivationRequest> request = ParseActivationRequest(row.request_json);
@@ -206,7 +206,7 @@ Status RunWatch(const GlobalOptions& global, const DeviceOptions& o) {
         ++answered;
       } else if (verdict.decision == DeviceDecision::kRefuse) {
         SAMP11_RETURN_IF_ERROR(
-            ks->EndSadRequest(row.id, "refused", verdict.reason, Now()).status());
+            ks->requests().End(row.id, "refused", verdict.reason, Now()).status());
         ++answered;
       }
     }

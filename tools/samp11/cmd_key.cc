@@ -91,8 +91,8 @@ Status RunGenerate(const GlobalOptions& global, const GenerateOptions& o) {
   SAMP11_ASSIGN_OR_RETURN(std::string backend, BackendName(o.backend));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
   std::string label = o.label.empty() ? o.signer + "-" + o.type : o.label;
-  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key,
-                          ks->GenerateKey(o.signer, *type, label, o.scal, id, limits, backend));
+  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, ks->keys().GenerateKey(o.signer, *type, label, o.scal,
+                                                                   id, limits, backend));
   std::cout << "key " << HexEncode(key.info.id) << " (" << KeyTypeName(key.info.type) << ", SCAL"
             << key.info.scal << ", label '" << key.info.label << "', " << key.info.backend
             << " backend) bound to '" << key.info.owner << "'\n";
@@ -139,8 +139,9 @@ Status RunImport(const GlobalOptions& global, const ImportOptions& o) {
   SAMP11_ASSIGN_OR_RETURN(std::string backend, BackendName(o.backend));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
   AdoptedKeyFacts facts;
-  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, ks->ImportKey(o.signer, backend, *inner_id, o.label,
-                                                          /*scal=*/2, id, std::nullopt, &facts));
+  SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key,
+                          ks->keys().ImportKey(o.signer, backend, *inner_id, o.label,
+                                               /*scal=*/2, id, std::nullopt, &facts));
   std::cout << "key " << HexEncode(key.info.id) << " (" << KeyTypeName(key.info.type)
             << ", SCAL2, label '" << key.info.label << "', " << key.info.backend
             << " backend) bound to '" << key.info.owner << "'\n";
@@ -158,14 +159,15 @@ Status RunList(const GlobalOptions& global, const std::string& signer, bool json
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   int64_t after = 0;
   for (;;) {
-    SAMP11_ASSIGN_OR_RETURN(std::vector<KeyInfo> page, ks->ListKeys(after, 1000));
+    SAMP11_ASSIGN_OR_RETURN(std::vector<KeyInfo> page, ks->keys().ListKeys(after, 1000));
     if (page.empty()) break;
     for (const KeyInfo& k : page) {
       after = k.handle;
       if (!signer.empty() && k.owner != signer) continue;
       // Whether it may sign now (keystore/lifecycle.h): disabled, signer disabled, certificate.
-      SAMP11_ASSIGN_OR_RETURN(KeyUsability usability,
-                              ks->KeyUsabilityAt(k.id, now, token.policy.require_certificate));
+      SAMP11_ASSIGN_OR_RETURN(
+          KeyUsability usability,
+          ks->keys().KeyUsabilityAt(k.id, now, token.policy.require_certificate));
       const char* state = KeyStateName(usability.state);
       if (json) {
         nlohmann::ordered_json j;
@@ -198,7 +200,7 @@ Status RunCertImport(const GlobalOptions& global, const CertOptions& o) {
   if (!key_id || key_id->empty()) return Status(Code::kArgumentsBad, "--key-id must be hex");
   SAMP11_ASSIGN_OR_RETURN(Bytes cert, ReadFile(o.cert_path));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
-  SAMP11_ASSIGN_OR_RETURN(CertRow row, ks->ImportCertificate(*key_id, cert, o.label));
+  SAMP11_ASSIGN_OR_RETURN(CertRow row, ks->certs().ImportCertificate(*key_id, cert, o.label));
   std::cout << "certificate '" << row.subject_text << "' stored for key " << o.key_id << "\n";
   return Status::Ok();
 }

@@ -106,23 +106,12 @@ void PrintKeyText(const KeyReport& r, int64_t now) {
 
 // Destroyed keys are shown too: `key info` is how an operator checks that a destroy happened.
 Result<KeyReport> Report(Keystore& ks, const TokenConfig& token, const Bytes& id, int64_t now) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, ks.state().keys().FindKeyById(id));
-  if (!row) return Status(Code::kNotFound, "no key " + HexEncode(id));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, ks.keys().DescribeKey(id));
+  if (!info) return Status(Code::kNotFound, "no key " + HexEncode(id));
   KeyReport report;
-  std::optional<KeyType> type = KeyTypeFromName(row->key_type);
-  if (!type) return Status(Code::kTampered, "key " + HexEncode(id) + " has an unknown type");
-  report.info.handle = row->handle;
-  report.info.id = row->id;
-  report.info.label = row->label;
-  report.info.type = *type;
-  report.info.owner = row->owner;
-  report.info.scal = row->scal;
-  report.info.created = row->created;
-  report.info.backend = row->backend;
-  report.info.origin = row->origin;
-  report.info.status = row->status;
+  report.info = std::move(*info);
   SAMP11_ASSIGN_OR_RETURN(report.usability,
-                          ks.KeyUsabilityAt(id, now, token.policy.require_certificate));
+                          ks.keys().KeyUsabilityAt(id, now, token.policy.require_certificate));
   return report;
 }
 
@@ -162,11 +151,11 @@ void AddKeyChange(CLI::App* key, const GlobalOptions& global, int* exit_code, co
       reason = "certificate revoked" + (reason.empty() ? std::string() : ": " + reason);
     }
     if (verb == "disable") {
-      SAMP11_RETURN_IF_ERROR(ks->DisableKey(id, reason));
+      SAMP11_RETURN_IF_ERROR(ks->keys().DisableKey(id, reason));
     } else if (verb == "enable") {
-      SAMP11_RETURN_IF_ERROR(ks->EnableKey(id, reason));
+      SAMP11_RETURN_IF_ERROR(ks->keys().EnableKey(id, reason));
     } else {
-      SAMP11_RETURN_IF_ERROR(ks->DestroyKey(id, reason));
+      SAMP11_RETURN_IF_ERROR(ks->keys().DestroyKey(id, reason));
     }
     std::cout << "key " << o->target << " " << verb << (verb == "destroy" ? "ed" : "d") << "\n";
     return Status::Ok();
@@ -186,9 +175,9 @@ void AddSignerChange(CLI::App* signer, const GlobalOptions& global, int* exit_co
   OnRun(cmd, exit_code, [&global, o, verb]() -> Status {
     SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
     if (verb == "disable") {
-      SAMP11_RETURN_IF_ERROR(ks->DisableSigner(o->target, o->reason));
+      SAMP11_RETURN_IF_ERROR(ks->signers().DisableSigner(o->target, o->reason));
     } else if (verb == "enable") {
-      SAMP11_RETURN_IF_ERROR(ks->EnableSigner(o->target, o->reason));
+      SAMP11_RETURN_IF_ERROR(ks->signers().EnableSigner(o->target, o->reason));
     } else {
       SAMP11_RETURN_IF_ERROR(ks->RemoveSigner(o->target, o->destroy_keys, o->reason));
     }
@@ -281,7 +270,7 @@ void AddLifecycleCommands(CLI::App& app, const GlobalOptions& global, int* exit_
       } else {
         int64_t after = 0;
         for (;;) {
-          SAMP11_ASSIGN_OR_RETURN(std::vector<KeyInfo> page, ks->ListKeys(after, 1000));
+          SAMP11_ASSIGN_OR_RETURN(std::vector<KeyInfo> page, ks->keys().ListKeys(after, 1000));
           if (page.empty()) break;
           for (const KeyInfo& k : page) {
             after = k.handle;

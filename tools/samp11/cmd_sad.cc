@@ -112,7 +112,7 @@ Status RunDeposit(const GlobalOptions& global, const std::string& path) {
 Status RunRequests(const GlobalOptions& global, bool json) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  SAMP11_ASSIGN_OR_RETURN(std::vector<SadRequestRow> rows, ks->ListPendingSadRequests(now));
+  SAMP11_ASSIGN_OR_RETURN(std::vector<SadRequestRow> rows, ks->requests().ListPending(now));
   for (const SadRequestRow& row : rows) {
     if (json) {
       std::cout << row.request_json << "\n";  // what a device reads (docs/sad.md)
@@ -135,8 +135,8 @@ Status RunRequests(const GlobalOptions& global, bool json) {
 
 Status RunRefuse(const GlobalOptions& global, const std::string& id, const std::string& reason) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
-  SAMP11_ASSIGN_OR_RETURN(bool ended, ks->EndSadRequest(id, "refused", reason,
-                                                        static_cast<int64_t>(std::time(nullptr))));
+  SAMP11_ASSIGN_OR_RETURN(bool ended, ks->requests().End(id, "refused", reason,
+                                                         static_cast<int64_t>(std::time(nullptr))));
   if (!ended) return Status(Code::kNotFound, "no pending activation request " + id);
   std::cout << "refused activation request " << id << "\n";
   return Status::Ok();

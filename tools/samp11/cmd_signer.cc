@@ -21,7 +21,8 @@ Result<EvpPkeyPtr> ReadPublicKey(const std::string& path) {
 Status AddActivationKey(Keystore& ks, ActivationKeyRole role, const std::string& owner,
                         const std::string& key_path, const std::string& kid) {
   SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ReadPublicKey(key_path));
-  SAMP11_ASSIGN_OR_RETURN(std::string added, ks.AddActivationKey(role, owner, key.get(), kid));
+  SAMP11_ASSIGN_OR_RETURN(std::string added,
+                          ks.signers().AddActivationKey(role, owner, key.get(), kid));
   std::cout << RoleName(role) << " key for '" << owner << "' registered, kid " << added << "\n";
   return Status::Ok();
 }
@@ -86,7 +87,7 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       // Check the key before enrolling, so a bad key file leaves no half-enrolled signer.
       SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ReadPublicKey(add->activation_key));
       SAMP11_RETURN_IF_ERROR(SadAlgForKey(key.get()).status());
-      SAMP11_RETURN_IF_ERROR(ks->AddSigner(add->name));
+      SAMP11_RETURN_IF_ERROR(ks->signers().AddSigner(add->name));
       std::cout << "signer '" << add->name << "' enrolled\n";
       return AddActivationKey(*ks, ActivationKeyRole::kDevice, add->name, add->activation_key,
                               add->kid);
@@ -126,7 +127,7 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
       std::string pin;
       Status status = ReadPin(*set_pin, pin);
-      if (status.ok()) status = ks->SetSignerPin(set_pin->name, pin);
+      if (status.ok()) status = ks->pins().SetSignerPin(set_pin->name, pin);
       OPENSSL_cleanse(pin.data(), pin.size());
       SAMP11_RETURN_IF_ERROR(status);
       std::cout << "PIN set for '" << set_pin->name << "'\n";
@@ -140,8 +141,8 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   list_cmd->callback([&global, exit_code] {
     auto run = [&]() -> Status {
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
-      SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> signers, ks->ListSignerRecords());
-      SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKey> keys, ks->ListActivationKeys());
+      SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> signers, ks->signers().ListSignerRecords());
+      SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKey> keys, ks->signers().ListActivationKeys());
       for (const SignerRow& row : signers) {
         if (row.status == signer_status::kRemoved) continue;
         const std::string& name = row.name;

@@ -6,8 +6,8 @@
 #include "crypto/random.h"
 #include "crypto/symmetric.h"
 #include "keystore/aad.h"
-#include "keystore/keystore.h"
 #include "keystore/row_mac.h"
+#include "keystore/signing_keys.h"
 
 namespace samp11 {
 namespace {
@@ -24,7 +24,7 @@ Status KeyTampered(const Bytes& id, const std::string& why) {
 
 }  // namespace
 
-Result<KeyInfo> Keystore::InfoFromRow(const KeyRow& row) {
+Result<KeyInfo> SigningKeys::InfoFromRow(const KeyRow& row) {
   std::optional<KeyType> type = KeyTypeFromName(row.key_type);
   if (!type) return KeyTampered(row.id, "unknown key type");
   KeyInfo info;
@@ -51,12 +51,17 @@ Result<KeyInfo> Keystore::InfoFromRow(const KeyRow& row) {
   return info;
 }
 
-void Keystore::AddBackend(std::unique_ptr<KeyBackend> backend) {
+SigningKeys::SigningKeys(KeystoreContext& context, AuditLog& audit, Signers& signers)
+    : context_(context), audit_(audit), signers_(signers) {
+  AddBackend(MakeFileKeyBackend());
+}
+
+void SigningKeys::AddBackend(std::unique_ptr<KeyBackend> backend) {
   std::string name = backend->name();
   backends_[name] = std::move(backend);
 }
 
-Status Keystore::SetDefaultBackend(const std::string& name) {
+Status SigningKeys::SetDefaultBackend(const std::string& name) {
   if (backends_.count(name) == 0) {
     return Status(Code::kConfig, "key backend '" + name + "' is not configured for this token");
   }
@@ -64,7 +69,7 @@ Status Keystore::SetDefaultBackend(const std::string& name) {
   return Status::Ok();
 }
 
-Result<KeyBackend*> Keystore::Backend(const std::string& name) {
+Result<KeyBackend*> SigningKeys::Backend(const std::string& name) {
   const std::string& chosen = name.empty() ? default_backend_ : name;
   auto it = backends_.find(chosen);
   if (it == backends_.end()) {
@@ -73,10 +78,10 @@ Result<KeyBackend*> Keystore::Backend(const std::string& name) {
   return it->second.get();
 }
 
-Result<KeyRow> Keystore::NewKeyRow(const std::string& owner, KeyType type, const std::string& label,
-                                   int scal, const Bytes& id,
-                                   const std::optional<ActivationLimits>& limits) {
-  SAMP11_ASSIGN_OR_RETURN(bool enrolled, SignerExists(owner));
+Result<KeyRow> SigningKeys::NewKeyRow(const std::string& owner, KeyType type,
+                                      const std::string& label, int scal, const Bytes& id,
+                                      const std::optional<ActivationLimits>& limits) {
+  SAMP11_ASSIGN_OR_RETURN(bool enrolled, signers_.SignerExists(owner));
   if (!enrolled) return Status(Code::kNotFound, "no signer '" + owner + "'");
   if (label.size() > kMaxLabel) {
     return Status(Code::kArgumentsBad, "a key label must be at most 255 bytes");
@@ -91,25 +96,26 @@ Result<KeyRow> Keystore::NewKeyRow(const std::string& owner, KeyType type, const
     row.id = id;
   }
   // Told before a backend makes anything: an inner token would otherwise keep an orphan key.
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> taken, state_->keys().FindKeyById(row.id));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> taken, context_.state.keys().FindKeyById(row.id));
   if (taken) return Status(Code::kAlreadyExists, "a key with that id already exists");
   row.label = label;
   row.key_type = KeyTypeName(type);
   row.owner = owner;
   row.scal = scal;
-  row.created = clock_.NowSeconds();
+  row.created = context_.clock.NowSeconds();
   row.status_changed = row.created;
-  SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, KeyStatusMacInput(row)));
+  SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(context_.keys.mac, KeyStatusMacInput(row)));
   return row;
 }
 
-Result<UnwrappedKey> Keystore::StoreNewKey(KeyRow& row, KeyBackend& backend, BackendKey key) {
+Result<UnwrappedKey> SigningKeys::StoreNewKey(KeyRow& row, KeyBackend& backend, BackendKey key) {
   row.backend = backend.name();
   row.public_spki = key.public_spki;
   Result<Bytes> wrapped =
-      AeadSeal(keys_.wrap, KeyWrapAad(row), key.material.data(), key.material.size());
-  Status stored = wrapped.ok() ? (row.wrapped_private = *wrapped, state_->keys().InsertKey(row))
-                               : wrapped.status();
+      AeadSeal(context_.keys.wrap, KeyWrapAad(row), key.material.data(), key.material.size());
+  Status stored = wrapped.ok()
+                      ? (row.wrapped_private = *wrapped, context_.state.keys().InsertKey(row))
+                      : wrapped.status();
   if (!stored.ok()) {
     Status undone = backend.Discard(key);
     if (!undone.ok()) {
@@ -127,11 +133,11 @@ Result<UnwrappedKey> Keystore::StoreNewKey(KeyRow& row, KeyBackend& backend, Bac
   return unwrapped;
 }
 
-Result<UnwrappedKey> Keystore::GenerateKey(const std::string& owner, KeyType type,
-                                           const std::string& label, int scal, const Bytes& id,
-                                           const std::optional<ActivationLimits>& limits,
-                                           const std::string& backend_name) {
-  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+Result<UnwrappedKey> SigningKeys::GenerateKey(const std::string& owner, KeyType type,
+                                              const std::string& label, int scal, const Bytes& id,
+                                              const std::optional<ActivationLimits>& limits,
+                                              const std::string& backend_name) {
+  SAMP11_RETURN_IF_ERROR(audit_.CheckWritable());
   std::string used_backend = backend_name.empty() ? default_backend_ : backend_name;
   auto run = [&]() -> Result<UnwrappedKey> {
     SAMP11_ASSIGN_OR_RETURN(KeyBackend * backend, Backend(backend_name));
@@ -146,16 +152,16 @@ Result<UnwrappedKey> Keystore::GenerateKey(const std::string& owner, KeyType typ
   audit.key_id = generated.ok() ? generated->info.id : id;
   audit.detail = std::string(KeyTypeName(type)) + ", SCAL" + std::to_string(scal) + ", " +
                  used_backend + " backend";
-  SAMP11_RETURN_IF_ERROR(AuditResult(std::move(audit), generated.status()));
+  SAMP11_RETURN_IF_ERROR(audit_.Record(std::move(audit), generated.status()));
   return generated;
 }
 
-Result<UnwrappedKey> Keystore::ImportKey(const std::string& owner, const std::string& backend_name,
-                                         const Bytes& inner_id, const std::string& label, int scal,
-                                         const Bytes& id,
-                                         const std::optional<ActivationLimits>& limits,
-                                         AdoptedKeyFacts* facts) {
-  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+Result<UnwrappedKey> SigningKeys::ImportKey(const std::string& owner,
+                                            const std::string& backend_name, const Bytes& inner_id,
+                                            const std::string& label, int scal, const Bytes& id,
+                                            const std::optional<ActivationLimits>& limits,
+                                            AdoptedKeyFacts* facts) {
+  SAMP11_RETURN_IF_ERROR(audit_.CheckWritable());
   AdoptedKeyFacts local_facts;
   AdoptedKeyFacts& known = facts ? *facts : local_facts;
   auto run = [&]() -> Result<UnwrappedKey> {
@@ -171,8 +177,8 @@ Result<UnwrappedKey> Keystore::ImportKey(const std::string& owner, const std::st
     row.public_spki = key.public_spki;
     SAMP11_ASSIGN_OR_RETURN(
         row.wrapped_private,
-        AeadSeal(keys_.wrap, KeyWrapAad(row), key.material.data(), key.material.size()));
-    SAMP11_RETURN_IF_ERROR(state_->keys().InsertKey(row));
+        AeadSeal(context_.keys.wrap, KeyWrapAad(row), key.material.data(), key.material.size()));
+    SAMP11_RETURN_IF_ERROR(context_.state.keys().InsertKey(row));
     SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
     UnwrappedKey unwrapped{std::move(info), key.signer, key.private_key};
     std::lock_guard<std::mutex> lock(cache_mu_);
@@ -192,29 +198,29 @@ Result<UnwrappedKey> Keystore::ImportKey(const std::string& owner, const std::st
       (imported.ok() && !(known.always_sensitive && known.never_extractable)
            ? ", was once readable or extractable"
            : "");
-  SAMP11_RETURN_IF_ERROR(AuditResult(std::move(audit), imported.status()));
+  SAMP11_RETURN_IF_ERROR(audit_.Record(std::move(audit), imported.status()));
   return imported;
 }
 
 // A destroyed key is not there for anyone but `samp11 key info` (KeyUsabilityAt).
-Result<std::optional<KeyInfo>> Keystore::FindKeyByHandle(int64_t handle) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->keys().FindKeyByHandle(handle));
+Result<std::optional<KeyInfo>> SigningKeys::FindKeyByHandle(int64_t handle) {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, context_.state.keys().FindKeyByHandle(handle));
   if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
   return std::optional<KeyInfo>(std::move(info));
 }
 
-Result<std::optional<KeyInfo>> Keystore::FindKeyById(const Bytes& id) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->keys().FindKeyById(id));
+Result<std::optional<KeyInfo>> SigningKeys::FindKeyById(const Bytes& id) {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, context_.state.keys().FindKeyById(id));
   if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
   SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
   return std::optional<KeyInfo>(std::move(info));
 }
 
-Result<std::vector<KeyInfo>> Keystore::FindKeysByLabel(const std::string& label, int64_t after,
-                                                       size_t limit) {
+Result<std::vector<KeyInfo>> SigningKeys::FindKeysByLabel(const std::string& label, int64_t after,
+                                                          size_t limit) {
   SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows,
-                          state_->keys().FindKeysByLabel(label, after, limit));
+                          context_.state.keys().FindKeysByLabel(label, after, limit));
   std::vector<KeyInfo> infos;
   infos.reserve(rows.size());
   for (const KeyRow& row : rows) {
@@ -224,8 +230,8 @@ Result<std::vector<KeyInfo>> Keystore::FindKeysByLabel(const std::string& label,
   return infos;
 }
 
-Result<std::vector<KeyInfo>> Keystore::ListKeys(int64_t after, size_t limit) {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows, state_->keys().ListKeys(after, limit));
+Result<std::vector<KeyInfo>> SigningKeys::ListKeys(int64_t after, size_t limit) {
+  SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows, context_.state.keys().ListKeys(after, limit));
   std::vector<KeyInfo> infos;
   infos.reserve(rows.size());
   for (const KeyRow& row : rows) {
@@ -235,13 +241,23 @@ Result<std::vector<KeyInfo>> Keystore::ListKeys(int64_t after, size_t limit) {
   return infos;
 }
 
-Result<UnwrappedKey> Keystore::Unwrap(int64_t handle) {
+Result<std::optional<KeyInfo>> SigningKeys::DescribeKey(const Bytes& id) {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, context_.state.keys().FindKeyById(id));
+  if (!row) return std::optional<KeyInfo>();
+  SAMP11_RETURN_IF_ERROR(
+      context_.ExplainStaleKey(VerifyRowMac(context_.keys.mac, KeyStatusMacInput(*row),
+                                            row->status_mac, "the status of " + KeyName(id))));
+  SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
+  return std::optional<KeyInfo>(std::move(info));
+}
+
+Result<UnwrappedKey> SigningKeys::Unwrap(int64_t handle) {
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
     auto it = key_cache_.find(handle);
     if (it != key_cache_.end()) return it->second;
   }
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, state_->keys().FindKeyByHandle(handle));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, context_.state.keys().FindKeyByHandle(handle));
   if (!row) return Status(Code::kNotFound, "no key with handle " + std::to_string(handle));
   if (row->status == key_status::kDestroyed) {
     return Status(Code::kNotFound, KeyName(row->id) + " was destroyed");
@@ -251,12 +267,13 @@ Result<UnwrappedKey> Keystore::Unwrap(int64_t handle) {
   // The associated data binds the blob to every authoritative field of its row: an edited owner,
   // SCAL, policy, backend or public key, a blob moved from another row or another token, all
   // fail here.
-  Result<SecureBytes> material = AeadOpen(keys_.wrap, KeyWrapAad(*row), row->wrapped_private);
+  Result<SecureBytes> material =
+      AeadOpen(context_.keys.wrap, KeyWrapAad(*row), row->wrapped_private);
   if (!material.ok()) {
     if (material.status().code() == Code::kInternal) return material.status();
-    return ExplainStaleKey(Status(Code::kTampered, KeyName(row->id) +
-                                                       " failed its integrity check (edited, "
-                                                       "swapped or foreign row)"));
+    return context_.ExplainStaleKey(
+        Status(Code::kTampered, KeyName(row->id) + " failed its integrity check (edited, "
+                                                   "swapped or foreign row)"));
   }
   auto backend = backends_.find(row->backend);
   if (backend == backends_.end()) {
@@ -274,7 +291,7 @@ Result<UnwrappedKey> Keystore::Unwrap(int64_t handle) {
   return unwrapped;
 }
 
-void Keystore::CacheKeyLocked(const UnwrappedKey& key) {
+void SigningKeys::CacheKeyLocked(const UnwrappedKey& key) {
   // Bounded: a token may hold a million keys, and a long-running signing server must not end up
   // holding every one of them unwrapped. Evicting an arbitrary entry is enough here: the cost of
   // a miss is one AES-GCM open and one key parse.

@@ -1,4 +1,4 @@
-// Certificates for keys held in the module.
+// Certificates for keys held in the module (certificates.h).
 #include <openssl/evp.h>
 
 #include <utility>
@@ -6,7 +6,7 @@
 #include "crypto/keys.h"
 #include "crypto/x509.h"
 #include "keystore/aad.h"
-#include "keystore/keystore.h"
+#include "keystore/certificates.h"
 #include "keystore/row_mac.h"
 
 namespace samp11 {
@@ -16,20 +16,20 @@ constexpr size_t kMaxLabel = 255;
 
 }  // namespace
 
-Result<CertRow> Keystore::ImportCertificate(const Bytes& key_id, const Bytes& pem_or_der,
-                                            const std::string& label) {
-  SAMP11_RETURN_IF_ERROR(CheckAuditWritable());
+Result<CertRow> Certificates::ImportCertificate(const Bytes& key_id, const Bytes& pem_or_der,
+                                                const std::string& label) {
+  SAMP11_RETURN_IF_ERROR(audit_.CheckWritable());
   std::string owner;  // for the audit record, once the key row is authenticated
   auto run = [&]() -> Result<CertRow> {
     if (label.size() > kMaxLabel) {
       return Status(Code::kArgumentsBad, "a certificate label must be at most 255 bytes");
     }
     SAMP11_ASSIGN_OR_RETURN(CertificateInfo cert, ParseCertificate(pem_or_der));
-    SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, FindKeyById(key_id));
+    SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> info, keys_.FindKeyById(key_id));
     if (!info) return Status(Code::kNotFound, "no key " + HexEncode(key_id));
     // Unwrapping authenticates the key row, so the certificate is matched against the key's real
     // public key and not against an edited public_spki column.
-    SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, Unwrap(info->handle));
+    SAMP11_ASSIGN_OR_RETURN(UnwrappedKey key, keys_.Unwrap(info->handle));
     owner = key.info.owner;
     // Compared as keys, not as encodings: an EC point may be encoded compressed in a certificate.
     // The row's public key is authenticated by the unwrap (file keys: it matches the private key;
@@ -51,18 +51,13 @@ Result<CertRow> Keystore::ImportCertificate(const Bytes& key_id, const Bytes& pe
     row.subject_text = std::move(cert.subject_text);
     row.not_before = cert.not_before;
     row.not_after = cert.not_after;
-    row.created = clock_.NowSeconds();
-    SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(keys_.mac, CertMacInput(row)));
-    SAMP11_RETURN_IF_ERROR(state_->certs().InsertCert(row));
+    row.created = context_.clock.NowSeconds();
+    SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(context_.keys.mac, CertMacInput(row)));
+    SAMP11_RETURN_IF_ERROR(context_.state.certs().InsertCert(row));
     // From now on the key signs only under a valid certificate, and deleting the certificate
     // rows does not lift that (lifecycle.h). Written after the certificate: an interruption in
     // between leaves a certificate that is checked all the same.
-    SAMP11_ASSIGN_OR_RETURN(KeyRow status, LiveKeyRow(key_id));
-    if (!status.certified) {
-      status.certified = true;
-      SAMP11_ASSIGN_OR_RETURN(status.status_mac, RowMac(keys_.mac, KeyStatusMacInput(status)));
-      SAMP11_RETURN_IF_ERROR(state_->keys().UpdateKeyStatus(status));
-    }
+    SAMP11_RETURN_IF_ERROR(keys_.MarkCertified(key_id));
     return row;
   };
   Result<CertRow> imported = run();
@@ -71,8 +66,41 @@ Result<CertRow> Keystore::ImportCertificate(const Bytes& key_id, const Bytes& pe
   audit.signer = owner;
   audit.key_id = key_id;
   if (imported.ok()) audit.detail = imported->subject_text;
-  SAMP11_RETURN_IF_ERROR(AuditResult(std::move(audit), imported.status()));
+  SAMP11_RETURN_IF_ERROR(audit_.Record(std::move(audit), imported.status()));
   return imported;
+}
+
+Status CheckCertRow(const KeystoreContext& context, const CertRow& row) {
+  return VerifyRowMac(context.keys.mac, CertMacInput(row), row.mac,
+                      "a certificate of key " + HexEncode(row.key_id));
+}
+
+Result<std::vector<CertRow>> Certificates::Checked(Result<std::vector<CertRow>> rows) {
+  if (!rows.ok()) return rows.status();
+  for (const CertRow& row : *rows) {
+    SAMP11_RETURN_IF_ERROR(context_.ExplainStaleKey(CheckCertRow(context_, row)));
+  }
+  return rows;
+}
+
+Result<std::optional<CertRow>> Certificates::FindCertByHandle(int64_t handle) {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<CertRow> row,
+                          context_.state.certs().FindCertByHandle(handle));
+  if (row) SAMP11_RETURN_IF_ERROR(context_.ExplainStaleKey(CheckCertRow(context_, *row)));
+  return row;
+}
+
+Result<std::vector<CertRow>> Certificates::FindCertsByKeyId(const Bytes& key_id) {
+  return Checked(context_.state.certs().FindCertsByKeyId(key_id));
+}
+
+Result<std::vector<CertRow>> Certificates::FindCertsByLabel(const std::string& label, int64_t after,
+                                                            size_t limit) {
+  return Checked(context_.state.certs().FindCertsByLabel(label, after, limit));
+}
+
+Result<std::vector<CertRow>> Certificates::ListCerts(int64_t after, size_t limit) {
+  return Checked(context_.state.certs().ListCerts(after, limit));
 }
 
 }  // namespace samp11

@@ -6,17 +6,18 @@
 #include "crypto/symmetric.h"
 #include "keystore/aad.h"
 #include "keystore/key_policy.h"
-#include "keystore/keystore.h"
 #include "keystore/row_mac.h"
+#include "keystore/signing_keys.h"
 
 namespace samp11 {
 
-Status Keystore::BulkAddFileKeysForBenchmark(const std::string& owner, KeyType type,
-                                             const Bytes& id_prefix, int64_t first, int64_t count) {
-  SAMP11_ASSIGN_OR_RETURN(bool enrolled, SignerExists(owner));
+Status SigningKeys::BulkAddFileKeysForBenchmark(const std::string& owner, KeyType type,
+                                                const Bytes& id_prefix, int64_t first,
+                                                int64_t count) {
+  SAMP11_ASSIGN_OR_RETURN(bool enrolled, signers_.SignerExists(owner));
   if (!enrolled) return Status(Code::kNotFound, "no signer '" + owner + "'");
   SAMP11_ASSIGN_OR_RETURN(std::string policy_json, KeyPolicyJson(2, std::nullopt));
-  const int64_t now = clock_.NowSeconds();
+  const int64_t now = context_.clock.NowSeconds();
   std::vector<KeyRow> rows;
   rows.reserve(static_cast<size_t>(count));
   for (int64_t i = first; i < first + count; ++i) {
@@ -33,22 +34,22 @@ Status Keystore::BulkAddFileKeysForBenchmark(const std::string& owner, KeyType t
     row.created = now;
     row.status_changed = now;
     row.backend = key_backend::kFile;
-    SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(keys_.mac, KeyStatusMacInput(row)));
+    SAMP11_ASSIGN_OR_RETURN(row.status_mac, RowMac(context_.keys.mac, KeyStatusMacInput(row)));
     SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ::samp11::GenerateKey(type));
     SAMP11_ASSIGN_OR_RETURN(row.public_spki, PublicKeyToSpki(key.get()));
     SAMP11_ASSIGN_OR_RETURN(SecureBytes material, PrivateKeyToPkcs8(key.get()));
-    SAMP11_ASSIGN_OR_RETURN(row.wrapped_private, AeadSeal(keys_.wrap, KeyWrapAad(row),
+    SAMP11_ASSIGN_OR_RETURN(row.wrapped_private, AeadSeal(context_.keys.wrap, KeyWrapAad(row),
                                                           material.data(), material.size()));
     rows.push_back(std::move(row));
   }
-  SAMP11_RETURN_IF_ERROR(state_->keys().InsertKeys(rows));
+  SAMP11_RETURN_IF_ERROR(context_.state.keys().InsertKeys(rows));
   AuditEvent audit;
   audit.event = audit_event::kKeyGenerate;
   audit.signer = owner;
   audit.detail = std::to_string(count) + " " + KeyTypeName(type) +
                  " SCAL2 file keys in bulk (benchmark keystore), ids " + HexEncode(id_prefix) +
                  "+counter from " + std::to_string(first);
-  return AuditResult(std::move(audit), Status::Ok());
+  return audit_.Record(std::move(audit), Status::Ok());
 }
 
 }  // namespace samp11

@@ -1,4 +1,5 @@
-// Keystore's audit log: appending under the chain and MACs of audit_chain.h, verifying, listing.
+// The audit log (audit_log.h): appending under the chain and MACs of audit_chain.h, verifying,
+// listing.
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,8 +8,8 @@
 #include <utility>
 
 #include "keystore/audit_chain.h"
+#include "keystore/audit_log.h"
 #include "keystore/audit_verify.h"
-#include "keystore/keystore.h"
 
 namespace samp11 {
 namespace {
@@ -80,7 +81,7 @@ Result<std::pair<int64_t, Bytes>> AppendPoint(const SecureBytes& key, const std:
 
 }  // namespace
 
-Result<AuditRow> Keystore::AuditRowFor(const AuditEvent& event) const {
+Result<AuditRow> AuditLog::RowFor(const AuditEvent& event) const {
   if (!IsEventName(event.event)) {
     return Status(Code::kArgumentsBad, "an audit event name is lowercase words joined by '-'");
   }
@@ -88,7 +89,7 @@ Result<AuditRow> Keystore::AuditRowFor(const AuditEvent& event) const {
     return Status(Code::kArgumentsBad, "an audit outcome is ok, refused or error");
   }
   AuditRow row;
-  row.at = clock_.NowSeconds();
+  row.at = context_.clock.NowSeconds();
   row.pid = static_cast<int64_t>(::getpid());
   row.event = event.event;
   row.outcome = event.outcome;
@@ -101,21 +102,21 @@ Result<AuditRow> Keystore::AuditRowFor(const AuditEvent& event) const {
   return row;
 }
 
-Status Keystore::Audit(const AuditEvent& event, Durability durability) {
-  SAMP11_ASSIGN_OR_RETURN(AuditRow row, AuditRowFor(event));
+Status AuditLog::Append(const AuditEvent& event, Durability durability) {
+  SAMP11_ASSIGN_OR_RETURN(AuditRow row, RowFor(event));
   // Runs inside the store's write transaction: the tail cannot move until the commit.
   JournalStore::Entry entry;
   entry.make_append = [this, row = std::move(row)](const AuditTail& tail, bool) {
-    return MakeAuditAppend(keys_.audit, row, tail);
+    return MakeAppend(context_.keys.audit, row, tail);
   };
   Result<bool> written = journal_.Write(std::move(entry), durability == Durability::kSynced);
-  return ExplainStaleKey(written.status());
+  return context_.ExplainStaleKey(written.status());
 }
 
-Result<bool> Keystore::RecordSignature(const std::optional<SpentHashRow>& spend, AuditEvent event,
+Result<bool> AuditLog::RecordSignature(const std::optional<SpentHashRow>& spend, AuditEvent event,
                                        const std::string& lost_detail, Durability durability) {
   event.outcome = audit_outcome::kOk;
-  SAMP11_ASSIGN_OR_RETURN(AuditRow signed_row, AuditRowFor(event));
+  SAMP11_ASSIGN_OR_RETURN(AuditRow signed_row, RowFor(event));
   AuditRow lost_row = signed_row;
   lost_row.outcome = audit_outcome::kRefused;
   lost_row.detail = Cut(lost_detail, kMaxAuditDetail);
@@ -124,16 +125,16 @@ Result<bool> Keystore::RecordSignature(const std::optional<SpentHashRow>& spend,
   if (entry.spend) entry.spend->spent_at = signed_row.at;
   entry.make_append = [this, signed_row = std::move(signed_row), lost_row = std::move(lost_row)](
                           const AuditTail& tail, bool spend_won) {
-    return MakeAuditAppend(keys_.audit, spend_won ? signed_row : lost_row, tail);
+    return MakeAppend(context_.keys.audit, spend_won ? signed_row : lost_row, tail);
   };
   Result<bool> won = journal_.Write(std::move(entry), durability == Durability::kSynced);
-  if (!won.ok()) return ExplainStaleKey(won.status());
+  if (!won.ok()) return context_.ExplainStaleKey(won.status());
   return *won;
 }
 
-Result<AuditAppend> Keystore::MakeAuditAppend(const SecureBytes& audit_key, const AuditRow& row,
-                                              const AuditTail& tail) const {
-  SAMP11_ASSIGN_OR_RETURN(auto point, AppendPoint(audit_key, identity_, tail));
+Result<AuditAppend> AuditLog::MakeAppend(const SecureBytes& audit_key, const AuditRow& row,
+                                         const AuditTail& tail) const {
+  SAMP11_ASSIGN_OR_RETURN(auto point, AppendPoint(audit_key, context_.identity, tail));
   AuditAppend append;
   append.row = row;
   append.row.seq = point.first + 1;
@@ -147,20 +148,20 @@ Result<AuditAppend> Keystore::MakeAuditAppend(const SecureBytes& audit_key, cons
   return append;
 }
 
-Result<AuditReport> Keystore::VerifyAudit() {
+Result<AuditReport> AuditLog::Verify() {
   // The tail is read first, as one snapshot, and the walk stops at its head: records appended
   // meanwhile by other processes are neither walked nor mistaken for records past the head.
-  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
   SAMP11_ASSIGN_OR_RETURN(
       AuditVerifier verifier,
-      AuditVerifier::Create(keys_.audit, AuditGenesis(identity_), std::move(tail)));
+      AuditVerifier::Create(context_.keys.audit, AuditGenesis(context_.identity), std::move(tail)));
   AuditRowFilter bound;
   bound.max_seq = verifier.WalkBound();
   // From the lowest possible seq: a row slipped in below 1 is reported, not skipped.
   int64_t after = std::numeric_limits<int64_t>::min();
   while (bound.max_seq > 0) {
     SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRow> rows,
-                            state_->audit().ListAuditRows(after, kVerifyPage, bound));
+                            context_.state.audit().ListAuditRows(after, kVerifyPage, bound));
     if (rows.empty()) break;
     after = rows.back().seq;
     for (AuditRow& row : rows) SAMP11_RETURN_IF_ERROR(verifier.Add(std::move(row)));
@@ -169,7 +170,7 @@ Result<AuditReport> Keystore::VerifyAudit() {
   return verifier.Finish();
 }
 
-Result<std::vector<AuditRecord>> Keystore::ListAudit(const AuditFilter& filter, int64_t after_seq) {
+Result<std::vector<AuditRecord>> AuditLog::List(const AuditFilter& filter, int64_t after_seq) {
   size_t limit = filter.limit == 0 ? kDefaultAuditPage : std::min(filter.limit, kMaxAuditPage);
   AuditRowFilter rows_filter;
   rows_filter.signer = filter.signer;
@@ -178,19 +179,20 @@ Result<std::vector<AuditRecord>> Keystore::ListAudit(const AuditFilter& filter, 
   rows_filter.until = filter.until;
   rows_filter.event = filter.event;
   SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRow> rows,
-                          state_->audit().ListAuditRows(after_seq, limit, rows_filter));
+                          context_.state.audit().ListAuditRows(after_seq, limit, rows_filter));
   std::vector<AuditRecord> records;
   records.reserve(rows.size());
   for (AuditRow& row : rows) records.push_back(RecordFromRow(std::move(row)));
   return records;
 }
 
-Status Keystore::CheckAuditWritable() {
-  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
-  return ExplainStaleKey(AppendPoint(keys_.audit, identity_, tail).status());
+Status AuditLog::CheckWritable() {
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
+  return context_.ExplainStaleKey(
+      AppendPoint(context_.keys.audit, context_.identity, tail).status());
 }
 
-Status Keystore::AuditResult(AuditEvent event, const Status& result, Durability durability) {
+Status AuditLog::Record(AuditEvent event, const Status& result, Durability durability) {
   if (result.ok()) {
     event.outcome = audit_outcome::kOk;
   } else {
@@ -202,7 +204,7 @@ Status Keystore::AuditResult(AuditEvent event, const Status& result, Durability 
     event.outcome = fault ? audit_outcome::kError : audit_outcome::kRefused;
     event.detail = result.message();
   }
-  Status audited = Audit(event, durability);
+  Status audited = Append(event, durability);
   // A refusal is what the caller must see; its record failing (storage down, tampered head)
   // changes nothing for the caller.
   if (!result.ok()) return result;

@@ -1,6 +1,6 @@
-// Batch SADs: one durable write claims every hash of a SAD for this process (keystore.h).
+// Batch SADs: one durable write claims every hash of a SAD for this process (replay_ledger.h).
 
-#include "keystore/keystore.h"
+#include "keystore/replay_ledger.h"
 
 namespace samp11 {
 namespace {
@@ -10,7 +10,7 @@ constexpr int64_t kClaimGraceSeconds = 3600;
 
 }  // namespace
 
-Result<bool> Keystore::TakeBatchHash(const BatchHash& batch) {
+Result<bool> ReplayLedger::TakeBatchHash(const BatchHash& batch) {
   if (batch.kid.empty() || batch.jti.empty() || batch.hash.empty() || batch.hashes == nullptr) {
     return Status(Code::kArgumentsBad, "a batch hash needs a kid, a jti and its SAD's hashes");
   }
@@ -19,7 +19,7 @@ Result<bool> Keystore::TakeBatchHash(const BatchHash& batch) {
   auto found = claims_.find(key);
   if (found == claims_.end()) {
     // Finished and expired claims go first, so the map holds only live batches.
-    const int64_t now = clock_.NowSeconds();
+    const int64_t now = context_.clock.NowSeconds();
     for (auto it = claims_.begin(); it != claims_.end();) {
       const bool done = it->second.unsigned_hashes.empty();
       it = (done || it->second.sad_exp + kClaimGraceSeconds < now) ? claims_.erase(it) : ++it;
@@ -43,16 +43,16 @@ Result<bool> Keystore::TakeBatchHash(const BatchHash& batch) {
     event.key_id = batch.key_id;
     event.kid = batch.kid;
     event.jti = batch.jti;
-    SAMP11_ASSIGN_OR_RETURN(AuditRow row, AuditRowFor(event));
+    SAMP11_ASSIGN_OR_RETURN(AuditRow row, audit_.RowFor(event));
     const size_t total = rows.size();
     Result<std::vector<bool>> won =
-        state_->journal().ClaimSpentHashes(rows, [&](const AuditTail& tail, size_t claimed) {
+        context_.state.journal().ClaimSpentHashes(rows, [&](const AuditTail& tail, size_t claimed) {
           AuditRow claim_row = row;
           claim_row.detail = std::to_string(claimed) + " of " + std::to_string(total) +
                              " hashes claimed by this process";
-          return MakeAuditAppend(keys_.audit, claim_row, tail);
+          return audit_.MakeAppend(context_.keys.audit, claim_row, tail);
         });
-    if (!won.ok()) return ExplainStaleKey(won.status());
+    if (!won.ok()) return context_.ExplainStaleKey(won.status());
     BatchClaim claim;
     claim.sad_exp = batch.sad_exp;
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -63,8 +63,8 @@ Result<bool> Keystore::TakeBatchHash(const BatchHash& batch) {
   return found->second.unsigned_hashes.erase(batch.hash) == 1;
 }
 
-Result<bool> Keystore::HashSignable(const std::string& kid, const std::string& jti,
-                                    const Bytes& hash) {
+Result<bool> ReplayLedger::HashSignable(const std::string& kid, const std::string& jti,
+                                        const Bytes& hash) {
   {
     std::lock_guard<std::mutex> lock(claims_mu_);
     auto found = claims_.find(std::make_pair(kid, jti));
@@ -74,7 +74,8 @@ Result<bool> Keystore::HashSignable(const std::string& kid, const std::string& j
   return !spent;
 }
 
-void Keystore::ReturnBatchHash(const std::string& kid, const std::string& jti, const Bytes& hash) {
+void ReplayLedger::ReturnBatchHash(const std::string& kid, const std::string& jti,
+                                   const Bytes& hash) {
   std::lock_guard<std::mutex> lock(claims_mu_);
   auto found = claims_.find(std::make_pair(kid, jti));
   if (found != claims_.end()) found->second.unsigned_hashes.insert(hash);

@@ -1,6 +1,8 @@
+#include "crypto/sad_alg.h"
+
 #include "crypto/json.h"
+#include "crypto/key_type.h"
 #include "crypto/keys.h"
-#include "sad/sad.h"
 
 namespace samp11 {
 

@@ -1,0 +1,30 @@
+// What every part of a token's keystore shares (keystore.h): its state, its clock, its identity
+// and the keys derived from its master key. Owned by Keystore; the parts hold a reference.
+#pragma once
+
+#include <string>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "keystore/master_key.h"
+#include "state/state_store.h"
+
+namespace samp11 {
+
+struct KeystoreContext {
+  StateStore& state;
+  const Clock& clock;    // stamps every time the keystore records
+  std::string identity;  // the token's, and the SAD `aud`
+  std::string label;
+  DerivedKeys keys;              // replaced by a master-key rotation (rotate_master_key.cc)
+  SecureBytes pin_key;           // the key of PIN hashes (pin_hash.h)
+  std::string master_check_hex;  // meta master_check as this process's master key computes it
+
+  // A tampered-looking failure in a process whose master key was rotated away (meta
+  // master_check no longer matches this process's) becomes kConfig saying so; anything else is
+  // returned as is.
+  Status ExplainStaleKey(Status status) const;
+};
+
+}  // namespace samp11

@@ -1,0 +1,74 @@
+// Enrolled signers and the activation keys whose signatures on a SAD count: signers' devices and
+// authorization servers. Every row carries an HMAC over every field (aad.h), checked before it
+// is believed: an edited enrolment is kTampered, never obeyed.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "crypto/ossl.h"
+#include "crypto/sad_alg.h"
+#include "keystore/audit_log.h"
+#include "keystore/keystore_context.h"
+#include "keystore/lifecycle.h"
+
+namespace samp11 {
+
+enum class ActivationKeyRole { kDevice, kAuthorizationServer };
+const char* RoleName(ActivationKeyRole role);
+
+struct ActivationKey {
+  std::string kid;
+  ActivationKeyRole role;
+  std::string owner;  // signer (device) or issuer name (authorization server)
+  SadAlg alg;
+  SharedPkey public_key;
+};
+
+class Signers {
+ public:
+  Signers(KeystoreContext& context, AuditLog& audit) : context_(context), audit_(audit) {}
+  Signers(const Signers&) = delete;
+  Signers& operator=(const Signers&) = delete;
+
+  Status AddSigner(const std::string& name);  // audited
+  // MAC checked: kTampered if edited. A disabled signer exists; a removed one does not.
+  Result<bool> SignerExists(const std::string& name);
+  Result<std::vector<std::string>> ListSigners();  // enrolled, not removed
+  // The signer rows, MACs checked, removed ones included (for `samp11 signer list`).
+  Result<std::vector<SignerRow>> ListSignerRecords();
+  // The row with both MACs checked; kNotFound if there is none.
+  Result<SignerRow> CheckedSignerRow(const std::string& name);
+
+  // Registers a public key (P-256, P-384, Ed25519). kid defaults to the RFC 7638 thumbprint.
+  // A device key's owner must be an enrolled signer. Audited.
+  Result<std::string> AddActivationKey(ActivationKeyRole role, const std::string& owner,
+                                       EVP_PKEY* public_key, const std::string& kid = "");
+  // MAC checked; kept in memory after the first successful check.
+  Result<ActivationKey> GetActivationKey(const std::string& kid);
+  Result<std::vector<ActivationKey>> ListActivationKeys();
+
+  // Lifecycle (lifecycle.h), each audited; reason, when given, goes into the record.
+  Status DisableSigner(const std::string& name, const std::string& reason);
+  Status EnableSigner(const std::string& name, const std::string& reason);
+  // Marks the signer removed and deletes its device keys and PIN. destroy_keys, when given, runs
+  // first (inside the audited step) and must leave the signer without live keys; without it a
+  // signer that still has keys is refused.
+  Status RemoveSigner(const std::string& name, const std::string& reason,
+                      const std::function<Status()>& destroy_keys);
+
+ private:
+  Status SetSignerStatus(const std::string& name, const char* status, const char* event,
+                         const std::string& reason);
+
+  KeystoreContext& context_;
+  AuditLog& audit_;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, ActivationKey> activation_cache_;  // cache_mu_
+};
+
+}  // namespace samp11
