@@ -7,6 +7,7 @@
 #include "bench/key_specs.h"
 #include "bench/limit.h"
 #include "bench/p11.h"
+#include "common/time_text.h"
 
 namespace samp11::bench {
 
@@ -20,12 +21,7 @@ const char* const kLimitDefinition =
 
 json ReportHeader(const RunOptions& o, const RunSettings& settings) {
   json report;
-  report["date"] = [] {
-    char buf[64];
-    std::time_t now = std::time(nullptr);
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return std::string(buf);
-  }();
+  report["date"] = UtcText(static_cast<int64_t>(std::time(nullptr)));
   report["machine"] = o.machine;
   report["smoke"] = o.smoke;
   report["settings"] = {{"repeats", settings.reps},

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/time_text.h"
 #include "crypto/digest.h"
 #include "keystore/aad.h"
 #include "keystore/keystore.h"
@@ -21,15 +22,6 @@ constexpr char kMetaIdentity[] = "identity";
 constexpr char kMetaScryptSalt[] = "scrypt_salt";
 constexpr char kMetaSadNotBefore[] = "sad_not_before";
 constexpr char kMetaSadNotBeforeMac[] = "sad_not_before_mac";
-
-std::string Utc(int64_t t, const char* format = "%Y-%m-%dT%H:%M:%SZ") {
-  char text[32];
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::strftime(text, sizeof(text), format, &tm);
-  return text;
-}
 
 void RemoveDatabaseFiles(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((path + suffix).c_str());
@@ -174,7 +166,7 @@ Result<Keystore::RestoreReport> Keystore::Restore(const std::string& path,
   }  // closing the last connection folds the WAL into the file
 
   if (live && live_readable) {
-    report.aside_path = path + ".before-restore-" + Utc(restored_at, "%Y%m%dT%H%M%SZ");
+    report.aside_path = path + ".before-restore-" + UtcText(restored_at, UtcFormat::kCompact);
     TombstoneMacs macs;
     macs.key = [&](const KeyRow& row) { return RowMac(keys.mac, KeyStatusMacInput(row)); };
     macs.signer = [&](const SignerRow& row) { return RowMac(keys.mac, SignerStatusMacInput(row)); };
@@ -188,7 +180,7 @@ Result<Keystore::RestoreReport> Keystore::Restore(const std::string& path,
     RemoveDatabaseFiles(restoring);
   } else {
     if (live) {  // unreadable, and force was given
-      report.aside_path = path + ".before-restore-" + Utc(restored_at, "%Y%m%dT%H%M%SZ");
+      report.aside_path = path + ".before-restore-" + UtcText(restored_at, UtcFormat::kCompact);
       Status moved = MoveDatabaseFiles(path, report.aside_path);
       if (!moved.ok()) return discard(moved);
     }
@@ -202,14 +194,14 @@ Result<Keystore::RestoreReport> Keystore::Restore(const std::string& path,
   AuditEvent audit;
   audit.event = audit_event::kRestore;
   audit.outcome = audit_outcome::kOk;
-  audit.detail = "from a backup taken " + Utc(report.header.created_at) + " (audit up to seq " +
+  audit.detail = "from a backup taken " + UtcText(report.header.created_at) + " (audit up to seq " +
                  std::to_string(report.header.audit_last_seq) + "); carried over " +
                  std::to_string(report.carried.spent_hashes_merged) + " spent hashes, " +
                  std::to_string(report.carried.key_statuses) + " key statuses, " +
                  std::to_string(report.carried.signer_statuses) + " signer statuses" +
                  (report.sad_not_before == 0 ? ""
                                              : "; no live keystore: SADs issued before " +
-                                                   Utc(report.sad_not_before) + " refused") +
+                                                   UtcText(report.sad_not_before) + " refused") +
                  (report.aside_path.empty() ? "" : "; replaced contents in " + report.aside_path);
   SAMP11_RETURN_IF_ERROR(restored->Audit(audit));
   return report;
