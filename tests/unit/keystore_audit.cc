@@ -16,13 +16,14 @@
 #include "keystore/keystore.h"
 #include "keystore_audit_util.h"
 #include "keystore_test_util.h"
+#include "tests/support/fake_clock.h"
 
 namespace samp11 {
 namespace {
 
 using testing::AppendSigns;
 using testing::Describe;
-using testing::FixedClock;
+using testing::FakeClock;
 using testing::HasProblem;
 using testing::MustVerify;
 using testing::NewToken;
@@ -58,7 +59,7 @@ TEST_CASE("audit: an empty log verifies, appended records read back and verify")
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  FixedClock clock(1700000000);
+  FakeClock clock(1700000000);
   ks.SetAuditClock(clock);
 
   AuditReport empty = MustVerify(ks);
@@ -321,7 +322,7 @@ TEST_CASE("audit: filters by signer, key, event and time, and pages") {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  FixedClock clock(1000);
+  FakeClock clock(1000);
   ks.SetAuditClock(clock);
   // seq 1..6 at times 1000, 1010, ..., 1050.
   const struct {
