@@ -7,6 +7,9 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <string>
+
+#include "common/time_text.h"
 
 namespace samp11 {
 namespace {
@@ -54,13 +57,9 @@ void LogLine(LogLevel level, const std::string& line) {
     opened = std::fopen(path, "a");
     if (opened != nullptr) out = opened;
   }
-  char stamp[32];
-  std::time_t now = std::time(nullptr);
-  std::tm tm_utc;
-  gmtime_r(&now, &tm_utc);
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
-  std::fprintf(out, "%s samp11[%d] %s %s\n", stamp, static_cast<int>(getpid()), LevelName(level),
-               line.c_str());
+  const std::string stamp = UtcText(static_cast<int64_t>(std::time(nullptr)));
+  std::fprintf(out, "%s samp11[%d] %s %s\n", stamp.c_str(), static_cast<int>(getpid()),
+               LevelName(level), line.c_str());
   if (opened != nullptr) std::fclose(opened);
 }
 

@@ -1,9 +1,9 @@
 // The key lifecycle (signing_keys.h): disable, enable, destroy, and the check made before every
 // signature that the key, its signer and its certificate allow it now.
-#include <ctime>
 #include <iterator>
 #include <utility>
 
+#include "common/time_text.h"
 #include "crypto/symmetric.h"
 #include "keystore/aad.h"
 #include "keystore/certificates.h"
@@ -16,15 +16,6 @@ namespace {
 constexpr size_t kRemovePage = 500;
 
 std::string KeyName(const Bytes& id) { return "key " + HexEncode(id); }
-
-std::string Utc(int64_t t) {
-  char text[32];
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 }  // namespace
 
@@ -192,7 +183,7 @@ Result<KeyUsability> SigningKeys::KeyUsabilityAt(const Bytes& id, int64_t now,
     SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> any, context_.state.keys().FindKeyById(id));
     if (!any || any->status != key_status::kDestroyed) return rows.status();
     usability.state = KeyState::kDestroyed;
-    usability.reason = KeyName(id) + " was destroyed on " + Utc(any->status_changed);
+    usability.reason = KeyName(id) + " was destroyed on " + UtcText(any->status_changed);
     return usability;
   }
   const KeyRow* row = &rows->key;
@@ -210,7 +201,7 @@ Result<KeyUsability> SigningKeys::KeyUsabilityAt(const Bytes& id, int64_t now,
   }
   if (row->status == key_status::kDisabled) {
     usability.state = KeyState::kKeyDisabled;
-    usability.reason = KeyName(id) + " is disabled (since " + Utc(row->status_changed) + ")";
+    usability.reason = KeyName(id) + " is disabled (since " + UtcText(row->status_changed) + ")";
   } else if (signer.status != signer_status::kEnabled) {
     usability.state = KeyState::kSignerDisabled;
     usability.reason = "signer '" + signer.name + "' of " + KeyName(id) + " is " + signer.status;
@@ -222,10 +213,11 @@ Result<KeyUsability> SigningKeys::KeyUsabilityAt(const Bytes& id, int64_t now,
   } else if (const CertRow& cert = *usability.certificate; cert.not_before > now) {
     usability.state = KeyState::kCertificateNotYetValid;
     usability.reason =
-        "the certificate of " + KeyName(id) + " is not valid before " + Utc(cert.not_before);
+        "the certificate of " + KeyName(id) + " is not valid before " + UtcText(cert.not_before);
   } else if (now > cert.not_after) {
     usability.state = KeyState::kCertificateExpired;
-    usability.reason = "the certificate of " + KeyName(id) + " expired on " + Utc(cert.not_after);
+    usability.reason =
+        "the certificate of " + KeyName(id) + " expired on " + UtcText(cert.not_after);
   }
   return usability;
 }

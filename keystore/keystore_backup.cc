@@ -3,9 +3,8 @@
 // from the live file, and SADs issued before the restore refused.
 #include <unistd.h>
 
-#include <ctime>
-
 #include "common/file_io.h"
+#include "common/time_text.h"
 #include "crypto/digest.h"
 #include "keystore/aad.h"
 #include "keystore/keystore.h"
@@ -18,15 +17,6 @@ constexpr char kMetaIdentity[] = "identity";
 constexpr char kMetaScryptSalt[] = "scrypt_salt";
 constexpr char kMetaSadNotBefore[] = "sad_not_before";
 constexpr char kMetaSadNotBeforeMac[] = "sad_not_before_mac";
-
-std::string Utc(int64_t t, const char* format = "%Y-%m-%dT%H:%M:%SZ") {
-  char text[32];
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::strftime(text, sizeof(text), format, &tm);
-  return text;
-}
 
 // The identity of the live token, read without its master key.
 Result<std::string> LiveIdentity(StateLocation& location) {
@@ -159,7 +149,7 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
     }
   }  // the staged state is let go before it replaces the live one
 
-  const std::string aside_tag = Utc(restored_at, "%Y%m%dT%H%M%SZ");
+  const std::string aside_tag = UtcText(restored_at, UtcFormat::kCompact);
   if (live_readable) {
     TombstoneMacs macs;
     macs.key = [&](const KeyRow& row) { return RowMac(keys.mac, KeyStatusMacInput(row)); };
@@ -180,14 +170,14 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
   AuditEvent audit;
   audit.event = audit_event::kRestore;
   audit.outcome = audit_outcome::kOk;
-  audit.detail = "from a backup taken " + Utc(report.header.created_at) + " (audit up to seq " +
+  audit.detail = "from a backup taken " + UtcText(report.header.created_at) + " (audit up to seq " +
                  std::to_string(report.header.audit_last_seq) + "); carried over " +
                  std::to_string(report.carried.spent_hashes_merged) + " spent hashes, " +
                  std::to_string(report.carried.key_statuses) + " key statuses, " +
                  std::to_string(report.carried.signer_statuses) + " signer statuses" +
                  (report.sad_not_before == 0 ? ""
                                              : "; no live keystore: SADs issued before " +
-                                                   Utc(report.sad_not_before) + " refused") +
+                                                   UtcText(report.sad_not_before) + " refused") +
                  (report.aside_path.empty() ? "" : "; replaced contents in " + report.aside_path);
   SAMP11_RETURN_IF_ERROR(restored->audit().Append(audit));
   return report;

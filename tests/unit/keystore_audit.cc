@@ -16,13 +16,14 @@
 #include "keystore/keystore.h"
 #include "keystore_audit_util.h"
 #include "keystore_test_util.h"
+#include "tests/support/fake_clock.h"
 
 namespace samp11 {
 namespace {
 
 using testing::AppendSigns;
 using testing::Describe;
-using testing::FixedClock;
+using testing::FakeClock;
 using testing::HasProblem;
 using testing::MustVerify;
 using testing::NewToken;
@@ -56,7 +57,7 @@ void CheckConsecutive(const std::vector<AuditRecord>& records, int64_t count) {
 
 TEST_CASE("audit: an empty log verifies, appended records read back and verify") {
   TempDir dir;
-  FixedClock clock(1700000000);
+  FakeClock clock(1700000000);
   TestToken token = NewToken(dir, "test", clock);
   Keystore& ks = *token.keystore;
 
@@ -326,7 +327,7 @@ TEST_CASE("audit: key management records itself, refusals included") {
 
 TEST_CASE("audit: filters by signer, key, event and time, and pages") {
   TempDir dir;
-  FixedClock clock(1000);
+  FakeClock clock(1000);
   TestToken token = NewToken(dir, "test", clock);
   Keystore& ks = *token.keystore;
   // seq 1..6 at times 1000, 1010, ..., 1050.

@@ -1,5 +1,5 @@
-// Helpers for the audit log tests: a settable clock, a token with a few records, and the raw
-// edits an attacker with write access to the token file makes.
+// Helpers for the audit log tests: a token with a few records, and the raw edits an attacker
+// with write access to the token file makes. The settable clock is tests/support/fake_clock.h.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -7,22 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"
 #include "keystore/audit.h"
 #include "keystore/keystore.h"
 #include "keystore_test_util.h"
 
 namespace samp11::testing {
-
-class FixedClock : public Clock {
- public:
-  explicit FixedClock(int64_t now) : now_(now) {}
-  int64_t NowSeconds() const override { return now_; }
-  void Set(int64_t now) { now_ = now; }
-
- private:
-  int64_t now_;
-};
 
 inline AuditEvent SignEvent(const std::string& signer, const Bytes& key_id, const std::string& jti,
                             const std::string& outcome = audit_outcome::kOk,

@@ -1,24 +1,18 @@
 // The SAM's decisions, against a real keystore: who may sign what, with which SAD, how often.
 #include <doctest/doctest.h>
 
-#include <ctime>
-
 #include "crypto/keys.h"
 #include "crypto/signature.h"
 #include "sam/sign_operation.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/test_token.h"
 
 namespace samp11 {
 namespace {
 
+using testing::FakeClock;
 using testing::SadSpec;
 using testing::TestToken;
-
-class FakeClock : public Clock {
- public:
-  int64_t NowSeconds() const override { return now; }
-  int64_t now = static_cast<int64_t>(std::time(nullptr));
-};
 
 const MechanismSpec kEcdsaSha256{MechanismKind::kEcdsaWithHash, HashAlg::kSha256, {}};
 
@@ -114,7 +108,7 @@ TEST_CASE("an authorization server may issue for any enrolled signer, under its 
   c.aud = f.token.keystore().identity();
   c.credential_id = HexEncode(f.alice_key.info.id);
   c.hashes = {Digest(HashAlg::kSha256, kDoc)};
-  c.iat = f.clock.now;
+  c.iat = f.clock.NowSeconds();
   c.exp = c.iat + 60;
   c.jti = "as-1";
   auto sad = IssueSad(c, *kid, server_key->get());
@@ -171,7 +165,7 @@ TEST_CASE("a SAD that expires between login and signature is refused at the sign
   auto op = f.Begin(f.alice_key.info);
   REQUIRE(op->ContextLogin(sad).ok());
   // From the SAD's own exp: the fixture's clock started before the (possibly slow) key generation.
-  f.clock.now = (*verified)->sad.claims.exp + SamPolicy{}.sad.clock_skew_seconds;
+  f.clock.Set((*verified)->sad.claims.exp + SamPolicy{}.sad.clock_skew_seconds);
   REQUIRE(op->Update(kDoc.data(), kDoc.size()).ok());
   CHECK(op->Finish(nullptr).status().code() == Code::kActivationExpired);
 }

@@ -3,24 +3,19 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <ctime>
 #include <thread>
 #include <vector>
 
 #include "crypto/signature.h"
 #include "sam/sign_operation.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/test_token.h"
 
 namespace samp11 {
 namespace {
 
+using testing::FakeClock;
 using testing::TestToken;
-
-class FakeClock : public Clock {
- public:
-  int64_t NowSeconds() const override { return now; }
-  int64_t now = static_cast<int64_t>(std::time(nullptr));
-};
 
 const MechanismSpec kEcdsaSha256{MechanismKind::kEcdsaWithHash, HashAlg::kSha256, {}};
 const Bytes kDoc = ToBytes("sealed invoice 7");
@@ -71,7 +66,7 @@ TEST_CASE("scal1: the owner's PIN login signs max_signatures times, then is refu
   UnwrappedKey key = f.Scal1Key("alice", ActivationLimits{3, std::nullopt});
   auto pin = f.Login("alice:1234");
   CHECK(pin->signer() == "alice");
-  CHECK(pin->granted_at() == f.clock.now);
+  CHECK(pin->granted_at() == f.clock.NowSeconds());
   for (int i = 0; i < 3; ++i) {
     auto sig = f.Sign(key.info, PinOnly(pin));
     REQUIRE_MESSAGE(sig.ok(), sig.status().ToString());
@@ -93,9 +88,9 @@ TEST_CASE("scal1: the login lasts max_seconds") {
   Fixture f;
   UnwrappedKey key = f.Scal1Key("alice", ActivationLimits{std::nullopt, 60});
   auto pin = f.Login("alice:1234");
-  f.clock.now += 59;
+  f.clock.Advance(59);
   CHECK(f.Sign(key.info, PinOnly(pin)).ok());
-  f.clock.now += 1;
+  f.clock.Advance(1);
   auto late = f.Sign(key.info, PinOnly(pin));
   CHECK(late.status().code() == Code::kRejected);
   CHECK(late.status().message().find("60 seconds") != std::string::npos);
@@ -110,7 +105,7 @@ TEST_CASE("scal1: both limits apply, each key counts on its own") {
   CHECK(f.Sign(a.info, PinOnly(pin)).ok());
   CHECK(f.Sign(a.info, PinOnly(pin)).status().code() == Code::kRejected);
   CHECK(f.Sign(b.info, PinOnly(pin)).ok());
-  f.clock.now += 600;
+  f.clock.Advance(600);
   CHECK(f.Sign(b.info, PinOnly(pin)).status().code() == Code::kRejected);
 }
 

@@ -9,21 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/time_text.h"
 #include "tools/samp11/commands.h"
 
 namespace samp11::cli {
 namespace {
 
 constexpr int kTamperedExit = 3;
-
-std::string IsoTime(int64_t at) {
-  std::time_t t = static_cast<std::time_t>(at);
-  std::tm utc{};
-  if (gmtime_r(&t, &utc) == nullptr) return std::to_string(at);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 // Epoch seconds, or ISO-8601 UTC: "2026-11-22T10:00:00Z" or a date "2026-11-22" (its midnight).
 Result<int64_t> ParseTime(const std::string& text, const char* option) {
@@ -71,7 +63,7 @@ std::string Printable(const std::string& text) {
 }
 
 std::string TextLine(const AuditRecord& r) {
-  std::string line = IsoTime(r.at) + " " + std::to_string(r.seq) + " " + Printable(r.event.event) +
+  std::string line = UtcText(r.at) + " " + std::to_string(r.seq) + " " + Printable(r.event.event) +
                      " " + Printable(r.event.outcome);
   auto field = [&line](const char* name, const std::string& value) {
     if (!value.empty()) line += std::string(" ") + name + "=" + Printable(value);
@@ -87,7 +79,7 @@ std::string TextLine(const AuditRecord& r) {
 std::string JsonLine(const AuditRecord& r) {
   nlohmann::ordered_json j;
   j["seq"] = r.seq;
-  j["time"] = IsoTime(r.at);
+  j["time"] = UtcText(r.at);
   j["at"] = r.at;
   j["pid"] = r.pid;
   j["event"] = r.event.event;

@@ -1,9 +1,9 @@
 // samp11 backup / samp11 restore (Keystore::Backup, Keystore::Restore).
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
+#include "common/time_text.h"
 #include "tools/samp11/commands.h"
 
 namespace samp11::cli {
@@ -20,20 +20,11 @@ struct RestoreOptions {
   bool force = false;
 };
 
-std::string Utc(int64_t t) {
-  char text[32];
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 Status RunBackup(const GlobalOptions& global, const BackupOptions& o) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore, OpenKeystore(global));
   SAMP11_ASSIGN_OR_RETURN(Keystore::BackupReport report, keystore->Backup(o.out));
   std::cout << "backup of token '" << report.header.label << "' written to " << o.out << "\n"
-            << "  taken:   " << Utc(report.header.created_at) << " (audit log up to record "
+            << "  taken:   " << UtcText(report.header.created_at) << " (audit log up to record "
             << report.header.audit_last_seq << ")\n"
             << "  size:    " << report.bytes << " bytes, sealed under the token's master key\n"
             << "  sha256:  " << report.sha256_hex << "\n";
@@ -55,14 +46,14 @@ Status RunRestore(const GlobalOptions& global, const RestoreOptions& o) {
       Keystore::RestoreReport report,
       Keystore::Restore(*KeystoreLocation(token.keystore), master, file, o.force));
   std::cout << "token '" << report.header.label << "' restored from " << o.in << " (taken "
-            << Utc(report.header.created_at) << ", audit log up to record "
+            << UtcText(report.header.created_at) << ", audit log up to record "
             << report.header.audit_last_seq << ")\n"
             << "  carried over from the live keystore: " << report.carried.spent_hashes_merged
             << " spent hashes, " << report.carried.key_statuses << " key statuses, "
             << report.carried.signer_statuses << " signer statuses\n";
   if (report.sad_not_before != 0) {
     std::cout << "  there was no readable live keystore to take spent hashes from: SADs issued "
-              << "before " << Utc(report.sad_not_before) << " are refused\n";
+              << "before " << UtcText(report.sad_not_before) << " are refused\n";
   }
   if (!report.aside_path.empty()) {
     std::cout << "  the keystore as it was before: " << report.aside_path << "\n";

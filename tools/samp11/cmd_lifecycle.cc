@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/time_text.h"
 #include "crypto/keys.h"
 #include "tools/samp11/commands.h"
 
@@ -16,15 +17,6 @@ namespace samp11::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string Utc(int64_t t) {
-  char text[32];
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 Result<Bytes> KeyIdArgument(const std::string& hex) {
   std::optional<Bytes> id = HexDecode(hex);
@@ -55,8 +47,8 @@ Json CertificateJson(const CertRow& cert, int64_t now) {
   j["subject"] = cert.subject_text;
   j["issuer"] = NameText(cert.issuer_der);
   j["serial"] = HexEncode(cert.serial_der);
-  j["not_before"] = Utc(cert.not_before);
-  j["not_after"] = Utc(cert.not_after);
+  j["not_before"] = UtcText(cert.not_before);
+  j["not_after"] = UtcText(cert.not_after);
   j["valid_now"] = cert.not_before <= now && now <= cert.not_after;
   return j;
 }
@@ -78,7 +70,7 @@ Json KeyJson(const KeyReport& r, int64_t now) {
   if (!r.usability.reason.empty()) j["reason"] = r.usability.reason;
   j["backend"] = r.info.backend;
   j["origin"] = r.info.origin;
-  j["created"] = Utc(r.info.created);
+  j["created"] = UtcText(r.info.created);
   if (r.usability.certificate) {
     j["certificate"] = CertificateJson(*r.usability.certificate, now);
   } else {
@@ -256,7 +248,7 @@ void AddLifecycleCommands(CLI::App& app, const GlobalOptions& global, int* exit_
         std::cout << HexEncode(id) << "  " << KeyStateName(state);
         if (r.usability.certificate) {
           const CertRow& c = *r.usability.certificate;
-          std::cout << "  " << Utc(c.not_before) << " .. " << Utc(c.not_after) << "  "
+          std::cout << "  " << UtcText(c.not_before) << " .. " << UtcText(c.not_after) << "  "
                     << c.subject_text;
         } else {
           std::cout << "  no certificate";

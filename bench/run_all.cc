@@ -1,0 +1,77 @@
+#include "bench/run_all.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "bench/coldstart_runs.h"
+#include "bench/device.h"
+#include "bench/limit_parts.h"
+#include "bench/openssl_rows.h"
+#include "bench/report.h"
+#include "bench/row.h"
+#include "bench/sam_costs.h"
+#include "bench/samp11_rows.h"
+#include "bench/softhsm_rows.h"
+#include "bench/targets.h"
+
+namespace samp11::bench {
+namespace {
+
+RunSettings SettingsOf(const RunOptions& o) {
+  RunSettings settings;
+  settings.smoke = o.smoke;
+  if (o.smoke) {
+    settings.reps = 1;
+    settings.min_per_thread = 3;
+  }
+  return settings;
+}
+
+}  // namespace
+
+int RunAll(const RunOptions& o) {
+  const RunSettings settings = SettingsOf(o);
+  Device device = LoadDevice(o.device_key, o.aud);
+  nlohmann::json report = ReportHeader(o, settings);
+  std::vector<RowResult> rows;
+
+  // 1. The limit's parts: OpenSSL's raw sign, the SAD's verification, a durable write.
+  std::fprintf(stderr, "== parts of the limit (OpenSSL, durable write)\n");
+  AddOpensslRawRows(settings, rows);
+  LimitParts parts = MeasureLimitParts(o, device);
+
+  // 2. The SAM's own costs.
+  nlohmann::json sam_costs = MeasureSamCosts(o, device);
+
+  // 3. SoftHSMv2, the peer. It stays loaded and logged in until the end of the run.
+  std::fprintf(stderr, "== SoftHSMv2\n");
+  SoftHsmPeer peer(o);
+  AddSoftHsmRows(peer, settings, rows);
+  parts.SampleDurableWrite();
+
+  // 4. samp11, file keystore and SoftHSM key backend; 5. the same through p11-kit remoting.
+  Samp11Token samp11(o);
+  AddSamp11Rows(samp11, o, device, settings, rows);
+  if (!o.p11kit_client.empty()) AddP11KitRow(o, device, settings, rows);
+  parts.SampleDurableWrite();
+
+  // 6. Cold start, each in a fresh process.
+  nlohmann::json cold = MeasureColdStarts(o);
+
+  // 7. The table, the ratios and the limit per row; 8. the targets.
+  report["parts"] = parts.ToJson();
+  report["sam_costs"] = sam_costs;
+  report["cold_start"] = cold;
+  report["rows"] = PrintRowTable(rows, parts);
+  report["limit"] = kLimitDefinition;
+  PrintPartsAndCosts(parts, sam_costs, cold);
+  TargetResults targets = CheckTargets(rows, parts, cold);
+  report["sam_overhead_us"] = targets.sam_overhead_us;
+  report["targets"] = targets.targets;
+
+  WriteReport(report, o.out);
+  peer.Logout();
+  return 0;
+}
+
+}  // namespace samp11::bench

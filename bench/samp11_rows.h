@@ -1,0 +1,41 @@
+// The samp11 rows (docs/performance.md, "What is measured"): per backend (keys in the keystore
+// file, keys in SoftHSM behind samp11) and key type, SCAL2 single SAD (1 and 2 threads),
+// batch of 100, deposit and keystore deposit (1 thread), SCAL1 (1 and 2 threads); and the
+// single-SAD EC P-256 row through p11-kit remoting.
+#pragma once
+
+#include <p11-kit/pkcs11.h>
+
+#include <vector>
+
+#include "bench/device.h"
+#include "bench/keystore_without_backend.h"
+#include "bench/p11.h"
+#include "bench/row.h"
+#include "bench/run_options.h"
+#include "sam/sam.h"
+
+namespace samp11::bench {
+
+// The samp11 token as the rows use it: the module loaded as an application loads it, and a SAM
+// on its keystore that makes the keystore deposits beforehand, as `samp11 sad deposit` does.
+struct Samp11Token {
+  KeystoreWithoutBackend deposit_keystore;
+  Sam depositor;
+  Module module;
+  CK_SLOT_ID slot;
+  CK_SESSION_HANDLE admin;  // reads the public keys
+
+  explicit Samp11Token(const RunOptions& o);
+};
+
+// samp11-file, then samp11-softhsm (unless o.skip_softhsm_backend).
+void AddSamp11Rows(Samp11Token& token, const RunOptions& o, const Device& device,
+                   const RunSettings& settings, std::vector<RowResult>& rows);
+
+// The samp11-file single-SAD EC P-256 row through p11-kit server + p11-kit-client.so
+// (o.p11kit_client; P11_KIT_SERVER_ADDRESS set by bench/run.sh).
+void AddP11KitRow(const RunOptions& o, const Device& device, const RunSettings& settings,
+                  std::vector<RowResult>& rows);
+
+}  // namespace samp11::bench
