@@ -20,6 +20,8 @@
 
 #include "common/log.h"
 #include "crypto/keys.h"
+#include "cryptoki/hash_mechanisms.h"
+#include "cryptoki/rv_names.h"
 #include "keystore/inner_module.h"
 
 namespace samp11 {
@@ -56,30 +58,6 @@ size_t BitLength(const Bytes& big_endian) {
   size_t bits = (big_endian.size() - i - 1) * 8;
   for (uint8_t top = big_endian[i]; top != 0; top >>= 1) ++bits;
   return bits;
-}
-
-CK_MECHANISM_TYPE HashMechanism(HashAlg alg) {
-  switch (alg) {
-    case HashAlg::kSha256:
-      return CKM_SHA256;
-    case HashAlg::kSha384:
-      return CKM_SHA384;
-    case HashAlg::kSha512:
-      return CKM_SHA512;
-  }
-  return CKM_SHA256;
-}
-
-CK_RSA_PKCS_MGF_TYPE Mgf1(HashAlg alg) {
-  switch (alg) {
-    case HashAlg::kSha256:
-      return CKG_MGF1_SHA256;
-    case HashAlg::kSha384:
-      return CKG_MGF1_SHA384;
-    case HashAlg::kSha512:
-      return CKG_MGF1_SHA512;
-  }
-  return CKG_MGF1_SHA256;
 }
 
 // Which file a PIN came from, to recognise the same wrong PIN file on the next attempt.

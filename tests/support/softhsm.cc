@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crypto/random.h"
+#include "cryptoki/rv_names.h"
 #include "keystore/inner_module.h"
 
 namespace samp11::testing {

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "cryptoki/rv_names.h"
 #include "keystore/inner_module.h"
 #include "tests/support/softhsm.h"
 
