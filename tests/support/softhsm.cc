@@ -13,7 +13,7 @@
 
 #include "crypto/random.h"
 #include "cryptoki/rv_names.h"
-#include "keystore/inner_module.h"
+#include "hsm/inner_module.h"
 
 namespace samp11::testing {
 namespace {

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "cryptoki/rv_names.h"
-#include "keystore/inner_module.h"
+#include "hsm/inner_module.h"
 #include "tests/support/softhsm.h"
 
 namespace samp11::testing {

@@ -1,6 +1,6 @@
 // The process-wide registry of inner PKCS#11 modules: dlopen, C_GetFunctionList, C_Initialize
 // once per process, C_Finalize after the last user if samp11 initialized the module.
-#include "keystore/inner_module.h"
+#include "hsm/inner_module.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
