@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "keystore/inner_token.h"
+#include "hsm/inner_token_config.h"
 #include "keystore/keystore.h"
 #include "keystore/master_key.h"
 #include "sam/policy.h"

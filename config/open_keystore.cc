@@ -2,7 +2,8 @@
 // the inner PKCS#11 token when the configuration names one. Shared by the module and the CLI so
 // that both see the same keys.
 #include "config/config.h"
-#include "keystore/pkcs11_key_backend.h"
+#include "hsm/inner_token.h"
+#include "hsm/pkcs11_key_backend.h"
 #include "state/sqlite/sqlite_state_store.h"
 
 namespace samp11 {

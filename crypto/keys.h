@@ -46,7 +46,7 @@ Result<Bytes> EcParamsDer(KeyType type);
 // CKA_EC_POINT: DER OCTET STRING holding the uncompressed point (EC) or the 32-byte key (Ed25519).
 Result<Bytes> EcPointDer(EVP_PKEY* key);
 
-// The reverse directions, for keys another PKCS#11 token holds (keystore/inner_token.h).
+// The reverse directions, for keys another PKCS#11 token holds (hsm/inner_objects.cc).
 // A public RSA key from big-endian CKA_MODULUS and CKA_PUBLIC_EXPONENT (leading zeros allowed).
 // Any modulus size decodes; KeyTypeOf says whether samp11 supports it.
 Result<EvpPkeyPtr> PublicKeyFromRsaParts(const Bytes& modulus, const Bytes& public_exponent);

@@ -1,6 +1,6 @@
 // A private key as the signing mechanisms use it: the four raw primitives of signature.h, done
 // by whoever holds the key. The file keystore holds it in memory (OpensslSigningKey); the pkcs11
-// backend asks an inner PKCS#11 token (keystore/pkcs11_key_backend.cc). The mechanisms in
+// backend asks an inner PKCS#11 token (hsm/pkcs11_key_backend.cc). The mechanisms in
 // operation/ decide what is signed and never see where the key lives.
 #pragma once
 

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "common/log.h"
+#include "cryptoki/rv_names.h"
 #include "pkcs11/core.h"
 
 namespace samp11::p11 {
@@ -36,9 +37,9 @@ bool IsRoutine(const char* function, CK_RV rv) {
 void LogFailure(const char* function, const Rv& rv) noexcept {
   try {
     if (IsRoutine(function, rv.rv())) {
-      SAMP11_LOG(kDebug, function << ": " << RvName(rv.rv()) << ": " << rv.message());
+      SAMP11_LOG(kDebug, function << ": " << CkrName(rv.rv()) << ": " << rv.message());
     } else {
-      SAMP11_LOG(kWarn, function << ": " << RvName(rv.rv()) << ": " << rv.message());
+      SAMP11_LOG(kWarn, function << ": " << CkrName(rv.rv()) << ": " << rv.message());
     }
   } catch (...) {
     // Logging must never turn a PKCS#11 answer into a crash.

@@ -6,7 +6,7 @@
 // U(name, (parameters), (arguments)): not offered; CKR_FUNCTION_NOT_SUPPORTED once initialized.
 #pragma once
 
-#include "pkcs11/pkcs11_v3.h"
+#include "cryptoki/pkcs11_v3.h"
 
 #define SAMP11_P11_FUNCTIONS_V240(X, U)                                                            \
   X(C_Initialize, Initialize, (CK_VOID_PTR pInitArgs), (pInitArgs))                                \

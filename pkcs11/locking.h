@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "pkcs11/pkcs11_v3.h"
+#include "cryptoki/pkcs11_v3.h"
 
 namespace samp11::p11 {
 

@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "cryptoki/hash_mechanisms.h"
 #include "pkcs11/core.h"
 #include "pkcs11/module.h"
 
@@ -43,32 +44,6 @@ const MechanismEntry kMechanisms[] = {
 
 bool Offered(const MechanismEntry& entry, Slot& slot) {
   return !entry.key_generation || slot.token().sam().policy().allow_pkcs11_keygen;
-}
-
-std::optional<HashAlg> HashFromMechanism(CK_MECHANISM_TYPE type) {
-  switch (type) {
-    case CKM_SHA256:
-      return HashAlg::kSha256;
-    case CKM_SHA384:
-      return HashAlg::kSha384;
-    case CKM_SHA512:
-      return HashAlg::kSha512;
-    default:
-      return std::nullopt;
-  }
-}
-
-std::optional<HashAlg> HashFromMgf(CK_RSA_PKCS_MGF_TYPE mgf) {
-  switch (mgf) {
-    case CKG_MGF1_SHA256:
-      return HashAlg::kSha256;
-    case CKG_MGF1_SHA384:
-      return HashAlg::kSha384;
-    case CKG_MGF1_SHA512:
-      return HashAlg::kSha512;
-    default:
-      return std::nullopt;
-  }
 }
 
 // The one mechanism whose parameters are required. fixed_hash: the SHA the mechanism names.

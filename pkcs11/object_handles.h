@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "pkcs11/pkcs11_v3.h"
+#include "cryptoki/pkcs11_v3.h"
 
 namespace samp11::p11 {
 

@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "common/status.h"
-#include "pkcs11/pkcs11_v3.h"
+#include "cryptoki/pkcs11_v3.h"
 
 namespace samp11::p11 {
 
@@ -59,9 +59,6 @@ RvOr<T> FromResult(Result<T>&& result, CK_RV not_found = CKR_OBJECT_HANDLE_INVAL
   if (!result.ok()) return FromStatus(result.status(), not_found);
   return std::move(result).value();
 }
-
-// "CKR_PIN_INCORRECT", for the log.
-const char* RvName(CK_RV rv);
 
 inline Rv ToRv(Rv rv) { return rv; }
 inline Rv ToRv(const Status& status) { return FromStatus(status); }

@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cryptoki/pkcs11_v3.h"
 #include "pkcs11/locking.h"
-#include "pkcs11/pkcs11_v3.h"
 
 namespace samp11::p11 {
 

@@ -55,10 +55,11 @@ echo "test-sanitizers: fuzzers on build-asan"
 SAMP11_FUZZ_BUILD=build-asan scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 echo "test-sanitizers: build-tsan (thread)"
-build build-tsan thread module_tests unit_keystore unit_sam
+build build-tsan thread module_tests unit_keystore unit_hsm unit_sam
 # The concurrency cases only: everything else is single-threaded and already ran under ASan.
 build-tsan/tests/integration/module_tests -tc='*threads*'
 build-tsan/tests/unit/unit_keystore -tc='*concurrent*,*threads*'
+build-tsan/tests/unit/unit_hsm -tc='*threads*'
 build-tsan/tests/unit/unit_sam -tc='*concurrent*'
 # Again with the keys in SoftHSM: the inner token's session pool signs with no lock around it.
 SAMP11_TEST_KEY_BACKEND=pkcs11 build-tsan/tests/integration/module_tests -tc='*threads*'

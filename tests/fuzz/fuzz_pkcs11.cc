@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "pkcs11/pkcs11_v3.h"
+#include "cryptoki/pkcs11_v3.h"
 #include "pkcs11/samp11_vendor.h"
 #include "tests/support/test_token.h"
 

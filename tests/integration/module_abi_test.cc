@@ -9,7 +9,7 @@
 #include <set>
 
 #include "crypto/keys.h"
-#include "pkcs11/pkcs11_v3.h"
+#include "cryptoki/pkcs11_v3.h"
 #include "tests/integration/module_fixture.h"
 
 namespace samp11::testing {

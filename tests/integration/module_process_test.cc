@@ -61,7 +61,7 @@ TEST_CASE("a SAD spent in this process is refused in another, and the other way 
 
 TEST_CASE("processes signing at once from one keystore: each SAD signs exactly once") {
   // Under the pkcs11 backend this also races 16 processes' logins on one SoftHSMv2 token, whose
-  // file store needs InnerToken's retries (SoftHSMv2 issue #757; keystore/inner_token.cc).
+  // file store needs InnerToken's retries (SoftHSMv2 issue #757; hsm/connect.cc).
   ModuleFixture f;
   UnwrappedKey key = f.token().GenerateKey("alice", KeyType::kEcP256);
   const std::string& dir = f.token().dir();

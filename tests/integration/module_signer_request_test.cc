@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "crypto/keys.h"
+#include "cryptoki/pkcs11_v3.h"
 #include "keystore/audit.h"
-#include "pkcs11/pkcs11_v3.h"
 #include "tests/integration/module_fixture.h"
 #include "tests/integration/verify_with_openssl.h"
 

@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "crypto/random.h"
-#include "keystore/inner_module.h"
+#include "cryptoki/rv_names.h"
+#include "hsm/inner_module.h"
 
 namespace samp11::testing {
 namespace {

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "keystore/inner_token.h"
+#include "hsm/inner_token_config.h"
 
 // No <p11-kit/pkcs11.h> here: its compatibility macros (hash_alg, ...) would rename members of
 // samp11's own structs in every file that includes test_token.h. softhsm_session.h has SoftHSM's

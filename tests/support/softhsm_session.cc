@@ -2,7 +2,8 @@
 
 #include <stdexcept>
 
-#include "keystore/inner_module.h"
+#include "cryptoki/rv_names.h"
+#include "hsm/inner_module.h"
 #include "tests/support/softhsm.h"
 
 namespace samp11::testing {

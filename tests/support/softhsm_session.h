@@ -2,12 +2,11 @@
 // the way the inner token holds them, or change them behind samp11's back.
 #pragma once
 
-#include <p11-kit/pkcs11.h>
-
 #include <string>
 #include <vector>
 
 #include "common/bytes.h"
+#include "cryptoki/pkcs11_v3.h"
 
 namespace samp11::testing {
 

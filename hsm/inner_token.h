@@ -1,6 +1,6 @@
 // A token of another PKCS#11 module (SoftHSMv2 here, an HSM later) that keeps private keys for
-// samp11: the "pkcs11" key backend (pkcs11_key_backend.h). samp11 loads the module, logs in once
-// as the token's user with the PIN read from a file, and keeps a pool of sessions, one per
+// samp11: the "pkcs11" key backend (hsm/pkcs11_key_backend.h). samp11 loads the module, logs in
+// once as the token's user with the PIN read from a file, and keeps a pool of sessions, one per
 // operation in flight, so that signatures on several threads run at once with no lock around
 // them. Nothing here decides whether a key may sign: the SAM decides, and only then is Sign called.
 //
@@ -20,16 +20,9 @@
 #include "common/status.h"
 #include "crypto/key_type.h"
 #include "crypto/signature.h"
+#include "hsm/inner_token_config.h"
 
 namespace samp11 {
-
-struct InnerTokenConfig {
-  std::string module;        // path of the PKCS#11 module (.so), e.g. libsofthsm2.so
-  std::string token_label;   // the token, by CKA_LABEL of its CK_TOKEN_INFO (padding trimmed) ...
-  std::string token_serial;  // ... or by serial number; exactly one of the two is set
-  std::string pin_file;      // the token user's PIN: the file's first line; not world-readable
-  size_t max_sessions = 16;  // inner sessions open at once; operations past it wait for one
-};
 
 // What samp11 knows of one private key object of the inner token.
 struct InnerKey {
@@ -89,6 +82,8 @@ class InnerToken {
                      const PssParams* pss = nullptr);
 
  private:
+  // The session pool and samp11's key handles (inner_token_impl.h); the member functions live in
+  // inner_token.cc (lookup, destruction), inner_keygen.cc and inner_sign.cc.
   class Impl;
   explicit InnerToken(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -1,6 +1,8 @@
-// The PKCS#11 header samp11 compiles against: p11-kit's pkcs11.h (PKCS#11 2.40), plus the
-// PKCS#11 3.0 interface types and functions it lacks (OASIS pkcs11t.h/pkcs11f.h 3.0), with the
-// exact OASIS layout, so C_GetInterface can hand out a CK_FUNCTION_LIST_3_0.
+// The PKCS#11 header samp11 compiles against, for the ABI it offers (pkcs11/) and for the inner
+// token it uses (hsm/): p11-kit's pkcs11.h (PKCS#11 2.40), plus the PKCS#11 3.0 interface types
+// and functions it lacks (OASIS pkcs11t.h/pkcs11f.h 3.0), with the exact OASIS layout, so
+// C_GetInterface can hand out a CK_FUNCTION_LIST_3_0. No other file of the library includes
+// <p11-kit/pkcs11.h> (the integration tests and the bench use it as applications do).
 #pragma once
 
 #include <p11-kit/pkcs11.h>

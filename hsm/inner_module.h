@@ -4,11 +4,10 @@
 // module for its first user and finalizes it after its last, and only if samp11 initialized it.
 #pragma once
 
-#include <p11-kit/pkcs11.h>
-
 #include <string>
 
 #include "common/status.h"
+#include "cryptoki/pkcs11_v3.h"
 
 namespace samp11 {
 
@@ -50,8 +49,5 @@ class InnerModuleRef {
 
   inner_module_detail::Entry* entry_ = nullptr;
 };
-
-// "CKR_PIN_INCORRECT", or "CKR_0x..." for a value without a name here.
-std::string CkrName(CK_RV rv);
 
 }  // namespace samp11

@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "keystore/inner_token.h"
+#include "hsm/inner_token.h"
 #include "keystore/key_backend.h"
 
 namespace samp11 {

@@ -1,4 +1,4 @@
-#include "keystore/pkcs11_key_backend.h"
+#include "hsm/pkcs11_key_backend.h"
 
 #include <atomic>
 #include <mutex>
@@ -7,16 +7,26 @@
 #include "crypto/digest.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
-#include "keystore/aad.h"
 
 namespace samp11 {
 namespace {
 
 constexpr char kReferenceTag[] = "pkcs11-key-ref-v1";
 
+// One field of the keystore's canonical encoding (keystore/aad.h): an 8-byte big-endian length,
+// then the bytes. Written out here because hsm/ sees no keystore internals; keystore rows hold
+// references in this form, so it never changes (tests/unit/hsm_backend.cc compares the two).
+void AppendField(Bytes& out, const uint8_t* data, size_t size) {
+  uint64_t length = size;
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(length >> shift));
+  out.insert(out.end(), data, data + size);
+}
+
 // The wrapped material of a pkcs11 key: (tag, inner CKA_ID) in the canonical encoding.
 SecureBytes EncodeReference(const Bytes& inner_id) {
-  Bytes encoded = CanonicalEncoder().Add(kReferenceTag).Add(inner_id).bytes();
+  Bytes encoded;
+  AppendField(encoded, reinterpret_cast<const uint8_t*>(kReferenceTag), sizeof kReferenceTag - 1);
+  AppendField(encoded, inner_id.data(), inner_id.size());
   return SecureBytes(encoded.data(), encoded.size());
 }
 

@@ -1,9 +1,13 @@
-// CK_RV names for log lines.
-#include "pkcs11/rv_map.h"
+// The one CK_RV name table, for the ABI's log lines and the inner token's messages.
+#include "cryptoki/rv_names.h"
 
-namespace samp11::p11 {
+#include <cstdio>
 
-const char* RvName(CK_RV rv) {
+namespace samp11 {
+namespace {
+
+// nullptr for a value without a name here (vendor-defined, or newer than this table).
+const char* KnownRvName(CK_RV rv) {
   switch (rv) {
 #define SAMP11_RV_NAME(name) \
   case name:                 \
@@ -103,8 +107,17 @@ const char* RvName(CK_RV rv) {
     SAMP11_RV_NAME(CKR_FUNCTION_REJECTED)
 #undef SAMP11_RV_NAME
     default:
-      return "CKR_(unknown)";
+      return nullptr;
   }
 }
 
-}  // namespace samp11::p11
+}  // namespace
+
+std::string CkrName(CK_RV rv) {
+  if (const char* name = KnownRvName(rv)) return name;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "CKR_0x%08lX", static_cast<unsigned long>(rv));
+  return buf;
+}
+
+}  // namespace samp11
