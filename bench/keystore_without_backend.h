@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "keystore/keystore.h"
+#include "token/open_keystore.h"
 
 namespace samp11::bench {
 

@@ -8,11 +8,10 @@
 #include <vector>
 
 #include "common/status.h"
+#include "config/sad_provider_config.h"
+#include "config/sam_policy.h"
 #include "hsm/inner_token_config.h"
-#include "keystore/keystore.h"
 #include "keystore/master_key.h"
-#include "sam/policy.h"
-#include "sam/sad_provider_config.h"
 
 namespace samp11 {
 
@@ -32,20 +31,6 @@ struct TokenConfig {
   // signer"); none by default.
   std::optional<SadProviderConfig> sad_provider;
 };
-
-// The token's keystore with the key backends its configuration names.
-Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token);
-
-// The token state a keystore path names (a SQLite file), and the keystore in it, for callers
-// that know only the path. Errors name the path.
-std::unique_ptr<StateLocation> KeystoreLocation(const std::string& path);
-Result<std::unique_ptr<Keystore>> OpenKeystoreAt(const std::string& path,
-                                                 const MasterKeySource& master,
-                                                 const Clock& clock = DefaultClock());
-Result<std::unique_ptr<Keystore>> CreateKeystoreAt(const std::string& path,
-                                                   const MasterKeySource& master,
-                                                   const std::string& label,
-                                                   const Clock& clock = DefaultClock());
 
 struct ModuleConfig {
   std::vector<TokenConfig> tokens;

@@ -202,43 +202,54 @@ Result<UnwrappedKey> SigningKeys::ImportKey(const std::string& owner,
   return imported;
 }
 
-// A destroyed key is not there for anyone but `samp11 key info` (KeyUsabilityAt).
+Result<KeyInfo> SigningKeys::CheckedInfo(const KeyRow& row) {
+  // The status MAC covers the id and the lifecycle; the wrapping's associated data every other
+  // authoritative field (owner, type, SCAL, policy, public key, backend, origin). Opening the
+  // wrapping proves those without using the key; the plaintext is wiped at once.
+  SAMP11_RETURN_IF_ERROR(
+      context_.ExplainStaleKey(VerifyRowMac(context_.keys.mac, KeyStatusMacInput(row),
+                                            row.status_mac, "the status of " + KeyName(row.id))));
+  Result<SecureBytes> opened = AeadOpen(context_.keys.wrap, KeyWrapAad(row), row.wrapped_private);
+  if (!opened.ok()) {
+    if (opened.status().code() == Code::kInternal) return opened.status();
+    return context_.ExplainStaleKey(KeyTampered(row.id, "edited, swapped or foreign row"));
+  }
+  return InfoFromRow(row);
+}
+
+Result<std::vector<KeyInfo>> SigningKeys::CheckedInfos(Result<std::vector<KeyRow>> rows) {
+  if (!rows.ok()) return rows.status();
+  std::vector<KeyInfo> infos;
+  infos.reserve(rows->size());
+  for (const KeyRow& row : *rows) {
+    SAMP11_ASSIGN_OR_RETURN(KeyInfo info, CheckedInfo(row));
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}
+
+// A destroyed key is not there for anyone but `samp11 key info` (DescribeKey).
 Result<std::optional<KeyInfo>> SigningKeys::FindKeyByHandle(int64_t handle) {
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, context_.state.keys().FindKeyByHandle(handle));
   if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
-  SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
+  SAMP11_ASSIGN_OR_RETURN(KeyInfo info, CheckedInfo(*row));
   return std::optional<KeyInfo>(std::move(info));
 }
 
 Result<std::optional<KeyInfo>> SigningKeys::FindKeyById(const Bytes& id) {
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, context_.state.keys().FindKeyById(id));
   if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
-  SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(*row));
+  SAMP11_ASSIGN_OR_RETURN(KeyInfo info, CheckedInfo(*row));
   return std::optional<KeyInfo>(std::move(info));
 }
 
 Result<std::vector<KeyInfo>> SigningKeys::FindKeysByLabel(const std::string& label, int64_t after,
                                                           size_t limit) {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows,
-                          context_.state.keys().FindKeysByLabel(label, after, limit));
-  std::vector<KeyInfo> infos;
-  infos.reserve(rows.size());
-  for (const KeyRow& row : rows) {
-    SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
-    infos.push_back(std::move(info));
-  }
-  return infos;
+  return CheckedInfos(context_.state.keys().FindKeysByLabel(label, after, limit));
 }
 
 Result<std::vector<KeyInfo>> SigningKeys::ListKeys(int64_t after, size_t limit) {
-  SAMP11_ASSIGN_OR_RETURN(std::vector<KeyRow> rows, context_.state.keys().ListKeys(after, limit));
-  std::vector<KeyInfo> infos;
-  infos.reserve(rows.size());
-  for (const KeyRow& row : rows) {
-    SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
-    infos.push_back(std::move(info));
-  }
-  return infos;
+  return CheckedInfos(context_.state.keys().ListKeys(after, limit));
 }
 
 Result<std::optional<KeyInfo>> SigningKeys::DescribeKey(const Bytes& id) {

@@ -81,7 +81,8 @@ class SigningKeys {
                                  AdoptedKeyFacts* facts = nullptr);
 
   // Lookups of live keys (destroyed ones are not there), a page at a time where there may be
-  // many. The row's fields are not authenticated until Unwrap (or CheckedKey).
+  // many. Every row is authenticated (status MAC, and the wrapping's associated data, without
+  // using the key): kTampered for one that fails, never an edited owner, type or SCAL.
   Result<std::optional<KeyInfo>> FindKeyByHandle(int64_t handle);
   Result<std::optional<KeyInfo>> FindKeyById(const Bytes& id);
   Result<std::vector<KeyInfo>> FindKeysByLabel(const std::string& label, int64_t after,
@@ -121,7 +122,9 @@ class SigningKeys {
                                      int64_t first, int64_t count);
 
  private:
-  Result<KeyInfo> InfoFromRow(const KeyRow& row);
+  Result<KeyInfo> InfoFromRow(const KeyRow& row);  // decoded, not checked
+  Result<KeyInfo> CheckedInfo(const KeyRow& row);  // both MACs checked, then decoded
+  Result<std::vector<KeyInfo>> CheckedInfos(Result<std::vector<KeyRow>> rows);
   Result<KeyBackend*> Backend(const std::string& name);  // "" is the default
   // The row for a new key, checked and named; GenerateKey and ImportKey fill in the key.
   Result<KeyRow> NewKeyRow(const std::string& owner, KeyType type, const std::string& label,

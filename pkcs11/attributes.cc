@@ -76,12 +76,12 @@ RvOr<Object> Object::Load(Token& token, CK_OBJECT_HANDLE handle, const UserLogin
   if (!id || id->kind == ObjectKind::kSadDeposit) return invalid;
   if (id->kind == ObjectKind::kCertificate) {
     P11_ASSIGN_OR_RETURN(std::optional<CertRow> cert,
-                         FromResult(token.keystore().certs().FindCertByHandle(id->row)));
+                         FromResult(token.objects().CertByHandle(id->row)));
     if (!cert) return invalid;
     return ForCertificate(token, std::move(*cert));
   }
   P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
-                       FromResult(token.keystore().keys().FindKeyByHandle(id->row)));
+                       FromResult(token.objects().KeyByHandle(id->row)));
   if (!key) return invalid;
   if (id->kind == ObjectKind::kPrivateKey && !PrivateKeyVisible(*key, login)) return invalid;
   return ForKey(token, std::move(*key), id->kind);
@@ -100,7 +100,7 @@ Rv Object::LoadPublicKey() {
 Rv Object::LoadKeySubject() {
   if (key_subject_) return CKR_OK;
   P11_ASSIGN_OR_RETURN(std::vector<CertRow> certs,
-                       FromResult(token_->keystore().certs().FindCertsByKeyId(key_.id)));
+                       FromResult(token_->objects().CertsOfKey(key_.id)));
   key_subject_ = certs.empty() ? Bytes() : certs.front().subject_der;
   return CKR_OK;
 }
@@ -197,11 +197,7 @@ RvOr<Availability> Object::GetKeyMaterial(CK_ATTRIBUTE_TYPE type, Bytes* value) 
 
 Rv Object::LoadKeyState() {
   if (key_state_) return CKR_OK;
-  Sam& sam = token_->sam();
-  P11_ASSIGN_OR_RETURN(KeyUsability usability,
-                       FromResult(token_->keystore().keys().KeyUsabilityAt(
-                           key_.id, sam.Now(), sam.policy().require_certificate)));
-  key_state_ = usability.state;
+  P11_ASSIGN_OR_RETURN(key_state_, FromResult(token_->objects().KeyStateOf(key_.id)));
   return CKR_OK;
 }
 

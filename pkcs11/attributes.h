@@ -7,11 +7,10 @@
 
 #include "common/bytes.h"
 #include "crypto/ossl.h"
-#include "keystore/keystore.h"
 #include "pkcs11/object_handles.h"
 #include "pkcs11/rv_map.h"
 #include "sam/activation.h"
-#include "sam/token.h"
+#include "token/token.h"
 
 namespace samp11::p11 {
 

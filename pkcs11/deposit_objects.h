@@ -3,7 +3,7 @@
 
 #include "common/bytes.h"
 #include "pkcs11/rv_map.h"
-#include "sam/token.h"
+#include "token/token.h"
 
 namespace samp11::p11 {
 

@@ -55,18 +55,16 @@ void FindCursor::NextPhase() {
 }
 
 Rv FindCursor::FetchPage(Token& token) {
-  Keystore& keystore = token.keystore();
+  TokenObjects& objects = token.objects();
   if (phase_ == Phase::kKeys) {
     std::vector<KeyInfo> keys;
     if (source_ == Source::kById) {
-      P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
-                           FromResult(keystore.keys().FindKeyById(id_)));
+      P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, FromResult(objects.KeyById(id_)));
       if (key) keys.push_back(std::move(*key));
     } else if (source_ == Source::kByLabel) {
-      P11_ASSIGN_OR_RETURN(keys,
-                           FromResult(keystore.keys().FindKeysByLabel(label_, after_, kPageSize)));
+      P11_ASSIGN_OR_RETURN(keys, FromResult(objects.KeysByLabel(label_, after_, kPageSize)));
     } else {
-      P11_ASSIGN_OR_RETURN(keys, FromResult(keystore.keys().ListKeys(after_, kPageSize)));
+      P11_ASSIGN_OR_RETURN(keys, FromResult(objects.Keys(after_, kPageSize)));
     }
     const bool exhausted = source_ == Source::kById || keys.size() < kPageSize;
     for (KeyInfo& key : keys) {
@@ -81,12 +79,11 @@ Rv FindCursor::FetchPage(Token& token) {
   }
   std::vector<CertRow> certs;
   if (source_ == Source::kById) {
-    P11_ASSIGN_OR_RETURN(certs, FromResult(keystore.certs().FindCertsByKeyId(id_)));
+    P11_ASSIGN_OR_RETURN(certs, FromResult(objects.CertsOfKey(id_)));
   } else if (source_ == Source::kByLabel) {
-    P11_ASSIGN_OR_RETURN(certs,
-                         FromResult(keystore.certs().FindCertsByLabel(label_, after_, kPageSize)));
+    P11_ASSIGN_OR_RETURN(certs, FromResult(objects.CertsByLabel(label_, after_, kPageSize)));
   } else {
-    P11_ASSIGN_OR_RETURN(certs, FromResult(keystore.certs().ListCerts(after_, kPageSize)));
+    P11_ASSIGN_OR_RETURN(certs, FromResult(objects.Certs(after_, kPageSize)));
   }
   const bool exhausted = source_ == Source::kById || certs.size() < kPageSize;
   for (CertRow& cert : certs) {

@@ -1,6 +1,6 @@
-// C_GenerateKeyPair: only where the token's policy allows it (allow_pkcs11_keygen), in a R/W
-// session whose token has a user logged in with a SAD; the key is bound for life to the signer
-// that SAD names. Every key samp11 makes is sensitive, unextractable and SCAL2.
+// C_GenerateKeyPair: the templates read here; whether this login may make a key, and for whom,
+// is the SAM's decision (sam/keygen.cc: allow_pkcs11_keygen, a SAD user login, the key bound for
+// life to its signer). Every key samp11 makes is sensitive, unextractable and SCAL2.
 #include <cstring>
 #include <optional>
 
@@ -179,9 +179,7 @@ Rv GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     default:
       return Rv(CKR_MECHANISM_INVALID, "not a key pair generation mechanism of samp11");
   }
-  if (!s.token().sam().policy().allow_pkcs11_keygen) {
-    return Rv(CKR_MECHANISM_INVALID, "this token's policy does not allow allow_pkcs11_keygen");
-  }
+  P11_RETURN_IF_ERROR(FromStatus(s.token().sam().CheckKeyGenerationAllowed()));
   if (pMechanism->ulParameterLen != 0) {
     return Rv(CKR_MECHANISM_PARAM_INVALID, "key pair generation takes no parameter");
   }
@@ -197,18 +195,15 @@ Rv GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     }
     request.type = KeyType::kEd25519;
   }
-  std::shared_ptr<const VerifiedSad> login = s.slot().user_sad();
-  // A SAD login only: a PIN activates existing SCAL1 keys, it does not create keys.
-  if (login == nullptr) return Rv(CKR_USER_NOT_LOGGED_IN, "key generation needs a SAD login");
-  P11_ASSIGN_OR_RETURN(UnwrappedKey key,
-                       FromResult(s.token().keystore().keys().GenerateKey(
-                           login->signer(), *request.type, request.label.value_or(""),
-                           /*scal=*/2, request.id.value_or(Bytes()))));
+  const UserLogin login = s.slot().user_login();
+  P11_ASSIGN_OR_RETURN(UnwrappedKey key, FromResult(s.token().sam().GenerateKeyForLogin(
+                                             login, *request.type, request.label.value_or(""),
+                                             request.id.value_or(Bytes()))));
   *phPublicKey = MakeObjectHandle(key.info.handle, ObjectKind::kPublicKey);
   *phPrivateKey = MakeObjectHandle(key.info.handle, ObjectKind::kPrivateKey);
-  SAMP11_LOG(kInfo, "token '" << s.token().keystore().label() << "': generated "
-                              << KeyTypeName(*request.type) << " key " << HexEncode(key.info.id)
-                              << " for signer '" << login->signer() << "'");
+  SAMP11_LOG(kInfo, "token '" << s.token().label() << "': generated " << KeyTypeName(*request.type)
+                              << " key " << HexEncode(key.info.id) << " for signer '"
+                              << key.info.owner << "'");
   return CKR_OK;
 }
 

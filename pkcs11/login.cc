@@ -6,7 +6,6 @@
 #include "pkcs11/core.h"
 #include "pkcs11/login_pin.h"
 #include "pkcs11/session.h"
-#include "sad/sad.h"
 
 namespace samp11::p11 {
 namespace {
@@ -27,12 +26,12 @@ Rv LoginUser(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
   if (s.slot().logged_in()) {
     return Rv(CKR_USER_ALREADY_LOGGED_IN, "a user is already logged in to this token");
   }
-  if (pin == nullptr && len == 0 && s.token().config().policy.protected_authentication_path) {
+  if (pin == nullptr && len == 0 && s.token().sam().policy().protected_authentication_path) {
     // Protected authentication path: the SAD does not come through this application.
     if (!s.slot().SetProtectedLogin()) {
       return Rv(CKR_USER_ALREADY_LOGGED_IN, "another session logged in meanwhile");
     }
-    SAMP11_LOG(kInfo, "token '" << s.token().keystore().label()
+    SAMP11_LOG(kInfo, "token '" << s.token().label()
                                 << "': user login on the protected authentication path");
     return CKR_OK;
   }
@@ -46,8 +45,8 @@ Rv LoginUser(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
   if (!s.slot().SetUserSad(std::move(sad))) {
     return Rv(CKR_USER_ALREADY_LOGGED_IN, "another session logged in meanwhile");
   }
-  SAMP11_LOG(kInfo, "token '" << s.token().keystore().label() << "': user login as signer '"
-                              << signer << "' (jti " << jti << ")");
+  SAMP11_LOG(kInfo, "token '" << s.token().label() << "': user login as signer '" << signer
+                              << "' (jti " << jti << ")");
   return CKR_OK;
 }
 
@@ -62,7 +61,7 @@ Rv LoginContext(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
     // there is no per-operation login to give it.
     return Rv(CKR_OPERATION_NOT_INITIALIZED, "the key needs no context login (SCAL1)");
   }
-  if (pin == nullptr && len == 0 && s.token().config().policy.protected_authentication_path) {
+  if (pin == nullptr && len == 0 && s.token().sam().policy().protected_authentication_path) {
     // The activation comes from a deposited SAD, found at C_Sign by key and hash.
     return CKR_OK;
   }

@@ -25,8 +25,8 @@ Rv LoginUserPin(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
   if (!s.slot().SetUserPin(std::move(activation))) {
     return Rv(CKR_USER_ALREADY_LOGGED_IN, "another session logged in meanwhile");
   }
-  SAMP11_LOG(kInfo, "token '" << s.token().keystore().label() << "': user login with the PIN of '"
-                              << signer << "' (SCAL1 keys)");
+  SAMP11_LOG(kInfo, "token '" << s.token().label() << "': user login with the PIN of '" << signer
+                              << "' (SCAL1 keys)");
   return CKR_OK;
 }
 

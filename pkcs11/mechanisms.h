@@ -6,7 +6,6 @@
 #include "crypto/key_type.h"
 #include "operation/mechanism.h"
 #include "pkcs11/rv_map.h"
-#include "sam/policy.h"
 
 namespace samp11::p11 {
 

@@ -7,9 +7,9 @@
 #include <atomic>
 
 #include "common/log.h"
-#include "config/config.h"
 #include "crypto/ossl.h"
 #include "pkcs11/core.h"
+#include "token/configured_tokens.h"
 
 namespace samp11::p11 {
 namespace {
@@ -45,16 +45,14 @@ RvOr<LockFactory> LocksFromArgs(CK_VOID_PTR init_args) {
   return LockFactory();
 }
 
-std::unique_ptr<Slot> OpenSlot(CK_SLOT_ID id, const TokenConfig& config, const LockFactory& locks) {
-  std::unique_ptr<Token> token;
-  Result<std::unique_ptr<Token>> opened = Token::Open(config);
-  if (opened.ok()) {
-    token = std::move(opened).value();
-  } else {
-    SAMP11_LOG(kError, "token '" << config.label << "' (slot " << id
-                                 << ") is not present: " << opened.status().ToString());
+std::unique_ptr<Slot> MakeSlot(CK_SLOT_ID id, ConfiguredToken configured,
+                               const LockFactory& locks) {
+  if (configured.token == nullptr) {
+    SAMP11_LOG(kError, "token '" << configured.label << "' (slot " << id
+                                 << ") is not present: " << configured.open_error.ToString());
   }
-  return std::make_unique<Slot>(id, config.label, std::move(token), locks.Make());
+  return std::make_unique<Slot>(id, std::move(configured.label), std::move(configured.token),
+                                locks.Make());
 }
 
 }  // namespace
@@ -156,15 +154,15 @@ Rv Initialize(CK_VOID_PTR pInitArgs) {
     return Rv(CKR_CRYPTOKI_ALREADY_INITIALIZED, "C_Initialize was already called");
   }
 
-  const std::string path = ConfigPath();
-  Result<ModuleConfig> config = LoadConfig(path);
-  if (!config.ok()) {
-    SAMP11_LOG(kError, "configuration " << path << " unusable: " << config.status().ToString());
+  Result<ConfiguredTokens> configured = OpenConfiguredTokens();
+  if (!configured.ok()) {
+    SAMP11_LOG(kError, configured.status().message());
     return Rv(CKR_GENERAL_ERROR, "configuration unusable");
   }
+  const std::string path = configured->config_path;
   std::vector<std::unique_ptr<Slot>> slots;
-  for (size_t i = 0; i < config->tokens.size(); ++i) {
-    slots.push_back(OpenSlot(i, config->tokens[i], locks));
+  for (size_t i = 0; i < configured->tokens.size(); ++i) {
+    slots.push_back(MakeSlot(i, std::move(configured->tokens[i]), locks));
   }
   auto module = std::make_shared<Module>(getpid(), locks, std::move(slots));
 

@@ -13,7 +13,7 @@
 #include "pkcs11/rv_map.h"
 #include "pkcs11/session_table.h"
 #include "sam/activation.h"
-#include "sam/token.h"
+#include "token/token.h"
 
 namespace samp11::p11 {
 

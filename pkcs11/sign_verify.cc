@@ -25,7 +25,7 @@ Rv KeyRow(SessionRef& s, CK_OBJECT_HANDLE handle, bool public_allowed, int64_t* 
     const UserLogin login = s.slot().user_login();
     if (login.signer() != nullptr) {
       P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
-                           FromResult(s.token().keystore().keys().FindKeyByHandle(id->row)));
+                           FromResult(s.token().objects().KeyByHandle(id->row)));
       if (!key || !PrivateKeyVisible(*key, login)) {
         return Rv(CKR_KEY_HANDLE_INVALID, "no usable key " + std::to_string(handle));
       }

@@ -5,7 +5,6 @@
 
 #include "pkcs11/core.h"
 #include "pkcs11/module.h"
-#include "sad/sad.h"
 
 namespace samp11::p11 {
 namespace {
@@ -72,21 +71,19 @@ Rv GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
   P11_ASSIGN_OR_RETURN(std::shared_ptr<Module> module, RequireModule());
   if (pInfo == nullptr) return Rv(CKR_ARGUMENTS_BAD, "pInfo is NULL");
   P11_ASSIGN_OR_RETURN(Slot * slot, module->GetPresentSlot(slotID));
-  Keystore& keystore = slot->token().keystore();
-  Pad(pInfo->label, keystore.label());
+  Token& token = slot->token();
+  Pad(pInfo->label, token.label());
   Pad(pInfo->manufacturerID, kManufacturer);
   Pad(pInfo->model, "SAM SCAL2");
-  Pad(pInfo->serialNumber, keystore.identity().substr(0, 16));
+  Pad(pInfo->serialNumber, token.identity().substr(0, 16));
   // CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED are about signers' PINs (SCAL1 keys) alone: a
   // refused SAD counts nothing, and consumers refuse to log in when they see those flags.
   pInfo->flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
-  P11_ASSIGN_OR_RETURN(
-      PinState pins,
-      FromResult(keystore.pins().PinStatus(slot->token().sam().policy().pin_max_tries)));
+  P11_ASSIGN_OR_RETURN(PinState pins, FromResult(token.PinStatus()));
   if (pins.count_low) pInfo->flags |= CKF_USER_PIN_COUNT_LOW;
   if (pins.final_try) pInfo->flags |= CKF_USER_PIN_FINAL_TRY;
   if (pins.locked) pInfo->flags |= CKF_USER_PIN_LOCKED;
-  if (slot->token().config().policy.protected_authentication_path) {
+  if (token.sam().policy().protected_authentication_path) {
     pInfo->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
   }
   const SessionTable::Counts counts = module->sessions().CountsFor(slot);

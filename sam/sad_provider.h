@@ -15,10 +15,10 @@
 #include "common/cancel_signal.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "config/sad_provider_config.h"
 #include "keystore/keystore.h"
 #include "sad/request.h"
 #include "sam/activation.h"
-#include "sam/sad_provider_config.h"
 
 namespace samp11 {
 

@@ -11,10 +11,10 @@
 #include "common/cancel_signal.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "config/sam_policy.h"
 #include "keystore/keystore.h"
 #include "operation/mechanism.h"
 #include "sam/activation.h"
-#include "sam/policy.h"
 #include "sam/refused_logins.h"
 #include "sam/sad_provider.h"
 #include "sam/scal1.h"
@@ -88,6 +88,15 @@ class Sam {
   // there is none.
   Result<std::shared_ptr<const VerifiedSad>> FindDeposit(const KeyInfo& key,
                                                          const SignMechanism& mechanism);
+
+  // Key generation through PKCS#11 (C_GenerateKeyPair), decided here: kMechanismInvalid when the
+  // token's policy does not let applications make keys (allow_pkcs11_keygen).
+  Status CheckKeyGenerationAllowed() const;
+  // A new SCAL2 key for the signer a SAD user login names, bound to that signer for life; a PIN
+  // login activates existing SCAL1 keys and makes none (kNoActivation, as with no login at all).
+  // id empty: a random one. Audited by the keystore.
+  Result<UnwrappedKey> GenerateKeyForLogin(const UserLogin& login, KeyType type,
+                                           const std::string& label, const Bytes& id);
 
   // Ok if the key may sign now (keystore/lifecycle.h); otherwise kKeyNotPermitted (or kTampered),
   // and a refused "sign" record says why.

@@ -6,6 +6,7 @@
 #include "pkcs11/samp11_vendor.h"
 #include "sam/sam.h"
 #include "tests/integration/module_fixture.h"
+#include "token/open_keystore.h"
 
 namespace samp11::testing {
 namespace {

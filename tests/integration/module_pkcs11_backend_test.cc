@@ -16,6 +16,7 @@
 #include "tests/integration/module_fixture.h"
 #include "tests/support/softhsm.h"
 #include "tests/support/softhsm_session.h"
+#include "token/open_keystore.h"
 
 namespace samp11::testing {
 namespace {

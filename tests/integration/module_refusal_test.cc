@@ -207,13 +207,21 @@ void EditRow(const std::string& db_path, const std::string& sql) {
 TEST_CASE("a key row moved to another signer is refused with CKR_DEVICE_ERROR") {
   ModuleFixture f;
   UnwrappedKey bobs = f.token().GenerateKey("bob", KeyType::kEcP256);
+  CK_SESSION_HANDLE session = f.OpenSession();
+  CK_OBJECT_HANDLE handle = f.FindKey(session, bobs.info.id);  // before the edit
   // The attacker re-labels Bob's key as Alice's, so that Alice's SADs would activate it.
   EditRow(f.token().config().keystore,
           "UPDATE keys SET owner='alice' WHERE id=x'" + HexEncode(bobs.info.id) + "'");
   KeyInfo as_alice = bobs.info;
   as_alice.owner = "alice";
-  CK_SESSION_HANDLE session = f.OpenSession();
-  CK_OBJECT_HANDLE handle = f.FindKey(session, bobs.info.id);
+  // The token shows no object from a row that fails its check: the search says so at once.
+  CK_ATTRIBUTE by_id = {CKA_ID, bobs.info.id.data(), bobs.info.id.size()};
+  REQUIRE(f.p11()->C_FindObjectsInit(session, &by_id, 1) == CKR_OK);
+  CK_OBJECT_HANDLE found = 0;
+  CK_ULONG count = 0;
+  CHECK(f.p11()->C_FindObjects(session, &found, 1, &count) == CKR_DEVICE_ERROR);
+  CHECK(f.p11()->C_FindObjectsFinal(session) == CKR_OK);
+  // And a handle taken before the edit signs nothing for Alice's SAD.
   std::string sad = f.token().SadForData("alice", as_alice, kDoc);
   CHECK(f.SignOnce(session, handle, Mech(CKM_ECDSA_SHA256), sad, kDoc, nullptr) ==
         CKR_DEVICE_ERROR);

@@ -18,6 +18,7 @@
 #include "crypto/ossl.h"
 #include "keystore/keystore.h"
 #include "sad/sad.h"
+#include "token/open_keystore.h"
 
 namespace samp11::testing {
 

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "keystore/keystore.h"
 #include "keystore/master_key.h"
+#include "token/open_keystore.h"
 
 namespace samp11::testing {
 

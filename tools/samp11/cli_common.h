@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "keystore/keystore.h"
+#include "token/open_keystore.h"
 
 namespace samp11::cli {
 

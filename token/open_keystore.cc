@@ -1,7 +1,7 @@
 // A token's keystore as its configuration describes it: the SQLite file under its master key, and
-// the inner PKCS#11 token when the configuration names one. Shared by the module and the CLI so
-// that both see the same keys.
-#include "config/config.h"
+// the inner PKCS#11 token when the configuration names one.
+#include "token/open_keystore.h"
+
 #include "hsm/inner_token.h"
 #include "hsm/pkcs11_key_backend.h"
 #include "state/sqlite/sqlite_state_store.h"
@@ -40,9 +40,9 @@ Result<std::unique_ptr<Keystore>> CreateKeystoreAt(const std::string& path,
   return keystore;
 }
 
-Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token) {
+Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token, const Clock& clock) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
-                          OpenKeystoreAt(token.keystore, token.master));
+                          OpenKeystoreAt(token.keystore, token.master, clock));
   if (token.pkcs11_backend) {
     // Connects on first use: a missing inner token does not keep the file keys from serving.
     SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<InnerToken> inner,

@@ -1,0 +1,33 @@
+// Where a token's state lives and how its keystore is opened, from its configuration: the one
+// place that chooses the state implementation (a keystore path is a SQLite file) and adds the
+// inner PKCS#11 token's key backend. Shared by the module, the CLI and the tests, so that all of
+// them see the same keys.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "config/config.h"
+#include "keystore/keystore.h"
+#include "state/state_location.h"
+
+namespace samp11 {
+
+// The token's keystore with the key backends its configuration names.
+Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token,
+                                                    const Clock& clock = DefaultClock());
+
+// The token state a keystore path names, and the keystore in it, for callers that know only the
+// path (`samp11 init`, `samp11 restore`, tests). Errors name the path.
+std::unique_ptr<StateLocation> KeystoreLocation(const std::string& path);
+Result<std::unique_ptr<Keystore>> OpenKeystoreAt(const std::string& path,
+                                                 const MasterKeySource& master,
+                                                 const Clock& clock = DefaultClock());
+Result<std::unique_ptr<Keystore>> CreateKeystoreAt(const std::string& path,
+                                                   const MasterKeySource& master,
+                                                   const std::string& label,
+                                                   const Clock& clock = DefaultClock());
+
+}  // namespace samp11
