@@ -299,7 +299,7 @@ TEST_CASE("objects are read-only through PKCS#11; unsupported functions say so")
   CK_OBJECT_HANDLE handle = f.FindKey(s, key.info.id);
   std::string label = "renamed";
   CK_ATTRIBUTE relabel{CKA_LABEL, label.data(), static_cast<CK_ULONG>(label.size())};
-  CHECK(f.p11()->C_SetAttributeValue(s, handle, &relabel, 1) == CKR_ATTRIBUTE_READ_ONLY);
+  CHECK(f.p11()->C_SetAttributeValue(s, handle, &relabel, 1) == CKR_ACTION_PROHIBITED);
   CHECK(f.p11()->C_SetAttributeValue(s, 0x7777'7770UL, &relabel, 1) == CKR_OBJECT_HANDLE_INVALID);
   CHECK(f.p11()->C_SetAttributeValue(s, 0x7777'7774UL, &relabel, 1) ==
         CKR_OBJECT_HANDLE_INVALID);  // kind 0: a deposit handle that names no deposit

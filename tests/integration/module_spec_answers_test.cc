@@ -89,5 +89,87 @@ TEST_CASE("C_Login(CKU_SO) on the protected authentication path: still no SO to 
   CHECK(SessionState(f, rw) == CKS_RW_PUBLIC_SESSION);
 }
 
+// The only objects an application creates: a SAD deposited as a session object.
+CK_OBJECT_HANDLE CreateDeposit(ModuleFixture& f, CK_SESSION_HANDLE s, const std::string& sad) {
+  CK_OBJECT_CLASS klass = CKO_SAMP11_SAD;
+  std::string value = sad;
+  CK_ATTRIBUTE t[] = {{CKA_CLASS, &klass, sizeof klass},
+                      {CKA_VALUE, value.data(), static_cast<CK_ULONG>(value.size())}};
+  CK_OBJECT_HANDLE object = CK_INVALID_HANDLE;
+  REQUIRE(f.p11()->C_CreateObject(s, t, 2, &object) == CKR_OK);
+  return object;
+}
+
+CK_OBJECT_HANDLE FindCertificate(ModuleFixture& f, CK_SESSION_HANDLE s, const Bytes& key_id) {
+  CK_OBJECT_CLASS klass = CKO_CERTIFICATE;
+  Bytes id = key_id;
+  CK_ATTRIBUTE t[] = {{CKA_CLASS, &klass, sizeof klass},
+                      {CKA_ID, id.data(), static_cast<CK_ULONG>(id.size())}};
+  CK_OBJECT_HANDLE found = CK_INVALID_HANDLE;
+  CK_ULONG n = 0;
+  REQUIRE(f.p11()->C_FindObjectsInit(s, t, 2) == CKR_OK);
+  REQUIRE(f.p11()->C_FindObjects(s, &found, 1, &n) == CKR_OK);
+  REQUIRE(f.p11()->C_FindObjectsFinal(s) == CKR_OK);
+  REQUIRE(n == 1);
+  return found;
+}
+
+// One object of each kind samp11 shows: private key, public key, certificate, SAD deposit.
+struct EveryKindOfObject {
+  ModuleFixture f;
+  UnwrappedKey key = f.token().GenerateKey("alice", KeyType::kEcP256);
+  CK_SESSION_HANDLE rw = f.OpenSession(true);
+  CK_SESSION_HANDLE ro = f.OpenSession();
+  CK_OBJECT_HANDLE private_key = f.FindKey(rw, key.info.id);
+  CK_OBJECT_HANDLE public_key = f.FindKey(rw, key.info.id, CKO_PUBLIC_KEY);
+  CK_OBJECT_HANDLE certificate = CK_INVALID_HANDLE;
+  CK_OBJECT_HANDLE deposit = CK_INVALID_HANDLE;
+
+  EveryKindOfObject() {
+    REQUIRE(f.token()
+                .keystore()
+                .certs()
+                .ImportCertificate(key.info.id, CertificateFor(key.info, -60, 24 * 3600), "")
+                .ok());
+    certificate = FindCertificate(f, rw, key.info.id);
+    deposit = CreateDeposit(f, rw, f.token().SadForData("alice", key.info, kDoc));
+  }
+};
+
+TEST_CASE("C_SetAttributeValue on an object with CKA_MODIFIABLE false: CKR_ACTION_PROHIBITED") {
+  EveryKindOfObject o;
+  const std::pair<const char*, CK_OBJECT_HANDLE> objects[] = {{"private key", o.private_key},
+                                                              {"public key", o.public_key},
+                                                              {"certificate", o.certificate},
+                                                              {"SAD deposit", o.deposit}};
+  std::string label = "renamed";
+  CK_ATTRIBUTE relabel{CKA_LABEL, label.data(), static_cast<CK_ULONG>(label.size())};
+  CK_BYTE junk = 1;
+  CK_ATTRIBUTE unknown{0x7fff0001UL, &junk, 1};
+  for (const auto& [name, handle] : objects) {
+    CAPTURE(name);
+    REQUIRE(handle != CK_INVALID_HANDLE);
+    CK_BBOOL modifiable = CK_TRUE;
+    CK_ATTRIBUTE read{CKA_MODIFIABLE, &modifiable, sizeof modifiable};
+    REQUIRE(o.f.p11()->C_GetAttributeValue(o.rw, handle, &read, 1) == CKR_OK);
+    CHECK(modifiable == CK_FALSE);
+    // Whatever the template, and in either kind of session: the object is never modifiable.
+    CHECK(o.f.p11()->C_SetAttributeValue(o.rw, handle, &relabel, 1) == CKR_ACTION_PROHIBITED);
+    CHECK(o.f.p11()->C_SetAttributeValue(o.rw, handle, &unknown, 1) == CKR_ACTION_PROHIBITED);
+    CHECK(o.f.p11()->C_SetAttributeValue(o.ro, handle, &relabel, 1) == CKR_ACTION_PROHIBITED);
+    CHECK(o.f.p11()->C_SetAttributeValue(o.rw, handle, nullptr, 0) == CKR_ACTION_PROHIBITED);
+  }
+  // Nothing changed.
+  char got[64] = {};
+  CK_ATTRIBUTE read_label{CKA_LABEL, got, sizeof got};
+  REQUIRE(o.f.p11()->C_GetAttributeValue(o.rw, o.private_key, &read_label, 1) == CKR_OK);
+  CHECK(std::string(got, read_label.ulValueLen) == o.key.info.label);
+  // Handles that name nothing are still that.
+  CHECK(o.f.p11()->C_SetAttributeValue(o.rw, 0x7777'7770UL, &relabel, 1) ==
+        CKR_OBJECT_HANDLE_INVALID);
+  REQUIRE(o.f.p11()->C_DestroyObject(o.rw, o.deposit) == CKR_OK);
+  CHECK(o.f.p11()->C_SetAttributeValue(o.rw, o.deposit, &relabel, 1) == CKR_OBJECT_HANDLE_INVALID);
+}
+
 }  // namespace
 }  // namespace samp11::testing
