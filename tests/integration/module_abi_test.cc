@@ -294,7 +294,7 @@ TEST_CASE("objects are read-only through PKCS#11; unsupported functions say so")
   CK_ATTRIBUTE t{CKA_CLASS, &klass, sizeof klass};
   CK_OBJECT_HANDLE o;
   // The only objects an application may create are SAD deposits (module_deposit_test.cc).
-  CHECK(f.p11()->C_CreateObject(s, &t, 1, &o) == CKR_ATTRIBUTE_VALUE_INVALID);
+  CHECK(f.p11()->C_CreateObject(s, &t, 1, &o) == CKR_TEMPLATE_INCONSISTENT);
   UnwrappedKey key = f.token().GenerateKey("alice", KeyType::kEcP256);
   CK_OBJECT_HANDLE handle = f.FindKey(s, key.info.id);
   std::string label = "renamed";

@@ -4,9 +4,12 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "pkcs11/pkcs11_v3.h"
 #include "pkcs11/samp11_vendor.h"
@@ -169,6 +172,58 @@ TEST_CASE("C_SetAttributeValue on an object with CKA_MODIFIABLE false: CKR_ACTIO
         CKR_OBJECT_HANDLE_INVALID);
   REQUIRE(o.f.p11()->C_DestroyObject(o.rw, o.deposit) == CKR_OK);
   CHECK(o.f.p11()->C_SetAttributeValue(o.rw, o.deposit, &relabel, 1) == CKR_OBJECT_HANDLE_INVALID);
+}
+
+// C_CreateObject of template t, and of t reversed.
+std::pair<CK_RV, CK_RV> CreateBothOrders(ModuleFixture& f, CK_SESSION_HANDLE s,
+                                         std::vector<CK_ATTRIBUTE> t) {
+  CK_OBJECT_HANDLE o = CK_INVALID_HANDLE;
+  const CK_RV forward = f.p11()->C_CreateObject(s, t.data(), static_cast<CK_ULONG>(t.size()), &o);
+  std::reverse(t.begin(), t.end());
+  const CK_RV backward = f.p11()->C_CreateObject(s, t.data(), static_cast<CK_ULONG>(t.size()), &o);
+  return {forward, backward};
+}
+
+TEST_CASE("C_CreateObject: the class decides the answer, wherever CKA_CLASS stands") {
+  ModuleFixture f;
+  CK_SESSION_HANDLE s = f.OpenSession(true);
+  using Answers = std::pair<CK_RV, CK_RV>;
+  const Answers inconsistent{CKR_TEMPLATE_INCONSISTENT, CKR_TEMPLATE_INCONSISTENT};
+  CK_BYTE app[] = {'x'};
+  CK_ATTRIBUTE application{CKA_APPLICATION, app, sizeof app};
+  // A class PKCS#11 defines, that this token does not create ("a template with an attribute
+  // that violates some token specific requirement"), whatever the other attributes.
+  CK_OBJECT_CLASS data = CKO_DATA, private_key = CKO_PRIVATE_KEY, certificate = CKO_CERTIFICATE;
+  CK_KEY_TYPE ec = CKK_EC;
+  std::string sad = "not even a SAD";
+  CK_ATTRIBUTE value{CKA_VALUE, sad.data(), static_cast<CK_ULONG>(sad.size())};
+  CHECK(CreateBothOrders(f, s, {{CKA_CLASS, &data, sizeof data}, application}) == inconsistent);
+  CHECK(CreateBothOrders(f, s,
+                         {{CKA_CLASS, &private_key, sizeof private_key},
+                          {CKA_KEY_TYPE, &ec, sizeof ec}}) == inconsistent);
+  CHECK(CreateBothOrders(f, s, {{CKA_CLASS, &certificate, sizeof certificate}, value}) ==
+        inconsistent);
+  CHECK(CreateBothOrders(f, s, {{CKA_CLASS, &data, sizeof data}}) == inconsistent);
+  // A value that is no object class at all is an invalid value.
+  CK_OBJECT_CLASS nonsense = 0x4242;
+  CHECK(CreateBothOrders(f, s, {{CKA_CLASS, &nonsense, sizeof nonsense}, application}) ==
+        Answers{CKR_ATTRIBUTE_VALUE_INVALID, CKR_ATTRIBUTE_VALUE_INVALID});
+  // No CKA_CLASS: too little to say what to create, whatever else is there.
+  const Answers incomplete{CKR_TEMPLATE_INCOMPLETE, CKR_TEMPLATE_INCOMPLETE};
+  CHECK(CreateBothOrders(f, s, {application, value}) == incomplete);
+  CHECK(CreateBothOrders(f, s, {value}) == incomplete);
+  CHECK(CreateBothOrders(f, s, {}) == incomplete);
+  // Two classes in one template.
+  CK_OBJECT_CLASS deposit = CKO_SAMP11_SAD;
+  CHECK(
+      CreateBothOrders(
+          f, s, {{CKA_CLASS, &deposit, sizeof deposit}, value, {CKA_CLASS, &data, sizeof data}}) ==
+      inconsistent);
+  // A deposit is still judged by its own attributes.
+  CHECK(CreateBothOrders(f, s, {{CKA_CLASS, &deposit, sizeof deposit}, value, application}) ==
+        Answers{CKR_ATTRIBUTE_TYPE_INVALID, CKR_ATTRIBUTE_TYPE_INVALID});
+  CHECK(CreateBothOrders(f, s, {{CKA_CLASS, &deposit, sizeof deposit}, value}) ==
+        Answers{CKR_ATTRIBUTE_VALUE_INVALID, CKR_ATTRIBUTE_VALUE_INVALID});
 }
 
 }  // namespace
