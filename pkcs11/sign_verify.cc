@@ -14,22 +14,33 @@
 namespace samp11::p11 {
 namespace {
 
-// The keystore row of the key given to C_SignInit (private keys only) or C_VerifyInit (private
-// or public), if this session may see it.
-Rv KeyRow(SessionRef& s, CK_OBJECT_HANDLE handle, bool public_allowed, int64_t* row) {
+enum class KeyUse { kSign, kVerify };
+
+// The keystore row of the key given to C_SignInit (a private key) or C_VerifyInit (a public key).
+// PKCS#11: CKR_KEY_HANDLE_INVALID when the handle names no key this session sees, "a valid handle
+// for an object which is not a key" (a certificate, a deposit) included; a key of the other kind
+// is a valid key that may not do this (CKR_KEY_FUNCTION_NOT_PERMITTED: a public key has no
+// CKA_SIGN, a private key no CKA_VERIFY). SoftHSMv2 2.6.1 answers the same for both kinds.
+Rv KeyRow(SessionRef& s, CK_OBJECT_HANDLE handle, KeyUse use, int64_t* row) {
   std::optional<ObjectId> id = ParseObjectHandle(handle);
-  const bool usable = id && (id->kind == ObjectKind::kPrivateKey ||
-                             (public_allowed && id->kind == ObjectKind::kPublicKey));
-  if (!usable) return Rv(CKR_KEY_HANDLE_INVALID, "no usable key " + std::to_string(handle));
-  if (id->kind == ObjectKind::kPrivateKey) {
-    const UserLogin login = s.slot().user_login();
-    if (login.signer() != nullptr) {
-      P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
-                           FromResult(s.token().keystore().keys().FindKeyByHandle(id->row)));
-      if (!key || !PrivateKeyVisible(*key, login)) {
-        return Rv(CKR_KEY_HANDLE_INVALID, "no usable key " + std::to_string(handle));
-      }
-    }
+  const Rv invalid(CKR_KEY_HANDLE_INVALID, "no key " + std::to_string(handle));
+  if (!id || (id->kind != ObjectKind::kPrivateKey && id->kind != ObjectKind::kPublicKey)) {
+    return invalid;
+  }
+  const ObjectKind wanted = use == KeyUse::kSign ? ObjectKind::kPrivateKey : ObjectKind::kPublicKey;
+  const UserLogin login = id->kind == ObjectKind::kPrivateKey ? s.slot().user_login() : UserLogin();
+  // The row is read here when the answer depends on it; otherwise Begin reads it (kNotFound).
+  if (id->kind != wanted || login.signer() != nullptr) {
+    P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
+                         FromResult(s.token().keystore().keys().FindKeyByHandle(id->row)));
+    if (!key) return invalid;
+    if (id->kind == ObjectKind::kPrivateKey && !PrivateKeyVisible(*key, login)) return invalid;
+  }
+  if (id->kind != wanted) {
+    return Rv(CKR_KEY_FUNCTION_NOT_PERMITTED,
+              use == KeyUse::kSign ? "a public key does not sign (it has no CKA_SIGN)"
+                                   : "a private key does not verify (it has no CKA_VERIFY); "
+                                     "verify with its public key object");
   }
   *row = id->row;
   return CKR_OK;
@@ -67,7 +78,7 @@ Rv SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_H
   if (s->sign != nullptr) return Rv(CKR_OPERATION_ACTIVE, "a signing operation is active");
   P11_ASSIGN_OR_RETURN(MechanismSpec spec, ParseSignMechanism(pMechanism));
   int64_t row = 0;
-  P11_RETURN_IF_ERROR(KeyRow(s, hKey, /*public_allowed=*/false, &row));
+  P11_RETURN_IF_ERROR(KeyRow(s, hKey, KeyUse::kSign, &row));
   P11_ASSIGN_OR_RETURN(
       s->sign, FromResult(SignOperation::Begin(s.token().sam(), row, spec, s->NewSignSignal()),
                           CKR_KEY_HANDLE_INVALID));
@@ -132,7 +143,7 @@ Rv VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT
   if (s->verify != nullptr) return Rv(CKR_OPERATION_ACTIVE, "a verification is active");
   P11_ASSIGN_OR_RETURN(MechanismSpec spec, ParseSignMechanism(pMechanism));
   int64_t row = 0;
-  P11_RETURN_IF_ERROR(KeyRow(s, hKey, /*public_allowed=*/true, &row));
+  P11_RETURN_IF_ERROR(KeyRow(s, hKey, KeyUse::kVerify, &row));
   P11_ASSIGN_OR_RETURN(s->verify, FromResult(VerifyOperation::Begin(s.token().sam(), row, spec),
                                              CKR_KEY_HANDLE_INVALID));
   s->verify_multipart = false;

@@ -226,5 +226,44 @@ TEST_CASE("C_CreateObject: the class decides the answer, wherever CKA_CLASS stan
         Answers{CKR_ATTRIBUTE_VALUE_INVALID, CKR_ATTRIBUTE_VALUE_INVALID});
 }
 
+TEST_CASE("C_SignInit and C_VerifyInit: a key of the other kind may not, a non-key is no key") {
+  EveryKindOfObject o;
+  ModuleFixture& f = o.f;
+  CK_MECHANISM mech = Mech(CKM_ECDSA_SHA256);
+  // PKCS#11: CKA_SIGN (CKA_VERIFY) of the key must be CK_TRUE; a public key has no CKA_SIGN, a
+  // private key no CKA_VERIFY: CKR_KEY_FUNCTION_NOT_PERMITTED, as SoftHSMv2 answers.
+  CHECK(f.p11()->C_SignInit(o.rw, &mech, o.public_key) == CKR_KEY_FUNCTION_NOT_PERMITTED);
+  CK_MECHANISM rsa = Mech(CKM_SHA256_RSA_PKCS);  // before the mechanism's fit to the key
+  CHECK(f.p11()->C_SignInit(o.rw, &rsa, o.public_key) == CKR_KEY_FUNCTION_NOT_PERMITTED);
+  CHECK(f.p11()->C_VerifyInit(o.rw, &mech, o.private_key) == CKR_KEY_FUNCTION_NOT_PERMITTED);
+  // "It may be the case that the specified handle is a valid handle for an object which is not
+  // a key": CKR_KEY_HANDLE_INVALID, the spec's own words for it.
+  for (CK_OBJECT_HANDLE not_a_key : {o.certificate, o.deposit}) {
+    CAPTURE(not_a_key);
+    CHECK(f.p11()->C_SignInit(o.rw, &mech, not_a_key) == CKR_KEY_HANDLE_INVALID);
+    CHECK(f.p11()->C_VerifyInit(o.rw, &mech, not_a_key) == CKR_KEY_HANDLE_INVALID);
+  }
+  // A key handle of either kind whose row does not exist names no key.
+  const CK_OBJECT_HANDLE missing_row = ((o.private_key >> 2) + 1000) << 2;
+  CHECK(f.p11()->C_SignInit(o.rw, &mech, missing_row | 2) == CKR_KEY_HANDLE_INVALID);
+  CHECK(f.p11()->C_VerifyInit(o.rw, &mech, missing_row | 1) == CKR_KEY_HANDLE_INVALID);
+  // None of those began an operation: the right keys still do.
+  Bytes signature;
+  const std::string sad = f.token().SadForData("alice", o.key.info, kDoc);
+  REQUIRE(f.SignOnce(o.rw, o.private_key, mech, sad, kDoc, &signature) == CKR_OK);
+  REQUIRE(f.p11()->C_VerifyInit(o.rw, &mech, o.public_key) == CKR_OK);
+  Bytes doc = kDoc;
+  CHECK(f.p11()->C_Verify(o.rw, doc.data(), doc.size(), signature.data(), signature.size()) ==
+        CKR_OK);
+
+  // A private key hidden by another signer's login is no key for this session, for either use:
+  // the answer does not tell that it exists.
+  UnwrappedKey bobs = f.token().GenerateKey("bob", KeyType::kEcP256);
+  REQUIRE(f.Login(o.rw, CKU_USER, f.token().SadForData("bob", bobs.info, kDoc)) == CKR_OK);
+  CHECK(f.p11()->C_SignInit(o.rw, &mech, o.private_key) == CKR_KEY_HANDLE_INVALID);
+  CHECK(f.p11()->C_VerifyInit(o.rw, &mech, o.private_key) == CKR_KEY_HANDLE_INVALID);
+  CHECK(f.p11()->C_SignInit(o.rw, &mech, o.public_key) == CKR_KEY_FUNCTION_NOT_PERMITTED);
+}
+
 }  // namespace
 }  // namespace samp11::testing
