@@ -46,6 +46,19 @@ Rv KeyRow(SessionRef& s, CK_OBJECT_HANDLE handle, KeyUse use, int64_t* row) {
   return CKR_OK;
 }
 
+// The Update/Final functions on a mechanism PKCS#11 offers for single-part operations only
+// (operation/mechanism.h). PKCS#11 has no code of its own for this; CKR_OPERATION_NOT_INITIALIZED
+// is in the return values of C_SignUpdate and C_SignFinal and means "no active operation of an
+// appropriate type", which a single-part signing operation is not. SoftHSMv2 2.6.1 answers the
+// same (AsymSignUpdate).
+Rv RefuseSinglePart(const std::optional<MechanismSpec>& mechanism, const char* function) {
+  if (!mechanism || !IsSinglePartOnly(mechanism->kind)) return CKR_OK;
+  return Rv(CKR_OPERATION_NOT_INITIALIZED, std::string(function) + ": " +
+                                               MechanismName(*mechanism) +
+                                               " is single-part only (C_Sign/C_Verify); the "
+                                               "operation is ended");
+}
+
 // PKCS#11's length protocol: answers a NULL output buffer or a short one, and then the operation
 // continues. nullopt when the buffer is large enough.
 std::optional<Rv> AnswerLength(size_t length, CK_BYTE_PTR out, CK_ULONG_PTR out_len) {
@@ -82,6 +95,7 @@ Rv SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_H
   P11_ASSIGN_OR_RETURN(
       s->sign, FromResult(SignOperation::Begin(s.token().sam(), row, spec, s->NewSignSignal()),
                           CKR_KEY_HANDLE_INVALID));
+  s->sign_mechanism = spec;
   s->sign_multipart = false;
   return CKR_OK;
 }
@@ -110,6 +124,10 @@ Rv Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BY
 Rv SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (s->sign == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_SignInit");
+  if (Rv refused = RefuseSinglePart(s->sign_mechanism, "C_SignUpdate"); !refused.ok()) {
+    s->EndSign();  // PKCS#11: an error from C_SignUpdate ends the signing operation
+    return refused;
+  }
   if (pPart == nullptr && ulPartLen > 0) {
     s->EndSign();
     return Rv(CKR_ARGUMENTS_BAD, "pPart is NULL");
@@ -126,6 +144,11 @@ Rv SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 Rv SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (s->sign == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_SignInit");
+  // Refused before the length protocol: no length query of a C_SignFinal that cannot succeed.
+  if (Rv refused = RefuseSinglePart(s->sign_mechanism, "C_SignFinal"); !refused.ok()) {
+    s->EndSign();  // PKCS#11: C_SignFinal ends the operation unless it answers a length
+    return refused;
+  }
   if (pulSignatureLen == nullptr) {
     s->EndSign();
     return Rv(CKR_ARGUMENTS_BAD, "pulSignatureLen is NULL");

@@ -11,9 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/digest.h"
+#include "crypto/keys.h"
 #include "pkcs11/pkcs11_v3.h"
 #include "pkcs11/samp11_vendor.h"
 #include "tests/integration/module_fixture.h"
+#include "tests/integration/verify_with_openssl.h"
 
 namespace samp11::testing {
 namespace {
@@ -263,6 +266,101 @@ TEST_CASE("C_SignInit and C_VerifyInit: a key of the other kind may not, a non-k
   CHECK(f.p11()->C_SignInit(o.rw, &mech, o.private_key) == CKR_KEY_HANDLE_INVALID);
   CHECK(f.p11()->C_VerifyInit(o.rw, &mech, o.private_key) == CKR_KEY_HANDLE_INVALID);
   CHECK(f.p11()->C_SignInit(o.rw, &mech, o.public_key) == CKR_KEY_FUNCTION_NOT_PERMITTED);
+}
+
+// A mechanism as an application passes it, with PSS parameters where it takes them.
+struct MechanismCase {
+  const char* name;
+  KeyType key;
+  CK_MECHANISM_TYPE type;
+  Scheme scheme;
+};
+
+CK_RSA_PKCS_PSS_PARAMS pss_params{CKM_SHA256, CKG_MGF1_SHA256, 32};
+
+CK_MECHANISM MechanismOf(const MechanismCase& c) {
+  CK_MECHANISM m = Mech(c.type);
+  if (c.type == CKM_RSA_PKCS_PSS || c.type == CKM_SHA256_RSA_PKCS_PSS) {
+    m.pParameter = &pss_params;
+    m.ulParameterLen = sizeof pss_params;
+  }
+  return m;
+}
+
+TEST_CASE("single-part mechanisms refuse C_SignUpdate and C_SignFinal, which end the operation") {
+  // PKCS#11 marks them "single-part operations only"; SoftHSMv2 answers
+  // CKR_OPERATION_NOT_INITIALIZED. PKCS#11: an error from C_SignUpdate, and any C_SignFinal but a
+  // length answer, ends the signing operation.
+  const MechanismCase cases[] = {
+      {"CKM_ECDSA", KeyType::kEcP256, CKM_ECDSA, Scheme::kEcdsa},
+      {"CKM_RSA_PKCS", KeyType::kRsa2048, CKM_RSA_PKCS, Scheme::kRsaPkcs1},
+      {"CKM_RSA_PKCS_PSS", KeyType::kRsa2048, CKM_RSA_PKCS_PSS, Scheme::kRsaPss}};
+  ModuleFixture f;
+  CK_SESSION_HANDLE s = f.OpenSession();
+  const Bytes hash = Digest(HashAlg::kSha256, kDoc);
+  for (const MechanismCase& c : cases) {
+    CAPTURE(c.name);
+    UnwrappedKey key = f.token().GenerateKey("alice", c.key);
+    CK_OBJECT_HANDLE handle = f.FindKey(s, key.info.id);
+    CK_MECHANISM mech = MechanismOf(c);
+    Bytes data = c.type == CKM_RSA_PKCS ? MakeDigestInfo(HashAlg::kSha256, hash) : hash;
+    const std::string sad = f.token().SadForData("alice", key.info, kDoc);
+    Bytes out(1024);
+    CK_ULONG len = out.size();
+
+    // C_SignUpdate, even after a context login: refused, and the operation is over.
+    REQUIRE(f.p11()->C_SignInit(s, &mech, handle) == CKR_OK);
+    REQUIRE(f.Login(s, CKU_CONTEXT_SPECIFIC, sad) == CKR_OK);
+    CHECK(f.p11()->C_SignUpdate(s, data.data(), data.size()) == CKR_OPERATION_NOT_INITIALIZED);
+    CHECK(f.p11()->C_Sign(s, data.data(), data.size(), out.data(), &len) ==
+          CKR_OPERATION_NOT_INITIALIZED);
+    CHECK(f.p11()->C_SignFinal(s, out.data(), &len) == CKR_OPERATION_NOT_INITIALIZED);
+
+    // C_SignFinal, a length query included: refused, and the operation is over.
+    REQUIRE(f.p11()->C_SignInit(s, &mech, handle) == CKR_OK);
+    len = 0;
+    CHECK(f.p11()->C_SignFinal(s, nullptr, &len) == CKR_OPERATION_NOT_INITIALIZED);
+    len = out.size();
+    CHECK(f.p11()->C_Sign(s, data.data(), data.size(), out.data(), &len) ==
+          CKR_OPERATION_NOT_INITIALIZED);
+
+    // C_Sign still signs, with the SAD none of that spent.
+    Bytes signature;
+    REQUIRE(f.SignOnce(s, handle, mech, sad, data, &signature) == CKR_OK);
+    EvpPkeyPtr pub = PublicKeyOf(key.info);
+    CHECK(VerifyDocument(pub.get(), c.scheme, EVP_sha256(), kDoc, signature));
+  }
+}
+
+TEST_CASE("multi-part mechanisms, CKM_EDDSA among them, sign through C_SignUpdate/C_SignFinal") {
+  const MechanismCase cases[] = {
+      {"CKM_ECDSA_SHA256", KeyType::kEcP256, CKM_ECDSA_SHA256, Scheme::kEcdsa},
+      {"CKM_SHA256_RSA_PKCS", KeyType::kRsa2048, CKM_SHA256_RSA_PKCS, Scheme::kRsaPkcs1},
+      {"CKM_SHA256_RSA_PKCS_PSS", KeyType::kRsa2048, CKM_SHA256_RSA_PKCS_PSS, Scheme::kRsaPss},
+      // PKCS#11 3.0: "a mechanism for single-part and multipart signatures and verification".
+      {"CKM_EDDSA", KeyType::kEd25519, CKM_EDDSA, Scheme::kEd25519}};
+  ModuleFixture f;
+  CK_SESSION_HANDLE s = f.OpenSession();
+  const Bytes part1(kDoc.begin(), kDoc.begin() + 11), part2(kDoc.begin() + 11, kDoc.end());
+  for (const MechanismCase& c : cases) {
+    CAPTURE(c.name);
+    UnwrappedKey key = f.token().GenerateKey("alice", c.key);
+    CK_OBJECT_HANDLE handle = f.FindKey(s, key.info.id);
+    CK_MECHANISM mech = MechanismOf(c);
+    REQUIRE(f.p11()->C_SignInit(s, &mech, handle) == CKR_OK);
+    REQUIRE(f.Login(s, CKU_CONTEXT_SPECIFIC, f.token().SadForData("alice", key.info, kDoc)) ==
+            CKR_OK);
+    Bytes a = part1, b = part2;
+    REQUIRE(f.p11()->C_SignUpdate(s, a.data(), a.size()) == CKR_OK);
+    REQUIRE(f.p11()->C_SignUpdate(s, b.data(), b.size()) == CKR_OK);
+    CK_ULONG len = 0;
+    REQUIRE(f.p11()->C_SignFinal(s, nullptr, &len) == CKR_OK);
+    Bytes signature(len);
+    REQUIRE(f.p11()->C_SignFinal(s, signature.data(), &len) == CKR_OK);
+    signature.resize(len);
+    EvpPkeyPtr pub = PublicKeyOf(key.info);
+    CHECK(VerifyDocument(pub.get(), c.scheme, EVP_sha256(), kDoc, signature));
+  }
 }
 
 }  // namespace
