@@ -33,6 +33,7 @@ class Session {
   std::optional<MechanismSpec> sign_mechanism;  // of C_SignInit, while sign is active
   bool sign_multipart = false;                  // C_SignUpdate was called
   std::unique_ptr<VerifyOperation> verify;
+  std::optional<MechanismSpec> verify_mechanism;  // of C_VerifyInit, while verify is active
   bool verify_multipart = false;
   std::unique_ptr<FindCursor> find;
 
@@ -50,6 +51,7 @@ class Session {
   void CancelSign(const Status& reason);
   void EndVerify() {
     verify.reset();
+    verify_mechanism.reset();
     verify_multipart = false;
   }
 

@@ -48,9 +48,9 @@ Rv KeyRow(SessionRef& s, CK_OBJECT_HANDLE handle, KeyUse use, int64_t* row) {
 
 // The Update/Final functions on a mechanism PKCS#11 offers for single-part operations only
 // (operation/mechanism.h). PKCS#11 has no code of its own for this; CKR_OPERATION_NOT_INITIALIZED
-// is in the return values of C_SignUpdate and C_SignFinal and means "no active operation of an
-// appropriate type", which a single-part signing operation is not. SoftHSMv2 2.6.1 answers the
-// same (AsymSignUpdate).
+// is in the return values of C_SignUpdate/C_SignFinal and C_VerifyUpdate/C_VerifyFinal and means
+// "no active operation of an appropriate type", which a single-part operation is not. SoftHSMv2
+// 2.6.1 answers the same (AsymSignUpdate, AsymVerifyUpdate).
 Rv RefuseSinglePart(const std::optional<MechanismSpec>& mechanism, const char* function) {
   if (!mechanism || !IsSinglePartOnly(mechanism->kind)) return CKR_OK;
   return Rv(CKR_OPERATION_NOT_INITIALIZED, std::string(function) + ": " +
@@ -169,6 +169,7 @@ Rv VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT
   P11_RETURN_IF_ERROR(KeyRow(s, hKey, KeyUse::kVerify, &row));
   P11_ASSIGN_OR_RETURN(s->verify, FromResult(VerifyOperation::Begin(s.token().sam(), row, spec),
                                              CKR_KEY_HANDLE_INVALID));
+  s->verify_mechanism = spec;
   s->verify_multipart = false;
   return CKR_OK;
 }
@@ -194,6 +195,10 @@ Rv Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_
 Rv VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (s->verify == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_VerifyInit");
+  if (Rv refused = RefuseSinglePart(s->verify_mechanism, "C_VerifyUpdate"); !refused.ok()) {
+    s->EndVerify();  // PKCS#11: an error from C_VerifyUpdate ends the verification
+    return refused;
+  }
   if (pPart == nullptr && ulPartLen > 0) {
     s->EndVerify();
     return Rv(CKR_ARGUMENTS_BAD, "pPart is NULL");
@@ -210,8 +215,10 @@ Rv VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLe
 Rv VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (s->verify == nullptr) return Rv(CKR_OPERATION_NOT_INITIALIZED, "no C_VerifyInit");
+  Rv single_part = RefuseSinglePart(s->verify_mechanism, "C_VerifyFinal");
   std::unique_ptr<VerifyOperation> op = std::move(s->verify);
-  s->EndVerify();
+  s->EndVerify();  // C_VerifyFinal always ends the operation
+  P11_RETURN_IF_ERROR(single_part);
   if (pSignature == nullptr && ulSignatureLen > 0) {
     return Rv(CKR_ARGUMENTS_BAD, "pSignature is NULL");
   }

@@ -363,5 +363,40 @@ TEST_CASE("multi-part mechanisms, CKM_EDDSA among them, sign through C_SignUpdat
   }
 }
 
+TEST_CASE("single-part mechanisms refuse C_VerifyUpdate and C_VerifyFinal, which end it") {
+  ModuleFixture f;
+  CK_SESSION_HANDLE s = f.OpenSession();
+  UnwrappedKey key = f.token().GenerateKey("alice", KeyType::kEcP256);
+  CK_OBJECT_HANDLE priv = f.FindKey(s, key.info.id);
+  CK_OBJECT_HANDLE pub = f.FindKey(s, key.info.id, CKO_PUBLIC_KEY);
+  Bytes hash = Digest(HashAlg::kSha256, kDoc);
+  SadSpec spec;
+  spec.hashes = {hash};
+  Bytes signature;
+  CK_MECHANISM ecdsa = Mech(CKM_ECDSA);
+  REQUIRE(f.SignOnce(s, priv, ecdsa, f.token().Sad("alice", key.info, spec), hash, &signature) ==
+          CKR_OK);
+
+  REQUIRE(f.p11()->C_VerifyInit(s, &ecdsa, pub) == CKR_OK);
+  CHECK(f.p11()->C_VerifyUpdate(s, hash.data(), hash.size()) == CKR_OPERATION_NOT_INITIALIZED);
+  CHECK(f.p11()->C_Verify(s, hash.data(), hash.size(), signature.data(), signature.size()) ==
+        CKR_OPERATION_NOT_INITIALIZED);
+  REQUIRE(f.p11()->C_VerifyInit(s, &ecdsa, pub) == CKR_OK);
+  CHECK(f.p11()->C_VerifyFinal(s, signature.data(), signature.size()) ==
+        CKR_OPERATION_NOT_INITIALIZED);
+  CHECK(f.p11()->C_Verify(s, hash.data(), hash.size(), signature.data(), signature.size()) ==
+        CKR_OPERATION_NOT_INITIALIZED);
+  // C_Verify verifies; a mechanism that hashes verifies in parts.
+  REQUIRE(f.p11()->C_VerifyInit(s, &ecdsa, pub) == CKR_OK);
+  CHECK(f.p11()->C_Verify(s, hash.data(), hash.size(), signature.data(), signature.size()) ==
+        CKR_OK);
+  CK_MECHANISM hashing = Mech(CKM_ECDSA_SHA256);
+  Bytes doc = kDoc;
+  REQUIRE(f.p11()->C_VerifyInit(s, &hashing, pub) == CKR_OK);
+  REQUIRE(f.p11()->C_VerifyUpdate(s, doc.data(), 5) == CKR_OK);
+  REQUIRE(f.p11()->C_VerifyUpdate(s, doc.data() + 5, doc.size() - 5) == CKR_OK);
+  CHECK(f.p11()->C_VerifyFinal(s, signature.data(), signature.size()) == CKR_OK);
+}
+
 }  // namespace
 }  // namespace samp11::testing
