@@ -42,6 +42,21 @@ std::string MechanismName(const MechanismSpec& spec) {
   return "CKM_?";
 }
 
+bool IsSinglePartOnly(MechanismKind kind) {
+  switch (kind) {
+    case MechanismKind::kEcdsa:
+    case MechanismKind::kRsaPkcs:
+    case MechanismKind::kRsaPss:
+      return true;
+    case MechanismKind::kEcdsaWithHash:
+    case MechanismKind::kRsaPkcsWithHash:
+    case MechanismKind::kRsaPssWithHash:
+    case MechanismKind::kEddsa:
+      return false;
+  }
+  return false;
+}
+
 Result<std::unique_ptr<SignMechanism>> SignMechanism::Create(const MechanismSpec& spec,
                                                              KeyType key) {
   switch (spec.kind) {

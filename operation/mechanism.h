@@ -19,14 +19,20 @@
 namespace samp11 {
 
 enum class MechanismKind {
-  kEcdsa,            // CKM_ECDSA: data is the hash
+  kEcdsa,            // CKM_ECDSA: data is the hash (single-part)
   kEcdsaWithHash,    // CKM_ECDSA_SHA256/384/512: the module hashes
-  kRsaPkcs,          // CKM_RSA_PKCS: data is a DER DigestInfo
+  kRsaPkcs,          // CKM_RSA_PKCS: data is a DER DigestInfo (single-part)
   kRsaPkcsWithHash,  // CKM_SHA256/384/512_RSA_PKCS
-  kRsaPss,           // CKM_RSA_PKCS_PSS: data is the hash, params say which
+  kRsaPss,           // CKM_RSA_PKCS_PSS: data is the hash, params say which (single-part)
   kRsaPssWithHash,   // CKM_SHA256/384/512_RSA_PKCS_PSS
   kEddsa,            // CKM_EDDSA (pure Ed25519): the SAD binds a hash of the message
 };
+
+// The mechanisms PKCS#11 offers for single-part operations only (C_Sign, C_Verify; its mechanism
+// tables mark them "single-part operations only"): those whose data is already a hash. The ones
+// that hash take their data in parts too (C_SignUpdate), and so does CKM_EDDSA, "a mechanism for
+// single-part and multipart signatures and verification" (PKCS#11 3.0).
+bool IsSinglePartOnly(MechanismKind kind);
 
 struct MechanismSpec {
   MechanismKind kind;

@@ -2,6 +2,8 @@
 // SAD deposit (CKO_SAMP11_SAD, pkcs11/samp11_vendor.h). Everything else in the token is made by
 // the operator's command line and is read-only here.
 #include <cstring>
+#include <optional>
+#include <sstream>
 
 #include "common/log.h"
 #include "pkcs11/core.h"
@@ -17,27 +19,53 @@ struct DepositTemplate {
   std::string sad;
 };
 
-RvOr<DepositTemplate> ReadTemplate(CK_ATTRIBUTE_PTR attrs, CK_ULONG count) {
-  bool is_deposit = false;
-  std::optional<std::string> value;
+// The object classes PKCS#11 itself defines: CKO_DATA (0) .. CKO_OTP_KEY (8), and CKO_PROFILE (9,
+// PKCS#11 3.0; p11-kit's 2.40 header lacks its name).
+constexpr CK_OBJECT_CLASS kLastCryptokiClass = 9;
+
+// CKA_CLASS decides what the template describes, wherever it stands in it: an answer about the
+// class never depends on the order of the attributes. CKR_OK for a SAD deposit.
+Rv CheckTemplateClass(CK_ATTRIBUTE_PTR attrs, CK_ULONG count) {
+  std::optional<CK_OBJECT_CLASS> klass;
   for (CK_ULONG i = 0; i < count; ++i) {
     const CK_ATTRIBUTE& a = attrs[i];
     if (a.pValue == nullptr && a.ulValueLen > 0) {
       return Rv(CKR_ARGUMENTS_BAD, "template attribute with NULL value");
     }
+    if (a.type != CKA_CLASS) continue;
+    CK_OBJECT_CLASS value;
+    if (a.ulValueLen != sizeof value) return Rv(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_CLASS size");
+    std::memcpy(&value, a.pValue, sizeof value);
+    if (klass && *klass != value) {
+      return Rv(CKR_TEMPLATE_INCONSISTENT, "two different values of CKA_CLASS");
+    }
+    klass = value;
+  }
+  // PKCS#11 "Creating objects": too little to specify the object is CKR_TEMPLATE_INCOMPLETE,
+  // whatever else the template holds (SoftHSMv2 answers the same).
+  if (!klass) return Rv(CKR_TEMPLATE_INCOMPLETE, "CKA_CLASS is missing");
+  if (*klass == CKO_SAMP11_SAD) return CKR_OK;
+  std::ostringstream name;
+  name << "CKA_CLASS 0x" << std::hex << *klass;
+  if (*klass <= kLastCryptokiClass) {
+    // A value valid in Cryptoki that violates a requirement of this token is an inconsistent
+    // template (PKCS#11 "Creating objects", rule 5), not an invalid value (rule 2).
+    return Rv(CKR_TEMPLATE_INCONSISTENT,
+              name.str() +
+                  ": only SAD deposits (CKO_SAMP11_SAD) can be created; keys and "
+                  "certificates are made with the samp11 command line");
+  }
+  return Rv(CKR_ATTRIBUTE_VALUE_INVALID, name.str() + " is not an object class");
+}
+
+RvOr<DepositTemplate> ReadTemplate(CK_ATTRIBUTE_PTR attrs, CK_ULONG count) {
+  P11_RETURN_IF_ERROR(CheckTemplateClass(attrs, count));
+  std::optional<std::string> value;
+  for (CK_ULONG i = 0; i < count; ++i) {
+    const CK_ATTRIBUTE& a = attrs[i];
     switch (a.type) {
-      case CKA_CLASS: {
-        CK_OBJECT_CLASS klass;
-        if (a.ulValueLen != sizeof klass) return Rv(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_CLASS size");
-        std::memcpy(&klass, a.pValue, sizeof klass);
-        if (klass != CKO_SAMP11_SAD) {
-          return Rv(CKR_ATTRIBUTE_VALUE_INVALID,
-                    "only SAD deposits (CKO_SAMP11_SAD) can be created; keys and certificates "
-                    "are made with the samp11 command line");
-        }
-        is_deposit = true;
+      case CKA_CLASS:  // CheckTemplateClass read it
         break;
-      }
       case CKA_TOKEN: {
         if (a.ulValueLen != sizeof(CK_BBOOL)) {
           return Rv(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_TOKEN size");
@@ -63,7 +91,6 @@ RvOr<DepositTemplate> ReadTemplate(CK_ATTRIBUTE_PTR attrs, CK_ULONG count) {
                   "attribute " + std::to_string(a.type) + " does not belong on a SAD deposit");
     }
   }
-  if (!is_deposit) return Rv(CKR_TEMPLATE_INCOMPLETE, "CKA_CLASS is missing");
   if (!value) return Rv(CKR_TEMPLATE_INCOMPLETE, "CKA_VALUE (the SAD) is missing");
   return DepositTemplate{std::move(*value)};
 }

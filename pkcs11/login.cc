@@ -69,6 +69,31 @@ Rv LoginContext(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
   return FromStatus(s->sign->ContextLogin(text), CKR_PIN_INCORRECT);
 }
 
+// CKU_SO is a valid user type, so it gets the answers PKCS#11's C_Login gives it (its list of
+// return values has all three); SoftHSMv2 2.6.1 answers the same. samp11 has no security officer
+// PIN: tokens, signers and keys are administered with the samp11 command line, and
+// C_InitToken/C_InitPIN/C_SetPIN are not offered. So no value can ever be the right one.
+Rv LoginSecurityOfficer(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
+  // "If the application calling C_Login has a R/O session open with the token, then it will be
+  // unable to log the SO into a session": any of this application's sessions with the token.
+  const SessionTable::Counts counts = s.module().sessions().CountsFor(&s.slot());
+  if (counts.total > counts.read_write) {
+    return Rv(CKR_SESSION_READ_ONLY_EXISTS,
+              "C_Login(CKU_SO) with a read-only session open on the token");
+  }
+  if (s.slot().logged_in()) {
+    return Rv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN,
+              "C_Login(CKU_SO) while the user is logged in to the token");
+  }
+  if (pin == nullptr && !(len == 0 && s.token().sam().policy().protected_authentication_path)) {
+    return Rv(CKR_ARGUMENTS_BAD, "pPin is NULL");
+  }
+  // The value is neither read nor logged: there is nothing to compare it with.
+  return Rv(CKR_PIN_INCORRECT,
+            "C_Login(CKU_SO) refused: token '" + s.token().label() +
+                "' has no security officer PIN; it is administered with the samp11 command line");
+}
+
 }  // namespace
 
 Rv Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
@@ -80,10 +105,7 @@ Rv Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin
     case CKU_CONTEXT_SPECIFIC:
       return LoginContext(s, pPin, ulPinLen);
     case CKU_SO:
-      // samp11 has no security officer through PKCS#11: tokens, signers and keys are
-      // administered with the samp11 command line, and C_InitToken/C_InitPIN/C_SetPIN are not
-      // offered. CKR_USER_TYPE_INVALID says so; CKR_PIN_INCORRECT would invite retries.
-      return Rv(CKR_USER_TYPE_INVALID, "no security officer: administration is the samp11 CLI");
+      return LoginSecurityOfficer(s, pPin, ulPinLen);
     default:
       return Rv(CKR_USER_TYPE_INVALID, "unknown user type " + std::to_string(userType));
   }

@@ -1,5 +1,5 @@
-// C_GetAttributeValue and C_SetAttributeValue. Token objects are read-only through PKCS#11; the
-// only objects an application creates are SAD deposits (deposit_objects.cc).
+// C_GetAttributeValue and C_SetAttributeValue. No object is modifiable through PKCS#11; the only
+// objects an application creates are SAD deposits (deposit_objects.cc).
 #include <cstring>
 #include <sstream>
 
@@ -79,12 +79,17 @@ Rv SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
   P11_ASSIGN_OR_RETURN(SessionRef s, RequireSession(hSession, Need::kSession));
   if (pTemplate == nullptr && ulCount > 0) return Rv(CKR_ARGUMENTS_BAD, "pTemplate is NULL");
-  // The handle is checked first: an unknown object is CKR_OBJECT_HANDLE_INVALID, not read-only.
+  // The handle is checked first: an unknown object is CKR_OBJECT_HANDLE_INVALID.
   P11_ASSIGN_OR_RETURN(std::optional<Object> object, LoadObject(s, hObject));
   if (!object && !s.token().sam().session_deposits().Get(DepositId(hObject))) {
     return Rv(CKR_OBJECT_HANDLE_INVALID, "no deposit " + std::to_string(hObject));
   }
-  return Rv(CKR_ATTRIBUTE_READ_ONLY, "samp11 objects are read-only through PKCS#11");
+  // PKCS#11: an object whose CKA_MODIFIABLE is CK_FALSE answers CKR_ACTION_PROHIBITED, whatever
+  // the template (SoftHSMv2 answers the same), and every samp11 object reports CK_FALSE
+  // (attributes.cc, deposit_objects.cc): keys and certificates are the operator's, changed with
+  // the samp11 command line; a deposit is a SAD as its signer issued it.
+  return Rv(CKR_ACTION_PROHIBITED, "object " + std::to_string(hObject) +
+                                       " is not modifiable (CKA_MODIFIABLE is CK_FALSE)");
 }
 
 }  // namespace samp11::p11

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "common/cancel_signal.h"
 #include "pkcs11/locking.h"
@@ -29,13 +30,16 @@ class Session {
 
   // Guarded by mu().
   std::unique_ptr<SignOperation> sign;
-  bool sign_multipart = false;  // C_SignUpdate was called
+  std::optional<MechanismSpec> sign_mechanism;  // of C_SignInit, while sign is active
+  bool sign_multipart = false;                  // C_SignUpdate was called
   std::unique_ptr<VerifyOperation> verify;
+  std::optional<MechanismSpec> verify_mechanism;  // of C_VerifyInit, while verify is active
   bool verify_multipart = false;
   std::unique_ptr<FindCursor> find;
 
   void EndSign() {
     sign.reset();
+    sign_mechanism.reset();
     sign_multipart = false;
   }
 
@@ -47,6 +51,7 @@ class Session {
   void CancelSign(const Status& reason);
   void EndVerify() {
     verify.reset();
+    verify_mechanism.reset();
     verify_multipart = false;
   }
 

@@ -38,7 +38,8 @@ s=$(sad "$t" ec01 doc)
 p11 --login --pin "$s" --sign -m ECDSA --id ec01 -i doc.h -o ec.sig --signature-format openssl \
   2>err.txt || { cat err.txt; fail "ECDSA through the client"; }
 openssl pkeyutl -verify -pubin -inkey ec01.pub.pem -in doc.h -sigfile ec.sig | verified ECDSA
-p11 --login --pin "$(sad "$t" a501 doc)" --sign -m SHA256-RSA-PKCS --id a501 -i doc -o rsa.sig \
+r=$(sad "$t" a501 doc)
+p11 --login --pin "$r" --sign -m SHA256-RSA-PKCS --id a501 -i doc -o rsa.sig \
   2>err.txt || { cat err.txt; fail "SHA256-RSA-PKCS through the client"; }
 openssl dgst -sha256 -verify a501.pub.pem -signature rsa.sig doc | verified SHA256-RSA-PKCS
 p11 --login --pin "$(sad "$t" a501 doc)" --sign -m RSA-PKCS-PSS --hash-algorithm SHA256 \
@@ -49,18 +50,27 @@ openssl pkeyutl -verify -pubin -inkey a501.pub.pem -in doc.h -sigfile pss.sig \
 
 # Refusals cross intact: refuse WHAT CK_RV VALUE PIN. (The module's log stays with the server; the
 # client sees pkcs11-tool's message, which names CKR_FUNCTION_REJECTED only by its value 0x200.)
+# A mechanism that hashes: pkcs11-tool 0.23 retries a refused C_Sign through C_SignInit,
+# C_SignUpdate and C_SignFinal, and reports that last refusal.
 refuse() {
-  if p11 --login --pin "$4" --sign -m ECDSA --id ec01 -i doc.h -o x.sig 2>err.txt; then
+  if p11 --login --pin "$4" --sign -m SHA256-RSA-PKCS --id a501 -i doc -o x.sig 2>err.txt; then
     fail "$1 signed through the client"
   fi
   grep -Eq "rv = ($2|unknown PKCS11 error \($3\))" err.txt || { cat err.txt; fail "$1: not $2"; }
 }
-refuse "a spent SAD" CKR_FUNCTION_REJECTED 0x200 "$s"
+refuse "a spent SAD" CKR_FUNCTION_REJECTED 0x200 "$r"
 echo "other" > other
-refuse "a SAD for another document" CKR_FUNCTION_REJECTED 0x200 "$(sad "$t" ec01 other)"
-refuse "a SAD for another key" CKR_PIN_INCORRECT 0xa0 "$(sad "$t" a501 doc)"
-refuse "an expired SAD" CKR_PIN_EXPIRED 0xa3 "$(sad "$t" ec01 doc --iat $(($(date +%s) - 400)) --lifetime 60)"
+refuse "a SAD for another document" CKR_FUNCTION_REJECTED 0x200 "$(sad "$t" a501 other)"
+refuse "a SAD for another key" CKR_PIN_INCORRECT 0xa0 "$(sad "$t" ec01 doc)"
+refuse "an expired SAD" CKR_PIN_EXPIRED 0xa3 "$(sad "$t" a501 doc --iat $(($(date +%s) - 400)) --lifetime 60)"
 refuse "not a SAD" CKR_PIN_INCORRECT 0xa0 "not-a-sad"
+# A single-part mechanism (CKM_ECDSA) takes no C_SignUpdate (PKCS#11): pkcs11-tool's retry of the
+# refused C_Sign then fails there, and its message names that call rather than the refusal.
+if p11 --login --pin "$s" --sign -m ECDSA --id ec01 -i doc.h -o x.sig 2>err.txt; then
+  fail "a spent SAD signed through the client (CKM_ECDSA)"
+fi
+grep -Eq "C_SignUpdate.*(CKR_OPERATION_NOT_INITIALIZED|0x91)" err.txt ||
+  { cat err.txt; fail "a spent SAD (CKM_ECDSA): not C_SignUpdate's CKR_OPERATION_NOT_INITIALIZED"; }
 
 # Long SADs: many hashes (one of them the document's), as long as `samp11 sad issue` makes them
 # (16,384 characters, the module's ulMaxPinLen): it signs. Longer than that the module answers

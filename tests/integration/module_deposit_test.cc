@@ -104,7 +104,7 @@ TEST_CASE("deposits that are forged, foreign or malformed are refused at creatio
   CHECK(CreateDeposit(f, s, "", &o) == CKR_ATTRIBUTE_VALUE_INVALID);
   CK_OBJECT_CLASS data_class = CKO_DATA;
   CK_ATTRIBUTE data[] = {{CKA_CLASS, &data_class, sizeof data_class}};
-  CHECK(f.p11()->C_CreateObject(s, data, 1, &o) == CKR_ATTRIBUTE_VALUE_INVALID);
+  CHECK(f.p11()->C_CreateObject(s, data, 1, &o) == CKR_TEMPLATE_INCONSISTENT);
   CK_OBJECT_CLASS klass = CKO_SAMP11_SAD;
   CK_ATTRIBUTE no_value[] = {{CKA_CLASS, &klass, sizeof klass}};
   CHECK(f.p11()->C_CreateObject(s, no_value, 1, &o) == CKR_TEMPLATE_INCOMPLETE);

@@ -50,4 +50,8 @@ class ModuleFixture {
 
 CK_MECHANISM Mech(CK_MECHANISM_TYPE type);
 
+// A certificate for key, valid from now + from to now + to seconds, issued by a throwaway CA
+// (the key may live in an inner token, where it cannot sign its own certificate here).
+Bytes CertificateFor(const KeyInfo& key, long from, long to);
+
 }  // namespace samp11::testing

@@ -1,8 +1,6 @@
 // Key and signer lifecycle through the built module: what an application sees of a disabled,
 // destroyed or uncertified key, and that a change made by another process (the operator's
 // `samp11` command, played by the test's own keystore connection) takes effect at once.
-#include <openssl/x509.h>
-
 #include <doctest/doctest.h>
 
 #include "crypto/keys.h"
@@ -54,31 +52,6 @@ struct Setup {
     return n;
   }
 };
-
-// A certificate for key, valid from now + from to now + to seconds, issued by a throwaway CA
-// (the key may live in an inner token, where it cannot sign its own certificate here).
-Bytes CertificateFor(const KeyInfo& key, long from, long to) {
-  auto ca = GenerateKey(KeyType::kEcP256);
-  REQUIRE(ca.ok());
-  EvpPkeyPtr subject_key = PublicKeyOf(key);
-  X509Ptr cert(X509_new());
-  REQUIRE(X509_set_version(cert.get(), 2) == 1);
-  REQUIRE(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 9) == 1);
-  REQUIRE(X509_gmtime_adj(X509_getm_notBefore(cert.get()), from) != nullptr);
-  REQUIRE(X509_gmtime_adj(X509_getm_notAfter(cert.get()), to) != nullptr);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  REQUIRE(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                     reinterpret_cast<const unsigned char*>("alice"), -1, -1,
-                                     0) == 1);
-  REQUIRE(X509_set_issuer_name(cert.get(), name) == 1);
-  REQUIRE(X509_set_pubkey(cert.get(), subject_key.get()) == 1);
-  REQUIRE(X509_sign(cert.get(), ca->get(), EVP_sha256()) > 0);
-  int size = i2d_X509(cert.get(), nullptr);
-  Bytes der(static_cast<size_t>(size));
-  unsigned char* p = der.data();
-  REQUIRE(i2d_X509(cert.get(), &p) == size);
-  return der;
-}
 
 constexpr long kDay = 24 * 3600;
 
