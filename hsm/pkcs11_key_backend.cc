@@ -2,8 +2,11 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <utility>
+#include <vector>
 
+#include "common/canonical_encoding.h"
 #include "crypto/digest.h"
 #include "crypto/keys.h"
 #include "crypto/random.h"
@@ -13,39 +16,20 @@ namespace {
 
 constexpr char kReferenceTag[] = "pkcs11-key-ref-v1";
 
-// One field of the keystore's canonical encoding (keystore/aad.h): an 8-byte big-endian length,
-// then the bytes. Written out here because hsm/ sees no keystore internals; keystore rows hold
-// references in this form, so it never changes (tests/unit/hsm_backend.cc compares the two).
-void AppendField(Bytes& out, const uint8_t* data, size_t size) {
-  uint64_t length = size;
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(length >> shift));
-  out.insert(out.end(), data, data + size);
-}
-
 // The wrapped material of a pkcs11 key: (tag, inner CKA_ID) in the canonical encoding.
+// Keystore rows hold references in this form: it never changes.
 SecureBytes EncodeReference(const Bytes& inner_id) {
-  Bytes encoded;
-  AppendField(encoded, reinterpret_cast<const uint8_t*>(kReferenceTag), sizeof kReferenceTag - 1);
-  AppendField(encoded, inner_id.data(), inner_id.size());
+  Bytes encoded = CanonicalEncoder().Add(kReferenceTag).Add(inner_id).bytes();
   return SecureBytes(encoded.data(), encoded.size());
 }
 
 Result<Bytes> DecodeReference(const SecureBytes& material) {
-  std::vector<Bytes> fields;
-  size_t at = 0;
-  while (at < material.size()) {
-    if (material.size() - at < 8) return Status(Code::kTampered, "malformed key reference");
-    uint64_t length = 0;
-    for (int i = 0; i < 8; ++i) length = (length << 8) | material.data()[at + i];
-    at += 8;
-    if (length > material.size() - at) return Status(Code::kTampered, "malformed key reference");
-    fields.emplace_back(material.data() + at, material.data() + at + length);
-    at += length;
-  }
-  if (fields.size() != 2 || fields[0] != ToBytes(kReferenceTag) || fields[1].empty()) {
+  std::optional<std::vector<Bytes>> fields = CanonicalDecode(material.data(), material.size());
+  if (!fields) return Status(Code::kTampered, "malformed key reference");
+  if (fields->size() != 2 || (*fields)[0] != ToBytes(kReferenceTag) || (*fields)[1].empty()) {
     return Status(Code::kTampered, "not a reference to a key in a PKCS#11 token");
   }
-  return fields[1];
+  return (*fields)[1];
 }
 
 Status CheckUsable(const InnerKey& key, const InnerToken& inner) {

@@ -2,26 +2,6 @@
 
 namespace samp11 {
 
-CanonicalEncoder& CanonicalEncoder::Add(std::string_view field) {
-  AddRaw(reinterpret_cast<const uint8_t*>(field.data()), field.size());
-  return *this;
-}
-
-CanonicalEncoder& CanonicalEncoder::Add(const Bytes& field) {
-  AddRaw(field.data(), field.size());
-  return *this;
-}
-
-CanonicalEncoder& CanonicalEncoder::AddDecimal(int64_t value) { return Add(std::to_string(value)); }
-
-void CanonicalEncoder::AddRaw(const uint8_t* data, size_t size) {
-  uint64_t length = size;
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out_.push_back(static_cast<uint8_t>(length >> shift));
-  }
-  if (size > 0) out_.insert(out_.end(), data, data + size);
-}
-
 Bytes SignerMacInput(const SignerRow& row) {
   return CanonicalEncoder().Add("signer-v1").Add(row.name).AddDecimal(row.created).bytes();
 }

@@ -1,10 +1,7 @@
 // Every byte string the keystore authenticates is built here, in one place, so the associated
-// data written at key generation and the one checked at unwrap can never drift apart.
-//
-// Canonical encoding: each field is an 8-byte big-endian length followed by its bytes, so no
-// choice of field contents can move a boundary ("ab","c" and "a","bc" encode differently).
-// Integers are written as decimal text. The first field names the row kind and its version, so a
-// MAC over one kind of row can never verify as another.
+// data written at key generation and the one checked at unwrap can never drift apart. Each is a
+// canonical encoding (common/canonical_encoding.h) whose first field names the row kind and its
+// version, so a MAC over one kind of row can never verify as another.
 #pragma once
 
 #include <cstdint>
@@ -12,21 +9,10 @@
 #include <string_view>
 
 #include "common/bytes.h"
+#include "common/canonical_encoding.h"
 #include "state/rows.h"
 
 namespace samp11 {
-
-class CanonicalEncoder {
- public:
-  CanonicalEncoder& Add(std::string_view field);
-  CanonicalEncoder& Add(const Bytes& field);
-  CanonicalEncoder& AddDecimal(int64_t value);
-  const Bytes& bytes() const { return out_; }
-
- private:
-  void AddRaw(const uint8_t* data, size_t size);
-  Bytes out_;
-};
 
 // ("signer-v1", name, created)
 Bytes SignerMacInput(const SignerRow& row);

@@ -7,11 +7,11 @@
 #include <memory>
 #include <string>
 
+#include "common/canonical_encoding.h"
 #include "crypto/digest.h"
 #include "crypto/keys.h"
 #include "crypto/signature.h"
 #include "hsm/pkcs11_key_backend.h"
-#include "keystore/aad.h"
 #include "tests/unit/hsm_test_util.h"
 
 namespace samp11::hsm_test {
