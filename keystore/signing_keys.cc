@@ -22,6 +22,21 @@ Status KeyTampered(const Bytes& id, const std::string& why) {
   return Status(Code::kTampered, KeyName(id) + " failed its integrity check (" + why + ")");
 }
 
+// Stores a new key's row. The store may fail after the row was written (its acknowledgement
+// lost): the key would then exist while its caller, its audit record and, for a key in an inner
+// token, the backend (which discards the key) are told it does not. A row under this id with this
+// very wrapping (AES-GCM under a fresh nonce: no other row has it) is this row, stored.
+Status InsertNewKeyRow(KeyStore& keys, KeyRow& row) {
+  Status inserted = keys.InsertKey(row);
+  if (inserted.ok()) return inserted;
+  Result<std::optional<KeyRow>> there = keys.FindKeyById(row.id);
+  if (!there.ok() || !there->has_value() || (*there)->wrapped_private != row.wrapped_private) {
+    return inserted;
+  }
+  row.handle = (*there)->handle;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<KeyInfo> SigningKeys::InfoFromRow(const KeyRow& row) {
@@ -113,9 +128,9 @@ Result<UnwrappedKey> SigningKeys::StoreNewKey(KeyRow& row, KeyBackend& backend, 
   row.public_spki = key.public_spki;
   Result<Bytes> wrapped =
       AeadSeal(context_.keys.wrap, KeyWrapAad(row), key.material.data(), key.material.size());
-  Status stored = wrapped.ok()
-                      ? (row.wrapped_private = *wrapped, context_.state.keys().InsertKey(row))
-                      : wrapped.status();
+  Status stored =
+      wrapped.ok() ? (row.wrapped_private = *wrapped, InsertNewKeyRow(context_.state.keys(), row))
+                   : wrapped.status();
   if (!stored.ok()) {
     Status undone = backend.Discard(key);
     if (!undone.ok()) {
@@ -178,7 +193,7 @@ Result<UnwrappedKey> SigningKeys::ImportKey(const std::string& owner,
     SAMP11_ASSIGN_OR_RETURN(
         row.wrapped_private,
         AeadSeal(context_.keys.wrap, KeyWrapAad(row), key.material.data(), key.material.size()));
-    SAMP11_RETURN_IF_ERROR(context_.state.keys().InsertKey(row));
+    SAMP11_RETURN_IF_ERROR(InsertNewKeyRow(context_.state.keys(), row));
     SAMP11_ASSIGN_OR_RETURN(KeyInfo info, InfoFromRow(row));
     UnwrappedKey unwrapped{std::move(info), key.signer, key.private_key};
     std::lock_guard<std::mutex> lock(cache_mu_);

@@ -49,7 +49,8 @@ class Sam {
   // With no SAD from the call, a deposit, or failing that the token's SAD provider (the signer's
   // device, asked and waited for: context.cancel ends the wait) may activate it.
   // Every call leaves one "sign" record in the audit log, signed or refused; a signature whose
-  // record cannot be written is withheld (kStorage).
+  // record cannot be written is withheld (kStorage), and an "error" record says so when it can
+  // be written (after an "ok" one if the failed write was in fact made).
   Result<Bytes> Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation,
                      const SignContext& context = SignContext());
 

@@ -148,9 +148,13 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
   Result<bool> won = keystore_.audit().RecordSignature(
       spend, event, lost, spend ? AuditLog::Durability::kSynced : AuditLog::Durability::kLazy);
   if (!won.ok()) {
-    // Fail closed: a signature the log does not show never leaves the module.
-    SAMP11_LOG(kError, "signature withheld: " << won.status().message());
-    return Status(Code::kStorage, "signature withheld: " + won.status().message());
+    // Fail closed: a signature the log does not show never leaves the module. The write may have
+    // been made all the same (its acknowledgement lost), its record then saying "ok": the log is
+    // told the signature was withheld, so that it does not show a signature that never left.
+    Status withheld(Code::kStorage, "signature withheld: " + won.status().message());
+    SAMP11_LOG(kError, withheld.message());
+    (void)keystore_.audit().Record(event, withheld, AuditLog::Durability::kLazy);
+    return withheld;
   }
   if (!*won) return Status(Code::kRejected, lost);  // another session or process spent it first
   if (spend || claimed) activation.MarkSpent();

@@ -41,8 +41,17 @@ Result<std::unique_ptr<Keystore>> CreateKeystoreAt(const std::string& path,
 }
 
 Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token, const Clock& clock) {
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
-                          OpenKeystoreAt(token.keystore, token.master, clock));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store,
+                          KeystoreLocation(token.keystore)->Open());
+  return OpenTokenKeystoreOn(std::move(store), token, clock);
+}
+
+Result<std::unique_ptr<Keystore>> OpenTokenKeystoreOn(std::unique_ptr<StateStore> store,
+                                                      const TokenConfig& token,
+                                                      const Clock& clock) {
+  Result<std::unique_ptr<Keystore>> opened = Keystore::Open(std::move(store), token.master, clock);
+  if (!opened.ok()) return NamePath(token.keystore, opened.status());
+  std::unique_ptr<Keystore> keystore = std::move(opened).value();
   if (token.pkcs11_backend) {
     // Connects on first use: a missing inner token does not keep the file keys from serving.
     SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<InnerToken> inner,

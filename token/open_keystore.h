@@ -18,6 +18,10 @@ namespace samp11 {
 // The token's keystore with the key backends its configuration names.
 Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token,
                                                     const Clock& clock = DefaultClock());
+// The same on a store the caller opened (a decorated one: tests/support/failing_state_store.h).
+Result<std::unique_ptr<Keystore>> OpenTokenKeystoreOn(std::unique_ptr<StateStore> store,
+                                                      const TokenConfig& token,
+                                                      const Clock& clock = DefaultClock());
 
 // The token state a keystore path names, and the keystore in it, for callers that know only the
 // path (`samp11 init`, `samp11 restore`, tests). Errors name the path.
