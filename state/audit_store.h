@@ -18,7 +18,8 @@ class AuditStore {
 
   // Reads the tail, calls make_append, stores its row and replaces the head, as one atomic,
   // durable write. Appends from every thread and process are serialised, so seq stays
-  // consecutive. make_append must not call the store.
+  // consecutive. make_append must not call the store. A row whose seq is taken is kTampered (the
+  // head is behind the log); that, or an error from make_append, changes nothing.
   virtual Status AppendAudit(
       const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) = 0;
   // The tail as one consistent snapshot.
