@@ -3,7 +3,6 @@
 #pragma once
 
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <doctest/doctest.h>
 
@@ -15,30 +14,9 @@
 #include "config/config.h"
 #include "keystore/keystore.h"
 #include "keystore/master_key.h"
+#include "temp_dir.h"
 
 namespace samp11::testing {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/samp11-test-XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline MasterKeySource NewKeyFile(const TempDir& dir, const std::string& name = "master.key") {
   MasterKeySource source;
