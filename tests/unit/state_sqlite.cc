@@ -17,7 +17,7 @@ namespace {
 
 using testing::Must;
 using testing::Spent;
-using testing::TempDir;
+using testing::TempFolder;
 
 void Exec(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
@@ -31,7 +31,7 @@ void Exec(const std::string& path, const char* sql) {
 }
 
 TEST_CASE("sqlite state: create makes a 0600 file of the current schema, once") {
-  TempDir dir;
+  TempFolder dir;
   std::string path = dir.File("t.db");
   {
     auto store = Must(OpenSqliteStateStore(path, true));
@@ -48,7 +48,7 @@ TEST_CASE("sqlite state: create makes a 0600 file of the current schema, once") 
 }
 
 TEST_CASE("sqlite state: another schema version, or not a keystore, is kConfig") {
-  TempDir dir;
+  TempFolder dir;
   std::string path = dir.File("t.db");
   Must(OpenSqliteStateStore(path, true));
   Exec(path, "UPDATE meta SET value = '5' WHERE name = 'schema_version'");
@@ -60,7 +60,7 @@ TEST_CASE("sqlite state: another schema version, or not a keystore, is kConfig")
 }
 
 TEST_CASE("sqlite state: the file is in WAL mode") {
-  TempDir dir;
+  TempFolder dir;
   std::string path = dir.File("t.db");
   Must(OpenSqliteStateStore(path, true));
   // WAL is a property of the file: a plain connection sees it.
@@ -75,7 +75,7 @@ TEST_CASE("sqlite state: the file is in WAL mode") {
 }
 
 TEST_CASE("sqlite state: a status MAC stored as NULL (before schema 3) is filled") {
-  TempDir dir;
+  TempFolder dir;
   std::string path = dir.File("t.db");
   auto store = Must(OpenSqliteStateStore(path, true));
   testing::MustOk(store->signers().InsertSigner(testing::Signer("alice")));
@@ -89,7 +89,7 @@ TEST_CASE("sqlite state: a status MAC stored as NULL (before schema 3) is filled
 }
 
 TEST_CASE("sqlite state: two processes spending the same hash at once, exactly one wins") {
-  TempDir dir;
+  TempFolder dir;
   std::string path = dir.File("t.db");
   Must(OpenSqliteStateStore(path, true));
 

@@ -22,7 +22,7 @@ namespace samp11::testing {
 
 // Token files in a temporary folder.
 struct SqliteStates {
-  TempDir dir;
+  TempFolder dir;
   // A place of its own for each leaf name.
   std::unique_ptr<StateLocation> Location(const std::string& leaf) {
     return SqliteStateLocation(dir.File(leaf));

@@ -10,20 +10,20 @@
 
 namespace samp11::testing {
 
-class TempDir {
+class TempFolder {
  public:
-  TempDir() {
+  TempFolder() {
     char tmpl[] = "/tmp/samp11-test-XXXXXX";
     char* made = ::mkdtemp(tmpl);
     REQUIRE(made != nullptr);
     path_ = made;
   }
-  ~TempDir() {
+  virtual ~TempFolder() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
 
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
