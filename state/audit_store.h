@@ -1,5 +1,6 @@
-// The audit log's rows. The store keeps rows and makes appends atomic; the chain and the MACs
-// are computed and checked by keystore/audit_log.h.
+// The audit log's rows, as read back. Records are appended through the journal
+// (journal_store.h: a record with its spend, or alone), so that every append shares its writes
+// with the signatures of the moment; the chain and the MACs are keystore/audit_log.h's.
 #pragma once
 
 #include <cstddef>
@@ -16,11 +17,6 @@ class AuditStore {
  public:
   virtual ~AuditStore() = default;
 
-  // Reads the tail, calls make_append, stores its row and replaces the head, as one atomic,
-  // durable write. Appends from every thread and process are serialised, so seq stays
-  // consecutive. make_append must not call the store.
-  virtual Status AppendAudit(
-      const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) = 0;
   // The tail as one consistent snapshot.
   virtual Result<AuditTail> GetAuditTail() = 0;
   // Rows with seq > after_seq matching the filter, ascending by seq, at most limit.

@@ -16,7 +16,8 @@ class CertStore {
  public:
   virtual ~CertStore() = default;
 
-  // Fills row.handle. kNotFound if no key has row.key_id.
+  // Fills row.handle (> 0, never reused). kNotFound if no key has row.key_id (a destroyed key
+  // keeps its id).
   virtual Status InsertCert(CertRow& row) = 0;
   virtual Result<std::optional<CertRow>> FindCertByHandle(int64_t handle) = 0;
   virtual Result<std::vector<CertRow>> FindCertsByKeyId(const Bytes& key_id) = 0;  // by handle

@@ -32,10 +32,12 @@ class KeyStore {
   virtual Result<std::vector<KeyRow>> ListKeys(int64_t after, size_t limit) = 0;
   virtual Result<std::vector<KeyRow>> ListKeysByOwner(std::string_view owner, int64_t after,
                                                       size_t limit) = 0;
-  // Writes status, status_changed, certified and status_mac; kNotFound if there is no such id.
+  // Writes status, status_changed, certified and status_mac; kNotFound if there is no such id,
+  // or if the key is destroyed (a destroyed key never changes again).
   virtual Status UpdateKeyStatus(const KeyRow& row) = 0;
   // The same, and erases wrapped_private so that no copy of it is left in the store (free pages
-  // and logs included, as far as the implementation can). Cannot be undone. A leftover copy that
+  // and logs included, as far as the implementation can), and drops the SADs deposited for the
+  // key (deposit_store.h), which can never be used. Cannot be undone. A leftover copy that
   // could not be erased yet (another reader held it) is reported as kStorage after the status is
   // written.
   virtual Status DestroyKey(const KeyRow& row) = 0;

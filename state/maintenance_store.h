@@ -67,8 +67,11 @@ class MaintenanceStore {
   // signing path writes (JournalStore, AuditStore). Read it before reading the rows it vouches
   // for.
   virtual Result<StateVersion> KeyStateVersion() = 0;
-  // Fills the status and certificate MACs of rows written before they existed (schema 3), in
-  // one atomic write; returns how many rows it filled.
+  // Fills the status and certificate MACs of rows written before they existed (schema 3): the
+  // signers' and keys' status_mac and the certificates' mac that are missing or empty (rows.h),
+  // each made by its callback from the row as stored; rows that have one are left alone. One
+  // atomic write: an error from a callback leaves every row as it was. Returns how many rows it
+  // filled.
   virtual Result<int64_t> FillMissingLifecycleMacs(const LifecycleMacs& macs) = 0;
   // Runs plan (above) in one atomic write; rows are visited a page at a time.
   virtual Status Rekey(const RekeyPlan& plan) = 0;

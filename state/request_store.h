@@ -21,7 +21,8 @@ class RequestStore {
   // row.created are purged by the insert.
   virtual Status InsertSadRequest(const SadRequestRow& row) = 0;
   virtual Result<std::optional<SadRequestRow>> FindSadRequest(std::string_view id) = 0;
-  // Pending requests not yet expired at now, oldest first, at most limit.
+  // Pending requests not yet expired at now (expires >= now), oldest first (by created, then id),
+  // at most limit.
   virtual Result<std::vector<SadRequestRow>> ListPendingSadRequests(int64_t now, size_t limit) = 0;
   // Ends a pending request (state and detail, updated = now); false, changing nothing, if it is
   // not pending.

@@ -21,8 +21,8 @@ class SignerStore {
   // Writes status, status_changed and status_mac; kNotFound if there is no such signer.
   virtual Status UpdateSignerStatus(const SignerRow& row) = 0;
   // Marks the signer removed (row) and deletes its device keys and PIN, atomically. Its keys
-  // must all be destroyed already (kArgumentsBad otherwise): their rows keep the name, so it is
-  // not reused.
+  // must all be destroyed already (kArgumentsBad otherwise, nothing changed): their rows keep the
+  // name, so it is not reused. kNotFound if there is no such signer.
   virtual Status RemoveSigner(const SignerRow& row) = 0;
 
   virtual Status InsertActivationKey(const ActivationKeyRow& row) = 0;  // kAlreadyExists

@@ -49,9 +49,13 @@ class StateLocation {
   // copy of the live contents aside (named with aside_tag; its name is returned in *aside), and
   // carries into the staged contents every spent hash of the live state and every key and
   // signer status changed since the backup (a restore never re-enables a spent hash, a disabled
-  // key or a destroyed one; removed signers' device keys and PINs go); then replaces the live
-  // contents by the staged ones, deposits and activation requests dropped. Users of the live
-  // state see the restored contents at their next read. The stage is gone afterwards.
+  // key or a destroyed one; removed signers' device keys and PINs go): for a key or signer in
+  // both whose staged status is not final (destroyed, removed), the live status wins if it is
+  // final, newer, or as new and different; it gets its status MAC from macs, and a destroyed
+  // key's wrapped key is erased. Then replaces the live contents by the staged ones, deposits
+  // and activation requests dropped; handles the live state gave are never given again. Users
+  // of the live state see the restored contents at their next read (their KeyStateVersion
+  // moves). On an error nothing changes and nothing is left aside. The stage is gone afterwards.
   virtual Result<ReplaceCounts> ReplaceLive(const std::string& aside_tag, const TombstoneMacs& macs,
                                             std::string* aside) = 0;
   // There is no live state, or it cannot be read: the unreadable one, if any, is moved aside

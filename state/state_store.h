@@ -1,7 +1,7 @@
 // The durable state of one token, as rows, behind narrow interfaces, one per thing it keeps.
 // Implementations: SQLite, one file per token (state/sqlite/, the embedded default), and memory
-// (state/memory_state.h: tests, and the proof that these interfaces are whole). Rows here are not
-// trusted: keystore/ authenticates them before anything acts on them.
+// (state/memory/memory_state.h: tests, and the proof that these interfaces are whole). Rows here
+// are not trusted: keystore/ authenticates them before anything acts on them.
 //
 // Every method is safe to call from many threads at once; what is atomic, durable or shared
 // between processes is said where it matters, in each interface. A StateStore is handed to the

@@ -93,17 +93,6 @@ Status SqliteAppendAuditInTransaction(
   return head.Run();
 }
 
-Status SqliteAuditStore::AppendAudit(
-    const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
-  auto lock = c_.Lock();
-  SqliteConnection::SigningPathWrite counted(c_);
-  // BEGIN IMMEDIATE holds the write lock from the tail read to the commit: no other process can
-  // append between them, so the new row is exactly last seq + 1 on the chain read here.
-  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(c_.db()));
-  SAMP11_RETURN_IF_ERROR(SqliteAppendAuditInTransaction(c_.db(), make_append));
-  return tx->Commit();
-}
-
 Result<AuditTail> SqliteAuditStore::GetAuditTail() {
   auto lock = c_.Lock();
   ReadTransaction tx(c_.db());

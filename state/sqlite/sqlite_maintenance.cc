@@ -35,9 +35,10 @@ Result<int64_t> SqliteMaintenanceStore::FillMissingLifecycleMacs(const Lifecycle
   int64_t filled = 0;
   {
     SAMP11_ASSIGN_OR_RETURN(
-        auto read, SqliteStatement::Prepare(db,
-                                            "SELECT name, created, status, status_changed FROM "
-                                            "signers WHERE status_mac IS NULL"));
+        auto read,
+        SqliteStatement::Prepare(db,
+                                 "SELECT name, created, status, status_changed FROM "
+                                 "signers WHERE status_mac IS NULL OR length(status_mac) = 0"));
     SAMP11_ASSIGN_OR_RETURN(
         auto write,
         SqliteStatement::Prepare(db, "UPDATE signers SET status_mac = ? WHERE name = ?"));
@@ -59,9 +60,10 @@ Result<int64_t> SqliteMaintenanceStore::FillMissingLifecycleMacs(const Lifecycle
   }
   {
     SAMP11_ASSIGN_OR_RETURN(
-        auto read, SqliteStatement::Prepare(db,
-                                            "SELECT handle, id, status, status_changed, certified "
-                                            "FROM keys WHERE status_mac IS NULL"));
+        auto read,
+        SqliteStatement::Prepare(db,
+                                 "SELECT handle, id, status, status_changed, certified "
+                                 "FROM keys WHERE status_mac IS NULL OR length(status_mac) = 0"));
     SAMP11_ASSIGN_OR_RETURN(auto write, SqliteStatement::Prepare(
                                             db, "UPDATE keys SET status_mac = ? WHERE handle = ?"));
     for (;;) {
@@ -83,9 +85,10 @@ Result<int64_t> SqliteMaintenanceStore::FillMissingLifecycleMacs(const Lifecycle
   }
   {
     SAMP11_ASSIGN_OR_RETURN(
-        auto read, SqliteStatement::Prepare(db,
-                                            "SELECT handle, key_id, der, not_before, not_after, "
-                                            "created FROM certs WHERE mac IS NULL"));
+        auto read,
+        SqliteStatement::Prepare(db,
+                                 "SELECT handle, key_id, der, not_before, not_after, "
+                                 "created FROM certs WHERE mac IS NULL OR length(mac) = 0"));
     SAMP11_ASSIGN_OR_RETURN(
         auto write, SqliteStatement::Prepare(db, "UPDATE certs SET mac = ? WHERE handle = ?"));
     for (;;) {

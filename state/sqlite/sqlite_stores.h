@@ -146,8 +146,6 @@ class SqlitePinStore : public PinStore {
 class SqliteAuditStore : public AuditStore {
  public:
   explicit SqliteAuditStore(SqliteConnection& c) : c_(c) {}
-  Status AppendAudit(
-      const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) override;
   Result<AuditTail> GetAuditTail() override;
   Result<std::vector<AuditRow>> ListAuditRows(int64_t after_seq, size_t limit,
                                               const AuditRowFilter& filter) override;

@@ -288,11 +288,6 @@ class FailingPins : public PinStore {
 class FailingAudit : public AuditStore {
  public:
   FailingAudit(AuditStore& inner, FaultPlan& plan) : in_(inner), plan_(plan) {}
-  Status AppendAudit(
-      const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) override {
-    return Guard<Status>(plan_, "audit.AppendAudit", 0,
-                         [&] { return in_.AppendAudit(make_append); });
-  }
   Result<AuditTail> GetAuditTail() override {
     return Guard<Result<AuditTail>>(plan_, "audit.GetAuditTail", 0,
                                     [&] { return in_.GetAuditTail(); });

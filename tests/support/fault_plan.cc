@@ -51,7 +51,6 @@ const std::vector<std::string>& FaultPlan::Methods() {
       "pins.ListSignerPins",
       "pins.TakePinTry",
       "pins.ResetPinFailures",
-      "audit.AppendAudit",
       "audit.GetAuditTail",
       "audit.ListAuditRows",
       "maintenance.KeyStateVersion",

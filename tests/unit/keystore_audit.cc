@@ -97,7 +97,7 @@ TEST_CASE("audit: an empty log verifies, appended records read back and verify")
 
   // Another process's view: the log survives reopening and goes on from where it was.
   token.keystore.reset();
-  auto reopened = OpenKeystoreAt(token.path, token.master);
+  auto reopened = testing::OpenTestKeystore(token.path, token.master);
   REQUIRE(reopened.ok());
   AppendSigns(**reopened, 3, 3);
   AuditReport after = MustVerify(**reopened);
@@ -200,7 +200,7 @@ TEST_CASE("audit: four threads appending at once make one consecutive chain") {
   TempDir dir;
   TestToken token = NewToken(dir);
   // Two keystores (two connections) in one process as well as threads on one keystore.
-  auto second = OpenKeystoreAt(token.path, token.master);
+  auto second = testing::OpenTestKeystore(token.path, token.master);
   REQUIRE(second.ok());
   constexpr int kPerThread = 25;
   std::vector<std::thread> threads;
@@ -224,7 +224,8 @@ TEST_CASE("audit: four threads appending at once make one consecutive chain") {
   CHECK(report.records == 4 * kPerThread);
 }
 
-TEST_CASE("audit: two processes appending at once make one consecutive chain") {
+TEST_CASE("audit: two processes appending at once make one consecutive chain" *
+          testing::SqliteOnly()) {
   TempDir dir;
   TestToken token = NewToken(dir);
   AppendSigns(*token.keystore, 1);
@@ -238,7 +239,7 @@ TEST_CASE("audit: two processes appending at once make one consecutive chain") {
     REQUIRE(pid >= 0);
     if (pid == 0) {
       ::close(gate[1]);
-      auto ks = OpenKeystoreAt(token.path, token.master);
+      auto ks = testing::OpenTestKeystore(token.path, token.master);
       if (!ks.ok()) ::_exit(3);
       char byte;
       if (::read(gate[0], &byte, 1) < 0) ::_exit(4);
@@ -258,7 +259,7 @@ TEST_CASE("audit: two processes appending at once make one consecutive chain") {
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
   }
-  auto ks = OpenKeystoreAt(token.path, token.master);
+  auto ks = testing::OpenTestKeystore(token.path, token.master);
   REQUIRE(ks.ok());
   auto records = ListAll(**ks);
   CheckConsecutive(records, 1 + 2 * kPerChild);
@@ -415,7 +416,7 @@ void WriteValidLog(const TestToken& token, const std::string& identity, int64_t 
   db.Exec("COMMIT");
 }
 
-TEST_CASE("audit: verification pages through a log longer than one page") {
+TEST_CASE("audit: verification pages through a log longer than one page" * testing::SqliteOnly()) {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
@@ -467,7 +468,8 @@ void ForgeRecord(const std::string& path, Keystore& ks, const SecureBytes& key) 
           HexEncode(row.chain) + "', mac = x'" + HexEncode(*head_mac) + "'");
 }
 
-TEST_CASE("audit: a record MAC'd under another master key is found; the right key passes") {
+TEST_CASE("audit: a record MAC'd under another master key is found; the right key passes" *
+          testing::SqliteOnly()) {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
@@ -495,7 +497,8 @@ TEST_CASE("audit: a record MAC'd under another master key is found; the right ke
   }
 }
 
-TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a doubtful head") {
+TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a doubtful head" *
+          testing::SqliteOnly()) {
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;

@@ -59,12 +59,12 @@ struct Fixture {
   }
   Result<Keystore::RestoreReport> Restore(const Bytes& file, bool force = false) {
     token.keystore.reset();
-    auto report = Keystore::Restore(*KeystoreLocation(token.path), token.master, file, force);
+    auto report = Keystore::Restore(*testing::TestLocation(token.path), token.master, file, force);
     Reopen();
     return report;
   }
   void Reopen() {
-    auto opened = OpenKeystoreAt(token.path, token.master);
+    auto opened = testing::OpenTestKeystore(token.path, token.master);
     REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
     token.keystore = std::move(opened).value();
   }
@@ -129,12 +129,18 @@ TEST_CASE("restore: the backup comes back; spent hashes and newer statuses stay"
   auto destroyed = ks.keys().KeyUsabilityAt(f.destroyed.id, Now(), false);
   CHECK((!destroyed.ok() ? destroyed.status().code() == Code::kNotFound
                          : destroyed->state == KeyState::kDestroyed));
-  {  // and its wrapped key is not in the restored row
-    RawDb raw(f.token.path);
-    raw.Exec(
-        "UPDATE keys SET label = label WHERE status = 'destroyed' AND "
-        "length(wrapped_private) = 0");
-    CHECK(raw.Changes() == 2);
+  {  // and the wrapped keys of the two destroyed (alice's, bob's) are not in the restored rows
+    auto raw = testing::RawStore(f.token.path);
+    int erased = 0;
+    for (int64_t handle = 1; handle <= later.handle; ++handle) {
+      auto row = raw->keys().FindKeyByHandle(handle);
+      REQUIRE(row.ok());
+      if (*row && (*row)->status == "destroyed") {
+        CHECK((*row)->wrapped_private.empty());
+        ++erased;
+      }
+    }
+    CHECK(erased == 2);
   }
   auto later_row = ks.keys().FindKeyById(later.id);
   REQUIRE(later_row.ok());
@@ -146,7 +152,7 @@ TEST_CASE("restore: the backup comes back; spent hashes and newer statuses stay"
   CHECK(*ks.SadNotBefore() == 0);
 
   // The aside file is the keystore as it was, with its own intact log.
-  auto aside = OpenKeystoreAt(report->aside_path, f.token.master);
+  auto aside = testing::OpenTestKeystore(report->aside_path, f.token.master);
   REQUIRE_MESSAGE(aside.ok(), aside.status().ToString());
   auto aside_later = (*aside)->keys().FindKeyById(later.id);
   REQUIRE(aside_later.ok());
@@ -183,18 +189,18 @@ TEST_CASE("restore: another token's backup, or another master key, is refused") 
   TestToken other = NewToken(other_dir, "other");
   const std::string other_backup = other_dir.File("other.bak");
   REQUIRE(other.keystore->Backup(other_backup).ok());
-  auto foreign =
-      Keystore::Restore(*KeystoreLocation(f.token.path), other.master, ReadAll(other_backup), true);
+  auto foreign = Keystore::Restore(*testing::TestLocation(f.token.path), other.master,
+                                   ReadAll(other_backup), true);
   CHECK(foreign.status().code() == Code::kArgumentsBad);
   CHECK(foreign.status().message().find("is token") != std::string::npos);
   // Our backup opened with the other token's key: authentication fails.
-  auto wrong_key = Keystore::Restore(*KeystoreLocation(f.token.path), other.master,
+  auto wrong_key = Keystore::Restore(*testing::TestLocation(f.token.path), other.master,
                                      ReadAll(f.backup_path), false);
   CHECK(wrong_key.status().code() == Code::kTampered);
-  CHECK(OpenKeystoreAt(f.token.path, f.token.master).ok());
+  CHECK(testing::OpenTestKeystore(f.token.path, f.token.master).ok());
 }
 
-TEST_CASE("restore: a backup whose audit log does not verify is refused") {
+TEST_CASE("restore: a backup whose audit log does not verify is refused" * testing::SqliteOnly()) {
   TempDir dir;
   TestToken token = NewToken(dir);
   REQUIRE(token.keystore->signers().AddSigner("alice").ok());
@@ -204,18 +210,20 @@ TEST_CASE("restore: a backup whose audit log does not verify is refused") {
   }
   REQUIRE(token.keystore->Backup(dir.File("t.bak")).ok());
   token.keystore.reset();
-  auto report = Keystore::Restore(*KeystoreLocation(token.path), token.master,
+  auto report = Keystore::Restore(*testing::TestLocation(token.path), token.master,
                                   ReadAll(dir.File("t.bak")), false);
   CHECK(report.status().code() == Code::kTampered);
   CHECK(!std::filesystem::exists(token.path + ".restoring"));
 }
 
-TEST_CASE("restore: no live file, or an unreadable one with force; SADs from before refused") {
+TEST_CASE("restore: no live file, or an unreadable one with force; SADs from before refused" *
+          testing::SqliteOnly()) {
   Fixture f;
   const Bytes backup = ReadAll(f.backup_path);
   f.token.keystore.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(f.token.path + suffix);
-  auto lost = Keystore::Restore(*KeystoreLocation(f.token.path), f.token.master, backup, false);
+  auto lost =
+      Keystore::Restore(*testing::TestLocation(f.token.path), f.token.master, backup, false);
   REQUIRE_MESSAGE(lost.ok(), lost.status().ToString());
   CHECK(lost->sad_not_before >= Now() - 5);
   CHECK(lost->aside_path.empty());
@@ -250,12 +258,13 @@ TEST_CASE("restore: no live file, or an unreadable one with force; SADs from bef
     std::ofstream garbage(f.token.path, std::ios::binary);
     garbage << std::string(8192, 'x');
   }
-  auto refused = Keystore::Restore(*KeystoreLocation(f.token.path), f.token.master, backup, false);
+  auto refused =
+      Keystore::Restore(*testing::TestLocation(f.token.path), f.token.master, backup, false);
   CHECK(!refused.ok());  // and the backup was made under the first key anyway
   MasterKeySource first = f.token.master;
   first.location = f.dir.File("master.key");
-  CHECK(!Keystore::Restore(*KeystoreLocation(f.token.path), first, backup, false).ok());
-  auto forced = Keystore::Restore(*KeystoreLocation(f.token.path), first, backup, true);
+  CHECK(!Keystore::Restore(*testing::TestLocation(f.token.path), first, backup, false).ok());
+  auto forced = Keystore::Restore(*testing::TestLocation(f.token.path), first, backup, true);
   REQUIRE_MESSAGE(forced.ok(), forced.status().ToString());
   CHECK(std::filesystem::exists(forced->aside_path));
   f.token.master = first;

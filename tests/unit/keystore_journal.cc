@@ -99,7 +99,7 @@ TEST_CASE("journal: lazy records are committed at once, in order with synced one
 
   // Another connection (as another process would) sees all three, in order, chained.
   token.keystore.reset();
-  auto reopened = OpenKeystoreAt(token.path, token.master);
+  auto reopened = testing::OpenTestKeystore(token.path, token.master);
   REQUIRE(reopened.ok());
   auto records = (*reopened)->audit().List(AuditFilter(), 0);
   REQUIRE(records.ok());

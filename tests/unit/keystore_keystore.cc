@@ -35,7 +35,7 @@ TEST_CASE("keystore: create then open keeps identity and label") {
   CHECK(token.keystore->label() == "demo");
   token.keystore.reset();
 
-  auto opened = OpenKeystoreAt(token.path, token.master);
+  auto opened = testing::OpenTestKeystore(token.path, token.master);
   REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
   CHECK((*opened)->identity() == identity);
   CHECK((*opened)->label() == "demo");
@@ -44,8 +44,8 @@ TEST_CASE("keystore: create then open keeps identity and label") {
 TEST_CASE("keystore: two tokens get different identities") {
   TempDir dir;
   MasterKeySource master = NewKeyFile(dir);
-  auto a = CreateKeystoreAt(dir.File("a.db"), master, "a");
-  auto b = CreateKeystoreAt(dir.File("b.db"), master, "b");
+  auto a = testing::CreateTestKeystore(dir.File("a.db"), master, "a");
+  auto b = testing::CreateTestKeystore(dir.File("b.db"), master, "b");
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   CHECK((*a)->identity() != (*b)->identity());
@@ -54,13 +54,14 @@ TEST_CASE("keystore: two tokens get different identities") {
 TEST_CASE("keystore: create refuses an existing file and a bad label") {
   TempDir dir;
   TestToken token = NewToken(dir);
-  auto again = CreateKeystoreAt(token.path, token.master, "x");
+  auto again = testing::CreateTestKeystore(token.path, token.master, "x");
   CHECK(again.status().code() == Code::kAlreadyExists);
-  CHECK(CreateKeystoreAt(dir.File("l.db"), token.master, "").status().code() ==
+  CHECK(testing::CreateTestKeystore(dir.File("l.db"), token.master, "").status().code() ==
         Code::kArgumentsBad);
-  CHECK(CreateKeystoreAt(dir.File("l.db"), token.master, std::string(33, 'x')).status().code() ==
-        Code::kArgumentsBad);
-  CHECK(CreateKeystoreAt(dir.File("l.db"), token.master, std::string(32, 'x')).ok());
+  CHECK(testing::CreateTestKeystore(dir.File("l.db"), token.master, std::string(33, 'x'))
+            .status()
+            .code() == Code::kArgumentsBad);
+  CHECK(testing::CreateTestKeystore(dir.File("l.db"), token.master, std::string(32, 'x')).ok());
 }
 
 TEST_CASE("keystore: a wrong master key is refused at open") {
@@ -68,7 +69,7 @@ TEST_CASE("keystore: a wrong master key is refused at open") {
   TestToken token = NewToken(dir);
   token.keystore.reset();
   MasterKeySource other = NewKeyFile(dir, "other.key");
-  auto opened = OpenKeystoreAt(token.path, other);
+  auto opened = testing::OpenTestKeystore(token.path, other);
   REQUIRE_FALSE(opened.ok());
   CHECK(opened.status().code() == Code::kConfig);
   CHECK(opened.status().message().find("master key does not match this keystore") !=
@@ -80,10 +81,11 @@ TEST_CASE("keystore: a master key file with mode 0644 is refused") {
   TestToken token = NewToken(dir);
   token.keystore.reset();
   REQUIRE(::chmod(token.master.location.c_str(), 0644) == 0);
-  auto opened = OpenKeystoreAt(token.path, token.master);
+  auto opened = testing::OpenTestKeystore(token.path, token.master);
   CHECK(opened.status().code() == Code::kConfig);
   CHECK(opened.status().message().find("0644") != std::string::npos);
-  CHECK(CreateKeystoreAt(dir.File("new.db"), token.master, "x").status().code() == Code::kConfig);
+  CHECK(testing::CreateTestKeystore(dir.File("new.db"), token.master, "x").status().code() ==
+        Code::kConfig);
 }
 
 TEST_CASE("keystore: a passphrase token opens with its passphrase only") {
@@ -95,32 +97,32 @@ TEST_CASE("keystore: a passphrase token opens with its passphrase only") {
   std::string path = dir.File("p.db");
 
   ::unsetenv(var);
-  CHECK(CreateKeystoreAt(path, master, "p").status().code() == Code::kConfig);
+  CHECK(testing::CreateTestKeystore(path, master, "p").status().code() == Code::kConfig);
   CHECK(::access(path.c_str(), F_OK) != 0);  // nothing left behind
 
   ::setenv(var, "first passphrase", 1);
   std::string identity;
   {
-    auto created = CreateKeystoreAt(path, master, "p");
+    auto created = testing::CreateTestKeystore(path, master, "p");
     REQUIRE_MESSAGE(created.ok(), created.status().ToString());
     identity = (*created)->identity();
     REQUIRE((*created)->signers().AddSigner("alice").ok());
   }
   {
-    auto opened = OpenKeystoreAt(path, master);
+    auto opened = testing::OpenTestKeystore(path, master);
     REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
     CHECK((*opened)->identity() == identity);
     CHECK(*(*opened)->signers().SignerExists("alice"));
   }
   ::setenv(var, "second passphrase", 1);
-  CHECK(OpenKeystoreAt(path, master).status().code() == Code::kConfig);
+  CHECK(testing::OpenTestKeystore(path, master).status().code() == Code::kConfig);
   ::unsetenv(var);
 
   // A key-file token has no salt: asking for a passphrase is refused with a clear message.
   TestToken file_token = NewToken(dir);
   file_token.keystore.reset();
   ::setenv(var, "first passphrase", 1);
-  CHECK(OpenKeystoreAt(file_token.path, master).status().code() == Code::kConfig);
+  CHECK(testing::OpenTestKeystore(file_token.path, master).status().code() == Code::kConfig);
   ::unsetenv(var);
 }
 
@@ -192,7 +194,18 @@ TEST_CASE("keystore: activation keys are added, read back and cached") {
   auto all = ks.signers().ListActivationKeys();
   REQUIRE(all.ok());
   CHECK(all->size() == 3);
+}
 
+TEST_CASE("keystore: a checked activation key is cached" * testing::SqliteOnly()) {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  Keystore& ks = *token.keystore;
+  EvpPkeyPtr issuer = NewPkey(KeyType::kEd25519);
+  REQUIRE(ks.signers()
+              .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "https://as.example",
+                                issuer.get(), "as-1")
+              .ok());
+  REQUIRE(ks.signers().GetActivationKey("as-1").ok());
   // Cached: once checked, the key is served even if its row later disappears.
   {
     testing::RawDb raw(token.path);
@@ -222,7 +235,7 @@ TEST_CASE("keystore: every key type is generated, wrapped, reopened and unwrappe
   }
   token.keystore.reset();
 
-  auto reopened = OpenKeystoreAt(token.path, token.master);
+  auto reopened = testing::OpenTestKeystore(token.path, token.master);
   REQUIRE(reopened.ok());
   for (const auto& [handle, spki] : made) {
     auto key = (*reopened)->keys().Unwrap(handle);
@@ -332,7 +345,7 @@ TEST_CASE("keystore: spent hashes through the keystore") {
         Code::kArgumentsBad);
   token.keystore.reset();
 
-  auto reopened = OpenKeystoreAt(token.path, token.master);
+  auto reopened = testing::OpenTestKeystore(token.path, token.master);
   REQUIRE(reopened.ok());
   CHECK(*(*reopened)->replay().IsHashSpent("kid", "jti", hash));
   CHECK_FALSE(*(*reopened)->replay().SpendHash("kid", "jti", hash, ToBytes("key"), 2000000000));
@@ -340,7 +353,7 @@ TEST_CASE("keystore: spent hashes through the keystore") {
   CHECK_FALSE(*(*reopened)->replay().IsHashSpent("kid", "jti", hash));
 }
 
-TEST_CASE("keystore: two processes spend the same hash, one wins") {
+TEST_CASE("keystore: two processes spend the same hash, one wins" * testing::SqliteOnly()) {
   TempDir dir;
   TestToken token = NewToken(dir);
   token.keystore.reset();
@@ -353,7 +366,7 @@ TEST_CASE("keystore: two processes spend the same hash, one wins") {
     REQUIRE(pid >= 0);
     if (pid == 0) {
       ::close(gate[1]);
-      auto ks = OpenKeystoreAt(token.path, token.master);
+      auto ks = testing::OpenTestKeystore(token.path, token.master);
       if (!ks.ok()) ::_exit(3);
       char byte;
       if (::read(gate[0], &byte, 1) < 0) ::_exit(4);

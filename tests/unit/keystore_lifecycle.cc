@@ -48,7 +48,7 @@ struct Fixture {
   }
   void Reopen() {
     token.keystore.reset();
-    auto opened = OpenKeystoreAt(token.path, token.master);
+    auto opened = testing::OpenTestKeystore(token.path, token.master);
     REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
     token.keystore = std::move(opened).value();
   }
@@ -146,8 +146,9 @@ TEST_CASE("lifecycle: key states kept between checks never hide a change, whoeve
   // (StateStore::KeyStateVersion): these are the changes that must still be seen at once.
   Fixture f;
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
-  CHECK(f.State(f.alice_key) == KeyState::kUsable);           // now kept
-  auto other = OpenKeystoreAt(f.token.path, f.token.master);  // another process's connection
+  CHECK(f.State(f.alice_key) == KeyState::kUsable);  // now kept
+  auto other =
+      testing::OpenTestKeystore(f.token.path, f.token.master);  // another process's connection
   REQUIRE_MESSAGE(other.ok(), other.status().ToString());
   SUBCASE("disabled through another connection") {
     REQUIRE((*other)->keys().DisableKey(f.alice_key.id, "lost phone").ok());
@@ -171,19 +172,24 @@ TEST_CASE("lifecycle: key states kept between checks never hide a change, whoeve
     REQUIRE(f.ks().keys().DisableKey(f.alice_key.id, "").ok());
     CHECK(f.State(f.alice_key) == KeyState::kKeyDisabled);
   }
-  SUBCASE("its status edited in the file by hand") {
-    REQUIRE(f.ks().keys().DisableKey(f.alice_key2.id, "").ok());
-    CHECK(f.State(f.alice_key) == KeyState::kUsable);
-    RawDb(f.token.path)
-        .Exec(
-            "UPDATE keys SET (status, status_changed, certified, status_mac) = (SELECT status, "
-            "status_changed, certified, status_mac FROM keys" +
-            f.WhereKey(f.alice_key2) + ")" + f.WhereKey(f.alice_key));
-    CHECK(f.UsabilityCode(f.alice_key) == Code::kTampered);
-  }
 }
 
-TEST_CASE("lifecycle: an edited key status is tampering, never obeyed") {
+TEST_CASE("lifecycle: a key state kept between checks never hides a status edited by hand" *
+          testing::SqliteOnly()) {
+  Fixture f;
+  CHECK(f.State(f.alice_key) == KeyState::kUsable);
+  CHECK(f.State(f.alice_key) == KeyState::kUsable);  // now kept
+  REQUIRE(f.ks().keys().DisableKey(f.alice_key2.id, "").ok());
+  CHECK(f.State(f.alice_key) == KeyState::kUsable);
+  RawDb(f.token.path)
+      .Exec(
+          "UPDATE keys SET (status, status_changed, certified, status_mac) = (SELECT status, "
+          "status_changed, certified, status_mac FROM keys" +
+          f.WhereKey(f.alice_key2) + ")" + f.WhereKey(f.alice_key));
+  CHECK(f.UsabilityCode(f.alice_key) == Code::kTampered);
+}
+
+TEST_CASE("lifecycle: an edited key status is tampering, never obeyed" * testing::SqliteOnly()) {
   Fixture f;
   REQUIRE(f.ks().keys().DisableKey(f.alice_key.id, "").ok());
   SUBCASE("status set back to enabled") {
@@ -206,7 +212,8 @@ TEST_CASE("lifecycle: an edited key status is tampering, never obeyed") {
   CHECK(f.State(f.alice_key2) == KeyState::kUsable);
 }
 
-TEST_CASE("lifecycle: a destroyed key is gone from the file, its id never reused") {
+TEST_CASE("lifecycle: a destroyed key is gone from the file, its id never reused" *
+          testing::SqliteOnly()) {
   Fixture f;
   auto row = testing::RawStore(f.token.path)->keys().FindKeyById(f.alice_key.id);
   REQUIRE(row.ok());
@@ -242,7 +249,8 @@ TEST_CASE("lifecycle: a destroyed key is gone from the file, its id never reused
   CHECK(std::count(events.begin(), events.end(), "key-destroy:ok") == 1);
 }
 
-TEST_CASE("lifecycle: a disabled signer's keys may not sign; a removed signer is gone") {
+TEST_CASE("lifecycle: a disabled signer's keys may not sign; a removed signer is gone" *
+          testing::SqliteOnly()) {
   Fixture f;
   auto device = GenerateKey(KeyType::kEcP256);
   REQUIRE(device.ok());
@@ -312,7 +320,7 @@ TEST_CASE("lifecycle: a certified key signs only while a certificate is valid") 
   CHECK(f.State(f.alice_key2, true) == KeyState::kNoCertificate);
 }
 
-TEST_CASE("lifecycle: certificate rows are authenticated") {
+TEST_CASE("lifecycle: certificate rows are authenticated" * testing::SqliteOnly()) {
   Fixture f;
   ImportCertificate(f, f.alice_key, -2 * kDay, -kDay);
   SUBCASE("validity extended in the row") {
@@ -333,7 +341,8 @@ TEST_CASE("lifecycle: certificate rows are authenticated") {
   }
 }
 
-TEST_CASE("lifecycle: a schema-2 file is migrated: everything enabled, MACs filled once") {
+TEST_CASE("lifecycle: a schema-2 file is migrated: everything enabled, MACs filled once" *
+          testing::SqliteOnly()) {
   Fixture f;
   ImportCertificate(f, f.bob_key, -2 * kDay, -kDay);
   f.token.keystore.reset();

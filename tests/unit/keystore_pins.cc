@@ -164,7 +164,8 @@ TEST_CASE("pins: concurrent wrong tries are all counted, and never more than max
   CHECK(f.Failures("alice") == kTries);
 }
 
-TEST_CASE("pins: edited or swapped rows are refused as tampered, failures cannot be reset") {
+TEST_CASE("pins: edited or swapped rows are refused as tampered, failures cannot be reset" *
+          testing::SqliteOnly()) {
   Fixture f;
   REQUIRE(f.ks.pins().SetSignerPin("alice", "1234").ok());
   REQUIRE(f.ks.pins().SetSignerPin("bob", "5678").ok());
@@ -243,7 +244,8 @@ TEST_CASE("key policy: SCAL1 needs limits, SCAL2 takes none, the JSON round-trip
   }
 }
 
-TEST_CASE("keys: a SCAL1 key is generated with its limits bound into the wrap AAD") {
+TEST_CASE("keys: a SCAL1 key is generated with its limits bound into the wrap AAD" *
+          testing::SqliteOnly()) {
   Fixture f;
   CHECK(f.ks.keys().GenerateKey("alice", KeyType::kEcP256, "seal", 1).status().code() ==
         Code::kArgumentsBad);
@@ -261,7 +263,7 @@ TEST_CASE("keys: a SCAL1 key is generated with its limits bound into the wrap AA
   raw.Exec(
       R"(UPDATE keys SET policy_json = '{"activation":{"max_signatures":1000000}}' WHERE id = )" +
       HexLiteral(key->info.id));
-  auto reopened = OpenKeystoreAt(f.token.path, f.token.master);
+  auto reopened = testing::OpenTestKeystore(f.token.path, f.token.master);
   REQUIRE(reopened.ok());
   CHECK((*reopened)->keys().Unwrap(key->info.handle).status().code() == Code::kTampered);
 }

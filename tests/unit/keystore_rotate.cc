@@ -125,7 +125,7 @@ std::string LastEvent(Keystore& ks) {
 }
 
 Code OpenCode(const std::string& path, const MasterKeySource& master) {
-  return OpenKeystoreAt(path, master).status().code();
+  return testing::OpenTestKeystore(path, master).status().code();
 }
 
 TEST_CASE("rotate: keys, MACs, PINs and the audit log carry over to a new key file") {
@@ -137,10 +137,10 @@ TEST_CASE("rotate: keys, MACs, PINs and the audit log carry over to a new key fi
   CheckCarriedOver(p, p.ks());  // the rotating object goes on with the new key
 
   p.token.keystore.reset();
-  auto old = OpenKeystoreAt(p.token.path, p.token.master);
+  auto old = testing::OpenTestKeystore(p.token.path, p.token.master);
   CHECK(old.status().code() == Code::kConfig);
   CHECK(old.status().message().find("master key does not match") != std::string::npos);
-  auto reopened = OpenKeystoreAt(p.token.path, next);
+  auto reopened = testing::OpenTestKeystore(p.token.path, next);
   REQUIRE_MESSAGE(reopened.ok(), reopened.status().ToString());
   CheckCarriedOver(p, **reopened);
   // New keys and records under the new key are fine too.
@@ -158,7 +158,7 @@ TEST_CASE("rotate: to a passphrase and back to a key file") {
   REQUIRE(p.ks().RotateMasterKey(passphrase).ok());
   p.token.keystore.reset();
   CHECK(OpenCode(p.token.path, p.token.master) == Code::kConfig);
-  auto by_passphrase = OpenKeystoreAt(p.token.path, passphrase);
+  auto by_passphrase = testing::OpenTestKeystore(p.token.path, passphrase);
   REQUIRE_MESSAGE(by_passphrase.ok(), by_passphrase.status().ToString());
   CheckCarriedOver(p, **by_passphrase);
 
@@ -168,7 +168,7 @@ TEST_CASE("rotate: to a passphrase and back to a key file") {
   REQUIRE((*by_passphrase)->RotateMasterKey(file).ok());
   by_passphrase->reset();
   CHECK(OpenCode(p.token.path, passphrase) == Code::kConfig);  // no salt: made for a key file
-  auto by_file = OpenKeystoreAt(p.token.path, file);
+  auto by_file = testing::OpenTestKeystore(p.token.path, file);
   REQUIRE_MESSAGE(by_file.ok(), by_file.status().ToString());
   CheckCarriedOver(p, **by_file);
   ::unsetenv("SAMP11_TEST_ROTATE_PASS");
@@ -186,7 +186,7 @@ TEST_CASE("rotate: the current key is refused as the new one") {
 
 // A row edited behind the module's back stops the rotation before anything is written: a
 // rotation must never make a forged row look authentic under the new key.
-TEST_CASE("rotate: a tampered row aborts it and nothing changes") {
+TEST_CASE("rotate: a tampered row aborts it and nothing changes" * testing::SqliteOnly()) {
   struct Case {
     const char* name;
     std::string sql;
@@ -223,7 +223,7 @@ TEST_CASE("rotate: a tampered row aborts it and nothing changes") {
 // Another process that opened the token before the rotation must fail closed and say why.
 TEST_CASE("rotate: a keystore opened with the old key refuses and says the key was rotated") {
   Populated p;
-  auto stale = OpenKeystoreAt(p.token.path, p.token.master);
+  auto stale = testing::OpenTestKeystore(p.token.path, p.token.master);
   REQUIRE(stale.ok());
   MasterKeySource next = NewKeyFile(p.dir, "next.key");
   REQUIRE(p.ks().RotateMasterKey(next).ok());

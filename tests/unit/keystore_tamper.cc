@@ -37,7 +37,7 @@ struct Fixture {
   }
 
   std::unique_ptr<Keystore> Reopen() {
-    auto ks = OpenKeystoreAt(token.path, token.master);
+    auto ks = testing::OpenTestKeystore(token.path, token.master);
     REQUIRE_MESSAGE(ks.ok(), ks.status().ToString());
     return std::move(ks).value();
   }
@@ -59,7 +59,7 @@ TEST_CASE("tamper: untouched rows unwrap") {
   CHECK(ks->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
-TEST_CASE("tamper: a key given to another signer is unusable") {
+TEST_CASE("tamper: a key given to another signer is unusable" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET owner = 'mallory'" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
@@ -71,7 +71,7 @@ TEST_CASE("tamper: a key given to another signer is unusable") {
   CHECK(ks->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
-TEST_CASE("tamper: wrapped keys swapped between rows are unusable") {
+TEST_CASE("tamper: wrapped keys swapped between rows are unusable" * testing::SqliteOnly()) {
   Fixture f;
   {
     RawDb raw(f.token.path);
@@ -84,7 +84,8 @@ TEST_CASE("tamper: wrapped keys swapped between rows are unusable") {
   CheckKeyTampered(*ks, f.mallory_key);
 }
 
-TEST_CASE("tamper: a file key relabelled as another backend's is detected") {
+TEST_CASE("tamper: a file key relabelled as another backend's is detected" *
+          testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET backend = 'pkcs11'" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
@@ -92,7 +93,7 @@ TEST_CASE("tamper: a file key relabelled as another backend's is detected") {
   CHECK(ks->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
-TEST_CASE("tamper: a file key that claims to be imported is detected") {
+TEST_CASE("tamper: a file key that claims to be imported is detected" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET origin = 'imported'" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
@@ -101,7 +102,8 @@ TEST_CASE("tamper: a file key that claims to be imported is detected") {
   CHECK(unwrapped.status().code() == Code::kTampered);
 }
 
-TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its keys still sign") {
+TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its keys still sign" *
+          testing::SqliteOnly()) {
   Fixture f;
   {
     RawDb raw(f.token.path);
@@ -123,14 +125,14 @@ TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its ke
   CHECK(f.Reopen()->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
-TEST_CASE("tamper: a lowered SCAL is detected") {
+TEST_CASE("tamper: a lowered SCAL is detected" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET scal = 1" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
   CheckKeyTampered(*ks, f.alice_key);
 }
 
-TEST_CASE("tamper: an edited policy or key type is detected") {
+TEST_CASE("tamper: an edited policy or key type is detected" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path)
       .Exec("UPDATE keys SET policy_json = '{\"any\":true}'" + f.WhereKey(f.alice_key));
@@ -140,7 +142,7 @@ TEST_CASE("tamper: an edited policy or key type is detected") {
   CheckKeyTampered(*ks, f.mallory_key);
 }
 
-TEST_CASE("tamper: a replaced public key is detected") {
+TEST_CASE("tamper: a replaced public key is detected" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path)
       .ExecWithBlob("UPDATE keys SET public_spki = ?" + f.WhereKey(f.alice_key),
@@ -149,7 +151,7 @@ TEST_CASE("tamper: a replaced public key is detected") {
   CheckKeyTampered(*ks, f.alice_key);
 }
 
-TEST_CASE("tamper: a changed id is detected") {
+TEST_CASE("tamper: a changed id is detected" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET id = x'00112233'" + f.WhereKey(f.alice_key));
   auto ks = f.Reopen();
@@ -157,7 +159,7 @@ TEST_CASE("tamper: a changed id is detected") {
   CHECK(unwrapped.status().code() == Code::kTampered);
 }
 
-TEST_CASE("tamper: a key row moved to another token is unusable there") {
+TEST_CASE("tamper: a key row moved to another token is unusable there" * testing::SqliteOnly()) {
   Fixture f;
   TempDir other_dir;
   TestToken other = NewToken(other_dir);
@@ -177,7 +179,7 @@ TEST_CASE("tamper: a key row moved to another token is unusable there") {
   CheckKeyTampered(*ks, f.alice_key);
 }
 
-TEST_CASE("tamper: activation key owner or public key edits are detected") {
+TEST_CASE("tamper: activation key owner or public key edits are detected" * testing::SqliteOnly()) {
   Fixture f;
   std::string kid;
   {
@@ -221,7 +223,7 @@ TEST_CASE("tamper: activation key owner or public key edits are detected") {
   CHECK(ks->signers().GetActivationKey("as").ok());
 }
 
-TEST_CASE("tamper: a signer's enrolment date edit is detected") {
+TEST_CASE("tamper: a signer's enrolment date edit is detected" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE signers SET created = created - 86400 WHERE name = 'alice'");
   auto ks = f.Reopen();
@@ -235,7 +237,7 @@ TEST_CASE("tamper: a signer's enrolment date edit is detected") {
   CHECK(*ks->signers().SignerExists("mallory"));
 }
 
-TEST_CASE("tamper: a forged signer row is detected") {
+TEST_CASE("tamper: a forged signer row is detected" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path)
       .Exec(
@@ -245,13 +247,13 @@ TEST_CASE("tamper: a forged signer row is detected") {
   CHECK(ks->signers().SignerExists("eve").status().code() == Code::kTampered);
 }
 
-TEST_CASE("tamper: an edited identity reads as a wrong master key") {
+TEST_CASE("tamper: an edited identity reads as a wrong master key" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path)
       .Exec(
           "UPDATE meta SET value = '00000000000000000000000000000000' "
           "WHERE name = 'identity'");
-  auto ks = OpenKeystoreAt(f.token.path, f.token.master);
+  auto ks = testing::OpenTestKeystore(f.token.path, f.token.master);
   CHECK(ks.status().code() == Code::kConfig);
 }
 

@@ -1,47 +1,93 @@
-// Helpers for the keystore and config tests: a temporary folder, a ready master key, and a second
-// raw SQLite connection to play the attacker who edits the token file behind the module's back.
+// Helpers for the keystore and config tests: a temporary folder, a ready master key, the token
+// state they run on, and a second raw SQLite connection to play the attacker who edits the token
+// file behind the module's back.
+//
+// The state: SAMP11_TEST_STATE=sqlite (the default) puts each token in a SQLite file at its path;
+// SAMP11_TEST_STATE=memory in the memory state of that name (state/memory/memory_state.h), so
+// that the keystore is seen to work unchanged on either. CTest runs unit_keystore once with each
+// (tests/unit/CMakeLists.txt). Test cases that work on the SQLite file itself (RawDb, its bytes,
+// its schema versions, processes sharing it) are marked SqliteOnly() and left out of the memory
+// run; RawDb refuses to run there, so an unmarked one fails instead of passing unseen.
 #pragma once
 
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <doctest/doctest.h>
 
-#include <filesystem>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/bytes.h"
 #include "config/config.h"
 #include "keystore/keystore.h"
 #include "keystore/master_key.h"
+#include "state/memory/memory_state.h"
+#include "temp_dir.h"
 #include "token/open_keystore.h"
 
 namespace samp11::testing {
 
-class TempDir {
+enum class TestState { kSqlite, kMemory };
+
+// SAMP11_TEST_STATE as read, none if it names no state.
+inline std::optional<TestState> TestStateSetting() {
+  static const std::optional<TestState> kind = []() -> std::optional<TestState> {
+    const char* value = std::getenv("SAMP11_TEST_STATE");
+    if (value == nullptr || std::string(value) == "sqlite") return TestState::kSqlite;
+    if (std::string(value) == "memory") return TestState::kMemory;
+    return std::nullopt;
+  }();
+  return kind;
+}
+inline TestState TestStateKind() {
+  std::optional<TestState> kind = TestStateSetting();
+  REQUIRE_MESSAGE(kind.has_value(), "SAMP11_TEST_STATE must be sqlite or memory");
+  return *kind;
+}
+
+// Marks a test case that works on the SQLite file itself: TEST_CASE("..." * SqliteOnly()).
+inline doctest::test_suite SqliteOnly() { return doctest::test_suite("sqlite-only"); }
+
+// The memory states of SAMP11_TEST_STATE=memory, named by token paths.
+inline MemoryStateSpace& TestMemorySpace() {
+  static const std::shared_ptr<MemoryStateSpace> space = NewMemoryStateSpace();
+  return *space;
+}
+
+// A temporary folder; in the memory run, the states named by paths in it go with it.
+class TempDir : public TempFolder {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/samp11-test-XXXXXX";
-    char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
+  ~TempDir() override {
+    // Not TestStateKind(): a destructor must not throw a failed REQUIRE.
+    if (TestStateSetting() == TestState::kMemory) TestMemorySpace().Forget(path() + "/");
   }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
 };
 
-inline MasterKeySource NewKeyFile(const TempDir& dir, const std::string& name = "master.key") {
+// Where the token at path keeps its state, for the state the tests run on.
+inline std::unique_ptr<StateLocation> TestLocation(const std::string& path) {
+  if (TestStateKind() == TestState::kMemory) return TestMemorySpace().Location(path);
+  return KeystoreLocation(path);
+}
+
+// OpenKeystoreAt and CreateKeystoreAt (token/open_keystore.h), on the state the tests run on.
+inline Result<std::unique_ptr<Keystore>> OpenTestKeystore(const std::string& path,
+                                                          const MasterKeySource& master,
+                                                          const Clock& clock = DefaultClock()) {
+  if (TestStateKind() == TestState::kSqlite) return OpenKeystoreAt(path, master, clock);
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, TestLocation(path)->Open());
+  return Keystore::Open(std::move(store), master, clock);
+}
+inline Result<std::unique_ptr<Keystore>> CreateTestKeystore(const std::string& path,
+                                                            const MasterKeySource& master,
+                                                            const std::string& label,
+                                                            const Clock& clock = DefaultClock()) {
+  if (TestStateKind() == TestState::kSqlite) return CreateKeystoreAt(path, master, label, clock);
+  return Keystore::Create(*TestLocation(path), master, label, clock);
+}
+
+inline MasterKeySource NewKeyFile(const TempFolder& dir, const std::string& name = "master.key") {
   MasterKeySource source;
   source.kind = MasterKeySource::Kind::kKeyFile;
   source.location = dir.File(name);
@@ -57,12 +103,12 @@ struct TestToken {
   std::unique_ptr<Keystore> keystore;
 };
 
-inline TestToken NewToken(const TempDir& dir, const std::string& label = "test",
+inline TestToken NewToken(const TempFolder& dir, const std::string& label = "test",
                           const Clock& clock = DefaultClock()) {
   TestToken token;
   token.master = NewKeyFile(dir);
   token.path = dir.File("token.db");
-  auto created = CreateKeystoreAt(token.path, token.master, label, clock);
+  auto created = CreateTestKeystore(token.path, token.master, label, clock);
   REQUIRE_MESSAGE(created.ok(), created.status().ToString());
   token.keystore = std::move(created).value();
   return token;
@@ -71,7 +117,7 @@ inline TestToken NewToken(const TempDir& dir, const std::string& label = "test",
 // A second store on the token's state, beside the keystore's own: for reading rows as stored
 // (another process's view), never authenticated.
 inline std::unique_ptr<StateStore> RawStore(const std::string& path) {
-  auto store = KeystoreLocation(path)->Open();
+  auto store = TestLocation(path)->Open();
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
   return std::move(store).value();
 }
@@ -80,6 +126,8 @@ inline std::unique_ptr<StateStore> RawStore(const std::string& path) {
 class RawDb {
  public:
   explicit RawDb(const std::string& path) {
+    REQUIRE_MESSAGE(TestStateKind() == TestState::kSqlite,
+                    "RawDb edits the SQLite file: mark the test case SqliteOnly()");
     REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
     sqlite3_busy_timeout(db_, 10000);
   }

@@ -1,0 +1,134 @@
+// What only the SQLite state has: a file of mode 0600, a schema version, WAL, and processes
+// sharing one file. Everything else is in the shared suites (state_*.cc).
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "state/sqlite/sqlite_state_store.h"
+#include "state_test_util.h"
+
+namespace samp11 {
+namespace {
+
+using testing::Must;
+using testing::Spent;
+using testing::TempFolder;
+
+void Exec(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+  std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, message);
+}
+
+TEST_CASE("sqlite state: create makes a 0600 file of the current schema, once") {
+  TempFolder dir;
+  std::string path = dir.File("t.db");
+  {
+    auto store = Must(OpenSqliteStateStore(path, true));
+    struct stat st;
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    auto meta = Must(store->meta().GetMeta("schema_version"));
+    REQUIRE(meta.has_value());
+    CHECK(*meta == "4");
+  }
+  CHECK(OpenSqliteStateStore(path, true).status().code() == Code::kAlreadyExists);
+  CHECK(OpenSqliteStateStore(dir.File("missing.db"), false).status().code() == Code::kNotFound);
+  Must(OpenSqliteStateStore(path, false));
+}
+
+TEST_CASE("sqlite state: another schema version, or not a keystore, is kConfig") {
+  TempFolder dir;
+  std::string path = dir.File("t.db");
+  Must(OpenSqliteStateStore(path, true));
+  Exec(path, "UPDATE meta SET value = '5' WHERE name = 'schema_version'");
+  CHECK(OpenSqliteStateStore(path, false).status().code() == Code::kConfig);
+
+  std::string other = dir.File("other.db");
+  Exec(other, "CREATE TABLE t(x)");
+  CHECK(OpenSqliteStateStore(other, false).status().code() == Code::kConfig);
+}
+
+TEST_CASE("sqlite state: the file is in WAL mode") {
+  TempFolder dir;
+  std::string path = dir.File("t.db");
+  Must(OpenSqliteStateStore(path, true));
+  // WAL is a property of the file: a plain connection sees it.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST_CASE("sqlite state: a status MAC stored as NULL (before schema 3) is filled") {
+  TempFolder dir;
+  std::string path = dir.File("t.db");
+  auto store = Must(OpenSqliteStateStore(path, true));
+  testing::MustOk(store->signers().InsertSigner(testing::Signer("alice")));
+  Exec(path, "UPDATE signers SET status_mac = NULL");
+  LifecycleMacs macs;
+  macs.signer = [](const SignerRow&) -> Result<Bytes> { return ToBytes("filled"); };
+  macs.key = [](const KeyRow&) -> Result<Bytes> { return ToBytes("unused"); };
+  macs.cert = [](const CertRow&) -> Result<Bytes> { return ToBytes("unused"); };
+  CHECK(Must(store->maintenance().FillMissingLifecycleMacs(macs)) == 1);
+  CHECK(Must(store->signers().FindSigner("alice"))->status_mac == ToBytes("filled"));
+}
+
+TEST_CASE("sqlite state: two processes spending the same hash at once, exactly one wins") {
+  TempFolder dir;
+  std::string path = dir.File("t.db");
+  Must(OpenSqliteStateStore(path, true));
+
+  for (int round = 0; round < 5; ++round) {
+    const std::string jti = "race-" + std::to_string(round);
+    int gate[2];
+    REQUIRE(::pipe(gate) == 0);
+    std::vector<pid_t> children;
+    for (int c = 0; c < 2; ++c) {
+      pid_t pid = ::fork();
+      REQUIRE(pid >= 0);
+      if (pid == 0) {
+        // Child: its own connection, opened before the gate so both race on the insert itself.
+        ::close(gate[1]);
+        auto store = OpenSqliteStateStore(path, false);
+        if (!store.ok()) ::_exit(3);
+        char byte;
+        if (::read(gate[0], &byte, 1) < 0) ::_exit(4);
+        auto spent = (*store)->replay().InsertSpentHash(Spent(jti, "same-hash", 100));
+        if (!spent.ok()) ::_exit(2);
+        ::_exit(*spent ? 0 : 1);
+      }
+      children.push_back(pid);
+    }
+    ::close(gate[0]);
+    ::close(gate[1]);  // EOF releases both children at once
+    int winners = 0, losers = 0;
+    for (pid_t pid : children) {
+      int status = 0;
+      REQUIRE(::waitpid(pid, &status, 0) == pid);
+      REQUIRE(WIFEXITED(status));
+      int code = WEXITSTATUS(status);
+      REQUIRE_MESSAGE((code == 0 || code == 1), "child exit code " << code);
+      (code == 0 ? winners : losers)++;
+    }
+    CHECK(winners == 1);
+    CHECK(losers == 1);
+  }
+}
+
+}  // namespace
+}  // namespace samp11
