@@ -152,7 +152,11 @@ TEST_CASE("C_SetAttributeValue on an object with CKA_MODIFIABLE false: CKR_ACTIO
   CK_ATTRIBUTE relabel{CKA_LABEL, label.data(), static_cast<CK_ULONG>(label.size())};
   CK_BYTE junk = 1;
   CK_ATTRIBUTE unknown{0x7fff0001UL, &junk, 1};
-  for (const auto& [name, handle] : objects) {
+  for (const auto& entry : objects) {
+    // Named, not bound: CAPTURE takes a reference, and clang 14 cannot capture a
+    // structured binding.
+    const auto& name = entry.first;
+    const auto& handle = entry.second;
     CAPTURE(name);
     REQUIRE(handle != CK_INVALID_HANDLE);
     CK_BBOOL modifiable = CK_TRUE;

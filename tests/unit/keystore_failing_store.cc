@@ -146,7 +146,11 @@ TEST_CASE("failing store: every method has its name, and a rule on it fails that
   std::sort(known.begin(), known.end());
   CHECK(names == known);
 
-  for (const auto& [name, call] : calls) {
+  for (const auto& entry : calls) {
+    // Named, not bound: CAPTURE takes a reference, and clang 14 cannot capture a
+    // structured binding.
+    const auto& name = entry.first;
+    const auto& call = entry.second;
     CAPTURE(name);
     f.plan->ClearCalls();
     f.plan->FailNth(name, 1, Fault::ErrorBefore(Code::kDevice));

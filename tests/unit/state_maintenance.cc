@@ -101,7 +101,11 @@ TEST_CASE_TEMPLATE(
   auto theirs = OpenStore(states);
   auto elsewhere = NewStore(states, "elsewhere");
   MustOk(mine->signers().InsertSigner(Signer("alice")));
-  for (const auto& [name, write] : KeyStateWrites()) {
+  for (const auto& entry : KeyStateWrites()) {
+    // Named, not bound: CAPTURE takes a reference, and clang 14 cannot capture a
+    // structured binding.
+    const auto& name = entry.first;
+    const auto& write = entry.second;
     CAPTURE(name);
     const StateVersion mine_before = Version(*mine);
     const StateVersion theirs_before = Version(*theirs);
@@ -142,7 +146,11 @@ TEST_CASE_TEMPLATE("state: KeyStateVersion: reads and the signing path's writes 
              }));
        }},
   };
-  for (const auto& [name, write] : signing_path) {
+  for (const auto& entry : signing_path) {
+    // Named, not bound: CAPTURE takes a reference, and clang 14 cannot capture a
+    // structured binding.
+    const auto& name = entry.first;
+    const auto& write = entry.second;
     CAPTURE(name);
     const StateVersion mine_before = Version(*mine);
     const StateVersion theirs_before = Version(*theirs);
