@@ -2,13 +2,12 @@
 // refusal must not do (spend, lock the token, end the operation at login).
 #include <doctest/doctest.h>
 
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 
 #include "crypto/keys.h"
 #include "crypto/symmetric.h"
 #include "tests/integration/module_fixture.h"
+#include "tests/support/sqlite_file.h"
 
 namespace samp11::testing {
 namespace {
@@ -194,14 +193,9 @@ TEST_CASE("refused SADs never flip the PIN counter flags") {
 
 // Edits a row of the token file behind the module's back, as an attacker with file access would.
 void EditRow(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(db_path.c_str(), &db) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* err = nullptr;
-  CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) == SQLITE_OK);
-  if (err) sqlite3_free(err);
-  CHECK(sqlite3_changes(db) > 0);
-  sqlite3_close(db);
+  SqliteFile file(db_path);
+  file.Exec(sql);
+  CHECK(file.Changes() > 0);
 }
 
 TEST_CASE("a key row moved to another signer is refused with CKR_DEVICE_ERROR") {

@@ -10,8 +10,6 @@
 // run; RawDb refuses to run there, so an unmarked one fails instead of passing unseen.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -25,6 +23,7 @@
 #include "keystore/master_key.h"
 #include "state/memory/memory_state.h"
 #include "temp_dir.h"
+#include "tests/support/sqlite_file.h"
 #include "token/open_keystore.h"
 
 namespace samp11::testing {
@@ -123,39 +122,16 @@ inline std::unique_ptr<StateStore> RawStore(const std::string& path) {
 }
 
 // The attacker's connection: plain SQLite, no samp11 code.
-class RawDb {
+class RawDb : public SqliteFile {
  public:
-  explicit RawDb(const std::string& path) {
-    REQUIRE_MESSAGE(TestStateKind() == TestState::kSqlite,
-                    "RawDb edits the SQLite file: mark the test case SqliteOnly()");
-    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-    sqlite3_busy_timeout(db_, 10000);
-  }
-  ~RawDb() { sqlite3_close_v2(db_); }
-  RawDb(const RawDb&) = delete;
-  RawDb& operator=(const RawDb&) = delete;
-
-  void Exec(const std::string& sql) {
-    char* error = nullptr;
-    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
-    std::string message = error != nullptr ? error : "";
-    sqlite3_free(error);
-    REQUIRE_MESSAGE(rc == SQLITE_OK, message);
-    CHECK(sqlite3_changes(db_) >= 0);
-  }
-  // Runs an UPDATE with one blob parameter.
-  void ExecWithBlob(const std::string& sql, const Bytes& blob) {
-    sqlite3_stmt* stmt = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-    sqlite3_bind_blob(stmt, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    REQUIRE(rc == SQLITE_DONE);
-  }
-  int Changes() { return sqlite3_changes(db_); }
+  explicit RawDb(const std::string& path) : SqliteFile(CheckedPath(path)) {}
 
  private:
-  sqlite3* db_ = nullptr;
+  static const std::string& CheckedPath(const std::string& path) {
+    REQUIRE_MESSAGE(TestStateKind() == TestState::kSqlite,
+                    "RawDb edits the SQLite file: mark the test case SqliteOnly()");
+    return path;
+  }
 };
 
 inline std::string HexLiteral(const Bytes& b) { return "x'" + HexEncode(b) + "'"; }

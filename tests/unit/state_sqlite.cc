@@ -1,6 +1,5 @@
 // What only the SQLite state has: a file of mode 0600, a schema version, WAL, and processes
 // sharing one file. Everything else is in the shared suites (state_*.cc).
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 
 #include "state/sqlite/sqlite_state_store.h"
 #include "state_test_util.h"
+#include "tests/support/sqlite_file.h"
 
 namespace samp11 {
 namespace {
@@ -19,16 +19,7 @@ using testing::Must;
 using testing::Spent;
 using testing::TempFolder;
 
-void Exec(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  std::string message = error != nullptr ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, message);
-}
+void Exec(const std::string& path, const char* sql) { testing::SqliteFile(path).Exec(sql); }
 
 TEST_CASE("sqlite state: create makes a 0600 file of the current schema, once") {
   TempFolder dir;
@@ -55,7 +46,7 @@ TEST_CASE("sqlite state: another schema version, or not a keystore, is kConfig")
   CHECK(OpenSqliteStateStore(path, false).status().code() == Code::kConfig);
 
   std::string other = dir.File("other.db");
-  Exec(other, "CREATE TABLE t(x)");
+  testing::SqliteFile(other, testing::SqliteFile::Missing::kCreate).Exec("CREATE TABLE t(x)");
   CHECK(OpenSqliteStateStore(other, false).status().code() == Code::kConfig);
 }
 
@@ -64,14 +55,7 @@ TEST_CASE("sqlite state: the file is in WAL mode") {
   std::string path = dir.File("t.db");
   Must(OpenSqliteStateStore(path, true));
   // WAL is a property of the file: a plain connection sees it.
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
+  CHECK(testing::SqliteFile(path).QueryText("PRAGMA journal_mode") == "wal");
 }
 
 TEST_CASE("sqlite state: a status MAC stored as NULL (before schema 3) is filled") {
