@@ -1,5 +1,5 @@
 // `samp11_bench bulk-keys`: many Ed25519 SCAL2 keys added to a keystore at once, for the
-// cold-start keystores (bench/run.sh), through Keystore::BulkAddFileKeysForBenchmark.
+// cold-start keystores (bench/run.sh), through SigningKeys::BulkAddFileKeysForBenchmark.
 #pragma once
 
 #include <cstdint>
