@@ -47,16 +47,7 @@ Result<std::vector<std::string>> MemoryDepositStore::FindDeposits(const Bytes& k
 
 Result<int64_t> MemoryDepositStore::PurgeDeposits(int64_t sad_exp_before) {
   auto lock = c_.Lock();
-  auto& deposits = c_.tables().deposits;
-  int64_t removed = 0;
-  for (auto it = deposits.begin(); it != deposits.end();) {
-    if (it->second.sad_exp < sad_exp_before) {
-      it = deposits.erase(it);
-      ++removed;
-    } else {
-      ++it;
-    }
-  }
+  int64_t removed = EraseExpiredSads(c_.tables().deposits, sad_exp_before);
   if (removed > 0) c_.Wrote(/*signing_path=*/false);
   return removed;
 }

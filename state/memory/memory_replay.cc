@@ -26,16 +26,7 @@ Result<bool> MemoryReplayStore::IsHashSpent(std::string_view kid, std::string_vi
 
 Result<int64_t> MemoryReplayStore::PurgeSpentHashes(int64_t sad_exp_before) {
   auto lock = c_.Lock();
-  auto& spent = c_.tables().spent_hashes;
-  int64_t removed = 0;
-  for (auto it = spent.begin(); it != spent.end();) {
-    if (it->second.sad_exp < sad_exp_before) {
-      it = spent.erase(it);
-      ++removed;
-    } else {
-      ++it;
-    }
-  }
+  int64_t removed = EraseExpiredSads(c_.tables().spent_hashes, sad_exp_before);
   if (removed > 0) c_.Wrote(/*signing_path=*/false);
   return removed;
 }

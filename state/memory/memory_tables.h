@@ -21,6 +21,22 @@ using SpentHashKey = std::tuple<std::string, std::string, Bytes>;
 // (kid, jti): a deposited SAD's primary key.
 using DepositKey = std::pair<std::string, std::string>;
 
+// Erases the rows of a table whose SAD expired before `sad_exp_before` (spent hashes and
+// deposits are purged alike); returns how many went.
+template <typename Table>
+int64_t EraseExpiredSads(Table& table, int64_t sad_exp_before) {
+  int64_t removed = 0;
+  for (auto it = table.begin(); it != table.end();) {
+    if (it->second.sad_exp < sad_exp_before) {
+      it = table.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
 struct MemoryTables {
   std::map<std::string, std::string> meta;
   std::map<std::string, SignerRow> signers;                 // by name
