@@ -38,10 +38,10 @@ CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
 (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 \
-  -E "$external|^module_tests(_pkcs11)?\$|^unit_sam_pkcs11\$|^bench_smoke\$")
+  -E "$external|^module_tests(_pkcs11)?\$|^unit_(sam|fault)_pkcs11\$|^bench_smoke\$")
 # The tests that load SoftHSM (the pkcs11 key backend's inner token: module_tests has cases that
-# always do, and both suites run again with every key in it; bench_smoke has a SoftHSM peer and
-# keys in SoftHSM behind samp11). SoftHSM leaks in its own code (tests/lsan_softhsm.supp); the
+# always do, and it, unit_sam and unit_fault run again with every key in it; bench_smoke has a
+# SoftHSM peer and keys in SoftHSM behind samp11). SoftHSM leaks in its own code (tests/lsan_softhsm.supp); the
 # suppression names its library, which only the slow unwinder reaches (libcrypto, in between,
 # has no frame pointers), so these runs take it.
 softhsm_env=("ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0"
@@ -49,6 +49,7 @@ softhsm_env=("ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 (cd build-asan && env "${softhsm_env[@]}" ctest --output-on-failure --timeout 900 -R '^bench_smoke$')
 env "${softhsm_env[@]}" build-asan/tests/integration/module_tests
 env "${softhsm_env[@]}" SAMP11_TEST_KEY_BACKEND=pkcs11 build-asan/tests/unit/unit_sam
+env "${softhsm_env[@]}" SAMP11_TEST_KEY_BACKEND=pkcs11 build-asan/tests/unit/unit_fault
 env "${softhsm_env[@]}" SAMP11_TEST_KEY_BACKEND=pkcs11 build-asan/tests/integration/module_tests
 
 echo "test-sanitizers: fuzzers on build-asan"
