@@ -41,9 +41,9 @@ cmake --build build-asan -j"$jobs" >/dev/null
   -E "$external|^module_tests(_pkcs11)?\$|^unit_(sam|fault)_pkcs11\$|^bench_smoke\$")
 # The tests that load SoftHSM (the pkcs11 key backend's inner token: module_tests has cases that
 # always do, and it, unit_sam and unit_fault run again with every key in it; bench_smoke has a
-# SoftHSM peer and keys in SoftHSM behind samp11). SoftHSM leaks in its own code (tests/lsan_softhsm.supp); the
-# suppression names its library, which only the slow unwinder reaches (libcrypto, in between,
-# has no frame pointers), so these runs take it.
+# SoftHSM peer and keys in SoftHSM behind samp11). SoftHSM leaks in its own code
+# (tests/lsan_softhsm.supp); the suppression names its library, which only the slow unwinder
+# reaches (libcrypto, in between, has no frame pointers), so these runs take it.
 softhsm_env=("ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0"
   "LSAN_OPTIONS=suppressions=$PWD/tests/lsan_softhsm.supp")
 (cd build-asan && env "${softhsm_env[@]}" ctest --output-on-failure --timeout 900 -R '^bench_smoke$')
