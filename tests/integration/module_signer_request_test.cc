@@ -109,11 +109,17 @@ TEST_CASE("pull: C_Sign without a SAD asks the device; its SAD signs exactly thi
 }
 
 TEST_CASE("pull: a refusal, a device that never answers, one that cannot be reached") {
-  PullFixture p("refuse", 1);
+  // The device answers in its own process: 10 s leaves a loaded machine time to start it. Only
+  // the device that never answers gets a 1 s timeout, so that the test does not wait long.
+  PullFixture p("refuse");
   CK_SESSION_HANDLE s = p.f.OpenSession();
   CK_OBJECT_HANDLE handle = p.f.FindKey(s, p.key.info.id);
   CHECK(p.f.SignOnce(s, handle, Mech(CKM_ECDSA_SHA256), "", kDoc, nullptr) ==
         CKR_FUNCTION_REJECTED);
+  TokenConfig impatient = p.config;
+  impatient.sad_provider->timeout_seconds = 1;
+  p.f.Reconfigure(impatient);
+  s = p.f.OpenSession();
   p.SetPolicy("ignore");
   const auto start = steady_clock::now();
   CHECK(p.f.SignOnce(s, handle, Mech(CKM_ECDSA_SHA256), "", kDoc, nullptr) ==
