@@ -11,6 +11,8 @@ namespace samp11 {
 namespace {
 
 using testing::AuditState;
+using testing::CheckStorageFailure;
+using testing::Count;
 using testing::Fault;
 using testing::FaultyToken;
 using testing::Prepare;
@@ -19,12 +21,6 @@ using testing::RvName;
 
 const Bytes kDoc = ToBytes("purchase order 9");
 
-size_t Count(const std::vector<AuditRecord>& records, const char* outcome) {
-  size_t n = 0;
-  for (const AuditRecord& record : records) n += record.event.outcome == outcome ? 1 : 0;
-  return n;
-}
-
 TEST_CASE("fault: a user login whose record cannot be written is refused") {
   FaultyToken f;
   UnwrappedKey key = f.Key("alice");
@@ -32,8 +28,7 @@ TEST_CASE("fault: a user login whose record cannot be written is refused") {
   f.plan().FailNth("journal.WriteJournal", 1, Fault::ErrorBefore());
   auto login = f.sam().LoginUser(sad);
   REQUIRE_FALSE(login.ok());
-  CHECK(login.status().code() == Code::kStorage);
-  CHECK(RvName(login.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(login.status());
   AuditState audit = ReadAudit(*f.Fresh());
   CHECK(audit.verifies);
   CHECK(audit.Of(audit_event::kLoginUser).empty());
@@ -50,8 +45,7 @@ TEST_CASE("fault: a signature under a user login whose record cannot be written 
   f.plan().FailNth("journal.WriteJournal", 1, Fault::ErrorBefore());
   Result<Bytes> withheld = sign->Sign(f.sam());
   REQUIRE_FALSE(withheld.ok());
-  CHECK(withheld.status().code() == Code::kStorage);
-  CHECK(RvName(withheld.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(withheld.status());
   auto fresh = f.Fresh();
   AuditState audit = ReadAudit(*fresh);
   CHECK(audit.verifies);
@@ -69,8 +63,7 @@ TEST_CASE("fault: a deposit that cannot be stored is refused and leaves nothing"
   f.plan().FailNth("deposits.InsertDeposit", 1, Fault::ErrorBefore());
   auto deposited = f.sam().DepositInKeystore(sad);
   REQUIRE_FALSE(deposited.ok());
-  CHECK(deposited.status().code() == Code::kStorage);
-  CHECK(RvName(deposited.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(deposited.status());
   auto fresh = f.Fresh();
   auto found = fresh->replay().FindDepositedSads(key.info.id, Digest(HashAlg::kSha256, kDoc), 0);
   REQUIRE(found.ok());
@@ -93,8 +86,7 @@ TEST_CASE("fault: a deposit whose record cannot be written is refused; the store
   f.plan().FailNth("journal.WriteJournal", 1, Fault::ErrorBefore());
   auto deposited = f.sam().DepositInKeystore(sad);
   REQUIRE_FALSE(deposited.ok());
-  CHECK(deposited.status().code() == Code::kStorage);
-  CHECK(RvName(deposited.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(deposited.status());
   // The deposit row was written before its record failed, and stays: a deposit grants nothing
   // by itself (the SAD is verified again when used), and the signature it activates leaves a
   // record of its own that names the SAD and says "via deposit".
@@ -125,8 +117,7 @@ TEST_CASE("fault: a signature activated by a deposit whose record cannot be writ
   f.plan().FailNth("journal.WriteJournal", 1, Fault::ErrorBefore());
   Result<Bytes> withheld = sign->Sign(f.sam());
   REQUIRE_FALSE(withheld.ok());
-  CHECK(withheld.status().code() == Code::kStorage);
-  CHECK(RvName(withheld.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(withheld.status());
   auto fresh = f.Fresh();
   CHECK_FALSE(testing::Spent(*fresh, sad, kDoc));
   CHECK(Count(ReadAudit(*fresh).Of(audit_event::kSign, jti), audit_outcome::kOk) == 0);

@@ -8,6 +8,8 @@ namespace samp11 {
 namespace {
 
 using testing::AuditState;
+using testing::CheckStorageFailure;
+using testing::Count;
 using testing::Fault;
 using testing::FaultyToken;
 using testing::Prepare;
@@ -56,12 +58,6 @@ struct Scal1 {
   }
 };
 
-size_t Count(const std::vector<AuditRecord>& records, const char* outcome) {
-  size_t n = 0;
-  for (const AuditRecord& record : records) n += record.event.outcome == outcome ? 1 : 0;
-  return n;
-}
-
 TEST_CASE("fault: a SCAL1 signature whose record cannot be written is withheld") {
   Scal1 s;
   auto pin = s.Login();
@@ -69,8 +65,7 @@ TEST_CASE("fault: a SCAL1 signature whose record cannot be written is withheld")
     CAPTURE(fault.when == Fault::When::kAfter);
     Result<Bytes> withheld = s.Sign(pin, &fault);
     REQUIRE_FALSE(withheld.ok());
-    CHECK(withheld.status().code() == Code::kStorage);
-    CHECK(RvName(withheld.status()) == "CKR_DEVICE_ERROR");
+    CheckStorageFailure(withheld.status());
   }
   // Each withheld signature still counts against the login's limit (3): the safe side.
   CHECK(pin->signatures(s.key.info.id) == 2);
@@ -93,16 +88,14 @@ TEST_CASE("fault: a PIN try that cannot be counted refuses the login") {
     s.f.plan().FailNth("pins.TakePinTry", 1, Fault::ErrorBefore());
     auto login = s.f.sam().PinLogin("alice:1234");
     REQUIRE_FALSE(login.ok());
-    CHECK(login.status().code() == Code::kStorage);
-    CHECK(RvName(login.status()) == "CKR_DEVICE_ERROR");
+    CheckStorageFailure(login.status());
     CHECK(s.Failures() == 0);
   }
   SUBCASE("the try is taken, its acknowledgement lost") {
     s.f.plan().FailNth("pins.TakePinTry", 1, Fault::ErrorAfter());
     auto login = s.f.sam().PinLogin("alice:1234");
     REQUIRE_FALSE(login.ok());
-    CHECK(login.status().code() == Code::kStorage);
-    CHECK(RvName(login.status()) == "CKR_DEVICE_ERROR");
+    CheckStorageFailure(login.status());
     CHECK(s.Failures() == 1);  // counted, though the PIN was right: the safe side
   }
   SUBCASE("a right PIN whose failures cannot be reset") {
@@ -116,8 +109,7 @@ TEST_CASE("fault: a PIN try that cannot be counted refuses the login") {
     s.f.plan().FailNth("journal.WriteJournal", 1, Fault::ErrorBefore());
     auto login = s.f.sam().PinLogin("alice:1234");
     REQUIRE_FALSE(login.ok());
-    CHECK(login.status().code() == Code::kStorage);
-    CHECK(RvName(login.status()) == "CKR_DEVICE_ERROR");
+    CheckStorageFailure(login.status());
   }
   // Nothing was granted: no PIN login record says ok, and the key has signed nothing.
   AuditState audit = ReadAudit(*s.f.Fresh());

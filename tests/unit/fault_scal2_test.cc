@@ -11,6 +11,7 @@ namespace samp11 {
 namespace {
 
 using testing::AuditState;
+using testing::CheckStorageFailure;
 using testing::Fault;
 using testing::FaultyToken;
 using testing::Prepare;
@@ -41,8 +42,7 @@ TEST_CASE("fault: a one-hash SAD's signature whose record cannot be written is w
   f.plan().FailNth("journal.WriteJournal", 1, Fault::ErrorBefore());
   Result<Bytes> withheld = sign->Sign(f.sam());
   REQUIRE_FALSE(withheld.ok());  // no signature bytes leave
-  CHECK(withheld.status().code() == Code::kStorage);
-  CHECK(RvName(withheld.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(withheld.status());
   CHECK(sign->activation.state() == Activation::State::kSadAccepted);  // not spent
   // The one write that carried the spend was failed before the store saw it.
   std::vector<testing::SeenCall> spends;
@@ -90,8 +90,7 @@ TEST_CASE("fault: a spend whose acknowledgement is lost stays spent and its sign
   f.plan().FailNth("journal.WriteJournal", 1, Fault::ErrorAfter());
   Result<Bytes> withheld = sign->Sign(f.sam());
   REQUIRE_FALSE(withheld.ok());
-  CHECK(withheld.status().code() == Code::kStorage);
-  CHECK(RvName(withheld.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(withheld.status());
   CHECK(f.plan().SpendsAttempted() == 1);
 
   auto fresh = f.Fresh();
@@ -140,8 +139,7 @@ TEST_CASE("fault: a batch SAD whose claim is not written is withheld; the batch 
   f.plan().FailNth("journal.ClaimSpentHashes", 1, Fault::ErrorBefore());
   Result<Bytes> withheld = SignOnce(f.sam(), key.info, sad, docs[0]);
   REQUIRE_FALSE(withheld.ok());
-  CHECK(withheld.status().code() == Code::kStorage);
-  CHECK(RvName(withheld.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(withheld.status());
   {
     auto fresh = f.Fresh();
     for (const Bytes& doc : docs) CHECK_FALSE(Spent(*fresh, sad, doc));
@@ -176,8 +174,7 @@ TEST_CASE("fault: a batch claim whose acknowledgement is lost: withheld, and the
   f.plan().FailNth("journal.ClaimSpentHashes", 1, Fault::ErrorAfter());
   Result<Bytes> withheld = SignOnce(f.sam(), key.info, sad, docs[0]);
   REQUIRE_FALSE(withheld.ok());
-  CHECK(withheld.status().code() == Code::kStorage);
-  CHECK(RvName(withheld.status()) == "CKR_DEVICE_ERROR");
+  CheckStorageFailure(withheld.status());
   auto fresh = f.Fresh();
   for (const Bytes& doc : docs) CHECK(Spent(*fresh, sad, doc));  // claimed, by nobody alive
   {

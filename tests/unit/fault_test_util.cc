@@ -104,6 +104,17 @@ bool Spent(Keystore& keystore, const std::string& sad, const Bytes& data) {
 
 std::string RvName(const Status& status) { return CkrName(p11::CodeToRv(status.code())); }
 
+void CheckStorageFailure(const Status& status) {
+  CHECK_MESSAGE(status.code() == Code::kStorage, status.ToString());
+  CHECK(RvName(status) == "CKR_DEVICE_ERROR");
+}
+
+size_t Count(const std::vector<AuditRecord>& records, const char* outcome) {
+  size_t n = 0;
+  for (const AuditRecord& record : records) n += record.event.outcome == outcome ? 1 : 0;
+  return n;
+}
+
 size_t InnerObjectsWithId(const Bytes& id) {
   InnerSession session;
   return session.Find(CKO_PRIVATE_KEY, id).size() + session.Find(CKO_PUBLIC_KEY, id).size();

@@ -72,6 +72,8 @@ struct AuditState {
   std::vector<AuditRecord> Of(const std::string& event, const std::string& jti = "") const;
 };
 AuditState ReadAudit(Keystore& keystore);
+// How many of records ended with outcome ("ok", "error", ...).
+size_t Count(const std::vector<AuditRecord>& records, const char* outcome);
 
 // The jti a SAD text carries (not verified).
 std::string JtiOf(const std::string& sad);
@@ -80,6 +82,9 @@ bool Spent(Keystore& keystore, const std::string& sad, const Bytes& data);
 
 // What a Status becomes at the PKCS#11 boundary (pkcs11/rv_map.cc), by name: "CKR_DEVICE_ERROR".
 std::string RvName(const Status& status);
+// Checks that status is the state's failure as every caller must see it: Code::kStorage, which
+// the ABI answers with CKR_DEVICE_ERROR.
+void CheckStorageFailure(const Status& status);
 
 // Objects (private and public keys) the SoftHSM sandbox's token holds under CKA_ID id.
 size_t InnerObjectsWithId(const Bytes& id);
