@@ -13,12 +13,16 @@
 
 namespace samp11 {
 
+// Requests that expired this long ago are purged; until then an ended one stays listed
+// (`samp11 sad requests --all` shows how it ended).
+constexpr int64_t kRequestKeepSeconds = 3600;
+
 class RequestStore {
  public:
   virtual ~RequestStore() = default;
 
-  // kAlreadyExists for an id already there. Requests that expired more than an hour before
-  // row.created are purged by the insert.
+  // kAlreadyExists for an id already there. Requests that expired more than kRequestKeepSeconds
+  // before row.created are purged by the insert.
   virtual Status InsertSadRequest(const SadRequestRow& row) = 0;
   virtual Result<std::optional<SadRequestRow>> FindSadRequest(std::string_view id) = 0;
   // Pending requests not yet expired at now (expires >= now), oldest first (by created, then id),

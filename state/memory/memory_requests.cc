@@ -5,19 +5,12 @@
 #include "state/memory/memory_stores.h"
 
 namespace samp11 {
-namespace {
-
-// Ended requests stay listed for an hour (`samp11 sad requests --all` shows how they ended).
-constexpr int64_t kKeepEndedSeconds = 3600;
-
-}  // namespace
-
 Status MemoryRequestStore::InsertSadRequest(const SadRequestRow& row) {
   auto lock = c_.Lock();
   auto& requests = c_.tables().requests;
   // The purge comes first, as in one SQL transaction: an old request purged now frees its id.
   // Checked before anything is removed, so a refused insert changes nothing.
-  const int64_t purge_before = row.created - kKeepEndedSeconds;
+  const int64_t purge_before = row.created - kRequestKeepSeconds;
   auto same_id = requests.find(row.id);
   if (same_id != requests.end() && same_id->second.expires >= purge_before) {
     return Status(Code::kAlreadyExists, "activation request " + row.id + " exists");

@@ -5,19 +5,12 @@
 #include "state/sqlite/sqlite_stores.h"
 
 namespace samp11 {
-namespace {
-
-// Ended requests stay listed for an hour (`samp11 sad requests --all` shows how they ended).
-constexpr int64_t kKeepEndedSeconds = 3600;
-
-}  // namespace
-
 Status SqliteRequestStore::InsertSadRequest(const SadRequestRow& row) {
   auto lock = c_.Lock();
   SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(c_.db()));
   {
     SAMP11_ASSIGN_OR_RETURN(auto purge, c_.Prepare("DELETE FROM sad_requests WHERE expires < ?"));
-    SAMP11_RETURN_IF_ERROR(purge.BindInt64(1, row.created - kKeepEndedSeconds));
+    SAMP11_RETURN_IF_ERROR(purge.BindInt64(1, row.created - kRequestKeepSeconds));
     SAMP11_RETURN_IF_ERROR(purge.Run());
   }
   SAMP11_ASSIGN_OR_RETURN(auto stmt,
