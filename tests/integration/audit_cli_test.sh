@@ -24,6 +24,11 @@ openssl pkey -in dev.pem -pubout -out dev.pub.pem
 if "$samp11" signer add carol --activation-key dev.pub.pem 2>/dev/null; then           # 5
   fail "a second carol was enrolled"
 fi
+# A key id another signer holds: refused before anything is written (no record, no erin).
+if "$samp11" signer add erin --activation-key dev.pub.pem --kid dave-dev 2>/dev/null; then
+  fail "erin was enrolled with dave's key id"
+fi
+"$samp11" signer list | grep -q '^erin$' && fail "a refused enrolment left signer erin behind"
 "$samp11" key generate --signer carol --type ec-p256 --id c0ec --csr c.csr \
   --subject "/CN=Carol" >/dev/null                                                     # 6
 "$samp11" key generate --signer dave --type ed25519 --id da7e >/dev/null               # 7

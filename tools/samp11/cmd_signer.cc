@@ -87,6 +87,22 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       // Check the key before enrolling, so a bad key file leaves no half-enrolled signer.
       SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ReadPublicKey(add->activation_key));
       SAMP11_RETURN_IF_ERROR(SadAlgForKey(key.get()).status());
+      // The same for a key id that is taken: the signer would stay enrolled without the device
+      // key this command was to register. (A name that is taken is AddSigner's refusal, audited.)
+      SAMP11_ASSIGN_OR_RETURN(bool enrolled, ks->signers().SignerExists(add->name));
+      if (!enrolled) {
+        std::string kid = add->kid;
+        if (kid.empty()) {
+          SAMP11_ASSIGN_OR_RETURN(kid, JwkThumbprint(key.get()));
+        }
+        Result<ActivationKey> taken = ks->signers().GetActivationKey(kid);
+        if (taken.ok()) {
+          return Status(Code::kAlreadyExists, "activation key '" + kid +
+                                                  "' already exists; signer '" + add->name +
+                                                  "' not enrolled");
+        }
+        if (taken.status().code() != Code::kNotFound) return taken.status();
+      }
       SAMP11_RETURN_IF_ERROR(ks->signers().AddSigner(add->name));
       std::cout << "signer '" << add->name << "' enrolled\n";
       return AddActivationKey(*ks, ActivationKeyRole::kDevice, add->name, add->activation_key,
