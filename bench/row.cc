@@ -29,8 +29,8 @@ RowResult RunRow(const std::string& group, const std::string& mode, KeyType type
   const std::string row =
       group + "/" + mode + "/" + Spec(type).name + "/" + std::to_string(threads);
   int per_thread = settings.min_per_thread;
-  if (!settings.smoke) {  // warm-up, also sizes the repeats
-    w.Prepare(threads, settings.min_per_thread);
+  if (!settings.smoke) {  // warm-up of one thread, also sizes the repeats
+    w.Prepare(1, settings.min_per_thread);
     w.BeforeTimed();
     auto t0 = SteadyClock::now();
     for (int i = 0; i < settings.min_per_thread; ++i) w.Sign(0, i);

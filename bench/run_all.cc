@@ -7,6 +7,7 @@
 #include "bench/device.h"
 #include "bench/limit_parts.h"
 #include "bench/openssl_rows.h"
+#include "bench/processes_runs.h"
 #include "bench/report.h"
 #include "bench/row.h"
 #include "bench/sam_costs.h"
@@ -55,17 +56,19 @@ int RunAll(const RunOptions& o) {
   if (!o.p11kit_client.empty()) AddP11KitRow(o, device, settings, rows);
   parts.SampleDurableWrite();
 
-  // 6. Cold start, each in a fresh process.
+  // 6. Several processes on one keystore; 7. cold start, each in a fresh process.
+  nlohmann::json processes = MeasureProcesses(o, settings);
   nlohmann::json cold = MeasureColdStarts(o);
 
-  // 7. The table, the ratios and the limit per row; 8. the targets.
+  // 8. The table, the ratios and the limit per row; 9. the targets.
   report["parts"] = parts.ToJson();
   report["sam_costs"] = sam_costs;
   report["cold_start"] = cold;
+  report["processes"] = processes;
   report["rows"] = PrintRowTable(rows, parts);
   report["limit"] = kLimitDefinition;
   PrintPartsAndCosts(parts, sam_costs, cold);
-  TargetResults targets = CheckTargets(rows, parts, cold);
+  TargetResults targets = CheckTargets(rows, parts, cold, processes);
   report["sam_overhead_us"] = targets.sam_overhead_us;
   report["targets"] = targets.targets;
 

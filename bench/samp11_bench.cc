@@ -6,14 +6,18 @@
 //   samp11_bench run ...        the whole set (bench/run.sh passes the options; run_all.h)
 //   samp11_bench bulk-keys ...  adds many Ed25519 keys to a keystore (the cold-start keystore)
 //   samp11_bench coldstart ...  one process: C_Initialize -> first signature, RSS, C_FindObjects
+//   samp11_bench scal1-process ...  one of several processes signing over a common window
 //
 // The program also counts every fsync and fdatasync of the process (sync_counter.h).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <stdexcept>
 
 #include "bench/bulk_keys.h"
 #include "bench/coldstart.h"
+#include "bench/processes.h"
 #include "bench/run_all.h"
 #include "bench/run_options.h"
 
@@ -64,11 +68,29 @@ int main(int argc, char** argv) {
   cold_cmd->add_option("--find-count", cold.find_count, "bulk keys");
   cold_cmd->add_option("--find-reps", cold.find_reps, "C_FindObjects samples");
 
+  ProcessOptions proc;
+  CLI::App* proc_cmd =
+      app.add_subcommand("scal1-process",
+                         "one process signing with a SCAL1 key over a common window (NAME:PIN in "
+                         "SAMP11_BENCH_LOGIN)");
+  proc_cmd->add_option("--module", proc.module, "libsamp11.so")->required();
+  proc_cmd->add_option("--token", proc.token, "token label")->required();
+  proc_cmd->add_option("--key-id", proc.key_id, "EC P-256 SCAL1 key id (hex)")->required();
+  proc_cmd->add_option("--start-at-ms", proc.start_at_ms, "window start, ms since the epoch")
+      ->required();
+  proc_cmd->add_option("--seconds", proc.seconds, "window length")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run_cmd) return RunAll(run);
     if (*bulk_cmd) return RunBulkKeys(bulk_conf, bulk_signer, bulk_count, bulk_prefix);
     if (*cold_cmd) return RunColdStart(cold);
+    if (*proc_cmd) {
+      const char* login = std::getenv("SAMP11_BENCH_LOGIN");
+      if (login == nullptr) throw std::runtime_error("SAMP11_BENCH_LOGIN (NAME:PIN) is not set");
+      proc.name_pin = login;
+      return RunScal1Process(proc);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "samp11_bench: ERROR: %s\n", e.what());
     return 1;

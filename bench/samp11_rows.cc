@@ -31,12 +31,12 @@ void AddKeyTypeRows(Samp11Token& token, const std::string& group, const std::str
     rows.push_back(WithLimitInputs(
         RunRow(group, "single-sad", type, threads, w, pub.get(), settings, dir), 1, 1));
   }
-  {
+  for (int threads : {1, 2}) {
     Scal2Workload w(target(), Scal2Mode::kBatch, device);
     RunSettings batch = settings;
     batch.min_per_thread = o.smoke ? 3 : 100;
-    rows.push_back(
-        WithLimitInputs(RunRow(group, "batch-100", type, 1, w, pub.get(), batch, dir), 100, 100));
+    rows.push_back(WithLimitInputs(
+        RunRow(group, "batch-100", type, threads, w, pub.get(), batch, dir), 100, 100));
   }
   {
     Scal2Workload w(target(), Scal2Mode::kDeposit, device);

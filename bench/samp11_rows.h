@@ -1,6 +1,6 @@
 // The samp11 rows (docs/performance.md, "What is measured"): per backend (keys in the keystore
-// file, keys in SoftHSM behind samp11) and key type, SCAL2 single SAD (1 and 2 threads),
-// batch of 100, deposit and keystore deposit (1 thread), SCAL1 (1 and 2 threads); and the
+// file, keys in SoftHSM behind samp11) and key type, SCAL2 single SAD and batch of 100 (1 and 2
+// threads), deposit and keystore deposit (1 thread), SCAL1 (1 and 2 threads); and the
 // single-SAD EC P-256 row through p11-kit remoting.
 #pragma once
 

@@ -1,22 +1,30 @@
 #include "bench/samp11_workloads.h"
 
 #include <algorithm>
+#include <string>
 
 #include "bench/must.h"
 #include "pkcs11/samp11_vendor.h"
 
 namespace samp11::bench {
 
-void Scal2Workload::Prepare(int threads, int n) {
-  if (mode == Scal2Mode::kBatch && threads != 1) throw BenchError("batch rows are 1 thread");
+void Scal2Workload::Prepare(int row_threads, int n) {
+  threads = row_threads;
+  if (mode == Scal2Mode::kBatch && kBatch % threads != 0) {
+    throw BenchError("a batch row's threads must divide " + std::to_string(kBatch));
+  }
   target.Sessions(threads);
   d.Make(target.type, threads, n);
   sads.assign(threads, {});
   batch_sads.clear();
   if (mode == Scal2Mode::kBatch) {
-    for (int i = 0; i < n; i += kBatch) {
+    batch_barrier.Reset(threads);
+    const int per_sad = kBatch / threads;
+    for (int i = 0; i < n; i += per_sad) {
       std::vector<Bytes> hashes;
-      for (int j = i; j < std::min(n, i + kBatch); ++j) hashes.push_back(d.docs[0][j].hash);
+      for (int t = 0; t < threads; ++t) {
+        for (int j = i; j < std::min(n, i + per_sad); ++j) hashes.push_back(d.docs[t][j].hash);
+      }
       batch_sads.push_back(device->Issue(target.key_id, hashes));
     }
     return;
@@ -40,14 +48,20 @@ Bytes Scal2Workload::Sign(int t, int i) {
       target.SignInit(t);
       target.Login(t, CKU_CONTEXT_SPECIFIC, sads[t][i], "C_Login(CKU_CONTEXT_SPECIFIC, SAD)");
       return target.SignFinal(t, doc);
-    case Scal2Mode::kBatch:
-      if (i % kBatch == 0) {
-        if (logged_in) Check(target.f()->C_Logout(target.sessions[t]), "C_Logout");
-        target.Login(t, CKU_USER, batch_sads[i / kBatch], "C_Login(CKU_USER, batch SAD)");
-        logged_in = true;
+    case Scal2Mode::kBatch: {
+      const int per_sad = kBatch / threads;
+      if (i % per_sad == 0) {
+        batch_barrier.Wait();  // every thread is done with the previous SAD's documents
+        if (t == 0) {
+          if (logged_in) Check(target.f()->C_Logout(target.sessions[0]), "C_Logout");
+          target.Login(0, CKU_USER, batch_sads[i / per_sad], "C_Login(CKU_USER, batch SAD)");
+          logged_in = true;
+        }
+        batch_barrier.Wait();  // the SAD is logged in (a login is the application's)
       }
       target.SignInit(t);
       return target.SignFinal(t, doc);
+    }
     case Scal2Mode::kKeystoreDeposit:
       target.SignInit(t);
       return target.SignFinal(t, doc);

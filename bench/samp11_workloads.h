@@ -1,12 +1,14 @@
 // What one samp11 signature is, per mode (docs/performance.md, "What is measured"):
 // SCAL2 with a single SAD per signature (context login), a batch SAD of 100 hashes (user login,
-// then C_SignInit/C_Sign per document), a deposit (CKO_SAMP11_SAD session object), a keystore
+// then C_SignInit/C_Sign per document; with 2 threads the SAD binds 50 documents of each and
+// both sign under the one login), a deposit (CKO_SAMP11_SAD session object), a keystore
 // deposit (what `samp11 sad deposit` does, made beforehand: C_Sign finds it); and SCAL1.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "bench/barrier.h"
 #include "bench/device.h"
 #include "bench/p11_target.h"
 #include "bench/row.h"
@@ -23,7 +25,9 @@ struct Scal2Workload : Workload {
   Sam* depositor = nullptr;  // kKeystoreDeposit: the SAM on the keystore, as the CLI has it
   Docs d;
   std::vector<std::vector<std::string>> sads;  // per thread: per doc (single, deposit)
-  std::vector<std::string> batch_sads;         // thread 0 only: one per 100 docs
+  std::vector<std::string> batch_sads;         // one per kBatch / threads docs of every thread
+  int threads = 1;
+  Barrier batch_barrier;  // kBatch: every thread waits while thread 0 logs in the next SAD
   bool logged_in = false;
   static constexpr int kBatch = 100;
 

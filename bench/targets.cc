@@ -23,13 +23,16 @@ class Checker {
   Checker(const std::vector<RowResult>& rows, const LimitParts& parts)
       : rows_(rows), parts_(parts) {}
 
-  TargetResults Check(const json& cold) {
+  TargetResults Check(const json& cold, const json& processes) {
     std::printf("\ntargets\n");
     SingleSad();
-    Batch();
+    SoftHsmBackend();
+    AgainstOpenSsl();
     AgainstSoftHsmPlain();
     TwoThreads();
     SamOverhead();
+    TailLatency();
+    Processes(processes);
     ColdStart(cold);
     return std::move(results_);
   }
@@ -45,53 +48,88 @@ class Checker {
     results_.targets.push_back({{"target", what}, {"pass", pass}, {"numbers", numbers}});
   }
 
-  // SCAL2 single SAD, 1 thread: >= 0.85 of the limit and faster than SoftHSM's context login.
+  // row / its limit >= at_least, with the row's durable write and fsyncs beside the numbers.
+  void OfLimit(const std::string& what, const RowResult& r, double at_least) {
+    double limit = LimitOf(r, rows_, parts_);
+    Target(what + Fmt(" >= %.2f of limit", at_least), r.sps >= at_least * limit,
+           Fmt("%.1f sig/s vs limit %.1f", r.sps, limit) +
+               Fmt(" = %.2f (durable write %.0f us around the row, ", r.sps / limit,
+                   r.durable_write_us) +
+               Fmt("%.2f fsyncs per signature)", r.syncs_per_signature));
+  }
+
+  // a / b >= at_least, two rates.
+  void Ratio(const std::string& what, double a, double b, double at_least) {
+    Target(what + Fmt(" >= %.2f", at_least), a >= at_least * b,
+           Fmt("%.1f vs %.1f sig/s", a, b) + Fmt(" = %.2f", a / b));
+  }
+
+  // SCAL2 single SAD, 1 thread, keys in the file: >= 0.90 of the limit, and faster than
+  // SoftHSM's context login.
   void SingleSad() {
     for (const KeySpec& k : kKeys) {
       const RowResult* r = Find("samp11-file", "single-sad", k.type, 1);
       const RowResult* peer = Find("softhsm", "context-login", k.type, 1);
-      double limit = LimitOf(*r, rows_, parts_);
-      Target(std::string("SCAL2 single SAD 1 thread >= 0.85 of limit, ") + k.name,
-             r->sps >= 0.85 * limit,
-             Fmt("%.1f sig/s vs limit %.1f", r->sps, limit) +
-                 Fmt(" (durable write %.0f us around the row, %.2f fsyncs per signature)",
-                     r->durable_write_us, r->syncs_per_signature));
+      OfLimit(std::string("SCAL2 single SAD 1 thread, file, ") + k.name, *r, 0.90);
       Target(std::string("SCAL2 single SAD 1 thread faster than SoftHSM context login, ") + k.name,
              r->sps > peer->sps, Fmt("%.1f vs %.1f sig/s", r->sps, peer->sps));
     }
   }
 
-  // Batch of 100, EC P-256 and Ed25519: >= 0.80 of OpenSSL's raw sign.
-  void Batch() {
-    for (KeyType t : {KeyType::kEcP256, KeyType::kEd25519}) {
-      const RowResult* r = Find("samp11-file", "batch-100", t, 1);
-      const RowResult* ossl = Find("openssl", "raw", t, 1);
-      Target(std::string("batch of 100 >= 0.80 of OpenSSL raw sign, ") + Spec(t).name,
-             r->sps >= 0.8 * ossl->sps, Fmt("%.1f vs %.1f sig/s", r->sps, ossl->sps));
+  // The same with keys in SoftHSM behind samp11: >= 0.70 of the limit (the limit's sign is
+  // OpenSSL's, which SoftHSM's own sign does not reach).
+  void SoftHsmBackend() {
+    for (const KeySpec& k : kKeys) {
+      const RowResult* r = Find("samp11-softhsm", "single-sad", k.type, 1);
+      if (r != nullptr)
+        OfLimit(std::string("SCAL2 single SAD 1 thread, softhsm, ") + k.name, *r, 0.70);
     }
   }
 
-  // SCAL1 and batch >= 1.5x SoftHSM plain for RSA-2048, EC P-256, Ed25519.
-  void AgainstSoftHsmPlain() {
+  // SCAL1 and batch of 100, 1 thread, / OpenSSL's raw sign: EC P-256 and Ed25519 >= 0.80,
+  // RSA-2048 >= 0.95 (its sign outweighs the module's own work).
+  void AgainstOpenSsl() {
     for (KeyType t : {KeyType::kRsa2048, KeyType::kEcP256, KeyType::kEd25519}) {
-      const RowResult* plain = Find("softhsm", "plain", t, 1);
+      const RowResult* ossl = Find("openssl", "raw", t, 1);
+      const double at_least = t == KeyType::kRsa2048 ? 0.95 : 0.80;
       for (const char* mode : {"scal1", "batch-100"}) {
         const RowResult* r = Find("samp11-file", mode, t, 1);
-        Target(std::string(mode) + " >= 1.5x SoftHSM plain, " + Spec(t).name,
-               r->sps >= 1.5 * plain->sps, Fmt("%.1f vs %.1f sig/s", r->sps, plain->sps));
+        Ratio(std::string(mode) + " 1 thread / OpenSSL raw sign, " + Spec(t).name, r->sps,
+              ossl->sps, at_least);
       }
     }
   }
 
-  // 2 threads >= 1.8x 1 thread, RSA-2048 single SAD.
-  void TwoThreads() {
-    const RowResult* one = Find("samp11-file", "single-sad", KeyType::kRsa2048, 1);
-    const RowResult* two = Find("samp11-file", "single-sad", KeyType::kRsa2048, 2);
-    Target("2 threads >= 1.8x 1 thread, SCAL2 single SAD rsa-2048", two->sps >= 1.8 * one->sps,
-           Fmt("%.1f vs %.1f sig/s", two->sps, one->sps));
+  // SCAL1 / SoftHSM plain (one user login, then sign): EC P-256 and Ed25519 >= 2.5, RSA-2048
+  // >= 1.5.
+  void AgainstSoftHsmPlain() {
+    for (KeyType t : {KeyType::kRsa2048, KeyType::kEcP256, KeyType::kEd25519}) {
+      const RowResult* plain = Find("softhsm", "plain", t, 1);
+      const RowResult* r = Find("samp11-file", "scal1", t, 1);
+      Ratio(std::string("scal1 1 thread / SoftHSM plain, ") + Spec(t).name, r->sps, plain->sps,
+            t == KeyType::kRsa2048 ? 1.5 : 2.5);
+    }
   }
 
-  // SAM overhead per single-SAD signature <= 100 µs (median).
+  // 2 threads / 1 thread: >= 1.8 for RSA-2048 single SAD and for SCAL1 and batch of every
+  // SCAL1 type; >= 1.5 for EC P-256 single SAD (its sign is short: the threads must share the
+  // flush).
+  void TwoThreads() {
+    auto scaling = [&](const char* mode, KeyType t, double at_least) {
+      const RowResult* one = Find("samp11-file", mode, t, 1);
+      const RowResult* two = Find("samp11-file", mode, t, 2);
+      Ratio(std::string("2 threads / 1 thread, ") + mode + " " + Spec(t).name, two->sps, one->sps,
+            at_least);
+    };
+    scaling("single-sad", KeyType::kRsa2048, 1.8);
+    scaling("single-sad", KeyType::kEcP256, 1.5);
+    for (KeyType t : {KeyType::kRsa2048, KeyType::kEcP256, KeyType::kEd25519}) {
+      scaling("scal1", t, 1.8);
+      scaling("batch-100", t, 1.8);
+    }
+  }
+
+  // SAM overhead per single-SAD signature <= 30 µs (median).
   void SamOverhead() {
     for (const KeySpec& k : kKeys) {
       const RowResult* r = Find("samp11-file", "single-sad", k.type, 1);
@@ -110,24 +148,40 @@ class Checker {
                     "sign and SAD verify). With 1 durable write instead of the measured ones: "
                     "%.1f us",
                     overhead, r->syncs_per_signature, r->sync_us_per_signature, by_definition);
-      Target(std::string("SAM overhead per single-SAD signature <= 100 us, ") + k.name,
-             overhead <= 100, numbers);
+      Target(std::string("SAM overhead per single-SAD signature <= 30 us, ") + k.name,
+             overhead <= 30, numbers);
     }
   }
 
+  // SCAL1 EC P-256, 1 thread: p99 <= 3 x p50 (no signature waits long for another's write).
+  void TailLatency() {
+    const RowResult* r = Find("samp11-file", "scal1", KeyType::kEcP256, 1);
+    Target("p99 / p50 <= 3, scal1 1 thread ec-p256", r->p99_us <= 3 * r->p50_us,
+           Fmt("p99 %.1f us, p50 %.1f us", r->p99_us, r->p50_us) +
+               Fmt(" = %.2f", r->p99_us / r->p50_us));
+  }
+
+  // 4 processes x 1 thread on one keystore, SCAL1 EC P-256: >= 1.7 x 1 process.
+  void Processes(const json& p) {
+    double one = p["one"]["sps"].get<double>();
+    double four = p["four"]["sps"].get<double>();
+    Ratio("4 processes / 1 process, scal1 ec-p256, one keystore", four, one, 1.7);
+  }
+
   // 1,000,000 keys: C_Initialize -> first signature <= 100 ms, RSS <= 64 MiB, C_FindObjects by
-  // CKA_ID <= 1 ms. Smaller keystores are not held to them.
+  // a random CKA_ID <= 50 µs (median). Smaller keystores are not held to them.
   void ColdStart(const json& cold) {
     for (const json& c : cold) {
       if (c["keys"].get<int64_t>() < 100000) continue;
       std::string n = std::to_string(c["keys"].get<int64_t>()) + " keys";
       double first = c["init_to_first_signature_us"].get<double>() / 1e3;
       double hwm = c["vm_hwm_kib"].get<double>() / 1024.0;
-      double find = c["find_by_id_median_us"].get<double>() / 1e3;
+      double find = c["find_by_id_median_us"].get<double>();
       Target(n + ": C_Initialize -> first signature <= 100 ms", first <= 100,
              Fmt("%.1f ms", first));
       Target(n + ": RSS (VmHWM) <= 64 MiB", hwm <= 64, Fmt("%.1f MiB", hwm));
-      Target(n + ": C_FindObjects by CKA_ID <= 1 ms", find <= 1, Fmt("%.3f ms", find));
+      Target(n + ": C_FindObjects by a random CKA_ID <= 50 us", find <= 50,
+             Fmt("%.1f us (median)", find));
     }
   }
 
@@ -139,8 +193,8 @@ class Checker {
 }  // namespace
 
 TargetResults CheckTargets(const std::vector<RowResult>& rows, const LimitParts& parts,
-                           const json& cold) {
-  return Checker(rows, parts).Check(cold);
+                           const json& cold, const json& processes) {
+  return Checker(rows, parts).Check(cold, processes);
 }
 
 }  // namespace samp11::bench

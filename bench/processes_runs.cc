@@ -1,0 +1,104 @@
+#include "bench/processes_runs.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench/key_specs.h"
+#include "bench/p11.h"
+#include "bench/stats.h"
+
+namespace samp11::bench {
+namespace {
+
+using nlohmann::json;
+
+// Starts count processes of this same executable's `scal1-process` that sign over one common
+// window, and returns their JSON lines. They are all started before any is read.
+std::vector<json> SpawnTogether(const RunOptions& o, const std::string& key_id, int count,
+                                double seconds) {
+  // Time for every process to load the module, log in and verify a signature before the window.
+  const int64_t start_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count() +
+                              1500;
+  char window[64];
+  std::snprintf(window, sizeof window, " --start-at-ms %lld --seconds %.3f",
+                static_cast<long long>(start_at_ms), seconds);
+  // The PIN travels in the environment, not on a command line that ps shows.
+  const std::string cmd = "SAMP11_BENCH_LOGIN='" + o.name_pin + "' SAMP11_CONF='" + o.conf +
+                          "' /proc/" + std::to_string(getpid()) + "/exe scal1-process --module '" +
+                          o.module + "' --token '" + o.token + "' --key-id " + key_id + window;
+  std::vector<FILE*> children;
+  for (int i = 0; i < count; ++i) {
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) throw BenchError("popen scal1-process");
+    children.push_back(p);
+  }
+  std::vector<json> results;
+  std::string failure;
+  for (FILE* p : children) {
+    std::string out;
+    char buf[4096];
+    while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    int rc = pclose(p);
+    if (rc != 0 && failure.empty()) failure = "scal1-process failed (" + std::to_string(rc) + ")";
+    if (rc == 0) results.push_back(json::parse(out));
+  }
+  if (!failure.empty()) throw BenchError(failure + ": " + cmd);
+  return results;
+}
+
+// The summed rate of count processes over repeats (median), with the last repeat's details.
+json MeasureCount(const RunOptions& o, const std::string& key_id, int count, int repeats,
+                  double seconds) {
+  std::vector<double> rates;
+  json last;
+  double max_late_ms = 0;
+  for (int rep = 0; rep < repeats; ++rep) {
+    std::vector<json> results = SpawnTogether(o, key_id, count, seconds);
+    double sum = 0;
+    json per_process = json::array();
+    for (const json& r : results) {
+      sum += r["signatures"].get<double>() / seconds;
+      max_late_ms = std::max(max_late_ms, r["late_ms"].get<double>());
+      per_process.push_back(r);
+    }
+    rates.push_back(sum);
+    last = per_process;
+  }
+  json m = {{"processes", count},
+            {"sps", Median(rates)},
+            {"sps_per_repeat", rates},
+            {"max_late_ms", max_late_ms},
+            {"last_repeat", last}};
+  std::fprintf(stderr,
+               "  %d process(es) x 1 thread, SCAL1 ec-p256: %9.1f sig/s (late %.0f ms at most)\n",
+               count, m["sps"].get<double>(), max_late_ms);
+  return m;
+}
+
+}  // namespace
+
+json MeasureProcesses(const RunOptions& o, const RunSettings& settings) {
+  std::fprintf(stderr, "== processes: samp11-file SCAL1 ec-p256, 1 and 4 processes\n");
+  const std::string key_id = HexEncode(SamKeyId("01", 1, KeyType::kEcP256));
+  const int repeats = settings.smoke ? 1 : 3;
+  const double seconds = settings.smoke ? 0.2 : 2.0;
+  json one = MeasureCount(o, key_id, 1, repeats, seconds);
+  json four = MeasureCount(o, key_id, 4, repeats, seconds);
+  return {{"group", "samp11-file"},
+          {"mode", "scal1"},
+          {"key", "ec-p256"},
+          {"seconds", seconds},
+          {"repeats", repeats},
+          {"one", one},
+          {"four", four},
+          {"four_over_one", four["sps"].get<double>() / one["sps"].get<double>()}};
+}
+
+}  // namespace samp11::bench
