@@ -17,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
+# Each phase says when it starts (seconds since this script began), so a slow CI run shows where.
+say() { echo "test-sanitizers: $* [${SECONDS}s]"; }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -33,12 +35,13 @@ build() {  # build DIR SANITIZERS [TARGET...]
 }
 
 external='^(consumer_.*|pkcs11_tool|softhsm_backend_cli|lifecycle_cli|rotate_crash|backup_restore|libp11_engine_deposit|pykcs11_deposit|signer_request|demo|crash_safety)$'
-echo "test-sanitizers: build-asan (clang; address,undefined and fuzzer coverage)"
+say "build-asan (clang; address,undefined and fuzzer coverage)"
 CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAMP11_FUZZ=ON \
   >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
 (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 \
   -E "$external|^module_tests(_pkcs11)?\$|^unit_(sam|fault)_pkcs11\$|^bench_smoke\$")
+say "ASan: the tests that load SoftHSM"
 # The tests that load SoftHSM (the pkcs11 key backend's inner token: module_tests has cases that
 # always do, and it, unit_sam and unit_fault run again with every key in it; bench_smoke has a
 # SoftHSM peer and keys in SoftHSM behind samp11). SoftHSM leaks in its own code
@@ -52,17 +55,19 @@ env "${softhsm_env[@]}" SAMP11_TEST_KEY_BACKEND=pkcs11 build-asan/tests/unit/uni
 env "${softhsm_env[@]}" SAMP11_TEST_KEY_BACKEND=pkcs11 build-asan/tests/unit/unit_fault
 env "${softhsm_env[@]}" SAMP11_TEST_KEY_BACKEND=pkcs11 build-asan/tests/integration/module_tests
 
-echo "test-sanitizers: fuzzers on build-asan"
+say "fuzzers on build-asan"
 SAMP11_FUZZ_BUILD=build-asan scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
-echo "test-sanitizers: build-tsan (thread)"
+say "build-tsan (thread)"
 build build-tsan thread module_tests unit_keystore unit_hsm unit_sam
+say "TSan: the threaded cases"
 # The concurrency cases only: everything else is single-threaded and already ran under ASan.
 build-tsan/tests/integration/module_tests -tc='*threads*'
 build-tsan/tests/unit/unit_keystore -tc='*concurrent*,*threads*'
 build-tsan/tests/unit/unit_hsm -tc='*threads*'
 build-tsan/tests/unit/unit_sam -tc='*concurrent*'
+say "TSan: with the keys in SoftHSM"
 # Again with the keys in SoftHSM: the inner token's session pool signs with no lock around it.
 SAMP11_TEST_KEY_BACKEND=pkcs11 build-tsan/tests/integration/module_tests -tc='*threads*'
 SAMP11_TEST_KEY_BACKEND=pkcs11 build-tsan/tests/unit/unit_sam -tc='*concurrent*'
-echo "test-sanitizers: done"
+say "done"
