@@ -4,7 +4,7 @@
 #   build-asan (clang): AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer, built with
 #     SAMP11_FUZZ=ON so that the same objects also make the libFuzzer targets: every CTest test
 #     that runs only programs we build (unit_*, module_tests, sign_with_sad, crash_signer, the
-#     samp11 CLI), then scripts/fuzz.sh on that build (FUZZ_SECONDS each, default 30).
+#     samp11 CLI), then scripts/fuzz.sh on that build (FUZZ_SECONDS each, default 20).
 #     Skipped here: the tests that load the module into other programs (pkcs11-tool, OpenSSL's
 #     libp11 engine, python3/PyKCS11, the consumer_* tests of every consumer, the demo,
 #     lifecycle_cli, rotate_crash and backup_restore, which use pkcs11-tool): the ASan runtime must be the first library of a process, and
@@ -56,7 +56,7 @@ env "${softhsm_env[@]}" SAMP11_TEST_KEY_BACKEND=pkcs11 build-asan/tests/unit/uni
 env "${softhsm_env[@]}" SAMP11_TEST_KEY_BACKEND=pkcs11 build-asan/tests/integration/module_tests
 
 say "fuzzers on build-asan"
-SAMP11_FUZZ_BUILD=build-asan scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+SAMP11_FUZZ_BUILD=build-asan scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 say "build-tsan (thread)"
 build build-tsan thread module_tests unit_keystore unit_hsm unit_sam
