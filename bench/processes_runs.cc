@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,14 @@ std::vector<json> SpawnTogether(const RunOptions& o, const std::string& key_id, 
   char window[64];
   std::snprintf(window, sizeof window, " --start-at-ms %lld --seconds %.3f",
                 static_cast<long long>(start_at_ms), seconds);
-  // The PIN travels in the environment, not on a command line that ps shows.
-  const std::string cmd = "SAMP11_BENCH_LOGIN='" + o.name_pin + "' SAMP11_CONF='" + o.conf +
-                          "' /proc/" + std::to_string(getpid()) + "/exe scal1-process --module '" +
-                          o.module + "' --token '" + o.token + "' --key-id " + key_id + window;
+  // The login reaches the children through the environment (the bench has no other thread at
+  // this point), not through the shell command line that ps shows.
+  if (setenv("SAMP11_BENCH_LOGIN", o.name_pin.c_str(), 1) != 0) {
+    throw BenchError("setenv SAMP11_BENCH_LOGIN");
+  }
+  const std::string cmd = "SAMP11_CONF='" + o.conf + "' /proc/" + std::to_string(getpid()) +
+                          "/exe scal1-process --module '" + o.module + "' --token '" + o.token +
+                          "' --key-id " + key_id + window;
   std::vector<FILE*> children;
   for (int i = 0; i < count; ++i) {
     FILE* p = popen(cmd.c_str(), "r");
