@@ -1,4 +1,5 @@
 # Every dependency comes from Debian 12's archive (scripts/install-deps.sh installs them).
+find_package(Threads REQUIRED)
 find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
 find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)

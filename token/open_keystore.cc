@@ -4,6 +4,7 @@
 
 #include "hsm/inner_token.h"
 #include "hsm/pkcs11_key_backend.h"
+#include "state/journal/journaled_state.h"
 #include "state/sqlite/sqlite_state_store.h"
 
 namespace samp11 {
@@ -18,7 +19,7 @@ Status NamePath(const std::string& path, const Status& status) {
 }  // namespace
 
 std::unique_ptr<StateLocation> KeystoreLocation(const std::string& path) {
-  return SqliteStateLocation(path);
+  return JournaledStateLocation(SqliteStateLocation(path), path);
 }
 
 Result<std::unique_ptr<Keystore>> OpenKeystoreAt(const std::string& path,

@@ -503,6 +503,7 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
   AppendSigns(ks, 5);
+  testing::FoldJournal(ks);
   RawDb db(token.path);
 
   SUBCASE("tail deleted: the gap stays visible") {

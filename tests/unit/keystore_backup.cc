@@ -204,6 +204,7 @@ TEST_CASE("restore: a backup whose audit log does not verify is refused" * testi
   TempDir dir;
   TestToken token = NewToken(dir);
   REQUIRE(token.keystore->signers().AddSigner("alice").ok());
+  testing::FoldJournal(*token.keystore);
   {
     RawDb raw(token.path);
     raw.Exec("UPDATE audit_log SET detail = 'forged' WHERE seq = 1");

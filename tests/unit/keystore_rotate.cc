@@ -206,6 +206,7 @@ TEST_CASE("rotate: a tampered row aborts it and nothing changes" * testing::Sqli
     };
     const Case& c = cases[static_cast<size_t>(which)];
     CAPTURE(c.name);
+    testing::FoldJournal(*p.token.keystore);
     {
       RawDb raw(p.token.path);
       raw.Exec(c.sql);

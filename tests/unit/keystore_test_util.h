@@ -122,6 +122,11 @@ inline std::unique_ptr<StateStore> RawStore(const std::string& path) {
 }
 
 // The attacker's connection: plain SQLite, no samp11 code.
+// The signature journal (state/journal/) keeps a token's newest audit records and spends beside
+// its file until they are folded into it, and reading the audit log folds them: a test that edits
+// those rows in the file folds first, as an attacker finds them once the processes have stopped.
+inline void FoldJournal(Keystore& ks) { REQUIRE(ks.audit().CheckWritable().ok()); }
+
 class RawDb : public SqliteFile {
  public:
   explicit RawDb(const std::string& path) : SqliteFile(CheckedPath(path)) {}

@@ -156,7 +156,7 @@ TEST_CASE_TEMPLATE("state: KeyStateVersion: reads and the signing path's writes 
     const StateVersion theirs_before = Version(*theirs);
     write(*mine);
     CHECK(Version(*mine) == mine_before);
-    CHECK(Version(*theirs).others != theirs_before.others);
+    if (!S::kJournal) CHECK(Version(*theirs).others != theirs_before.others);
     CHECK(Version(*theirs).own == theirs_before.own);
   }
   const StateVersion before = Version(*mine);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "state/journal/journaled_state.h"
 #include "state/memory/memory_state.h"
 #include "state/sqlite/sqlite_state_store.h"
 #include "state/state_location.h"
@@ -22,6 +23,7 @@ namespace samp11::testing {
 
 // Token files in a temporary folder.
 struct SqliteStates {
+  static constexpr bool kJournal = false;
   TempFolder dir;
   // A place of its own for each leaf name.
   std::unique_ptr<StateLocation> Location(const std::string& leaf) {
@@ -33,8 +35,24 @@ struct SqliteStates {
   }
 };
 
+// Token files with the signature journal in front (state/journal/), its segments kept small so
+// that the suites rotate them and fold them in the background as a long-running signer does.
+struct JournaledStates {
+  // The signing path's writes go to the journal: they do not move another store's
+  // KeyStateVersion (no key, signer or certificate row changed), and an append out of order is
+  // refused before it is written.
+  static constexpr bool kJournal = true;
+  static constexpr int64_t kSegmentBytes = 4096;
+  TempFolder dir;
+  std::unique_ptr<StateLocation> Location(const std::string& leaf) { return Named(dir.File(leaf)); }
+  std::unique_ptr<StateLocation> Named(const std::string& name) {
+    return JournaledStateLocation(SqliteStateLocation(name), name, kSegmentBytes);
+  }
+};
+
 // States in a memory space of their own.
 struct MemoryStates {
+  static constexpr bool kJournal = false;
   std::shared_ptr<MemoryStateSpace> space = NewMemoryStateSpace();
   std::unique_ptr<StateLocation> Location(const std::string& leaf) { return space->Location(leaf); }
   std::unique_ptr<StateLocation> Named(const std::string& name) { return space->Location(name); }
@@ -203,6 +221,8 @@ inline std::vector<int64_t> AuditSeqs(StateStore& store) {
 
 TYPE_TO_STRING_AS("sqlite", samp11::testing::SqliteStates);
 TYPE_TO_STRING_AS("memory", samp11::testing::MemoryStates);
+TYPE_TO_STRING_AS("journal", samp11::testing::JournaledStates);
 
 // The implementations every shared case runs against.
-#define SAMP11_STATE_IMPLEMENTATIONS samp11::testing::SqliteStates, samp11::testing::MemoryStates
+#define SAMP11_STATE_IMPLEMENTATIONS \
+  samp11::testing::SqliteStates, samp11::testing::MemoryStates, samp11::testing::JournaledStates

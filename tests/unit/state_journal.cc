@@ -1,0 +1,253 @@
+// What only the signature journal has (state/journal/): records left by a killed process, several
+// processes spending the same hashes, a torn end, and segments damaged, reordered, removed or
+// from another token. The shared suites (state_*.cc) run on it as "journal" too.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+#include <vector>
+
+#include "state/journal/journal_codec.h"
+#include "state/journal/journal_files.h"
+#include "state_test_util.h"
+
+namespace samp11 {
+namespace {
+
+using namespace testing;
+
+JournalStore::Entry SpendEntry(std::optional<SpentHashRow> spend) {
+  JournalStore::Entry entry;
+  entry.spend = std::move(spend);
+  entry.make_append = [](const AuditTail& tail, bool won) {
+    return NextRecord(tail, won ? "won" : "lost");
+  };
+  return entry;
+}
+
+std::vector<uint8_t> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteFile(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+}
+
+// A process that opens the token, appends `records` records (each spending a hash of its own),
+// and dies without closing: its records stay in the journal's segments.
+// hold_folds: the process also holds the fold lock (through a file of its own), so that its
+// background folder leaves every segment in place.
+void LeaveRecords(JournaledStates& states, const std::string& path, int records,
+                  bool hold_folds = false) {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto store = states.Named(path)->Open();
+    if (!store.ok()) ::_exit(3);
+    if (hold_folds) {
+      auto fold = OpenJournalFile(JournalFoldLockPath(path), false);
+      if (!fold.ok() || !LockJournalFile(*fold, JournalFoldLockPath(path)).ok()) ::_exit(6);
+    }
+    for (int i = 0; i < records; ++i) {
+      std::vector<JournalStore::Entry> entries;
+      entries.push_back(SpendEntry(Spent("jti", "hash-" + std::to_string(i))));
+      auto won = (*store)->journal().WriteJournal(entries, /*synced=*/i % 2 == 0);
+      if (!won.ok() || won->size() != 1 || !(*won)[0]) ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+}
+
+std::unique_ptr<StateStore> NewToken(JournaledStates& states, const std::string& path,
+                                     const std::string& identity = "token-a") {
+  auto store = Must(states.Named(path)->Create());
+  MustOk(store->meta().InsertMeta("identity", identity));
+  return store;
+}
+
+// The rows the token file itself holds, without the journal in front.
+std::vector<int64_t> FileSeqs(const std::string& path) {
+  auto store = Must(SqliteStateLocation(path)->Open());
+  std::vector<int64_t> seqs;
+  for (const AuditRow& row : Must(store->audit().ListAuditRows(0, 100000, {}))) {
+    seqs.push_back(row.seq);
+  }
+  return seqs;
+}
+
+std::vector<int64_t> Range(int64_t from, int64_t to) {
+  std::vector<int64_t> seqs;
+  for (int64_t s = from; s <= to; ++s) seqs.push_back(s);
+  return seqs;
+}
+
+TEST_CASE("journal: a killed process's records and spends are folded by the next open") {
+  JournaledStates states;
+  const std::string path = states.dir.File("t.db");
+  NewToken(states, path).reset();
+  LeaveRecords(states, path, 40);  // several segments of 4 KiB, the older ones folded meanwhile
+  REQUIRE(!Must(ListJournalSegments(path)).empty());
+  CHECK(FileSeqs(path).size() < 40);
+
+  auto store = Must(states.Named(path)->Open());
+  CHECK(Must(ListJournalSegments(path)).empty());
+  CHECK(FileSeqs(path) == Range(1, 40));
+  CHECK(Must(store->replay().IsHashSpent("kid-1", "jti", ToBytes("hash-39"))));
+  std::vector<JournalStore::Entry> again;
+  again.push_back(SpendEntry(Spent("jti", "hash-7")));
+  CHECK(Must(store->journal().WriteJournal(again, true)) == std::vector<bool>{false});
+}
+
+TEST_CASE("journal: two processes of four threads spend the same hashes, each exactly once") {
+  JournaledStates states;
+  const std::string path = states.dir.File("t.db");
+  NewToken(states, path).reset();
+  constexpr int kHashes = 60;
+  std::vector<pid_t> children;
+  for (int c = 0; c < 2; ++c) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      auto store = states.Named(path)->Open();
+      if (!store.ok()) ::_exit(3);
+      std::atomic<int> errors{0};
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+          for (int h = 0; h < kHashes; ++h) {
+            std::vector<JournalStore::Entry> entries;
+            entries.push_back(SpendEntry(Spent("jti", "hash-" + std::to_string(h))));
+            if (!(*store)->journal().WriteJournal(entries, /*synced=*/(h + t) % 3 == 0).ok()) {
+              ++errors;
+            }
+          }
+        });
+      }
+      for (auto& thread : threads) thread.join();
+      store->reset();
+      ::_exit(errors == 0 ? 0 : 5);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  auto store = Must(SqliteStateLocation(path)->Open());
+  auto rows = Must(store->audit().ListAuditRows(0, 100000, {}));
+  REQUIRE(rows.size() == 2 * 4 * kHashes);
+  int won = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CHECK(rows[i].seq == static_cast<int64_t>(i) + 1);
+    won += rows[i].event == "won" ? 1 : 0;
+  }
+  CHECK(won == kHashes);
+}
+
+TEST_CASE("journal: a torn end is cut; a damaged, moved or foreign record is named") {
+  JournaledStates states;
+  const std::string path = states.dir.File("t.db");
+  NewToken(states, path).reset();
+  // One segment (no rotation at this size), left unfolded.
+  LeaveRecords(states, path, 5);
+  auto segments = Must(ListJournalSegments(path));
+  REQUIRE(segments.size() == 1);
+  const std::string segment = JournalSegmentPath(path, segments.front());
+  std::vector<uint8_t> bytes = ReadFile(segment);
+  // Frame boundaries, from the codec.
+  std::vector<size_t> starts;
+  for (size_t pos = 0; pos < bytes.size();) {
+    starts.push_back(pos);
+    DecodedFrame frame = DecodeJournalFrame(bytes.data() + pos, bytes.size() - pos);
+    REQUIRE(frame.read == FrameRead::kWhole);
+    pos += frame.size;
+  }
+  REQUIRE(starts.size() == 6);  // the header and 5 records
+
+  SUBCASE("torn: half a record at the end is a crash's, cut; the five stay") {
+    std::vector<uint8_t> torn = bytes;
+    torn.insert(torn.end(), bytes.begin() + static_cast<long>(starts[5]),
+                bytes.begin() + static_cast<long>(starts[5] + 20));
+    WriteFile(segment, torn);
+    auto store = Must(states.Named(path)->Open());
+    CHECK(FileSeqs(path) == Range(1, 5));
+    std::vector<JournalStore::Entry> next;
+    next.push_back(SpendEntry(std::nullopt));
+    MustOk(store->journal().WriteJournal(next, true).status());
+    store.reset();
+    CHECK(FileSeqs(path) == Range(1, 6));
+  }
+  SUBCASE("a byte changed in a record before the end") {
+    bytes[starts[2] + 30] ^= 0x01;
+    WriteFile(segment, bytes);
+    auto opened = states.Named(path)->Open();
+    CHECK(opened.status().code() == Code::kTampered);
+    CHECK(opened.status().message().find("damaged") != std::string::npos);
+    CHECK(opened.status().message().find(segment) != std::string::npos);
+    CHECK(FileSeqs(path).empty());  // nothing folded from a damaged segment
+  }
+  SUBCASE("two records swapped") {
+    std::vector<uint8_t> swapped(bytes.begin(), bytes.begin() + static_cast<long>(starts[2]));
+    swapped.insert(swapped.end(), bytes.begin() + static_cast<long>(starts[3]),
+                   bytes.begin() + static_cast<long>(starts[4]));
+    swapped.insert(swapped.end(), bytes.begin() + static_cast<long>(starts[2]),
+                   bytes.begin() + static_cast<long>(starts[3]));
+    swapped.insert(swapped.end(), bytes.begin() + static_cast<long>(starts[4]), bytes.end());
+    WriteFile(segment, swapped);
+    auto opened = states.Named(path)->Open();
+    CHECK(opened.status().code() == Code::kTampered);
+    CHECK(opened.status().message().find("record 3 where 2 was due") != std::string::npos);
+  }
+  SUBCASE("a record removed") {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<long>(starts[2]));
+    cut.insert(cut.end(), bytes.begin() + static_cast<long>(starts[3]), bytes.end());
+    WriteFile(segment, cut);
+    auto opened = states.Named(path)->Open();
+    CHECK(opened.status().code() == Code::kTampered);
+    CHECK(opened.status().message().find("record 3 where 2 was due") != std::string::npos);
+  }
+  SUBCASE("another token's segment") {
+    const std::string other = states.dir.File("other.db");
+    NewToken(states, other, "token-b").reset();
+    LeaveRecords(states, other, 2);
+    auto other_segments = Must(ListJournalSegments(other));
+    REQUIRE(other_segments.size() == 1);
+    std::filesystem::remove(segment);
+    std::filesystem::copy_file(JournalSegmentPath(other, other_segments.front()),
+                               JournalSegmentPath(path, other_segments.front()));
+    auto opened = states.Named(path)->Open();
+    CHECK(opened.status().code() == Code::kTampered);
+    CHECK(opened.status().message().find("belongs to another token") != std::string::npos);
+  }
+}
+
+TEST_CASE("journal: a segment removed between others is named, not skipped") {
+  JournaledStates states;
+  const std::string path = states.dir.File("t.db");
+  NewToken(states, path).reset();
+  LeaveRecords(states, path, 60, /*hold_folds=*/true);
+  auto segments = Must(ListJournalSegments(path));
+  REQUIRE(segments.size() >= 3);
+  std::filesystem::remove(JournalSegmentPath(path, segments[1]));
+  auto opened = states.Named(path)->Open();
+  CHECK(opened.status().code() == Code::kTampered);
+  CHECK(opened.status().message().find("does not end where") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace samp11
