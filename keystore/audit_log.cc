@@ -149,6 +149,9 @@ Result<AuditAppend> AuditLog::MakeAppend(const SecureBytes& audit_key, const Aud
 }
 
 Result<AuditReport> AuditLog::Verify() {
+  // Where the store keeps records beyond its rows (the signature journal) is checked first: a
+  // damaged segment is a problem of the log like an edited row, and the rows are walked anyway.
+  SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> storage, context_.state.audit().CheckStorage());
   // The tail is read first, as one snapshot, and the walk stops at its head: records appended
   // meanwhile by other processes are neither walked nor mistaken for records past the head.
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
@@ -167,7 +170,11 @@ Result<AuditReport> AuditLog::Verify() {
     for (AuditRow& row : rows) SAMP11_RETURN_IF_ERROR(verifier.Add(std::move(row)));
     if (rows.size() < kVerifyPage) break;
   }
-  return verifier.Finish();
+  SAMP11_ASSIGN_OR_RETURN(AuditReport report, verifier.Finish());
+  for (std::string& what : storage) {
+    report.problems.insert(report.problems.begin(), AuditProblem{0, std::move(what)});
+  }
+  return report;
 }
 
 Result<std::vector<AuditRecord>> AuditLog::List(const AuditFilter& filter, int64_t after_seq) {
@@ -188,8 +195,15 @@ Result<std::vector<AuditRecord>> AuditLog::List(const AuditFilter& filter, int64
 
 Status AuditLog::CheckWritable() {
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
-  return context_.ExplainStaleKey(
-      AppendPoint(context_.keys.audit, context_.identity, tail).status());
+  SAMP11_RETURN_IF_ERROR(
+      context_.ExplainStaleKey(AppendPoint(context_.keys.audit, context_.identity, tail).status()));
+  // And where the store keeps records beyond its rows (the signature journal): a damaged
+  // segment refuses appends, so the change must not happen either.
+  SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> storage, context_.state.audit().CheckStorage());
+  if (!storage.empty()) {
+    return Status(Code::kTampered, storage.front() + ": run `samp11 audit verify`");
+  }
+  return Status::Ok();
 }
 
 Status AuditLog::Record(AuditEvent event, const Status& result, Durability durability) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -22,6 +23,10 @@ class AuditStore {
   // Rows with seq > after_seq matching the filter, ascending by seq, at most limit.
   virtual Result<std::vector<AuditRow>> ListAuditRows(int64_t after_seq, size_t limit,
                                                       const AuditRowFilter& filter) = 0;
+  // What the store found wrong where it keeps records beyond its rows (the signature journal's
+  // segments, state/journal/: damaged, out of order, another token's), each named; empty when
+  // nothing is. The rows above are then what could be read; appends are refused meanwhile.
+  virtual Result<std::vector<std::string>> CheckStorage() = 0;
 };
 
 }  // namespace samp11

@@ -88,7 +88,28 @@ Status FileJournal::Start() {
     if (!current.ok()) return current.status();
     segment_.generation = *current;
   }
-  return FoldAll();
+  // A damaged journal does not keep the token from opening: `samp11 audit verify` must be able
+  // to name the damage, and every signature is refused meanwhile (Damage()).
+  Status folded = FoldAll();
+  if (!folded.ok() && folded.code() != Code::kTampered) return folded;
+  return Status::Ok();
+}
+
+Status FileJournal::Damage() const {
+  std::lock_guard<std::mutex> lock(damage_mu_);
+  return damage_;
+}
+
+void FileJournal::NoteDamage(const Status& status) {
+  if (status.code() != Code::kTampered) return;
+  std::lock_guard<std::mutex> lock(damage_mu_);
+  if (damage_.ok()) {
+    SAMP11_LOG(kError,
+               "the signature journal is damaged; no signature is made until `samp11 "
+               "audit verify` passes: "
+                   << status.message());
+  }
+  damage_ = status;
 }
 
 FileJournal::~FileJournal() {
@@ -234,6 +255,12 @@ Status FileJournal::ReadNew(bool current) {
   SAMP11_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
                           ReadJournalFrom(segment_.fd->get(), segment_.path, segment_.end));
   size_t pos = 0;
+  // The records taken in are kept even when a later one fails: the next look starts after them.
+  struct Advance {
+    Segment& segment;
+    const size_t& pos;
+    ~Advance() { segment.end += static_cast<int64_t>(pos); }
+  } advance{segment_, pos};
   while (pos < bytes.size()) {
     DecodedFrame frame = DecodeJournalFrame(bytes.data() + pos, bytes.size() - pos);
     const int64_t offset = segment_.end + static_cast<int64_t>(pos);
@@ -267,7 +294,6 @@ Status FileJournal::ReadNew(bool current) {
     }
     break;
   }
-  segment_.end += static_cast<int64_t>(pos);
   return Status::Ok();
 }
 
@@ -398,12 +424,14 @@ Status FileJournal::RotateIfFull() {
 }
 
 Status FileJournal::AppendAndSync(Staged& staged, bool synced) {
+  SAMP11_RETURN_IF_ERROR(Damage());
   std::shared_ptr<JournalFd> fd;
   int64_t end = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_RETURN_IF_ERROR(LockJournalFile(control_->get(), JournalControlPath(token_path_)));
     Status appended = CatchUp();
+    NoteDamage(appended);
     if (appended.ok()) appended = DecideAndAppend(staged, &fd, &end);
     UnlockJournalFile(control_->get());
     if (!appended.ok()) return appended;
@@ -458,10 +486,12 @@ Result<std::vector<bool>> FileJournal::Claim(
 
 Result<bool> FileJournal::IsHashSpent(std::string_view kid, std::string_view jti,
                                       const Bytes& hash) {
+  SAMP11_RETURN_IF_ERROR(Damage());
   std::lock_guard<std::mutex> lock(mu_);
   SAMP11_RETURN_IF_ERROR(LockJournalFile(control_->get(), JournalControlPath(token_path_)));
   Status caught_up = CatchUp();
   UnlockJournalFile(control_->get());
+  NoteDamage(caught_up);
   SAMP11_RETURN_IF_ERROR(caught_up);
   if (spent_.count(SpendKey(kid, jti, hash)) != 0) return true;
   return inner_.replay().IsHashSpent(kid, jti, hash);
@@ -470,6 +500,7 @@ Result<bool> FileJournal::IsHashSpent(std::string_view kid, std::string_view jti
 Result<bool> FileJournal::InsertSpentHash(const SpentHashRow& row) {
   // Without an audit record: straight into the token's state, decided under the lock against
   // the journal's own spends.
+  SAMP11_RETURN_IF_ERROR(Damage());
   std::lock_guard<std::mutex> lock(mu_);
   SAMP11_RETURN_IF_ERROR(LockJournalFile(control_->get(), JournalControlPath(token_path_)));
   Status caught_up = CatchUp();
@@ -612,6 +643,11 @@ Status FileJournal::FoldAllThen(const std::function<Status()>& change) {
   std::lock_guard<std::mutex> lock(mu_);
   SAMP11_RETURN_IF_ERROR(LockJournalFile(control_->get(), JournalControlPath(token_path_)));
   Status done = FoldAllLocked();
+  if (done.ok()) {
+    std::lock_guard<std::mutex> damage(damage_mu_);
+    damage_ = Status::Ok();
+  }
+  NoteDamage(done);
   if (done.ok()) done = change();
   UnlockJournalFile(control_->get());
   return done;
@@ -647,6 +683,7 @@ void FileJournal::FolderLoop() {
         Status folded = FoldSegment(generation);
         if (!folded.ok()) {
           SAMP11_LOG(kError, "the signature journal could not be folded: " << folded.message());
+          NoteDamage(folded);
           break;
         }
         ::unlink(JournalSegmentPath(token_path_, generation).c_str());

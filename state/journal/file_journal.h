@@ -70,6 +70,12 @@ class FileJournal {
   // How many records were folded into inner by this process (tests, the benchmark).
   int64_t folded_records() const;
 
+  // Ok, or the kTampered of the last fold or catch-up that met a damaged, out-of-order or
+  // foreign segment. While it stands, every append and spend lookup fails with it (a spend in
+  // the damaged segment must not be taken for unspent); a later fold of everything that
+  // succeeds (the operator moved the segment aside) clears it.
+  Status Damage() const;
+
  private:
   struct Segment {
     int64_t generation = 0;
@@ -127,6 +133,10 @@ class FileJournal {
   mutable std::mutex fold_mu_;  // then the fold lock file
   std::shared_ptr<JournalFd> fold_lock_;
   int64_t folded_records_ = 0;
+
+  void NoteDamage(const Status& status);
+  mutable std::mutex damage_mu_;
+  Status damage_;
 
   std::mutex folder_mu_;
   std::condition_variable folder_wake_;

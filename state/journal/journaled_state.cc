@@ -45,21 +45,33 @@ class ReplayFront : public ReplayStore {
 };
 
 // Reading the log (verify, show, a key-management write's check) folds the journal first, so
-// that the log read is whole and a damaged segment is named.
+// that the log read is whole. A damaged journal leaves what the file holds readable (verify
+// walks it) and is named by CheckStorage.
 class AuditFront : public AuditStore {
  public:
   AuditFront(FileJournal& journal, AuditStore& inner) : journal_(journal), inner_(inner) {}
   Result<AuditTail> GetAuditTail() override {
-    SAMP11_RETURN_IF_ERROR(journal_.FoldAll());
+    SAMP11_RETURN_IF_ERROR(FoldUnlessDamaged());
     return inner_.GetAuditTail();
   }
   Result<std::vector<AuditRow>> ListAuditRows(int64_t after_seq, size_t limit,
                                               const AuditRowFilter& filter) override {
-    SAMP11_RETURN_IF_ERROR(journal_.FoldAll());
+    SAMP11_RETURN_IF_ERROR(FoldUnlessDamaged());
     return inner_.ListAuditRows(after_seq, limit, filter);
+  }
+  Result<std::vector<std::string>> CheckStorage() override {
+    Status folded = journal_.FoldAll();
+    if (folded.ok()) return std::vector<std::string>{};
+    if (folded.code() != Code::kTampered) return folded;
+    return std::vector<std::string>{folded.message()};
   }
 
  private:
+  Status FoldUnlessDamaged() {
+    Status folded = journal_.FoldAll();
+    return folded.code() == Code::kTampered ? Status::Ok() : folded;
+  }
+
   FileJournal& journal_;
   AuditStore& inner_;
 };

@@ -298,6 +298,10 @@ class FailingAudit : public AuditStore {
       return in_.ListAuditRows(after_seq, limit, filter);
     });
   }
+  Result<std::vector<std::string>> CheckStorage() override {
+    return Guard<Result<std::vector<std::string>>>(plan_, "audit.CheckStorage", 0,
+                                                   [&] { return in_.CheckStorage(); });
+  }
 
  private:
   AuditStore& in_;

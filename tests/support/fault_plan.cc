@@ -52,6 +52,7 @@ const std::vector<std::string>& FaultPlan::Methods() {
       "pins.TakePinTry",
       "pins.ResetPinFailures",
       "audit.GetAuditTail",
+      "audit.CheckStorage",
       "audit.ListAuditRows",
       "maintenance.KeyStateVersion",
       "maintenance.FillMissingLifecycleMacs",

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -16,6 +18,8 @@
 #include "keystore/keystore.h"
 #include "keystore_audit_util.h"
 #include "keystore_test_util.h"
+#include "state/journal/journal_codec.h"
+#include "state/journal/journal_files.h"
 #include "tests/support/fake_clock.h"
 
 namespace samp11 {
@@ -533,6 +537,45 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
     CHECK_MESSAGE(HasProblem(report, 3, "the head does not match"), Describe(report));
   }
   CHECK(ListAll(ks).size() <= 6);
+}
+
+}  // namespace
+}  // namespace samp11
+
+namespace samp11 {
+namespace {
+
+TEST_CASE("audit: a damaged journal segment is named by verify, and nothing is appended meanwhile" *
+          testing::SqliteOnly()) {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  Keystore& ks = *token.keystore;
+  AppendSigns(ks, 3);  // in the signature journal beside the file, until something folds them
+  auto segments = ListJournalSegments(token.path);
+  REQUIRE(segments.ok());
+  REQUIRE(segments->size() == 1);
+  const std::string segment = JournalSegmentPath(token.path, segments->front());
+  std::vector<uint8_t> bytes;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // The second frame (the first record) gets one bit changed: whole records follow it.
+  DecodedFrame header = DecodeJournalFrame(bytes.data(), bytes.size());
+  REQUIRE(header.read == FrameRead::kWhole);
+  bytes[header.size + 40] ^= 0x01;
+  {
+    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+  }
+  AuditReport report = MustVerify(ks);
+  REQUIRE_FALSE(report.ok());
+  CHECK_MESSAGE(
+      HasProblem(report, 0, segment + " at byte " + std::to_string(header.size) + ": a damaged"),
+      Describe(report));
+  CHECK(ks.audit().Append(SignEvent("alice", {}, "after")).code() == Code::kTampered);
+  CHECK(ks.audit().CheckWritable().code() == Code::kTampered);
 }
 
 }  // namespace

@@ -125,6 +125,7 @@ std::map<std::string, Call> OneCallOfEach() {
       {"pins.TakePinTry", [](StateStore& s) { return s.pins().TakePinTry("a", 3).status(); }},
       {"pins.ResetPinFailures", [](StateStore& s) { return s.pins().ResetPinFailures("a"); }},
       {"audit.GetAuditTail", [](StateStore& s) { return s.audit().GetAuditTail().status(); }},
+      {"audit.CheckStorage", [](StateStore& s) { return s.audit().CheckStorage().status(); }},
       {"audit.ListAuditRows",
        [](StateStore& s) { return s.audit().ListAuditRows(0, 1, AuditRowFilter{}).status(); }},
       {"maintenance.KeyStateVersion",
