@@ -151,6 +151,7 @@ Result<SigningKeys::KeyStateRows> SigningKeys::CheckedKeyStateRows(const Bytes& 
     std::lock_guard<std::mutex> lock(key_state_mu_);
     if (version != key_state_version_) {
       key_states_.clear();
+      infos_by_handle_.clear();
       key_state_version_ = version;
     }
     auto found = key_states_.find(id);

@@ -243,12 +243,34 @@ Result<std::vector<KeyInfo>> SigningKeys::CheckedInfos(Result<std::vector<KeyRow
   return infos;
 }
 
-// A destroyed key is not there for anyone but `samp11 key info` (DescribeKey).
+// A destroyed key is not there for anyone but `samp11 key info` (DescribeKey). The answer is
+// kept while KeyStateVersion stays the same (the version first: rows read after it are at least
+// that recent), as the key-state rows are: any write of another user of the state, or any change
+// of this one's outside the signing path, reads it afresh.
 Result<std::optional<KeyInfo>> SigningKeys::FindKeyByHandle(int64_t handle) {
+  SAMP11_ASSIGN_OR_RETURN(StateVersion version, context_.state.maintenance().KeyStateVersion());
+  {
+    std::lock_guard<std::mutex> lock(key_state_mu_);
+    if (version != key_state_version_) {
+      key_states_.clear();
+      infos_by_handle_.clear();
+      key_state_version_ = version;
+    }
+    auto found = infos_by_handle_.find(handle);
+    if (found != infos_by_handle_.end()) return found->second;
+  }
+  std::optional<KeyInfo> answer;
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyRow> row, context_.state.keys().FindKeyByHandle(handle));
-  if (!row || row->status == key_status::kDestroyed) return std::optional<KeyInfo>();
-  SAMP11_ASSIGN_OR_RETURN(KeyInfo info, CheckedInfo(*row));
-  return std::optional<KeyInfo>(std::move(info));
+  if (row && row->status != key_status::kDestroyed) {
+    SAMP11_ASSIGN_OR_RETURN(KeyInfo info, CheckedInfo(*row));
+    answer = std::move(info);
+  }
+  std::lock_guard<std::mutex> lock(key_state_mu_);
+  if (version == key_state_version_) {
+    if (infos_by_handle_.size() >= kMaxCachedKeyStates) infos_by_handle_.clear();
+    infos_by_handle_.emplace(handle, answer);
+  }
+  return answer;
 }
 
 Result<std::optional<KeyInfo>> SigningKeys::FindKeyById(const Bytes& id) {

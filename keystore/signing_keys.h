@@ -163,6 +163,9 @@ class SigningKeys {
   std::mutex key_state_mu_;
   StateVersion key_state_version_;
   std::map<Bytes, KeyStateRows> key_states_;  // read at key_state_version_
+  // FindKeyByHandle's answers (C_SignInit asks for its key's every time), read at
+  // key_state_version_ too: a row read, a MAC and an AES-GCM open each, otherwise.
+  std::unordered_map<int64_t, std::optional<KeyInfo>> infos_by_handle_;
 
   std::mutex cache_mu_;
   std::unordered_map<int64_t, UnwrappedKey> key_cache_;
