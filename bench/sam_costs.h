@@ -1,5 +1,6 @@
 // The SAM's own costs, isolated, on the run's keystore (docs/performance.md, "SAM costs"):
-// Sam::VerifySad, ParseSad alone, Keystore::SpendHash and Keystore::AuditResult, median µs.
+// Sam::VerifySad, ParseSad alone, and the records a signature writes (a spend with its record,
+// synced; a SCAL1 record, lazy), median µs.
 #pragma once
 
 #include <nlohmann/json.hpp>
