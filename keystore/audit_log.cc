@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "common/process_id.h"
 #include "keystore/audit_chain.h"
 #include "keystore/audit_log.h"
 #include "keystore/audit_verify.h"
@@ -90,7 +91,7 @@ Result<AuditRow> AuditLog::RowFor(const AuditEvent& event) const {
   }
   AuditRow row;
   row.at = context_.clock.NowSeconds();
-  row.pid = static_cast<int64_t>(::getpid());
+  row.pid = static_cast<int64_t>(CurrentPid());
   row.event = event.event;
   row.outcome = event.outcome;
   row.signer = Cut(event.signer, kMaxAuditField);

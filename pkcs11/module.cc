@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "common/log.h"
+#include "common/process_id.h"
 #include "crypto/ossl.h"
 #include "pkcs11/core.h"
 #include "token/configured_tokens.h"
@@ -128,7 +129,7 @@ RvOr<Slot*> Module::GetPresentSlot(CK_SLOT_ID id) {
 RvOr<std::shared_ptr<Module>> RequireModule() {
   std::shared_ptr<Module> module = std::atomic_load(&GlobalModule());
   if (module == nullptr) return Rv(CKR_CRYPTOKI_NOT_INITIALIZED, "C_Initialize was not called");
-  if (module->pid() != getpid()) {
+  if (module->pid() != CurrentPid()) {
     return Rv(CKR_CRYPTOKI_NOT_INITIALIZED, "forked process: C_Initialize again in the child");
   }
   return module;
@@ -150,7 +151,7 @@ Rv Initialize(CK_VOID_PTR pInitArgs) {
 
   P11_ASSIGN_OR_RETURN(LockFactory locks, LocksFromArgs(pInitArgs));
   std::shared_ptr<Module> current = std::atomic_load(&GlobalModule());
-  if (current != nullptr && current->pid() == getpid()) {
+  if (current != nullptr && current->pid() == CurrentPid()) {
     return Rv(CKR_CRYPTOKI_ALREADY_INITIALIZED, "C_Initialize was already called");
   }
 
@@ -164,7 +165,7 @@ Rv Initialize(CK_VOID_PTR pInitArgs) {
   for (size_t i = 0; i < configured->tokens.size(); ++i) {
     slots.push_back(MakeSlot(i, std::move(configured->tokens[i]), locks));
   }
-  auto module = std::make_shared<Module>(getpid(), locks, std::move(slots));
+  auto module = std::make_shared<Module>(CurrentPid(), locks, std::move(slots));
 
   if (!std::atomic_compare_exchange_strong(&GlobalModule(), &current, module)) {
     return Rv(CKR_CRYPTOKI_ALREADY_INITIALIZED, "C_Initialize raced with another C_Initialize");
