@@ -144,16 +144,19 @@ void SigningKeys::ForgetCachedKey(const Bytes& id) {
   }
 }
 
+void SigningKeys::MoveToVersionLocked(const StateVersion& version) {
+  if (version == key_state_version_) return;
+  key_states_.clear();
+  infos_by_handle_.clear();
+  key_state_version_ = version;
+}
+
 Result<SigningKeys::KeyStateRows> SigningKeys::CheckedKeyStateRows(const Bytes& id) {
   // The version first: rows read after it are at least that recent.
   SAMP11_ASSIGN_OR_RETURN(StateVersion version, context_.state.maintenance().KeyStateVersion());
   {
     std::lock_guard<std::mutex> lock(key_state_mu_);
-    if (version != key_state_version_) {
-      key_states_.clear();
-      infos_by_handle_.clear();
-      key_state_version_ = version;
-    }
+    MoveToVersionLocked(version);
     auto found = key_states_.find(id);
     if (found != key_states_.end()) return found->second;
   }

@@ -251,11 +251,7 @@ Result<std::optional<KeyInfo>> SigningKeys::FindKeyByHandle(int64_t handle) {
   SAMP11_ASSIGN_OR_RETURN(StateVersion version, context_.state.maintenance().KeyStateVersion());
   {
     std::lock_guard<std::mutex> lock(key_state_mu_);
-    if (version != key_state_version_) {
-      key_states_.clear();
-      infos_by_handle_.clear();
-      key_state_version_ = version;
-    }
+    MoveToVersionLocked(version);
     auto found = infos_by_handle_.find(handle);
     if (found != infos_by_handle_.end()) return found->second;
   }

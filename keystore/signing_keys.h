@@ -149,6 +149,8 @@ class SigningKeys {
     std::vector<CertRow> certs;
   };
   Result<KeyStateRows> CheckedKeyStateRows(const Bytes& id);
+  // Drops what was read at an older KeyStateVersion (key_state_mu_ held).
+  void MoveToVersionLocked(const StateVersion& version);
 
   static constexpr size_t kMaxCachedKeys = 4096;
   static constexpr size_t kMaxCachedKeyStates = 4096;

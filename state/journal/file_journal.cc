@@ -1,5 +1,5 @@
 // The signature journal (file_journal.h): catching up, deciding and appending under the control
-// file's lock; syncing after it; rotating full segments; folding them into the token's state.
+// file's lock; syncing after it; rotating full segments. Folding is file_journal_fold.cc.
 #include "state/journal/file_journal.h"
 
 #include <fcntl.h>
@@ -13,13 +13,12 @@
 #include <utility>
 
 #include "common/log.h"
+#include "state/journal/journal_tail.h"
 
 namespace samp11 {
 namespace {
 
 constexpr char kMetaIdentity[] = "identity";
-// Records folded into the token's state per transaction.
-constexpr size_t kFoldBatch = 512;
 
 std::string SpendKey(std::string_view kid, std::string_view jti, const Bytes& hash) {
   std::string key;
@@ -30,17 +29,6 @@ std::string SpendKey(std::string_view kid, std::string_view jti, const Bytes& ha
   key += jti;
   key.append(reinterpret_cast<const char*>(hash.data()), hash.size());
   return key;
-}
-
-int64_t HeadSeq(const AuditTail& tail) { return tail.head ? tail.head->seq : 0; }
-
-bool SameHead(const AuditTail& a, const AuditTail& b) {
-  if (a.head.has_value() != b.head.has_value()) return false;
-  return !a.head || (a.head->seq == b.head->seq && a.head->chain == b.head->chain);
-}
-
-std::string At(const std::string& path, int64_t offset) {
-  return path + " at byte " + std::to_string(offset);
 }
 
 // Whether a whole record frame starts anywhere in bytes[from..): damage followed by records is
@@ -164,6 +152,19 @@ Result<std::string> FileJournal::Identity() {
   return identity_;
 }
 
+Status FileJournal::CheckHeader(const std::string& path, const JournalHeader& header,
+                                int64_t generation) {
+  SAMP11_ASSIGN_OR_RETURN(std::string identity, Identity());
+  if (header.identity != identity) {
+    return Status(Code::kTampered, path + " belongs to another token");
+  }
+  if (header.generation != generation) {
+    return Status(Code::kTampered,
+                  path + " says it is segment " + std::to_string(header.generation));
+  }
+  return Status::Ok();
+}
+
 int64_t FileJournal::folded_records() const {
   std::lock_guard<std::mutex> lock(fold_mu_);
   return folded_records_;
@@ -230,14 +231,7 @@ Status FileJournal::OpenSegment(int64_t generation, bool* exists) {
   if (frame.read != FrameRead::kWhole || !frame.header) {
     return Status(Code::kTampered, path + " does not begin with a journal header");
   }
-  SAMP11_ASSIGN_OR_RETURN(std::string identity, Identity());
-  if (frame.header->identity != identity) {
-    return Status(Code::kTampered, path + " belongs to another token");
-  }
-  if (frame.header->generation != generation) {
-    return Status(Code::kTampered,
-                  path + " says it is segment " + std::to_string(frame.header->generation));
-  }
+  SAMP11_RETURN_IF_ERROR(CheckHeader(path, *frame.header, generation));
   if (tail_known_ && !SameHead(tail_, frame.header->base)) {
     return Status(Code::kTampered,
                   path + " does not continue the segment before it (records missing between)");
@@ -267,7 +261,7 @@ Status FileJournal::ReadNew(bool current) {
     if (frame.read == FrameRead::kWhole && frame.record) {
       const int64_t seq = frame.record->append.row.seq;
       if (seq != HeadSeq(tail_) + 1) {
-        return Status(Code::kTampered, "journal segment " + At(segment_.path, offset) +
+        return Status(Code::kTampered, "journal segment " + JournalAt(segment_.path, offset) +
                                            ": record " + std::to_string(seq) + " where " +
                                            std::to_string(HeadSeq(tail_) + 1) +
                                            " was due (a record removed, moved or added)");
@@ -281,12 +275,12 @@ Status FileJournal::ReadNew(bool current) {
       continue;
     }
     if (frame.read == FrameRead::kWhole || !current || WholeFrameAfter(bytes, pos + 1)) {
-      return Status(Code::kTampered, "journal segment " + At(segment_.path, offset) +
+      return Status(Code::kTampered, "journal segment " + JournalAt(segment_.path, offset) +
                                          ": a damaged record (edited, or not a journal record)");
     }
     // The end of the current segment, torn by a crash or a power loss mid-append: its writer
     // never returned, so no signature left on it. Cut, so that appends follow whole records.
-    SAMP11_LOG(kWarn, "journal segment " << At(segment_.path, offset) << ": "
+    SAMP11_LOG(kWarn, "journal segment " << JournalAt(segment_.path, offset) << ": "
                                          << (bytes.size() - pos)
                                          << " bytes of a record torn by a crash, cut");
     if (::ftruncate(segment_.fd->get(), offset) != 0) {
@@ -512,186 +506,6 @@ Result<bool> FileJournal::InsertSpentHash(const SpentHashRow& row) {
   }
   UnlockJournalFile(control_->get());
   return inserted;
-}
-
-// ---- folding ----
-
-Status FileJournal::FoldSegment(int64_t generation) {
-  const std::string path = JournalSegmentPath(token_path_, generation);
-  const int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (raw < 0) {
-    if (errno == ENOENT) return Status::Ok();  // folded by another process
-    return Status(Code::kStorage, "cannot open " + path);
-  }
-  JournalFd fd(raw);
-  SAMP11_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadJournalFrom(raw, path, 0));
-  DecodedFrame first = DecodeJournalFrame(bytes.data(), bytes.size());
-  if (first.read == FrameRead::kShort) return Status::Ok();  // a header never finished
-  if (first.read != FrameRead::kWhole || !first.header) {
-    return Status(Code::kTampered, path + " does not begin with a journal header");
-  }
-  SAMP11_ASSIGN_OR_RETURN(std::string identity, Identity());
-  if (first.header->identity != identity) {
-    return Status(Code::kTampered, path + " belongs to another token");
-  }
-  if (first.header->generation != generation) {
-    return Status(Code::kTampered,
-                  path + " says it is segment " + std::to_string(first.header->generation));
-  }
-  std::vector<JournalRecord> records;
-  size_t pos = first.size;
-  while (pos < bytes.size()) {
-    DecodedFrame frame = DecodeJournalFrame(bytes.data() + pos, bytes.size() - pos);
-    if (frame.read != FrameRead::kWhole || !frame.record) {
-      return Status(Code::kTampered, "journal segment " + At(path, static_cast<int64_t>(pos)) +
-                                         ": a damaged or torn record");
-    }
-    records.push_back(std::move(*frame.record));
-    pos += frame.size;
-  }
-  if (records.empty()) return Status::Ok();
-
-  SAMP11_ASSIGN_OR_RETURN(AuditTail state_tail, inner_.audit().GetAuditTail());
-  const int64_t have = HeadSeq(state_tail);
-  std::optional<AuditHeadRow> before = first.header->base.head;
-  std::vector<JournalStore::Entry> batch;
-  int64_t folded = 0;
-  auto flush = [&](bool last) -> Status {
-    if (batch.empty()) return Status::Ok();
-    SAMP11_RETURN_IF_ERROR(inner_.journal().WriteJournal(batch, /*synced=*/last).status());
-    folded += static_cast<int64_t>(batch.size());
-    batch.clear();
-    return Status::Ok();
-  };
-  for (size_t i = 0; i < records.size(); ++i) {
-    JournalRecord& record = records[i];
-    const int64_t seq = record.append.row.seq;
-    const int64_t due = (before ? before->seq : 0) + 1;
-    if (seq != due) {
-      return Status(Code::kTampered, "journal segment " + path + ": record " + std::to_string(seq) +
-                                         " where " + std::to_string(due) +
-                                         " was due (a record removed, moved or added)");
-    }
-    // The token's state must end exactly where this record continues the log.
-    auto check = [path, before,
-                  append = record.append](const AuditTail& tail) -> Result<AuditAppend> {
-      const bool continues = HeadSeq(tail) == append.row.seq - 1 &&
-                             (!before || (tail.head && tail.head->chain == before->chain));
-      if (!continues) {
-        return Status(Code::kTampered, "the token's audit log does not end where journal segment " +
-                                           path + " continues it (record " +
-                                           std::to_string(append.row.seq) + ")");
-      }
-      return append;
-    };
-    before = record.append.head;
-    if (seq <= have) continue;  // folded before
-    if (record.spends.size() > 1) {
-      SAMP11_RETURN_IF_ERROR(flush(false));
-      SAMP11_RETURN_IF_ERROR(
-          inner_.journal()
-              .ClaimSpentHashes(record.spends,
-                                [&check](const AuditTail& tail, size_t) { return check(tail); })
-              .status());
-      ++folded;
-      continue;
-    }
-    JournalStore::Entry entry;
-    if (!record.spends.empty()) entry.spend = std::move(record.spends.front());
-    entry.make_append = [check](const AuditTail& tail, bool) { return check(tail); };
-    batch.push_back(std::move(entry));
-    if (batch.size() >= kFoldBatch) SAMP11_RETURN_IF_ERROR(flush(false));
-  }
-  SAMP11_RETURN_IF_ERROR(flush(true));
-  folded_records_ += folded;
-  return Status::Ok();
-}
-
-Status FileJournal::FoldAllLocked() {
-  std::lock_guard<std::mutex> fold(fold_mu_);
-  const std::string fold_path = JournalFoldLockPath(token_path_);
-  SAMP11_RETURN_IF_ERROR(LockJournalFile(fold_lock_->get(), fold_path));
-  struct Unlock {
-    int fd;
-    ~Unlock() { UnlockJournalFile(fd); }
-  } unlock{fold_lock_->get()};
-  SAMP11_RETURN_IF_ERROR(CatchUp());  // cuts a torn end of the current segment
-  SAMP11_ASSIGN_OR_RETURN(std::vector<int64_t> generations, ListJournalSegments(token_path_));
-  if (generations.empty()) return Status::Ok();
-  for (int64_t generation : generations) SAMP11_RETURN_IF_ERROR(FoldSegment(generation));
-  // Everything is in the token's state (synced): the segments go, the next generation starts
-  // without a file, and its first append continues from the state's tail.
-  for (int64_t generation : generations) {
-    ::unlink(JournalSegmentPath(token_path_, generation).c_str());
-  }
-  SAMP11_RETURN_IF_ERROR(SyncJournalFolder(token_path_));
-  const int64_t next = std::max(segment_.generation, generations.back()) + 1;
-  SAMP11_RETURN_IF_ERROR(
-      WriteJournalControl(control_->get(), JournalControlPath(token_path_), next));
-  segment_ = Segment{};
-  segment_.generation = next;
-  tail_known_ = false;
-  spent_.clear();
-  return Status::Ok();
-}
-
-Status FileJournal::FoldAll() {
-  return FoldAllThen([] { return Status::Ok(); });
-}
-
-Status FileJournal::FoldAllThen(const std::function<Status()>& change) {
-  std::lock_guard<std::mutex> lock(mu_);
-  SAMP11_RETURN_IF_ERROR(LockJournalFile(control_->get(), JournalControlPath(token_path_)));
-  Status done = FoldAllLocked();
-  if (done.ok()) {
-    std::lock_guard<std::mutex> damage(damage_mu_);
-    damage_ = Status::Ok();
-  }
-  NoteDamage(done);
-  if (done.ok()) done = change();
-  UnlockJournalFile(control_->get());
-  return done;
-}
-
-void FileJournal::WakeFolder() {
-  std::lock_guard<std::mutex> lock(folder_mu_);
-  if (folder_stop_) return;
-  folder_requested_ = true;
-  // Started at the first rotation: a process that never fills a segment has no extra thread.
-  if (!folder_.joinable()) folder_ = std::thread([this] { FolderLoop(); });
-  folder_wake_.notify_all();
-}
-
-void FileJournal::FolderLoop() {
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(folder_mu_);
-      folder_wake_.wait(lock, [this] { return folder_requested_ || folder_stop_; });
-      if (folder_stop_) return;
-      folder_requested_ = false;
-    }
-    // Closed segments only (below the current generation): nobody appends to them, so no
-    // signer waits for this.
-    std::lock_guard<std::mutex> fold(fold_mu_);
-    const std::string fold_path = JournalFoldLockPath(token_path_);
-    if (!LockJournalFile(fold_lock_->get(), fold_path).ok()) continue;
-    Result<int64_t> current = ReadJournalControl(control_->get(), JournalControlPath(token_path_));
-    Result<std::vector<int64_t>> generations = ListJournalSegments(token_path_);
-    if (current.ok() && generations.ok()) {
-      for (int64_t generation : *generations) {
-        if (generation >= *current) break;
-        Status folded = FoldSegment(generation);
-        if (!folded.ok()) {
-          SAMP11_LOG(kError, "the signature journal could not be folded: " << folded.message());
-          NoteDamage(folded);
-          break;
-        }
-        ::unlink(JournalSegmentPath(token_path_, generation).c_str());
-      }
-      (void)SyncJournalFolder(token_path_);
-    }
-    UnlockJournalFile(fold_lock_->get());
-  }
 }
 
 }  // namespace samp11

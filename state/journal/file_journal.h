@@ -92,6 +92,8 @@ class FileJournal {
   Status CatchUp();
   Status ReadNew(bool current);
   Status OpenSegment(int64_t generation, bool* exists);
+  // A segment's header names this token and the generation its file name says.
+  Status CheckHeader(const std::string& path, const JournalHeader& header, int64_t generation);
   Status CreateSegment(int64_t generation, const AuditTail& base);
   Status DecideAndAppend(Staged& staged, std::shared_ptr<JournalFd>* written_fd,
                          int64_t* written_end);
