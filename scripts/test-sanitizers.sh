@@ -59,11 +59,13 @@ say "fuzzers on build-asan"
 SAMP11_FUZZ_BUILD=build-asan scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 say "build-tsan (thread)"
-build build-tsan thread module_tests unit_keystore unit_hsm unit_sam
+build build-tsan thread module_tests unit_keystore unit_hsm unit_sam unit_state
 say "TSan: the threaded cases"
 # The concurrency cases only: everything else is single-threaded and already ran under ASan.
 build-tsan/tests/integration/module_tests -tc='*threads*'
 build-tsan/tests/unit/unit_keystore -tc='*concurrent*,*threads*'
+# The signature journal: its background folder, several threads and processes on one journal.
+build-tsan/tests/unit/unit_state -tc='*threads*,journal:*'
 build-tsan/tests/unit/unit_hsm -tc='*threads*'
 build-tsan/tests/unit/unit_sam -tc='*concurrent*'
 say "TSan: with the keys in SoftHSM"
