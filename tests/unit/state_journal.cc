@@ -1,12 +1,14 @@
 // What only the signature journal has (state/journal/): records left by a killed process, several
 // processes spending the same hashes, a torn end, and segments damaged, reordered, removed or
 // from another token. The shared suites (state_*.cc) run on it as "journal" too.
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -242,6 +244,58 @@ TEST_CASE("journal: a torn end is cut; a damaged, moved or foreign record is nam
                                JournalSegmentPath(path, other_segments.front()));
     ExpectDamage(states, path, "belongs to another token");
   }
+}
+
+TEST_CASE("journal: a write that fails is cut back, spends nothing, and the next process folds") {
+  JournaledStates states;
+  const std::string path = states.dir.File("t.db");
+  NewToken(states, path).reset();
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto store = states.Named(path)->Open();
+    if (!store.ok()) ::_exit(3);
+    // The disk fills up: no file may grow past 3,000 bytes (write() fails with EFBIG).
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = {3000, 3000};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(4);
+    for (int i = 0; i < 100; ++i) {
+      const std::string hash = "hash-" + std::to_string(i);
+      std::vector<JournalStore::Entry> entries;
+      entries.push_back(SpendEntry(Spent("jti", hash)));
+      auto won = (*store)->journal().WriteJournal(entries, /*synced=*/true);
+      if (won.ok()) continue;
+      if (won.status().code() != Code::kStorage) ::_exit(5);
+      // Nothing of it stays: the segment ends on a whole record, the hash is not spent.
+      auto segments = ListJournalSegments(path);
+      if (!segments.ok() || segments->size() != 1) ::_exit(6);
+      std::vector<uint8_t> bytes = ReadFile(JournalSegmentPath(path, segments->front()));
+      for (size_t pos = 0; pos < bytes.size();) {
+        DecodedFrame frame = DecodeJournalFrame(bytes.data() + pos, bytes.size() - pos);
+        if (frame.read != FrameRead::kWhole) ::_exit(7);
+        pos += frame.size;
+      }
+      auto spent = (*store)->replay().IsHashSpent("kid-1", "jti", ToBytes(hash));
+      if (!spent.ok() || *spent) ::_exit(8);
+      ::_exit(i > 0 ? 0 : 9);  // some records fit before the disk was full
+    }
+    ::_exit(10);  // the limit never bit
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  // With room again, the next process folds the records that were written and the hash whose
+  // write failed is still to be spent.
+  auto store = Must(states.Named(path)->Open());
+  const std::vector<int64_t> seqs = FileSeqs(path);
+  REQUIRE(!seqs.empty());
+  CHECK(seqs == Range(1, static_cast<int64_t>(seqs.size())));
+  const std::string failed = "hash-" + std::to_string(seqs.size());
+  CHECK_FALSE(Must(store->replay().IsHashSpent("kid-1", "jti", ToBytes(failed))));
+  std::vector<JournalStore::Entry> entries;
+  entries.push_back(SpendEntry(Spent("jti", failed)));
+  CHECK(Must(store->journal().WriteJournal(entries, true)) == std::vector<bool>{true});
 }
 
 TEST_CASE("journal: a segment removed between others is named, not skipped") {
