@@ -9,6 +9,8 @@
 #include <iostream>
 #include <iterator>
 
+#include "common/clock.h"
+
 namespace samp11::cli {
 
 std::string ConfPath(const GlobalOptions& options) {
@@ -33,6 +35,8 @@ Result<std::unique_ptr<Keystore>> OpenKeystore(const GlobalOptions& options) {
   SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(options));
   return OpenTokenKeystore(token);
 }
+
+int64_t Now() { return SystemClock::Instance().NowSeconds(); }
 
 Result<Bytes> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

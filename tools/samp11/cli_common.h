@@ -1,6 +1,7 @@
 // What every samp11 subcommand shares: the config file, the chosen token, files, and errors.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,9 @@ std::string ConfPath(const GlobalOptions& options);
 // The TokenConfig chosen by --token (or the only one).
 Result<TokenConfig> ChooseToken(const GlobalOptions& options);
 Result<std::unique_ptr<Keystore>> OpenKeystore(const GlobalOptions& options);
+
+// The wall clock, seconds since the epoch (what the SAM's SystemClock answers).
+int64_t Now();
 
 Result<Bytes> ReadFile(const std::string& path);
 Status WriteFileAtomic(const std::string& path, const std::string& content, int mode = 0644);

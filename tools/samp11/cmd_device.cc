@@ -43,8 +43,6 @@ struct DeviceOptions {
   int64_t seconds = 0;   // watch: stop after this long (0: no limit)
 };
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 // The device's key and the policy it decides by (none: its user decides on the terminal).
 struct Device {
   EvpPkeyPtr key;

@@ -107,8 +107,6 @@ Result<KeyReport> Report(Keystore& ks, const TokenConfig& token, const Bytes& id
   return report;
 }
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 struct ChangeOptions {
   std::string target;  // key id (hex) or signer name
   std::string reason;
