@@ -102,6 +102,7 @@ struct AuditFilter {
   int64_t until = 0;
   std::string event;
   size_t limit = 0;
+  int64_t max_seq = 0;  // only records with seq <= max_seq; 0: no bound
 };
 
 inline constexpr size_t kDefaultAuditPage = 1000;

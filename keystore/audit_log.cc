@@ -186,12 +186,20 @@ Result<std::vector<AuditRecord>> AuditLog::List(const AuditFilter& filter, int64
   rows_filter.since = filter.since;
   rows_filter.until = filter.until;
   rows_filter.event = filter.event;
+  rows_filter.max_seq = filter.max_seq;
   SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRow> rows,
                           context_.state.audit().ListAuditRows(after_seq, limit, rows_filter));
   std::vector<AuditRecord> records;
   records.reserve(rows.size());
   for (AuditRow& row : rows) records.push_back(RecordFromRow(std::move(row)));
   return records;
+}
+
+Result<int64_t> AuditLog::LastSeq() {
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
+  int64_t last = tail.head ? tail.head->seq : 0;
+  if (tail.last_row) last = std::max(last, tail.last_row->seq);
+  return last;
 }
 
 Status AuditLog::CheckWritable() {

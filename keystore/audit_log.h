@@ -55,6 +55,9 @@ class AuditLog {
   // Records with seq > after_seq that match filter, ascending, one page (see AuditFilter).
   // Not checked: Verify is the check.
   Result<std::vector<AuditRecord>> List(const AuditFilter& filter, int64_t after_seq);
+  // The seq of the newest record (0 for an empty log), as the log's head says: where a reader
+  // that wants the newest records starts walking back from.
+  Result<int64_t> LastSeq();
 
   // For the parts that write a record inside an atomic write of their own (a batch claim, a
   // master-key rotation): the row an event becomes (event name and outcome checked; fields cut to

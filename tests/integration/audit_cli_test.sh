@@ -87,6 +87,13 @@ now=$(date +%s)
 [[ $(count --since $((now + 3600))) -eq 0 ]] || fail "--since epoch"
 [[ $(count --until $((now + 3600)) --json) -eq 9 ]] || fail "--until epoch"
 if "$samp11" audit show --since yesterday 2>/dev/null; then fail "a bad --since was accepted"; fi
+# --last N: the newest N matching records, still oldest first (cli_usage_test.sh walks a longer
+# log); it and --limit exclude each other.
+[[ $("$samp11" audit show --last 3) == "$(tail -n 3 show.txt)" ]] || fail "--last 3"
+[[ $("$samp11" audit show --last 2 --signer dave) == "$("$samp11" audit show --signer dave |
+  tail -n 2)" ]] || fail "--last 2 --signer dave"
+[[ $(count --last 100) -eq 9 ]] || fail "--last beyond the log"
+if "$samp11" audit show --last 2 --limit 3 2>/dev/null; then fail "--last with --limit"; fi
 
 # Tampering with the sqlite3 CLI: an edited record is named, verify exits 3.
 sqlite3 "$db" "UPDATE audit_log SET outcome = 'ok' WHERE seq = 5"

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <iterator>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -100,8 +101,36 @@ struct ShowOptions {
   std::string until;
   std::string event;
   size_t limit = 0;  // 0: every matching record
+  size_t last = 0;   // the newest this many matching records instead (0: from the oldest)
   bool json = false;
 };
+
+// The newest `count` records that match filter, oldest first: windows of seqs walked back from
+// the head, each twice the last, so a few recent records cost a few small reads on any log.
+Result<std::vector<AuditRecord>> NewestRecords(AuditLog& log, AuditFilter filter, size_t count) {
+  SAMP11_ASSIGN_OR_RETURN(int64_t top, log.LastSeq());
+  std::vector<AuditRecord> newest;  // newest first while collecting
+  int64_t window = static_cast<int64_t>(std::max<size_t>(count, 64)) * 2;
+  for (int64_t high = top; high > 0 && newest.size() < count; window *= 2) {
+    const int64_t low = std::max<int64_t>(0, high - window);
+    std::vector<AuditRecord> range;  // (low, high], oldest first
+    filter.max_seq = high;
+    filter.limit = kDefaultAuditPage;
+    for (int64_t after = low;;) {
+      SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRecord> page, log.List(filter, after));
+      range.insert(range.end(), std::make_move_iterator(page.begin()),
+                   std::make_move_iterator(page.end()));
+      if (page.size() < filter.limit) break;
+      after = range.back().seq;
+    }
+    for (auto it = range.rbegin(); it != range.rend() && newest.size() < count; ++it) {
+      newest.push_back(std::move(*it));
+    }
+    high = low;
+  }
+  std::reverse(newest.begin(), newest.end());
+  return newest;
+}
 
 Status RunShow(const GlobalOptions& global, const ShowOptions& o) {
   AuditFilter filter;
@@ -119,6 +148,13 @@ Status RunShow(const GlobalOptions& global, const ShowOptions& o) {
     SAMP11_ASSIGN_OR_RETURN(filter.until, ParseTime(o.until, "--until"));
   }
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  if (o.last > 0) {
+    SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRecord> newest,
+                            NewestRecords(ks->audit(), filter, o.last));
+    for (const AuditRecord& r : newest) std::cout << (o.json ? JsonLine(r) : TextLine(r)) << "\n";
+    std::cout.flush();
+    return Status::Ok();
+  }
   size_t left = o.limit == 0 ? std::numeric_limits<size_t>::max() : o.limit;
   int64_t after = 0;
   while (left > 0) {
@@ -162,13 +198,16 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int* exit_code)
   });
 
   auto show = std::make_shared<ShowOptions>();
-  CLI::App* show_cmd = audit->add_subcommand("show", "list records, oldest first");
+  CLI::App* show_cmd =
+      audit->add_subcommand("show", "list records, oldest first (--last N: the newest N)");
   show_cmd->add_option("--signer", show->signer, "only this signer's records");
   show_cmd->add_option("--key-id", show->key_id_hex, "only this key's records (hex CKA_ID)");
   show_cmd->add_option("--since", show->since, "from this time (epoch or 2026-11-22T10:00:00Z)");
   show_cmd->add_option("--until", show->until, "up to this time, inclusive");
   show_cmd->add_option("--event", show->event, "only this event (sign, sad-verify, ...)");
-  show_cmd->add_option("--limit", show->limit, "at most this many records");
+  CLI::Option* limit = show_cmd->add_option("--limit", show->limit, "at most this many records");
+  show_cmd->add_option("--last", show->last, "the newest this many records (still oldest first)")
+      ->excludes(limit);
   show_cmd->add_flag("--json", show->json, "one JSON object per line");
   show_cmd->callback([&global, show, exit_code] {
     Status s = RunShow(global, *show);

@@ -40,13 +40,34 @@ Status RunInit(const GlobalOptions& global, const InitOptions& o) {
     token.master = {MasterKeySource::Kind::kPassphraseEnv, o.passphrase_env};
   }
   token.policy.protected_authentication_path = o.protected_path;
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> keystore,
-                          CreateKeystoreAt(token.keystore, token.master, token.label));
+  // A master key file made for a token that then failed to come into being goes again: left
+  // behind, it would make the corrected retry refuse ("already exists") with nothing to use it.
+  auto undo_master_key = [&](Status failed) {
+    if (token.master.kind == MasterKeySource::Kind::kKeyFile) {
+      std::error_code ignored;
+      fs::remove(token.master.location, ignored);
+    }
+    return failed;
+  };
+  Result<std::unique_ptr<Keystore>> keystore =
+      CreateKeystoreAt(token.keystore, token.master, token.label);
+  if (!keystore.ok()) return undo_master_key(keystore.status());
   config.tokens.push_back(token);
-  if (fs::path(conf).has_parent_path()) fs::create_directories(fs::path(conf).parent_path());
-  SAMP11_RETURN_IF_ERROR(SaveConfig(config, conf));
+  std::error_code dir_error;
+  if (fs::path(conf).has_parent_path()) {
+    fs::create_directories(fs::path(conf).parent_path(), dir_error);
+  }
+  Status saved = dir_error ? Status(Code::kStorage, "cannot create the folder of " + conf + ": " +
+                                                        dir_error.message())
+                           : SaveConfig(config, conf);
+  if (!saved.ok()) {
+    // The keystore stays (its file may hold nothing else yet, but removing a keystore is not
+    // init's to do); the message names it so the operator can add it by hand or remove it.
+    return Status(saved.code(), saved.message() + "; the keystore " + token.keystore +
+                                    " was created and is not in the config");
+  }
   std::cout << "token '" << token.label << "' created\n"
-            << "  identity (SAD aud): " << keystore->identity() << "\n"
+            << "  identity (SAD aud): " << (*keystore)->identity() << "\n"
             << "  keystore:           " << token.keystore << "\n";
   if (token.master.kind == MasterKeySource::Kind::kKeyFile) {
     std::cout << "  master key file:    " << token.master.location << " (keep it secret)\n";

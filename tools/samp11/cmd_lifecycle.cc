@@ -37,6 +37,19 @@ std::string NameText(const Bytes& der) {
   return size > 0 ? std::string(data, static_cast<size_t>(size)) : "";
 }
 
+// A certificate's serial number in hex as `openssl x509 -serial` prints it (lowercase here): the
+// INTEGER's value, not CKA_SERIAL_NUMBER's DER encoding with its tag and length.
+std::string SerialHex(const Bytes& serial_der) {
+  const unsigned char* p = serial_der.data();
+  ASN1_INTEGER* serial = d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(serial_der.size()));
+  if (serial == nullptr) return "(unreadable: " + HexEncode(serial_der) + ")";
+  const Bytes magnitude(ASN1_STRING_get0_data(serial),
+                        ASN1_STRING_get0_data(serial) + ASN1_STRING_length(serial));
+  const bool negative = ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER;
+  ASN1_INTEGER_free(serial);
+  return (negative ? "-" : "") + (magnitude.empty() ? std::string("00") : HexEncode(magnitude));
+}
+
 struct KeyReport {
   KeyInfo info;
   KeyUsability usability;
@@ -46,7 +59,7 @@ Json CertificateJson(const CertRow& cert, int64_t now) {
   Json j;
   j["subject"] = cert.subject_text;
   j["issuer"] = NameText(cert.issuer_der);
-  j["serial"] = HexEncode(cert.serial_der);
+  j["serial"] = SerialHex(cert.serial_der);
   j["not_before"] = UtcText(cert.not_before);
   j["not_after"] = UtcText(cert.not_after);
   j["valid_now"] = cert.not_before <= now && now <= cert.not_after;

@@ -13,10 +13,17 @@
 namespace samp11::cli {
 namespace {
 
-Result<EvpPkeyPtr> ReadPublicKey(const std::string& path) {
-  SAMP11_ASSIGN_OR_RETURN(Bytes text, ReadFile(path));
+// A public key given as a PEM or JWK file, or as a JWK inline (an argument starting with '{':
+// no file name does, and a device's enrolment often hands over just the JSON).
+Result<EvpPkeyPtr> ReadPublicKey(const std::string& file_or_jwk) {
+  if (!file_or_jwk.empty() && file_or_jwk.front() == '{') return PublicKeyFromPemOrJwk(file_or_jwk);
+  SAMP11_ASSIGN_OR_RETURN(Bytes text, ReadFile(file_or_jwk));
   return PublicKeyFromPemOrJwk(ToString(text));
 }
+
+constexpr char kPublicKeyHelp[] =
+    "the device's public key: a PEM or JWK file, or a JWK inline ('{\"kty\":...}'); P-256, P-384 "
+    "or Ed25519";
 
 Status AddActivationKey(Keystore& ks, ActivationKeyRole role, const std::string& owner,
                         const std::string& key_path, const std::string& kid) {
@@ -76,10 +83,7 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   auto add = std::make_shared<SignerOptions>();
   CLI::App* add_cmd = signer->add_subcommand("add", "enrol a signer with their device's key");
   add_cmd->add_option("name", add->name, "signer name (the SAD `sub`)")->required();
-  add_cmd
-      ->add_option("--activation-key", add->activation_key,
-                   "the device's public key (PEM or JWK; P-256, P-384 or Ed25519)")
-      ->required();
+  add_cmd->add_option("--activation-key", add->activation_key, kPublicKeyHelp)->required();
   add_cmd->add_option("--kid", add->kid, "key id (default: its RFC 7638 JWK thumbprint)");
   add_cmd->callback([&global, add, exit_code] {
     auto run = [&]() -> Status {
@@ -116,8 +120,7 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   CLI::App* add_key_cmd =
       signer->add_subcommand("add-key", "register another device key for an enrolled signer");
   add_key_cmd->add_option("name", add_key->name, "signer name")->required();
-  add_key_cmd->add_option("--activation-key", add_key->activation_key, "public key (PEM or JWK)")
-      ->required();
+  add_key_cmd->add_option("--activation-key", add_key->activation_key, kPublicKeyHelp)->required();
   add_key_cmd->add_option("--kid", add_key->kid, "key id (default: JWK thumbprint)");
   add_key_cmd->callback([&global, add_key, exit_code] {
     auto run = [&]() -> Status {
@@ -190,7 +193,10 @@ void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   auto add = std::make_shared<SignerOptions>();
   CLI::App* add_cmd = issuer->add_subcommand("add", "register an authorization server's key");
   add_cmd->add_option("name", add->name, "issuer name (the SAD `iss` it uses)")->required();
-  add_cmd->add_option("--key", add->activation_key, "its public key (PEM or JWK)")->required();
+  add_cmd
+      ->add_option("--key", add->activation_key,
+                   "its public key: a PEM or JWK file, or a JWK inline ('{\"kty\":...}')")
+      ->required();
   add_cmd->add_option("--kid", add->kid, "key id (default: JWK thumbprint)");
   add_cmd->callback([&global, add, exit_code] {
     auto run = [&]() -> Status {

@@ -2,12 +2,38 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <string>
 
 #include "tools/samp11/commands.h"
+
+namespace {
+
+constexpr char kExitStatus[] =
+    "Exit status: 0 done; 1 refused, or a usage error; 2 a storage, integrity or internal fault; "
+    "3 `audit verify` found problems (`device answer|watch` have their own, see their --help).\n";
+
+// The deepest subcommand the parse reached ("samp11 audit verify"), for the hint after an error.
+const CLI::App* DeepestCommand(const CLI::App& app, std::string* path) {
+  *path = "samp11";
+  const CLI::App* at = &app;
+  for (;;) {
+    const std::vector<CLI::App*> chosen = at->get_subcommands();
+    if (chosen.empty()) return at;
+    at = chosen.front();
+    *path += " " + at->get_name();
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace samp11::cli;
   CLI::App app{"samp11: administer a samp11 Signature Activation Module token"};
+  app.set_version_flag("--version", std::string("samp11 ") + SAMP11_VERSION);
+  app.footer(kExitStatus);
+  // --conf and --token are accepted after the subcommand too (`samp11 key list --conf F`):
+  // subcommands made after this inherit it and hand options they do not know to their parent.
+  app.fallthrough();
   GlobalOptions global;
   app.add_option("--conf", global.conf,
                  "module config file (default: $SAMP11_CONF, else /etc/samp11/samp11.json)");
@@ -29,7 +55,20 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" that succeed: CLI11 prints them.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::string message = e.what();
+    std::string command;
+    const CLI::App* deepest = DeepestCommand(app, &command);
+    // A mistyped command is otherwise reported as "A subcommand is required".
+    const std::vector<std::string> left = app.remaining();
+    if (deepest->get_require_subcommand_min() > 0 && !left.empty()) {
+      const std::string parent = command == "samp11" ? "" : command.substr(7) + " ";
+      message = "unknown command '" + parent + left.front() + "'";
+    }
+    std::cerr << "samp11: error: " << message << "\nRun '" << command
+              << " --help' for its usage.\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "samp11: error: " << e.what() << "\n";
     return 2;
