@@ -11,6 +11,9 @@ namespace {
 
 constexpr CK_VERSION kLibraryVersion = {0, 1};
 constexpr char kManufacturer[] = "samp11";
+// CK_INFO's 32 bytes: "samp11 Signature Activation Module" would be cut mid-word.
+constexpr char kLibraryDescription[] = "samp11 Sig. Activation Module";
+static_assert(sizeof(kLibraryDescription) - 1 <= sizeof(CK_INFO::libraryDescription));
 
 // Blank-padded, no NUL, as PKCS#11 text fields are. Never cuts a UTF-8 character in two.
 template <size_t N>
@@ -29,7 +32,7 @@ Rv GetInfo(CK_INFO_PTR pInfo) {
   pInfo->cryptokiVersion = {CRYPTOKI_VERSION_MAJOR, CRYPTOKI_VERSION_MINOR};
   Pad(pInfo->manufacturerID, kManufacturer);
   pInfo->flags = 0;
-  Pad(pInfo->libraryDescription, "samp11 Signature Activation Module");
+  Pad(pInfo->libraryDescription, kLibraryDescription);
   pInfo->libraryVersion = kLibraryVersion;
   return CKR_OK;
 }

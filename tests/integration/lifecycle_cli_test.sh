@@ -98,10 +98,13 @@ openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in ce.csr -out ne
   -days 5 2>/dev/null
 "$samp11" cert import --key-id ce270003 --cert new.pem >/dev/null
 "$samp11" cert status --key-id ce270003 | grep -q "usable" || fail "renewed certificate"
+# The serial as the CA and `openssl x509 -serial` give it: the number, not its DER tag and length.
+serial=$(openssl x509 -in new.pem -noout -serial | cut -d= -f2)
 "$samp11" key info ce270003 --json | python3 -c '
 import json, sys
 c = json.load(sys.stdin)["certificate"]
-assert c["valid_now"] and "Lifecycle-CA" in c["issuer"] and "Alice" in c["subject"], c' ||
+assert c["valid_now"] and "Lifecycle-CA" in c["issuer"] and "Alice" in c["subject"], c
+assert c["serial"] == sys.argv[1].lower(), (c["serial"], sys.argv[1])' "$serial" ||
   fail "key info: certificate"
 sign ce270003 "$(sad alice ce270003)" || { cat err.txt; fail "renewed key does not sign"; }
 # The CA revokes it: the operator destroys the key.

@@ -76,6 +76,9 @@ TEST_CASE("library, slot and token information") {
   CHECK(info.cryptokiVersion.major == 2);
   CHECK(info.cryptokiVersion.minor == 40);
   CHECK(Trim(info.manufacturerID, sizeof info.manufacturerID) == "samp11");
+  // Whole words (pkcs11-tool -I prints it), within the field's 32 bytes.
+  CHECK(Trim(info.libraryDescription, sizeof info.libraryDescription) ==
+        "samp11 Sig. Activation Module");
   CHECK(f.p11()->C_GetInfo(nullptr) == CKR_ARGUMENTS_BAD);
 
   CK_ULONG count = 0;
