@@ -54,8 +54,9 @@ SAMP11_CONF="$work/c.json" run 0 token info
 run 1 token lsit --conf c.json
 grep -qx "samp11: error: unknown command 'token lsit'" err || fail "a mistyped subcommand: $(cat err)"
 grep -qx "Run 'samp11 token --help' for its usage." err || fail "mistyped subcommand, hint: $(cat err)"
-# audit show --last N over more than one window of seqs (the first is 128 wide): an enrolment,
-# then 140 refused key generations; the newest records, and the enrolment found by walking back.
+# audit show --last N over more than one window of seqs (for --last 1 the first is 32 wide): an
+# enrolment, then 40 refused key generations; the newest records, and the enrolment found by
+# walking back.
 openssl genpkey -algorithm ED25519 -out dev.pem 2>/dev/null
 openssl pkey -in dev.pem -pubout -out dev.pub.pem
 run 0 signer add zoe --activation-key dev.pub.pem --conf c.json
@@ -67,17 +68,17 @@ run 0 signer add-key zoe --activation-key "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",
   --kid zoe-jwk --conf c.json
 run 1 signer add-key zoe --activation-key '{"kty":"OKP"}' --kid zoe-bad --conf c.json
 grep -q "^samp11: error: " err || fail "a bad inline JWK: $(cat err)"
-for i in $(seq 140); do
+for i in $(seq 40); do
   id=$(printf 'b%03x' "$i")
   "$samp11" --conf c.json key generate --signer nobody --type ec-p256 --id "$id" 2>/dev/null &&
     fail "a key for nobody"
 done
 "$samp11" --conf c.json audit show > all.txt
 grep -c ' signer-add ok signer=zoe' all.txt | grep -qx 1 || fail "no enrolment record: $(head -3 all.txt)"
-[[ $(grep -c ' key-generate refused ' all.txt) -eq 140 ]] || fail "not 140 refusals recorded"
+[[ $(grep -c ' key-generate refused ' all.txt) -eq 40 ]] || fail "not 40 refusals recorded"
 run 0 audit show --conf c.json --last 1 --event signer-add
 [[ $(cat out) == "$(grep ' signer-add ' all.txt)" ]] || fail "--last 1 --event signer-add: $(cat out)"
-run 0 audit show --conf c.json --last 135
-[[ $(cat out) == "$(tail -n 135 all.txt)" ]] || fail "--last 135 across windows"
+run 0 audit show --conf c.json --last 35
+[[ $(cat out) == "$(tail -n 35 all.txt)" ]] || fail "--last 35"
 echo "cli_usage: --version, usage errors, exit statuses, --conf after the subcommand," \
   "init cleanup, audit show --last"

@@ -110,7 +110,7 @@ struct ShowOptions {
 Result<std::vector<AuditRecord>> NewestRecords(AuditLog& log, AuditFilter filter, size_t count) {
   SAMP11_ASSIGN_OR_RETURN(int64_t top, log.LastSeq());
   std::vector<AuditRecord> newest;  // newest first while collecting
-  int64_t window = static_cast<int64_t>(std::max<size_t>(count, 64)) * 2;
+  int64_t window = static_cast<int64_t>(std::max<size_t>(count, 16)) * 2;
   for (int64_t high = top; high > 0 && newest.size() < count; window *= 2) {
     const int64_t low = std::max<int64_t>(0, high - window);
     std::vector<AuditRecord> range;  // (low, high], oldest first
