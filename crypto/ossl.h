@@ -33,6 +33,7 @@ using X509Ptr = std::unique_ptr<X509, OsslDeleter<X509, X509_free>>;
 using X509ReqPtr = std::unique_ptr<X509_REQ, OsslDeleter<X509_REQ, X509_REQ_free>>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OsslDeleter<ECDSA_SIG, ECDSA_SIG_free>>;
 using EcGroupPtr = std::unique_ptr<EC_GROUP, OsslDeleter<EC_GROUP, EC_GROUP_free>>;
+using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, OsslDeleter<ASN1_INTEGER, ASN1_INTEGER_free>>;
 
 // Shares ownership of a key between threads (EVP_PKEY is safe for concurrent signing).
 using SharedPkey = std::shared_ptr<EVP_PKEY>;

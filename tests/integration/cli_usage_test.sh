@@ -43,6 +43,13 @@ run 2 init --label t --keystore "$work/no/such/folder/t.db" --master-key m.key -
 grep -q "^samp11: error: " err || fail "the failed init said: $(cat err)"
 [[ ! -e m.key ]] || fail "a failed init left its master key file behind"
 [[ ! -e c.json ]] || fail "a failed init wrote the config"
+# A config that cannot be written (its folder would be under a plain file): init says so and
+# names the keystore it made, which keeps its master key file.
+touch plain
+run 2 init --label u --keystore u.db --master-key u.key --conf plain/c.json
+grep -q "^samp11: error: .*plain/c.json.*the keystore .*u.db was created and is not in the config" \
+  err || fail "an unwritable config: $(cat err)"
+[[ -s u.key && -e u.db ]] || fail "the keystore made before the config failed lost its master key"
 run 0 init --label t --keystore t.db --master-key m.key --conf c.json
 [[ -s m.key ]] || fail "the retried init made no master key file"
 

@@ -11,6 +11,7 @@
 
 #include "common/time_text.h"
 #include "crypto/keys.h"
+#include "crypto/ossl.h"
 #include "tools/samp11/commands.h"
 
 namespace samp11::cli {
@@ -41,12 +42,11 @@ std::string NameText(const Bytes& der) {
 // INTEGER's value, not CKA_SERIAL_NUMBER's DER encoding with its tag and length.
 std::string SerialHex(const Bytes& serial_der) {
   const unsigned char* p = serial_der.data();
-  ASN1_INTEGER* serial = d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(serial_der.size()));
-  if (serial == nullptr) return "(unreadable: " + HexEncode(serial_der) + ")";
-  const Bytes magnitude(ASN1_STRING_get0_data(serial),
-                        ASN1_STRING_get0_data(serial) + ASN1_STRING_length(serial));
-  const bool negative = ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER;
-  ASN1_INTEGER_free(serial);
+  Asn1IntegerPtr serial(d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(serial_der.size())));
+  if (!serial) return "(unreadable: " + HexEncode(serial_der) + ")";
+  const unsigned char* value = ASN1_STRING_get0_data(serial.get());
+  const Bytes magnitude(value, value + ASN1_STRING_length(serial.get()));
+  const bool negative = ASN1_STRING_type(serial.get()) == V_ASN1_NEG_INTEGER;
   return (negative ? "-" : "") + (magnitude.empty() ? std::string("00") : HexEncode(magnitude));
 }
 
