@@ -46,6 +46,7 @@ struct RunSettings {
   double seconds_per_rep = 0.4;
   int min_per_thread = 20;
   int max_per_thread = 4000;
+  double process_seconds = 2.0;  // the common window of the processes runs
   bool smoke = false;
 };
 

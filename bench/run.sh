@@ -3,20 +3,27 @@
 # a samp11 token with keys in its file keystore and in SoftHSM (key backend), SCAL1 keys with a
 # PIN, the cold-start keystores (10 and 1,000,000 keys, cached under BUILD_DIR/bench-cache), and
 # samp11 behind `p11-kit server`; then runs the whole set and writes bench/results/NAME.json.
-# Usage: bench/run.sh [BUILD_DIR] [--smoke] [--name NAME] [--keys N]
+# Usage: bench/run.sh [BUILD_DIR] [--smoke] [--name NAME] [--keys N] [--only ROW [--seconds S]]
 #   --smoke   a few signatures per row, a 1,000-key keystore, no p11-kit row (CTest bench_smoke)
 #   --keys N  the large cold-start keystore's size (default 1000000)
+#   --only ROW  for a profiler: only the samp11 row GROUP/MODE/KEY/THREADS (for instance
+#             samp11-file/single-sad/ec-p256/2) or processes/1 or processes/4, S seconds per
+#             repeat (default 5), no cold-start keystores, no p11-kit, no JSON. BENCH_WRAP is put
+#             before the program: BENCH_WRAP="perf record -g -o /tmp/p.data" bench/run.sh ...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=build
 smoke=0
 name=$(date -u +%Y-%m-%d-%H%M)
 big_keys=1000000
+only_args=()
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) smoke=1 ;;
     --name) name=$2; shift ;;
     --keys) big_keys=$2; shift ;;
+    --only) only_args+=(--only "$2"); shift ;;
+    --seconds) only_args+=(--only-seconds "$2"); shift ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 1 ;;
     *) build=$1 ;;
   esac
@@ -97,7 +104,9 @@ aud=$("$samp11" token info --identity)
 cache="$build/bench-cache"
 mkdir -p "$cache"
 coldstart_args=()
-for keys in 10 "$big_keys"; do
+cold_sizes=(10 "$big_keys")
+[ ${#only_args[@]} -gt 0 ] && cold_sizes=()
+for keys in "${cold_sizes[@]}"; do
   dir="$cache/ks-$keys"
   if [ ! -e "$dir/done" ]; then
     log "making the $keys-key keystore in $dir (cached)"
@@ -124,7 +133,7 @@ done
 
 # samp11 out of process: p11-kit server with the module, the bench on p11-kit-client.so.
 client_args=()
-if [ "$smoke" = 0 ] && command -v p11-kit >/dev/null && [ -e "$client" ]; then
+if [ "$smoke" = 0 ] && [ ${#only_args[@]} = 0 ] && command -v p11-kit >/dev/null && [ -e "$client" ]; then
   eval "$(p11-kit server --sh --provider "$module" --name "$work/p11.sock" "pkcs11:token=bench")"
   server_pid=$P11_KIT_SERVER_PID
   export P11_KIT_SERVER_ADDRESS
@@ -142,5 +151,5 @@ log "running samp11_bench ($machine)"
 ${BENCH_WRAP:-} "$bench" run --module "$module" --token bench --conf "$SAMP11_CONF" --device-key dev.pem \
   --aud "$aud" --scal1-login "alice:$scal1_pin" --softhsm "$softhsm" --softhsm-token peer \
   --softhsm-pin "$peer_pin" --keystore-dir "$work" --machine "$machine" --out "$out" \
-  "${coldstart_args[@]}" "${client_args[@]}" "${smoke_args[@]}"
+  "${coldstart_args[@]}" "${client_args[@]}" "${smoke_args[@]}" "${only_args[@]}"
 log "done in $(($(date +%s) - start)) s"

@@ -5,6 +5,7 @@
 
 #include "bench/coldstart_runs.h"
 #include "bench/device.h"
+#include "bench/key_specs.h"
 #include "bench/limit_parts.h"
 #include "bench/openssl_rows.h"
 #include "bench/processes_runs.h"
@@ -28,9 +29,41 @@ RunSettings SettingsOf(const RunOptions& o) {
   return settings;
 }
 
+// RunOptions::only: one samp11 row, or the processes runs, long enough for a profiler; their
+// lines on stdout, nothing else measured and no JSON.
+int RunOnly(const RunOptions& o, RunSettings settings) {
+  settings.seconds_per_rep = o.only_seconds;
+  settings.max_per_thread = 1000000;
+  settings.process_seconds = o.only_seconds;
+  if (o.only == "processes/1" || o.only == "processes/4") {
+    std::printf("%s\n", MeasureProcesses(o, settings).dump(2).c_str());
+    return 0;
+  }
+  Device device = LoadDevice(o.device_key, o.aud);
+  std::vector<RowResult> rows;
+  Samp11Token samp11(o);
+  AddSamp11Rows(samp11, o, device, settings, rows);
+  if (rows.empty()) {
+    std::fprintf(stderr,
+                 "samp11_bench: --only %s names no row (GROUP/MODE/KEY/THREADS, e.g. "
+                 "samp11-file/single-sad/ec-p256/2, or processes/1, processes/4)\n",
+                 o.only.c_str());
+    return 1;
+  }
+  for (const RowResult& r : rows) {
+    std::printf(
+        "%s %s %s %d threads: %.1f sig/s, p50 %.1f us, p99 %.1f us, %.2f syncs and %.1f us in "
+        "them per signature\n",
+        r.group.c_str(), r.mode.c_str(), Spec(r.type).name, r.threads, r.sps, r.p50_us, r.p99_us,
+        r.syncs_per_signature, r.sync_us_per_signature);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunAll(const RunOptions& o) {
+  if (!o.only.empty()) return RunOnly(o, SettingsOf(o));
   const RunSettings settings = SettingsOf(o);
   Device device = LoadDevice(o.device_key, o.aud);
   nlohmann::json report = ReportHeader(o, settings);

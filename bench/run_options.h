@@ -25,6 +25,11 @@ struct RunOptions {
   std::string machine;
   bool smoke = false;
   bool skip_softhsm_backend = false;
+  // For a profiler: only this row ("GROUP/MODE/KEY/THREADS" of a samp11 row, e.g.
+  // "samp11-file/single-sad/ec-p256/2") or "processes" (the 1- and 4-process SCAL1 runs), for
+  // about seconds_per_rep seconds per repeat; nothing else runs and no JSON is written.
+  std::string only;
+  double only_seconds = 5;
 };
 
 }  // namespace samp11::bench

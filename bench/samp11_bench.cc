@@ -46,6 +46,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out", run.out, "JSON results file");
   run_cmd->add_option("--machine", run.machine, "free text: nproc, CPU, file system");
   run_cmd->add_flag("--smoke", run.smoke, "a few signatures per row, one repeat");
+  run_cmd->add_option("--only", run.only,
+                      "only GROUP/MODE/KEY/THREADS (a samp11 row) or 'processes', for a profiler");
+  run_cmd->add_option("--only-seconds", run.only_seconds, "with --only: seconds per repeat")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
   run_cmd->add_flag("--skip-softhsm-backend", run.skip_softhsm_backend,
                     "no samp11 rows with keys in SoftHSM");
 

@@ -18,6 +18,13 @@ RowResult WithLimitInputs(RowResult r, int sigs_per_sad, int sigs_per_durable_wr
   return r;
 }
 
+// Whether the run includes this row: every row, or the one RunOptions::only names.
+bool Selected(const RunOptions& o, const std::string& group, const std::string& mode, KeyType type,
+              int threads) {
+  return o.only.empty() ||
+         o.only == group + "/" + mode + "/" + Spec(type).name + "/" + std::to_string(threads);
+}
+
 // The rows of one key type on one backend (code "01" file, "02" SoftHSM).
 void AddKeyTypeRows(Samp11Token& token, const std::string& group, const std::string& code,
                     KeyType type, const RunOptions& o, const Device& device,
@@ -27,21 +34,25 @@ void AddKeyTypeRows(Samp11Token& token, const std::string& group, const std::str
   auto target = [&] { return TargetOf(token.module, token.slot, id, type); };
   const std::string& dir = o.keystore_dir;
   for (int threads : {1, 2}) {
+    if (!Selected(o, group, "single-sad", type, threads)) continue;
     Scal2Workload w(target(), Scal2Mode::kSingle, device);
     rows.push_back(WithLimitInputs(
         RunRow(group, "single-sad", type, threads, w, pub.get(), settings, dir), 1, 1));
   }
   for (int threads : {1, 2}) {
+    if (!Selected(o, group, "batch-100", type, threads)) continue;
     Scal2Workload w(target(), Scal2Mode::kBatch, device);
     RunSettings batch = settings;
     batch.min_per_thread = o.smoke ? 3 : 100;
     rows.push_back(WithLimitInputs(
         RunRow(group, "batch-100", type, threads, w, pub.get(), batch, dir), 100, 100));
   }
-  {
+  if (Selected(o, group, "deposit", type, 1)) {
     Scal2Workload w(target(), Scal2Mode::kDeposit, device);
     rows.push_back(
         WithLimitInputs(RunRow(group, "deposit", type, 1, w, pub.get(), settings, dir), 1, 1));
+  }
+  if (Selected(o, group, "deposit-ks", type, 1)) {
     Scal2Workload kw(target(), Scal2Mode::kKeystoreDeposit, device, &token.depositor);
     rows.push_back(
         WithLimitInputs(RunRow(group, "deposit-ks", type, 1, kw, pub.get(), settings, dir), 1, 1));
@@ -50,6 +61,7 @@ void AddKeyTypeRows(Samp11Token& token, const std::string& group, const std::str
     Bytes id1 = SamKeyId(code, 1, type);
     EvpPkeyPtr pub1 = token.module.PublicKey(token.admin, id1);
     for (int threads : {1, 2}) {
+      if (!Selected(o, group, "scal1", type, threads)) continue;
       Scal1Workload w(TargetOf(token.module, token.slot, id1, type), o.name_pin);
       rows.push_back(WithLimitInputs(
           RunRow(group, "scal1", type, threads, w, pub1.get(), settings, dir), 0, 1));
