@@ -6,6 +6,14 @@
 namespace samp11 {
 
 Result<bool> SignatureJournal::Write(JournalStore::Entry entry, bool synced) {
+  if (store_.GroupsSyncsItself()) {
+    std::vector<JournalStore::Entry> entries;
+    entries.push_back(std::move(entry));
+    Result<std::vector<bool>> written = store_.WriteJournal(entries, synced);
+    if (!written.ok()) return written.status();
+    if (written->size() != 1) return Status(Code::kInternal, "the journal lost track of its entry");
+    return static_cast<bool>(written->front());
+  }
   Pending mine{std::move(entry), synced, std::nullopt};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&mine);

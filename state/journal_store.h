@@ -32,6 +32,12 @@ class JournalStore {
   virtual Result<std::vector<bool>> WriteJournal(const std::vector<Entry>& entries,
                                                  bool synced) = 0;
 
+  // True when WriteJournal may be called by many threads at once and shares one sync among those
+  // that wait for one at that moment (the signature journal's files: an append is short and a
+  // sync is not held by anyone but the thread that makes it). Then callers hand in their entries
+  // straight away rather than queueing them behind a write in progress.
+  virtual bool GroupsSyncsItself() const { return false; }
+
   // A batch SAD's claim: spends every row not spent yet and appends make_append's record (told
   // how many were spent), atomically and durably. Returns, per row, whether this call spent it.
   virtual Result<std::vector<bool>> ClaimSpentHashes(

@@ -7,9 +7,10 @@
 // Exactly once across threads and processes: an append takes the control file's lock, first
 // reads whatever other processes appended since its last look (their spends join its set), then
 // decides each spend against that set and the folded state, and appends. The lock is held for
-// that only, never across a signature or a sync. A synced append returns after fdatasync; the
-// threads of a process that sign at once share it (keystore/signature_journal.h hands their
-// records in as one group). A record that is written but not synced is in the page cache: a
+// that only, never across a signature or a sync. A synced append returns after an fdatasync that
+// began after it: one in progress that began earlier is waited for, then the next one covers
+// every append made meanwhile, so threads of a process that sign at once share it (SyncUpTo;
+// keystore/signature_journal.h hands their entries straight in). A record that is written but not synced is in the page cache: a
 // killed process cannot take it, only a power loss can, and only when nothing synced after it.
 #pragma once
 

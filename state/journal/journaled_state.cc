@@ -14,6 +14,7 @@ class JournalFront : public JournalStore {
   Result<std::vector<bool>> WriteJournal(const std::vector<Entry>& entries, bool synced) override {
     return journal_.Write(entries, synced);
   }
+  bool GroupsSyncsItself() const override { return true; }  // FileJournal::SyncUpTo
   Result<std::vector<bool>> ClaimSpentHashes(
       const std::vector<SpentHashRow>& rows,
       const std::function<Result<AuditAppend>(const AuditTail& tail, size_t claimed)>& make_append)
