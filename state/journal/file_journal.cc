@@ -52,12 +52,18 @@ struct FileJournal::Staged {
   std::vector<bool> won;
 };
 
-FileJournal::FileJournal(std::string token_path, StateStore& inner, int64_t segment_bytes)
-    : token_path_(std::move(token_path)), inner_(inner), segment_bytes_(segment_bytes) {}
+FileJournal::FileJournal(std::string token_path, StateStore& inner, int64_t segment_bytes,
+                         std::unique_ptr<StateStore> fold_into)
+    : token_path_(std::move(token_path)),
+      inner_(inner),
+      fold_store_(std::move(fold_into)),
+      segment_bytes_(segment_bytes) {}
 
 Result<std::unique_ptr<FileJournal>> FileJournal::Open(const std::string& token_path,
-                                                       StateStore& inner, int64_t segment_bytes) {
-  std::unique_ptr<FileJournal> journal(new FileJournal(token_path, inner, segment_bytes));
+                                                       StateStore& inner, int64_t segment_bytes,
+                                                       std::unique_ptr<StateStore> fold_into) {
+  std::unique_ptr<FileJournal> journal(
+      new FileJournal(token_path, inner, segment_bytes, std::move(fold_into)));
   SAMP11_RETURN_IF_ERROR(journal->Start());
   return journal;
 }

@@ -10,8 +10,9 @@
 // that only, never across a signature or a sync. A synced append returns after an fdatasync that
 // began after it: one in progress that began earlier is waited for, then the next one covers
 // every append made meanwhile, so threads of a process that sign at once share it (SyncUpTo;
-// keystore/signature_journal.h hands their entries straight in). A record that is written but not synced is in the page cache: a
-// killed process cannot take it, only a power loss can, and only when nothing synced after it.
+// keystore/signature_journal.h hands their entries straight in). A record that is written but not
+// synced is in the page cache: a killed process cannot take it, only a power loss can, and only
+// when nothing synced after it.
 #pragma once
 
 #include <condition_variable>
@@ -36,9 +37,13 @@ class FileJournal {
   static constexpr int64_t kDefaultSegmentBytes = 1 << 20;
 
   // The journal of the token file at token_path, over its state inner (which must outlive it).
-  // Folds whatever earlier processes left, so that it starts empty.
+  // Folds whatever earlier processes left, so that it starts empty. fold_into, when given, is a
+  // second store on the same state that folding writes through (its own SQLite connection): the
+  // signing path's reads of inner (key state, spent hashes) then never wait for a fold's
+  // transaction, as they do not wait for another process's.
   static Result<std::unique_ptr<FileJournal>> Open(const std::string& token_path, StateStore& inner,
-                                                   int64_t segment_bytes = kDefaultSegmentBytes);
+                                                   int64_t segment_bytes = kDefaultSegmentBytes,
+                                                   std::unique_ptr<StateStore> fold_into = nullptr);
   // Removes the journal files of a token file that no longer exists (before one is created at
   // the same path, so that a former token's records can never be taken for the new one's).
   static Status RemoveLeftovers(const std::string& token_path);
@@ -86,7 +91,8 @@ class FileJournal {
   };
   struct Staged;  // the records of one append, before they are written
 
-  FileJournal(std::string token_path, StateStore& inner, int64_t segment_bytes);
+  FileJournal(std::string token_path, StateStore& inner, int64_t segment_bytes,
+              std::unique_ptr<StateStore> fold_into);
   Status Start();
 
   // All under mu_ and the control file's lock.
@@ -113,6 +119,9 @@ class FileJournal {
 
   const std::string token_path_;
   StateStore& inner_;
+  // Destroyed after the destructor's last fold. Folding reads and writes the state through it.
+  std::unique_ptr<StateStore> fold_store_;
+  StateStore& folds_into() { return fold_store_ ? *fold_store_ : inner_; }
   const int64_t segment_bytes_;
   // The token's identity (meta "identity"), read from inner when first needed: a token being
   // created has none until its first audit record.

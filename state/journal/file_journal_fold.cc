@@ -48,14 +48,14 @@ Status FileJournal::FoldSegment(int64_t generation) {
   }
   if (records.empty()) return Status::Ok();
 
-  SAMP11_ASSIGN_OR_RETURN(AuditTail state_tail, inner_.audit().GetAuditTail());
+  SAMP11_ASSIGN_OR_RETURN(AuditTail state_tail, folds_into().audit().GetAuditTail());
   const int64_t have = HeadSeq(state_tail);
   std::optional<AuditHeadRow> before = first.header->base.head;
   std::vector<JournalStore::Entry> batch;
   int64_t folded = 0;
   auto flush = [&](bool last) -> Status {
     if (batch.empty()) return Status::Ok();
-    SAMP11_RETURN_IF_ERROR(inner_.journal().WriteJournal(batch, /*synced=*/last).status());
+    SAMP11_RETURN_IF_ERROR(folds_into().journal().WriteJournal(batch, /*synced=*/last).status());
     folded += static_cast<int64_t>(batch.size());
     batch.clear();
     return Status::Ok();
@@ -86,7 +86,8 @@ Status FileJournal::FoldSegment(int64_t generation) {
     if (record.spends.size() > 1) {
       SAMP11_RETURN_IF_ERROR(flush(false));
       SAMP11_RETURN_IF_ERROR(
-          inner_.journal()
+          folds_into()
+              .journal()
               .ClaimSpentHashes(record.spends,
                                 [&check](const AuditTail& tail, size_t) { return check(tail); })
               .status());
