@@ -32,6 +32,7 @@ inline constexpr char kKeyGenerate[] = "key-generate";
 inline constexpr char kKeyImport[] = "key-import";
 inline constexpr char kSignerAdd[] = "signer-add";
 inline constexpr char kActivationKeyAdd[] = "activation-key-add";
+inline constexpr char kActivationKeyRemove[] = "activation-key-remove";
 inline constexpr char kCertImport[] = "cert-import";
 inline constexpr char kSignerSetPin[] = "signer-set-pin";
 inline constexpr char kKeyDisable[] = "key-disable";

@@ -230,8 +230,14 @@ Result<std::string> Signers::AddActivationKey(ActivationKeyRole role, const std:
 }
 
 Result<ActivationKey> Signers::GetActivationKey(const std::string& kid) {
+  // The version first: a row read after it is at least that recent.
+  SAMP11_ASSIGN_OR_RETURN(StateVersion version, context_.state.maintenance().KeyStateVersion());
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
+    if (version != cache_version_) {
+      activation_cache_.clear();
+      cache_version_ = version;
+    }
     auto it = activation_cache_.find(kid);
     if (it != activation_cache_.end()) return it->second;
   }
@@ -240,8 +246,40 @@ Result<ActivationKey> Signers::GetActivationKey(const std::string& kid) {
   if (!row) return Status(Code::kNotFound, "no activation key '" + kid + "'");
   SAMP11_ASSIGN_OR_RETURN(ActivationKey key, ActivationKeyFromRow(context_.keys.mac, *row));
   std::lock_guard<std::mutex> lock(cache_mu_);
-  activation_cache_.emplace(kid, key);
+  if (version == cache_version_) activation_cache_.emplace(kid, key);
   return key;
+}
+
+Status Signers::RemoveActivationKey(ActivationKeyRole role, const std::string& owner,
+                                    const std::string& kid, const std::string& reason) {
+  SAMP11_RETURN_IF_ERROR(audit_.CheckWritable());
+  auto run = [&]() -> Status {
+    SAMP11_ASSIGN_OR_RETURN(std::optional<ActivationKeyRow> row,
+                            context_.state.signers().FindActivationKey(kid));
+    if (!row) return Status(Code::kNotFound, "no activation key '" + kid + "'");
+    // Checked, not just read: an edited row must not steer what is deleted.
+    SAMP11_ASSIGN_OR_RETURN(ActivationKey key, ActivationKeyFromRow(context_.keys.mac, *row));
+    if (key.role != role || key.owner != owner) {
+      return Status(Code::kArgumentsBad,
+                    "activation key '" + kid + "' is the " + RoleName(key.role) + " key of '" +
+                        key.owner + "', not the " + RoleName(role) + " key of '" + owner + "'");
+    }
+    SAMP11_RETURN_IF_ERROR(context_.state.signers().DeleteActivationKey(kid));
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    activation_cache_.erase(kid);
+    return Status::Ok();
+  };
+  AuditEvent audit;
+  audit.event = audit_event::kActivationKeyRemove;
+  audit.kid = kid;
+  if (role == ActivationKeyRole::kDevice) {
+    audit.signer = owner;
+    audit.detail = "device key";
+  } else {
+    audit.detail = std::string(RoleName(role)) + " '" + owner + "' key";
+  }
+  if (!reason.empty()) audit.detail += ": " + reason;
+  return audit_.Record(std::move(audit), run());
 }
 
 Result<std::vector<ActivationKey>> Signers::ListActivationKeys() {

@@ -15,6 +15,7 @@
 #include "keystore/audit_log.h"
 #include "keystore/keystore_context.h"
 #include "keystore/lifecycle.h"
+#include "state/maintenance_store.h"
 
 namespace samp11 {
 
@@ -48,8 +49,16 @@ class Signers {
   // A device key's owner must be an enrolled signer. Audited.
   Result<std::string> AddActivationKey(ActivationKeyRole role, const std::string& owner,
                                        EVP_PKEY* public_key, const std::string& kid = "");
-  // MAC checked; kept in memory after the first successful check.
+  // MAC checked; kept in memory after the first successful check while KeyStateVersion stays
+  // the same, so that a key removed by any process is refused at its next use here.
   Result<ActivationKey> GetActivationKey(const std::string& kid);
+  // Revokes an activation key: deletes it, so that every SAD it signed is refused from now on in
+  // every process (logins, deposits, requests answered later, and signatures of a SAD already
+  // logged in). role and owner must be the key's (a signer's device key, or an authorization
+  // server's): kArgumentsBad otherwise, kNotFound if there is no such key, kTampered if its row
+  // fails its MAC. Audited, with reason.
+  Status RemoveActivationKey(ActivationKeyRole role, const std::string& owner,
+                             const std::string& kid, const std::string& reason);
   Result<std::vector<ActivationKey>> ListActivationKeys();
 
   // Lifecycle (lifecycle.h), each audited; reason, when given, goes into the record.
@@ -69,6 +78,7 @@ class Signers {
   AuditLog& audit_;
   std::mutex cache_mu_;
   std::unordered_map<std::string, ActivationKey> activation_cache_;  // cache_mu_
+  StateVersion cache_version_;                                       // cache_mu_
 };
 
 }  // namespace samp11

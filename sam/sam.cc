@@ -1,5 +1,7 @@
 #include "sam/sam.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 
 #include "common/log.h"
@@ -142,6 +144,20 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   // Time again: a SAD accepted at login may have expired before C_Sign.
   if (Now() >= claims.exp + policy_.sad.clock_skew_seconds) {
     return Status(Code::kActivationExpired, "SAD jti=" + claims.jti + " expired");
+  }
+  // Its signing key again: an activation key revoked since the SAD was accepted (`samp11 signer
+  // remove-key`, `issuer remove`, by any process) takes the SAD with it, logged in or deposited.
+  Result<ActivationKey> issuer = keystore_.signers().GetActivationKey(sad.sad.kid);
+  if (!issuer.ok()) {
+    if (issuer.status().code() == Code::kNotFound) {
+      return Status(Code::kRejected, "the key that signed SAD jti=" + claims.jti + " (kid '" +
+                                         sad.sad.kid + "') was removed");
+    }
+    return issuer.status();
+  }
+  if (EVP_PKEY_eq(issuer->public_key.get(), sad.issuer.public_key.get()) != 1) {
+    return Status(Code::kRejected, "the key that signed SAD jti=" + claims.jti + " (kid '" +
+                                       sad.sad.kid + "') was replaced");
   }
   std::optional<HashAlg> signed_alg = mechanism.FixedHashAlg();
   if (signed_alg && *signed_alg != claims.hash_alg) {

@@ -109,4 +109,16 @@ Result<std::vector<ActivationKeyRow>> MemorySignerStore::ListActivationKeys() {
   return All(c_.tables().activation_keys);
 }
 
+Status MemorySignerStore::DeleteActivationKey(std::string_view kid) {
+  auto lock = c_.Lock();
+  auto& keys = c_.tables().activation_keys;
+  auto found = keys.find(std::string(kid));
+  if (found == keys.end()) {
+    return Status(Code::kNotFound, "no activation key '" + std::string(kid) + "'");
+  }
+  keys.erase(found);
+  c_.Wrote(/*signing_path=*/false);
+  return Status::Ok();
+}
+
 }  // namespace samp11

@@ -119,4 +119,16 @@ Result<std::vector<ActivationKeyRow>> SqliteSignerStore::ListActivationKeys() {
   return ReadAll(stmt, ReadActivationKeyRow);
 }
 
+Status SqliteSignerStore::DeleteActivationKey(std::string_view kid) {
+  auto lock = c_.Lock();
+  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(c_.db()));
+  SAMP11_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("DELETE FROM activation_keys WHERE kid = ?"));
+  SAMP11_RETURN_IF_ERROR(stmt.BindText(1, kid));
+  SAMP11_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes64(c_.db()) == 0) {
+    return Status(Code::kNotFound, "no activation key '" + std::string(kid) + "'");
+  }
+  return tx->Commit();
+}
+
 }  // namespace samp11

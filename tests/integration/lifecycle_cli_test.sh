@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The key and signer lifecycle from the operator's command line, against the module as
 # pkcs11-tool drives it, while another process keeps signing from the same keystore:
-# disable/enable/destroy a key, certificate validity (`cert status`, an expired certificate from a
+# disable/enable/destroy a key, revoke a device's or an issuer's key, certificate validity (`cert status`, an expired certificate from a
 # real CA run), `key info`/`key list` in text and JSON, signer disable/enable/remove, the wrapped
 # key gone from the raw files after a destroy, and the audit log intact at the end.
 # Usage: lifecycle_cli_test.sh SAMP11_CLI MODULE CRASH_SIGNER
@@ -151,8 +151,65 @@ if "$samp11" signer add bob --activation-key dev.pub.pem 2>/dev/null; then
 fi
 if sign b0b00002 "$(sad bob b0b00002 2>/dev/null || echo x)"; then fail "a removed signer signed"; fi
 
+# 5. Revocation: a lost device's key goes; SADs it signed are refused, fresh or deposited
+#    before; the signer's other device still signs. An authorization server's key the same way.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out lost.pem 2>/dev/null
+openssl pkey -in lost.pem -pubout -out lost.pub.pem
+"$samp11" signer add-key alice --activation-key lost.pub.pem --kid alice-lost >/dev/null
+lost_sad() {
+  "$samp11" sad issue --device-key lost.pem --kid alice-lost --signer alice --key-id c0c0a001 \
+    --hash-file "$1"
+}
+# deposit_sign FILE: signs FILE with a keystore deposit (no login), as PyKCS11 does; prints
+# "signed" or the CK_RV's name.
+deposit_sign() {
+  /usr/bin/python3 - "$module" "$1" <<'PY'
+import sys
+import PyKCS11
+lib = PyKCS11.PyKCS11Lib()
+lib.load(sys.argv[1])
+session = lib.openSession(lib.getSlotList(tokenPresent=True)[0])
+key = session.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY),
+                           (PyKCS11.CKA_ID, bytes.fromhex("c0c0a001"))])[0]
+try:
+    session.sign(key, open(sys.argv[2], "rb").read(), PyKCS11.Mechanism(PyKCS11.CKM_ECDSA_SHA256))
+    print("signed")
+except PyKCS11.PyKCS11Error as e:
+    print(PyKCS11.CKR[e.value])
+PY
+}
+echo "deposited and used before the loss" > used.txt
+echo "deposited before the loss" > dep.txt
+for f in used dep; do
+  lost_sad $f.txt > $f.sad
+  "$samp11" sad deposit $f.sad >/dev/null
+done
+[ "$(deposit_sign used.txt)" = signed ] || fail "a deposit of the second device does not sign"
+s=$(lost_sad doc.txt)
+if "$samp11" signer remove-key bob alice-lost 2>err.txt; then fail "another signer's key was removed"; fi
+grep -q "device key of 'alice'" err.txt || { cat err.txt; fail "remove-key: wrong owner message"; }
+if "$samp11" issuer remove alice alice-lost 2>/dev/null; then fail "a device key removed as an issuer's"; fi
+"$samp11" signer remove-key alice alice-lost --reason "phone lost" | grep -q "removed" ||
+  fail "remove-key said nothing"
+"$samp11" signer list | grep -q alice-lost && fail "a removed device key is listed"
+if sign c0c0a001 "$s"; then fail "a SAD of a removed device key signed"; fi
+grep -q CKR_PIN_INCORRECT err.txt || { cat err.txt; fail "removed device key: wrong error"; }
+[ "$(deposit_sign dep.txt 2>/dev/null)" = CKR_USER_NOT_LOGGED_IN ] ||
+  fail "a SAD deposited under a removed device key was not refused"
+sign c0c0a001 "$(sad alice c0c0a001)" || { cat err.txt; fail "the other device no longer signs"; }
+if "$samp11" signer remove-key alice alice-lost 2>/dev/null; then fail "removed twice"; fi
+"$samp11" audit show --event activation-key-remove | grep -q "phone lost" ||
+  fail "the removal is not in the audit log"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out idp.pem 2>/dev/null
+openssl pkey -in idp.pem -pubout -out idp.pub.pem
+"$samp11" issuer add idp --key idp.pub.pem --kid idp-1 >/dev/null
+"$samp11" signer list | grep -q "idp-1" || fail "issuer key not listed"
+"$samp11" issuer remove idp idp-1 --reason "key rotated" >/dev/null
+"$samp11" signer list | grep -q "idp-1" && fail "a removed issuer key is listed"
+
 "$samp11" audit verify >/dev/null || fail "the audit log does not verify"
-for event in key-disable key-enable key-destroy signer-disable signer-enable signer-remove; do
+for event in key-disable key-enable key-destroy signer-disable signer-enable signer-remove \
+  activation-key-remove; do
   "$samp11" audit show --event "$event" | grep -q . || fail "no $event record"
 done
 echo "lifecycle CLI: OK"

@@ -74,6 +74,10 @@ class FailingSigners : public SignerStore {
     return Guard<Status>(plan_, "signers.InsertActivationKey", 0,
                          [&] { return in_.InsertActivationKey(row); });
   }
+  Status DeleteActivationKey(std::string_view kid) override {
+    return Guard<Status>(plan_, "signers.DeleteActivationKey", 0,
+                         [&] { return in_.DeleteActivationKey(kid); });
+  }
   Result<std::optional<ActivationKeyRow>> FindActivationKey(std::string_view kid) override {
     return Guard<Result<std::optional<ActivationKeyRow>>>(
         plan_, "signers.FindActivationKey", 0, [&] { return in_.FindActivationKey(kid); });

@@ -291,6 +291,87 @@ TEST_CASE("lifecycle: a disabled signer's keys may not sign; a removed signer is
   CHECK(f.ks().audit().Verify()->ok());
 }
 
+TEST_CASE("lifecycle: an activation key removed is gone at once, for every connection") {
+  Fixture f;
+  auto phone = GenerateKey(KeyType::kEcP256);
+  auto laptop = GenerateKey(KeyType::kEcP256);
+  auto server = GenerateKey(KeyType::kEcP256);
+  REQUIRE((phone.ok() && laptop.ok() && server.ok()));
+  Signers& signers = f.ks().signers();
+  auto phone_kid = signers.AddActivationKey(ActivationKeyRole::kDevice, "alice", phone->get());
+  auto laptop_kid = signers.AddActivationKey(ActivationKeyRole::kDevice, "alice", laptop->get());
+  auto server_kid =
+      signers.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", server->get());
+  REQUIRE((phone_kid.ok() && laptop_kid.ok() && server_kid.ok()));
+  // Another process's connection, which has looked the phone's key up (and so keeps it).
+  auto other = testing::OpenTestKeystore(f.token.path, f.token.master);
+  REQUIRE_MESSAGE(other.ok(), other.status().ToString());
+  REQUIRE((*other)->signers().GetActivationKey(*phone_kid).ok());
+  REQUIRE((*other)->signers().GetActivationKey(*phone_kid).ok());
+
+  // Refused, nothing removed: not that owner's, not that role's, no such key.
+  Status wrong_owner =
+      signers.RemoveActivationKey(ActivationKeyRole::kDevice, "bob", *phone_kid, "");
+  CHECK(wrong_owner.code() == Code::kArgumentsBad);
+  CHECK(wrong_owner.message().find("device key of 'alice'") != std::string::npos);
+  CHECK(signers.RemoveActivationKey(ActivationKeyRole::kDevice, "idp", *server_kid, "").code() ==
+        Code::kArgumentsBad);
+  CHECK(
+      signers.RemoveActivationKey(ActivationKeyRole::kAuthorizationServer, "alice", *phone_kid, "")
+          .code() == Code::kArgumentsBad);
+  CHECK(
+      signers.RemoveActivationKey(ActivationKeyRole::kDevice, "alice", "no-such-kid", "").code() ==
+      Code::kNotFound);
+  CHECK((*other)->signers().GetActivationKey(*phone_kid).ok());
+
+  REQUIRE(signers.RemoveActivationKey(ActivationKeyRole::kDevice, "alice", *phone_kid, "phone lost")
+              .ok());
+  CHECK(signers.GetActivationKey(*phone_kid).status().code() == Code::kNotFound);
+  CHECK((*other)->signers().GetActivationKey(*phone_kid).status().code() == Code::kNotFound);
+  CHECK((*other)->signers().GetActivationKey(*laptop_kid).ok());  // the signer's other device
+  CHECK(*signers.SignerExists("alice"));
+  CHECK(f.State(f.alice_key) == KeyState::kUsable);
+  // Removed twice: there is nothing left to remove.
+  CHECK(signers.RemoveActivationKey(ActivationKeyRole::kDevice, "alice", *phone_kid, "").code() ==
+        Code::kNotFound);
+  REQUIRE(
+      signers.RemoveActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", *server_kid, "")
+          .ok());
+  CHECK((*other)->signers().GetActivationKey(*server_kid).status().code() == Code::kNotFound);
+
+  // Every attempt is in the log: 4 refused (the unknown one among them) and 1 removed for the
+  // phone, plus the server's; and the log still verifies.
+  AuditFilter filter;
+  filter.event = audit_event::kActivationKeyRemove;
+  filter.limit = kMaxAuditPage;
+  auto records = f.ks().audit().List(filter, 0);
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 7);
+  const AuditRecord& removed = (*records)[4];
+  CHECK(removed.event.outcome == audit_outcome::kOk);
+  CHECK(removed.event.kid == *phone_kid);
+  CHECK(removed.event.signer == "alice");
+  CHECK(removed.event.detail == "device key: phone lost");
+  CHECK((*records)[0].event.outcome == audit_outcome::kRefused);
+  CHECK((*records)[6].event.detail == "authorization-server 'idp' key");
+  CHECK(f.ks().audit().Verify()->ok());
+}
+
+TEST_CASE("lifecycle: an edited activation key row is not removed, it is tampering" *
+          testing::SqliteOnly()) {
+  Fixture f;
+  auto phone = GenerateKey(KeyType::kEcP256);
+  REQUIRE(phone.ok());
+  auto kid = f.ks().signers().AddActivationKey(ActivationKeyRole::kDevice, "alice", phone->get());
+  REQUIRE(kid.ok());
+  // Someone with the file re-assigns the key to bob, to have it removed under his name.
+  RawDb(f.token.path).Exec("UPDATE activation_keys SET owner = 'bob' WHERE kid = '" + *kid + "'");
+  f.Reopen();
+  CHECK(f.ks().signers().RemoveActivationKey(ActivationKeyRole::kDevice, "bob", *kid, "").code() ==
+        Code::kTampered);
+  CHECK(f.ks().signers().ListActivationKeys().status().code() == Code::kTampered);
+}
+
 TEST_CASE("lifecycle: a certified key signs only while a certificate is valid") {
   Fixture f;
   SUBCASE("valid") {

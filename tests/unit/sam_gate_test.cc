@@ -170,6 +170,35 @@ TEST_CASE("a SAD that expires between login and signature is refused at the sign
   CHECK(op->Finish(nullptr).status().code() == Code::kActivationExpired);
 }
 
+TEST_CASE("a SAD whose device key is removed after the login is refused at the signature") {
+  Fixture f;
+  // A batch SAD of two documents, logged in as the user (it may serve for a while).
+  const Bytes other_doc = ToBytes("contract 43");
+  SadSpec spec;
+  spec.hashes = {Digest(HashAlg::kSha256, kDoc), Digest(HashAlg::kSha256, other_doc)};
+  auto user_sad = f.sam.VerifySad(f.token.Sad("alice", f.alice_key.info, spec));
+  REQUIRE(user_sad.ok());
+  auto op = f.Begin(f.alice_key.info);
+  REQUIRE(op->Update(kDoc.data(), kDoc.size()).ok());
+  REQUIRE(op->Finish(*user_sad).ok());
+
+  // The phone is reported lost: its key goes, and the SAD already logged in goes with it.
+  const std::string kid = f.token.device("alice").kid;
+  REQUIRE(f.token.keystore()
+              .signers()
+              .RemoveActivationKey(ActivationKeyRole::kDevice, "alice", kid, "phone lost")
+              .ok());
+  auto after = f.Begin(f.alice_key.info);
+  REQUIRE(after->Update(other_doc.data(), other_doc.size()).ok());
+  Result<Bytes> refused = after->Finish(*user_sad);
+  CHECK(refused.status().code() == Code::kRejected);
+  CHECK(refused.status().message().find("was removed") != std::string::npos);
+  // And a new SAD of that device is refused at its login.
+  auto login = f.Begin(f.alice_key.info);
+  CHECK(login->ContextLogin(f.token.SadForData("alice", f.alice_key.info, other_doc)).code() ==
+        Code::kActivationInvalid);
+}
+
 TEST_CASE("the user login's SAD serves when there was no context login") {
   Fixture f;
   auto user_sad = f.sam.VerifySad(f.token.SadForData("alice", f.alice_key.info, kDoc));

@@ -118,6 +118,33 @@ TEST_CASE_TEMPLATE("state: activation keys are unique, read back whole, listed b
   CHECK(kids == std::vector<std::string>{"as", "k1", "k2"});
 }
 
+TEST_CASE_TEMPLATE("state: deleting an activation key takes that key only; its users see it gone",
+                   S, SAMP11_STATE_IMPLEMENTATIONS) {
+  S states;
+  auto store = NewStore(states);
+  auto other = OpenStore(states);  // another user of the state: another process's view
+  MustOk(store->signers().InsertActivationKey(ActivationKey("k1", "alice")));
+  MustOk(store->signers().InsertActivationKey(ActivationKey("k2", "alice")));
+  CHECK(Must(other->signers().FindActivationKey("k1")).has_value());
+  const StateVersion mine = Must(store->maintenance().KeyStateVersion());
+  const StateVersion theirs = Must(other->maintenance().KeyStateVersion());
+
+  MustOk(store->signers().DeleteActivationKey("k1"));
+  CHECK_FALSE(Must(store->signers().FindActivationKey("k1")).has_value());
+  CHECK_FALSE(Must(other->signers().FindActivationKey("k1")).has_value());
+  CHECK(Must(other->signers().FindActivationKey("k2")).has_value());
+  // Both versions move, so a cache of either user reads the keys afresh.
+  CHECK(Must(store->maintenance().KeyStateVersion()) != mine);
+  CHECK(Must(other->maintenance().KeyStateVersion()) != theirs);
+
+  // Nothing to delete: kNotFound, and nothing moves.
+  const StateVersion before = Must(store->maintenance().KeyStateVersion());
+  CHECK(store->signers().DeleteActivationKey("k1").code() == Code::kNotFound);
+  CHECK(store->signers().DeleteActivationKey("nobody").code() == Code::kNotFound);
+  CHECK(Must(store->maintenance().KeyStateVersion()) == before);
+  CHECK(Must(store->signers().ListActivationKeys()).size() == 1);
+}
+
 TEST_CASE_TEMPLATE("state: removing a signer waits for its keys, then takes its devices and PIN", S,
                    SAMP11_STATE_IMPLEMENTATIONS) {
   S states;

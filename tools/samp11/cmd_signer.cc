@@ -40,6 +40,34 @@ struct SignerOptions {
   std::string kid;
 };
 
+struct RemoveKeyOptions {
+  std::string owner;
+  std::string kid;
+  std::string reason;
+};
+
+// `signer remove-key` and `issuer remove`: the key goes at once, for every process.
+void AddRemoveKeyCommand(CLI::App& parent, const char* name, const char* help,
+                         ActivationKeyRole role, const char* owner_help,
+                         const GlobalOptions& global, int* exit_code) {
+  auto o = std::make_shared<RemoveKeyOptions>();
+  CLI::App* cmd = parent.add_subcommand(name, help);
+  cmd->add_option("name", o->owner, owner_help)->required();
+  cmd->add_option("kid", o->kid, "the key's id (as `samp11 signer list` shows it)")->required();
+  cmd->add_option("--reason", o->reason, "why, for the audit record (a lost phone, ...)");
+  cmd->callback([&global, o, role, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      SAMP11_RETURN_IF_ERROR(ks->signers().RemoveActivationKey(role, o->owner, o->kid, o->reason));
+      std::cout << RoleName(role) << " key " << o->kid << " of '" << o->owner
+                << "' removed: SADs it signed are refused from now on\n";
+      return Status::Ok();
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+}
+
 struct SetPinOptions {
   std::string name;
   std::string pin_env = "SAMP11_PIN";
@@ -132,6 +160,11 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
     *exit_code = s.ok() ? 0 : Fail(s);
   });
 
+  AddRemoveKeyCommand(*signer, "remove-key",
+                      "revoke a signer's device key (a lost or replaced device): its SADs are "
+                      "refused at once, in every process",
+                      ActivationKeyRole::kDevice, "signer name", global, exit_code);
+
   auto set_pin = std::make_shared<SetPinOptions>();
   CLI::App* set_pin_cmd = signer->add_subcommand(
       "set-pin", "set the PIN that activates the signer's SCAL1 keys (and unlock it)");
@@ -207,6 +240,10 @@ void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
     Status s = run();
     *exit_code = s.ok() ? 0 : Fail(s);
   });
+  AddRemoveKeyCommand(*issuer, "remove",
+                      "revoke an authorization server's key: its SADs are refused at once, in "
+                      "every process",
+                      ActivationKeyRole::kAuthorizationServer, "issuer name", global, exit_code);
 }
 
 }  // namespace samp11::cli
