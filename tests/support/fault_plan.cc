@@ -20,6 +20,7 @@ const std::vector<std::string>& FaultPlan::Methods() {
       "signers.InsertActivationKey",
       "signers.FindActivationKey",
       "signers.ListActivationKeys",
+      "signers.DeleteActivationKey",
       "keys.InsertKey",
       "keys.InsertKeys",
       "keys.FindKeyByHandle",

@@ -63,6 +63,8 @@ std::map<std::string, Call> OneCallOfEach() {
        [](StateStore& s) { return s.signers().FindActivationKey("k").status(); }},
       {"signers.ListActivationKeys",
        [](StateStore& s) { return s.signers().ListActivationKeys().status(); }},
+      {"signers.DeleteActivationKey",
+       [](StateStore& s) { return s.signers().DeleteActivationKey("k"); }},
       {"keys.InsertKey",
        [](StateStore& s) {
          KeyRow row;
