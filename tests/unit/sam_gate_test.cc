@@ -199,6 +199,25 @@ TEST_CASE("a SAD whose device key is removed after the login is refused at the s
         Code::kActivationInvalid);
 }
 
+TEST_CASE("a SAD whose device key is replaced under the same kid is refused at the signature") {
+  Fixture f;
+  auto user_sad = f.sam.VerifySad(f.token.SadForData("alice", f.alice_key.info, kDoc));
+  REQUIRE(user_sad.ok());
+  // The old device's key removed, and another key registered under the same kid.
+  const std::string kid = f.token.device("alice").kid;
+  Signers& signers = f.token.keystore().signers();
+  REQUIRE(signers.RemoveActivationKey(ActivationKeyRole::kDevice, "alice", kid, "").ok());
+  Result<EvpPkeyPtr> replacement = GenerateKey(KeyType::kEcP256);
+  REQUIRE(replacement.ok());
+  REQUIRE(
+      signers.AddActivationKey(ActivationKeyRole::kDevice, "alice", replacement->get(), kid).ok());
+  auto op = f.Begin(f.alice_key.info);
+  REQUIRE(op->Update(kDoc.data(), kDoc.size()).ok());
+  Result<Bytes> refused = op->Finish(*user_sad);
+  CHECK(refused.status().code() == Code::kRejected);
+  CHECK(refused.status().message().find("was replaced") != std::string::npos);
+}
+
 TEST_CASE("the user login's SAD serves when there was no context login") {
   Fixture f;
   auto user_sad = f.sam.VerifySad(f.token.SadForData("alice", f.alice_key.info, kDoc));
