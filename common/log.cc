@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +39,28 @@ const char* LevelName(LogLevel level) {
 }
 
 }  // namespace
+
+Status CheckLogSettings() {
+  if (const char* v = std::getenv("SAMP11_LOG_LEVEL"); v != nullptr) {
+    const bool known = std::strcmp(v, "error") == 0 || std::strcmp(v, "warn") == 0 ||
+                       std::strcmp(v, "info") == 0 || std::strcmp(v, "debug") == 0;
+    if (!known) {
+      return Status(Code::kArgumentsBad, "SAMP11_LOG_LEVEL='" + std::string(v) +
+                                             "' is not one of error, warn, info, debug");
+    }
+  }
+  if (const char* path = std::getenv("SAMP11_LOG_FILE"); path != nullptr && *path != '\0') {
+    FILE* file = std::fopen(path, "a");
+    if (file == nullptr) {
+      const int err = errno;
+      return Status(Code::kArgumentsBad,
+                    "SAMP11_LOG_FILE '" + std::string(path) +
+                        "' cannot be opened for appending: " + std::strerror(err));
+    }
+    std::fclose(file);
+  }
+  return Status::Ok();
+}
 
 bool LogEnabled(LogLevel level) {
   // Read once: the environment of a process does not change under a loaded module in practice.

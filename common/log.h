@@ -6,9 +6,16 @@
 #include <sstream>
 #include <string>
 
+#include "common/status.h"
+
 namespace samp11 {
 
 enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+
+// Whether SAMP11_LOG_LEVEL and SAMP11_LOG_FILE can be obeyed: an unknown level, or a file that
+// cannot be opened for appending, is kArgumentsBad naming the variable, for whoever starts
+// (C_Initialize, the CLI) to refuse, rather than lines going silently elsewhere or unwritten.
+Status CheckLogSettings();
 
 bool LogEnabled(LogLevel level);
 void LogLine(LogLevel level, const std::string& line);

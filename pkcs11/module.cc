@@ -155,6 +155,11 @@ Rv Initialize(CK_VOID_PTR pInitArgs) {
     return Rv(CKR_CRYPTOKI_ALREADY_INITIALIZED, "C_Initialize was already called");
   }
 
+  // A log that cannot be written where it was asked to go is a broken configuration too.
+  if (Status logging = CheckLogSettings(); !logging.ok()) {
+    SAMP11_LOG(kError, logging.message());
+    return Rv(CKR_GENERAL_ERROR, "log settings unusable");
+  }
   Result<ConfiguredTokens> configured = OpenConfiguredTokens();
   if (!configured.ok()) {
     SAMP11_LOG(kError, configured.status().message());

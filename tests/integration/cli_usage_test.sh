@@ -26,6 +26,15 @@ run 0 --version
 run 0 --help
 grep -q '^Exit status: 0 done; 1 refused' out || fail "--help does not give the exit statuses"
 
+# A log setting the command cannot obey stops it before it does anything (exit 1), named.
+SAMP11_LOG_LEVEL=loud run 1 --version
+grep -q "samp11: error: SAMP11_LOG_LEVEL='loud' is not one of error, warn, info, debug" err ||
+  fail "bad log level: $(cat err)"
+SAMP11_LOG_FILE="$work/no/such/folder/log" run 1 --version
+grep -q "SAMP11_LOG_FILE '$work/no/such/folder/log' cannot be opened" err ||
+  fail "bad log file: $(cat err)"
+SAMP11_LOG_LEVEL=debug SAMP11_LOG_FILE="$work/cli.log" run 0 --version
+
 run 1 inti --label x
 grep -qx "samp11: error: unknown command 'inti'" err || fail "a mistyped command: $(cat err)"
 grep -qx "Run 'samp11 --help' for its usage." err || fail "no pointer to --help: $(cat err)"

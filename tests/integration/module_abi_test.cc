@@ -39,6 +39,25 @@ TEST_CASE("C_Initialize: arguments, twice, and calls before it") {
   CHECK(p11->C_Finalize(nullptr) == CKR_CRYPTOKI_NOT_INITIALIZED);
 }
 
+TEST_CASE("C_Initialize: a log setting it cannot obey is CKR_GENERAL_ERROR, not silence") {
+  CK_FUNCTION_LIST_PTR p11 = LoadModule();
+  TestToken token;
+  setenv("SAMP11_CONF", token.config_path().c_str(), 1);
+  SUBCASE("an unknown level") {
+    setenv("SAMP11_LOG_LEVEL", "verbose", 1);
+    CHECK(p11->C_Initialize(nullptr) == CKR_GENERAL_ERROR);
+    unsetenv("SAMP11_LOG_LEVEL");
+  }
+  SUBCASE("a log file in a folder that does not exist") {
+    setenv("SAMP11_LOG_FILE", "/nonexistent-samp11-folder/samp11.log", 1);
+    CHECK(p11->C_Initialize(nullptr) == CKR_GENERAL_ERROR);
+    unsetenv("SAMP11_LOG_FILE");
+  }
+  // Set right, the same module starts.
+  REQUIRE(p11->C_Initialize(nullptr) == CKR_OK);
+  CHECK(p11->C_Finalize(nullptr) == CKR_OK);
+}
+
 TEST_CASE("C_Initialize with the application's mutex callbacks") {
   CK_FUNCTION_LIST_PTR p11 = LoadModule();
   TestToken token;

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/log.h"
 #include "tools/samp11/commands.h"
 
 namespace {
@@ -52,6 +53,11 @@ int main(int argc, char** argv) {
   AddLifecycleCommands(app, global, &exit_code);
   AddRotateCommand(app, global, &exit_code);
   AddBackupCommands(app, global, &exit_code);
+  // Before anything runs: a command whose log would be lost or misread must not start.
+  if (samp11::Status logging = samp11::CheckLogSettings(); !logging.ok()) {
+    std::cerr << "samp11: error: " << logging.message() << "\n";
+    return 1;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,93 @@
+// CheckLogSettings (common/log.h): the log settings a starting module or CLI must refuse.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "common/log.h"
+
+namespace samp11 {
+namespace {
+
+// Sets an environment variable for one scope and puts the old value back.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value == nullptr) {
+      ::unsetenv(name);
+    } else {
+      ::setenv(name, value, 1);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST_CASE("log settings: the four levels and no setting at all are taken") {
+  ScopedEnv file("SAMP11_LOG_FILE", nullptr);
+  for (const char* level : {"error", "warn", "info", "debug"}) {
+    ScopedEnv env("SAMP11_LOG_LEVEL", level);
+    CHECK_MESSAGE(CheckLogSettings().ok(), level);
+  }
+  ScopedEnv unset("SAMP11_LOG_LEVEL", nullptr);
+  CHECK(CheckLogSettings().ok());
+}
+
+TEST_CASE("log settings: an unknown level is refused, naming the variable and the choices") {
+  ScopedEnv file("SAMP11_LOG_FILE", nullptr);
+  for (const char* level : {"verbose", "INFO", "", "warning"}) {
+    ScopedEnv env("SAMP11_LOG_LEVEL", level);
+    Status checked = CheckLogSettings();
+    CHECK(checked.code() == Code::kArgumentsBad);
+    CHECK(checked.message().find("SAMP11_LOG_LEVEL='" + std::string(level) + "'") !=
+          std::string::npos);
+    CHECK(checked.message().find("error, warn, info, debug") != std::string::npos);
+  }
+}
+
+TEST_CASE("log settings: a log file that cannot be opened for appending is refused") {
+  ScopedEnv level("SAMP11_LOG_LEVEL", nullptr);
+  char dir_template[] = "/tmp/samp11-log-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  {
+    const std::string path = dir + "/samp11.log";  // made at the first line: fine
+    ScopedEnv env("SAMP11_LOG_FILE", path.c_str());
+    CHECK(CheckLogSettings().ok());
+    ::unlink(path.c_str());
+  }
+  {
+    const std::string path = dir + "/no-such-folder/samp11.log";
+    ScopedEnv env("SAMP11_LOG_FILE", path.c_str());
+    Status checked = CheckLogSettings();
+    CHECK(checked.code() == Code::kArgumentsBad);
+    CHECK(checked.message().find(path) != std::string::npos);
+    CHECK(checked.message().find("No such file or directory") != std::string::npos);
+  }
+  {
+    ScopedEnv env("SAMP11_LOG_FILE", dir.c_str());  // a folder, not a file
+    CHECK(CheckLogSettings().code() == Code::kArgumentsBad);
+  }
+  {
+    ScopedEnv env("SAMP11_LOG_FILE", "");  // empty: stderr, as unset
+    CHECK(CheckLogSettings().ok());
+  }
+  ::rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace samp11
