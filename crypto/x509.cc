@@ -195,6 +195,21 @@ Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject) {
   return MakeCsrPem(signer, key, subject);
 }
 
+Result<std::string> CertificatePem(const Bytes& der) {
+  const unsigned char* p = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != der.data() + der.size()) {
+    return Status(Code::kArgumentsBad, "not a DER certificate");
+  }
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return OpenSslError("BIO_new");
+  if (PEM_write_bio_X509(bio.get(), cert.get()) != 1) return OpenSslError("certificate PEM");
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  if (len <= 0) return OpenSslError("certificate PEM");
+  return std::string(data, static_cast<size_t>(len));
+}
+
 Result<CertificateInfo> ParseCertificate(const Bytes& pem_or_der) {
   SAMP11_ASSIGN_OR_RETURN(X509Ptr cert, ReadCertificate(pem_or_der));
   CertificateInfo info;

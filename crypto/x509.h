@@ -19,6 +19,9 @@ Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject);
 Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
                                std::string_view subject);
 
+// A certificate (DER, as stored) in PEM, as CAs, browsers and `openssl x509` read it.
+Result<std::string> CertificatePem(const Bytes& der);
+
 struct CertificateInfo {
   Bytes der;
   Bytes subject_der;         // CKA_SUBJECT

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The key and signer lifecycle from the operator's command line, against the module as
 # pkcs11-tool drives it, while another process keeps signing from the same keystore:
-# disable/enable/destroy a key, revoke a device's or an issuer's key, certificate validity (`cert status`, an expired certificate from a
-# real CA run), `key info`/`key list` in text and JSON, signer disable/enable/remove, the wrapped
-# key gone from the raw files after a destroy, and the audit log intact at the end.
+# disable/enable/destroy a key, revoke a device's or an issuer's key, certificate validity
+# (`cert status`, an expired certificate from a real CA run, `cert export`), `key info`/`key list`
+# in text and JSON, signer disable/enable/remove, the wrapped key gone from the raw files after a
+# destroy, and the audit log intact at the end.
 # Usage: lifecycle_cli_test.sh SAMP11_CLI MODULE CRASH_SIGNER
 set -euo pipefail
 samp11=$(realpath "$1")
@@ -92,12 +93,24 @@ rc=$?
 set -e
 [ $rc = 3 ] || fail "cert status of an expired certificate exited $rc, not 3"
 grep -q "certificate-expired" status.txt || fail "cert status: $(cat status.txt)"
+# Export: nothing valid now (exit 1, said so); --all gives the expired one.
+if "$samp11" cert export --key-id ce270003 >/dev/null 2>err.txt; then fail "exported an expired cert"; fi
+grep -q "no certificate valid now (1 stored" err.txt || { cat err.txt; fail "cert export: message"; }
+"$samp11" cert export --key-id ce270003 --all | openssl x509 -noout -enddate | grep -q 2020 ||
+  fail "cert export --all: not the expired certificate"
 if sign ce270003 "$(sad alice ce270003)"; then fail "a key with an expired certificate signed"; fi
 grep -q CKR_KEY_FUNCTION_NOT_PERMITTED err.txt || { cat err.txt; fail "expired: wrong error"; }
 openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in ce.csr -out new.pem -notext \
   -days 5 2>/dev/null
 "$samp11" cert import --key-id ce270003 --cert new.pem >/dev/null
 "$samp11" cert status --key-id ce270003 | grep -q "usable" || fail "renewed certificate"
+fp() { openssl x509 -noout -fingerprint -sha256 -in "$1"; }
+"$samp11" cert export --key-id ce270003 --out exported.pem
+[ "$(fp exported.pem)" = "$(fp new.pem)" ] || fail "cert export: not the renewed certificate"
+[ "$("$samp11" cert export --key-id ce270003 --all | grep -c "BEGIN CERTIFICATE")" = 2 ] ||
+  fail "cert export --all: not both certificates"
+if "$samp11" cert export --key-id b0b00001 2>err.txt; then fail "exported a certificate of a key without one"; fi
+grep -q "has no certificate" err.txt || { cat err.txt; fail "cert export of a key without one"; }
 # The serial as the CA and `openssl x509 -serial` give it: the number, not its DER tag and length.
 serial=$(openssl x509 -in new.pem -noout -serial | cut -d= -f2)
 "$samp11" key info ce270003 --json | python3 -c '

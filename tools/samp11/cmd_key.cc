@@ -1,4 +1,5 @@
 // samp11 key / cert: keys generated inside the module, bound to one signer, and their certificates.
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -205,6 +206,54 @@ Status RunCertImport(const GlobalOptions& global, const CertOptions& o) {
   return Status::Ok();
 }
 
+struct CertExportOptions {
+  std::string key_id;
+  std::string out;
+  bool all = false;
+};
+
+// The certificate a relying party needs now: of those valid at this moment, the one valid
+// longest (a renewal's); --all: every one stored, newest first.
+Status RunCertExport(const GlobalOptions& global, const CertExportOptions& o) {
+  std::optional<Bytes> key_id = HexDecode(o.key_id);
+  if (!key_id || key_id->empty()) return Status(Code::kArgumentsBad, "--key-id must be hex");
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  SAMP11_ASSIGN_OR_RETURN(std::vector<CertRow> rows, ks->certs().FindCertsByKeyId(*key_id));
+  if (rows.empty()) {
+    return Status(Code::kNotFound, "key " + o.key_id + " has no certificate");
+  }
+  std::sort(rows.begin(), rows.end(), [](const CertRow& a, const CertRow& b) {
+    return a.not_after != b.not_after ? a.not_after > b.not_after : a.created > b.created;
+  });
+  std::vector<const CertRow*> chosen;
+  if (o.all) {
+    for (const CertRow& row : rows) chosen.push_back(&row);
+  } else {
+    const int64_t now = Now();
+    for (const CertRow& row : rows) {
+      if (row.not_before <= now && now <= row.not_after) {
+        chosen.push_back(&row);
+        break;
+      }
+    }
+    if (chosen.empty()) {
+      return Status(Code::kNotFound, "key " + o.key_id + " has no certificate valid now (" +
+                                         std::to_string(rows.size()) +
+                                         " stored; --all exports them)");
+    }
+  }
+  std::string pem;
+  for (const CertRow* row : chosen) {
+    SAMP11_ASSIGN_OR_RETURN(std::string one, CertificatePem(row->der));
+    pem += one;
+  }
+  if (o.out.empty() || o.out == "-") {
+    std::cout << pem;
+    return Status::Ok();
+  }
+  return WriteFileAtomic(o.out, pem);
+}
+
 }  // namespace
 
 void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
@@ -280,6 +329,17 @@ void AddCertCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) 
   import_cmd->add_option("--label", imp->label, "CKA_LABEL (default: the key's)");
   import_cmd->callback([&global, imp, exit_code] {
     Status s = RunCertImport(global, *imp);
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto exp = std::make_shared<CertExportOptions>();
+  CLI::App* export_cmd = cert->add_subcommand(
+      "export", "a key's certificate in PEM: the one valid now (the longest-lived), or --all");
+  export_cmd->add_option("--key-id", exp->key_id, "the key's CKA_ID (hex)")->required();
+  export_cmd->add_option("--out", exp->out, "file to write (default: standard output)");
+  export_cmd->add_flag("--all", exp->all, "every certificate stored for the key, newest first");
+  export_cmd->callback([&global, exp, exit_code] {
+    Status s = RunCertExport(global, *exp);
     *exit_code = s.ok() ? 0 : Fail(s);
   });
 }
