@@ -105,6 +105,25 @@ TEST_CASE("parse a certificate from DER and from PEM") {
   }
 }
 
+TEST_CASE("a stored certificate back to PEM, the same certificate; anything else refused") {
+  X509Ptr cert = SelfSigned(TestKey(KeyType::kEcP256));
+  int len = i2d_X509(cert.get(), nullptr);
+  Bytes der(static_cast<size_t>(len));
+  unsigned char* p = der.data();
+  REQUIRE(i2d_X509(cert.get(), &p) == len);
+  Result<std::string> pem = CertificatePem(der);
+  REQUIRE(pem.ok());
+  CHECK(pem->rfind("-----BEGIN CERTIFICATE-----\n", 0) == 0);
+  Result<CertificateInfo> back = ParseCertificate(Bytes(pem->begin(), pem->end()));
+  REQUIRE(back.ok());
+  CHECK(back->der == der);
+  Bytes trailing = der;
+  trailing.push_back(0);
+  CHECK(CertificatePem(trailing).status().code() == Code::kArgumentsBad);
+  CHECK(CertificatePem(Bytes(der.begin(), der.end() - 1)).status().code() == Code::kArgumentsBad);
+  CHECK(CertificatePem(Bytes()).status().code() == Code::kArgumentsBad);
+}
+
 TEST_CASE("certificate refusals") {
   X509Ptr cert = SelfSigned(TestKey(KeyType::kEcP384));
   int len = i2d_X509(cert.get(), nullptr);
