@@ -34,8 +34,9 @@ class AuditLog {
   // fresh valid head).
   Status Append(const AuditEvent& event, Durability durability = Durability::kSynced);
   // Records an operation's result (outcome ok, refused, or error for storage/tamper/internal
-  // faults, with the refusal's message as detail). Returns result if it failed; else Ok, or the
-  // append's failure if the record could not be written (the operation itself did happen).
+  // faults; a failure's message becomes the detail, before the event's own detail if it has one).
+  // Returns result if it failed; else Ok, or the append's failure if the record could not be
+  // written (the operation itself did happen).
   Status Record(AuditEvent event, const Status& result,
                 Durability durability = Durability::kSynced);
   // A signature's records in one durable write, shared with other threads signing meanwhile:

@@ -59,6 +59,13 @@ bool IsSinglePartOnly(MechanismKind kind) {
 
 Result<std::unique_ptr<SignMechanism>> SignMechanism::Create(const MechanismSpec& spec,
                                                              KeyType key) {
+  Result<std::unique_ptr<SignMechanism>> made = CreateForKind(spec, key);
+  if (made.ok()) (*made)->spec_ = spec;
+  return made;
+}
+
+Result<std::unique_ptr<SignMechanism>> SignMechanism::CreateForKind(const MechanismSpec& spec,
+                                                                    KeyType key) {
   switch (spec.kind) {
     case MechanismKind::kEcdsa:
     case MechanismKind::kEcdsaWithHash:

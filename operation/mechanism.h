@@ -75,12 +75,19 @@ class SignMechanism {
 
   size_t signature_length() const { return SignatureSize(key_type_); }
   KeyType key_type() const { return key_type_; }
+  const MechanismSpec& spec() const { return spec_; }
+  // Its PKCS#11 name (MechanismName), for the audit log and the signer's device.
+  std::string name() const { return MechanismName(spec_); }
 
  protected:
   explicit SignMechanism(KeyType key_type) : key_type_(key_type) {}
 
  private:
+  static Result<std::unique_ptr<SignMechanism>> CreateForKind(const MechanismSpec& spec,
+                                                              KeyType key);
+
   KeyType key_type_;
+  MechanismSpec spec_{};  // set by Create
 };
 
 }  // namespace samp11

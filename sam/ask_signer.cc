@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstdlib>
 
 #include "common/log.h"
+#include "common/process_id.h"
 #include "crypto/random.h"
 #include "sam/sam.h"
 
@@ -19,12 +19,6 @@ namespace {
 // What the calling application may say about the signature, for the signer's eyes.
 constexpr char kLabelVariable[] = "SAMP11_SIGN_LABEL";
 constexpr size_t kMaxLabel = 256;
-
-std::string OwnExecutable() {
-  char path[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string();
-}
 
 std::string CallerLabel() {
   const char* label = std::getenv(kLabelVariable);
@@ -47,7 +41,7 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::AskSigner(const KeyInfo& key,
   request.signer = key.owner;
   request.key_id = HexEncode(key.id);
   request.key_type = KeyTypeName(key.type);
-  request.mechanism = context.mechanism;
+  request.mechanism = mechanism.name();
   // Pure EdDSA fixes no hash: the SAD then binds the message's SHA-256 (docs/sad.md).
   request.hash_alg = mechanism.FixedHashAlg().value_or(HashAlg::kSha256);
   SAMP11_ASSIGN_OR_RETURN(request.hash, mechanism.BoundHash(request.hash_alg));

@@ -79,8 +79,7 @@ Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
 
 Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
                                  Activation& activation, const SignContext& context,
-                                 std::optional<KeyInfo>* key_out,
-                                 std::optional<SpentHashRow>* spend, bool* claimed) {
+                                 SignFacts& facts) {
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
   Result<UnwrappedKey> unwrapped = keystore_.keys().Unwrap(key_handle);
   if (!unwrapped.ok()) {
@@ -91,7 +90,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
       KeyInfo named;
       named.handle = key_handle;
       named.id = (*row)->id;
-      *key_out = std::move(named);
+      facts.key = std::move(named);
     }
     // Destroyed since C_SignInit (by this or another process): a refusal, like a disabled key.
     if (unwrapped.status().code() == Code::kNotFound) {
@@ -100,7 +99,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
     return unwrapped.status();
   }
   UnwrappedKey& key = *unwrapped;
-  *key_out = key.info;
+  facts.key = key.info;
   const std::string key_id = HexEncode(key.info.id);
   // Read afresh for every signature: another process may have disabled the key or its signer
   // since C_SignInit. C_Sign cannot answer CKR_KEY_FUNCTION_NOT_PERMITTED, so this is a refusal.
@@ -109,7 +108,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
     if (usable.code() == Code::kKeyNotPermitted) return Status(Code::kRejected, usable.message());
     return usable;
   }
-  if (key.info.scal < 2) return SignScal1(key, mechanism, activation);
+  if (key.info.scal < 2) return SignScal1(key, mechanism, activation, facts);
   if (activation.state() == Activation::State::kAwaitingSad) {
     // No SAD came with the call: a deposited one that binds this key and hash may serve, or
     // else the signer's device, asked now.
@@ -166,6 +165,8 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
                                        HashName(*signed_alg) + " hash");
   }
   SAMP11_ASSIGN_OR_RETURN(Bytes hash, mechanism.BoundHash(claims.hash_alg));
+  facts.hash_alg = claims.hash_alg;
+  facts.hash = hash;
   if (std::find(claims.hashes.begin(), claims.hashes.end(), hash) == claims.hashes.end()) {
     return Status(Code::kRejected, "the data's hash is not bound by SAD jti=" + claims.jti);
   }
@@ -208,7 +209,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
     return signature.status();
   }
   if (batch) {
-    *claimed = true;  // spent by the claim already
+    facts.claimed = true;  // spent by the claim already
     return signature;
   }
   SpentHashRow row;
@@ -217,7 +218,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   row.hash = std::move(hash);
   row.key_id = key.info.id;
   row.sad_exp = claims.exp;
-  *spend = std::move(row);
+  facts.spend = std::move(row);
   return signature;
 }
 

@@ -24,7 +24,6 @@ namespace samp11 {
 
 // What the SAM knows of the call a signature comes from, beyond key, mechanism and activation.
 struct SignContext {
-  std::string mechanism;           // its PKCS#11 name, for the signer's device to show
   CancelSignal* cancel = nullptr;  // ends a wait for the signer's device; may be null
 };
 
@@ -50,7 +49,9 @@ class Sam {
   // device, asked and waited for: context.cancel ends the wait) may activate it.
   // Every call leaves one "sign" record in the audit log, signed or refused; a signature whose
   // record cannot be written is withheld (kStorage), and an "error" record says so when it can
-  // be written (after an "ok" one if the failed write was in fact made).
+  // be written (after an "ok" one if the failed write was in fact made). Its detail names the
+  // activation path, the mechanism, the hash signed (once known) and the calling executable
+  // (SignRecordFacts, sam_audit.cc).
   Result<Bytes> Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation,
                      const SignContext& context = SignContext());
 
@@ -110,13 +111,21 @@ class Sam {
   int64_t Now() const { return clock_.NowSeconds(); }
 
  private:
-  // Makes the signature. For a SCAL2 key, *spend is then the hash to spend, which Sign writes
-  // with the signature's record in one durable write before the signature may leave; or, for a
-  // hash of a batch SAD this process claimed (spent already), *claimed is true.
+  // What SignUnaudited learned on its way, for Sign's spend and audit record.
+  struct SignFacts {
+    std::optional<KeyInfo> key;
+    // SCAL2: the hash to spend, which Sign writes with the signature's record in one durable
+    // write before the signature may leave; or, for a hash of a batch SAD this process claimed
+    // (spent already), claimed is true.
+    std::optional<SpentHashRow> spend;
+    bool claimed = false;
+    // The hash the key signs (the one a SAD binds), once known; empty before.
+    HashAlg hash_alg = HashAlg::kSha256;
+    Bytes hash;
+  };
+  // Makes the signature, filling facts as far as it got.
   Result<Bytes> SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
-                              Activation& activation, const SignContext& context,
-                              std::optional<KeyInfo>* key, std::optional<SpentHashRow>* spend,
-                              bool* claimed);
+                              Activation& activation, const SignContext& context, SignFacts& facts);
   // Asks the signer's device through provider_ for a SAD that binds this key and the
   // mechanism's hash, and waits for it (ask_signer.cc). Audited: the request, and its answer.
   Result<std::shared_ptr<const VerifiedSad>> AskSigner(const KeyInfo& key,
@@ -125,8 +134,9 @@ class Sam {
   Result<std::shared_ptr<PinActivation>> PinLoginUnaudited(std::string_view value);
   Result<std::shared_ptr<const VerifiedSad>> DepositInKeystoreUnaudited(std::string_view text);
   // A SCAL1 key's signature: kNoActivation without its owner's PIN login, kRejected past a limit.
+  // facts gets the hash it signs.
   Result<Bytes> SignScal1(const UnwrappedKey& key, const SignMechanism& mechanism,
-                          const Activation& activation);
+                          const Activation& activation, SignFacts& facts);
 
   Keystore& keystore_;
   SamPolicy policy_;

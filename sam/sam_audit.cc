@@ -2,6 +2,7 @@
 // signatures, each with the reason of a refusal. A SAD is named by its kid and jti, never quoted;
 // a PIN never appears at all.
 #include "common/log.h"
+#include "common/process_id.h"
 #include "sam/sam.h"
 #include "sam/scal1.h"
 
@@ -116,13 +117,28 @@ Status Sam::CheckKeyUsableAudited(const KeyInfo& key) {
   return usable;
 }
 
+namespace {
+
+// What a sign record says of the call, after the activation path: which mechanism, over which
+// hash (once the SAM knew it), asked by which program. The caller comes last because a path may
+// hold spaces: "mechanism=CKM_ECDSA_SHA256 hash=sha256:<hex> caller=/usr/bin/openssl". Behind
+// `p11-kit server` the caller is p11-kit's server, not the application it serves.
+std::string SignRecordFacts(const SignMechanism& mechanism, HashAlg hash_alg, const Bytes& hash) {
+  std::string facts = "mechanism=" + mechanism.name();
+  if (!hash.empty()) facts += std::string(" hash=") + HashName(hash_alg) + ":" + HexEncode(hash);
+  const std::string& caller = OwnExecutable();
+  facts += " caller=" + (caller.empty() ? "?" : caller);
+  return facts;
+}
+
+}  // namespace
+
 Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation,
                         const SignContext& context) {
-  std::optional<KeyInfo> key;
-  std::optional<SpentHashRow> spend;
-  bool claimed = false;
-  Result<Bytes> signature =
-      SignUnaudited(key_handle, mechanism, activation, context, &key, &spend, &claimed);
+  SignFacts facts;
+  Result<Bytes> signature = SignUnaudited(key_handle, mechanism, activation, context, facts);
+  const std::optional<KeyInfo>& key = facts.key;
+  std::optional<SpentHashRow>& spend = facts.spend;
   AuditEvent event;
   event.event = audit_event::kSign;
   if (key) event.key_id = key->id;
@@ -133,11 +149,13 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
   } else if (activation.pin()) {
     event.signer = activation.pin()->signer();
   }
-  event.detail = activation.pin() ? "via PIN login (SCAL1)"
-                                  : std::string("via ") + ActivationSourceName(activation.source());
+  event.detail =
+      (activation.pin() ? std::string("via PIN login (SCAL1)")
+                        : std::string("via ") + ActivationSourceName(activation.source())) +
+      "; " + SignRecordFacts(mechanism, facts.hash_alg, facts.hash);
   if (!signature.ok()) {
     // A refusal stands whether or not its record can be written; nothing rides on it being
-    // synced at once.
+    // synced at once. Its detail is the reason, then the above.
     return keystore_.audit().Record(event, signature.status(), AuditLog::Durability::kLazy);
   }
   const std::string lost =
@@ -146,7 +164,8 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
   // claim) and a SCAL1 signature are committed, not synced at once: a power loss, not a crash, may
   // lose the last of those records, never a replay record.
   Result<bool> won = keystore_.audit().RecordSignature(
-      spend, event, lost, spend ? AuditLog::Durability::kSynced : AuditLog::Durability::kLazy);
+      spend, event, lost + "; " + event.detail,
+      spend ? AuditLog::Durability::kSynced : AuditLog::Durability::kLazy);
   if (!won.ok()) {
     // Fail closed: a signature the log does not show never leaves the module. The write may have
     // been made all the same (its acknowledgement lost), its record then saying "ok": the log is
@@ -157,7 +176,7 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
     return withheld;
   }
   if (!*won) return Status(Code::kRejected, lost);  // another session or process spent it first
-  if (spend || claimed) activation.MarkSpent();
+  if (spend || facts.claimed) activation.MarkSpent();
   SAMP11_LOG(kInfo, "signature released: key=" << (key ? HexEncode(key->id) : std::string("?"))
                                                << " " << activation.Describe());
   return signature;

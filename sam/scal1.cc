@@ -93,7 +93,7 @@ Result<std::shared_ptr<PinActivation>> Sam::PinLoginUnaudited(std::string_view v
 }
 
 Result<Bytes> Sam::SignScal1(const UnwrappedKey& key, const SignMechanism& mechanism,
-                             const Activation& activation) {
+                             const Activation& activation, SignFacts& facts) {
   const std::string key_id = HexEncode(key.info.id);
   const std::shared_ptr<PinActivation>& pin = activation.pin();
   if (pin == nullptr || pin->signer() != key.info.owner) {
@@ -107,6 +107,11 @@ Result<Bytes> Sam::SignScal1(const UnwrappedKey& key, const SignMechanism& mecha
   if (!limits) {
     return Status(Code::kRejected, "key " + key_id + " is SCAL1 but has no activation limits");
   }
+  // No SAD binds it, but the record names the hash signed all the same: a seal key's log (a CA,
+  // a time-stamping unit) must show what each signature was over. Pure EdDSA fixes no hash: its
+  // message's SHA-256, as a SAD would bind (docs/sad.md).
+  facts.hash_alg = mechanism.FixedHashAlg().value_or(HashAlg::kSha256);
+  SAMP11_ASSIGN_OR_RETURN(facts.hash, mechanism.BoundHash(facts.hash_alg));
   SAMP11_RETURN_IF_ERROR(pin->TakeSignature(key.info.id, *limits, Now()));
   Result<Bytes> signature = mechanism.Sign(*key.signer);
   if (!signature.ok()) {

@@ -5,11 +5,10 @@
 namespace samp11 {
 
 SignOperation::SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism,
-                             std::string mechanism_name, std::shared_ptr<CancelSignal> cancel)
+                             std::shared_ptr<CancelSignal> cancel)
     : sam_(sam),
       key_(std::move(key)),
       mechanism_(std::move(mechanism)),
-      mechanism_name_(std::move(mechanism_name)),
       cancel_(std::move(cancel)) {}
 
 Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t key_handle,
@@ -23,8 +22,8 @@ Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t ke
   SAMP11_RETURN_IF_ERROR(sam.CheckKeyUsableAudited(*key));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<SignMechanism> mechanism,
                           SignMechanism::Create(spec, key->type));
-  return std::unique_ptr<SignOperation>(new SignOperation(
-      sam, std::move(*key), std::move(mechanism), MechanismName(spec), std::move(cancel)));
+  return std::unique_ptr<SignOperation>(
+      new SignOperation(sam, std::move(*key), std::move(mechanism), std::move(cancel)));
 }
 
 Status SignOperation::ContextLogin(std::string_view sad_text) {
@@ -56,7 +55,6 @@ Result<Bytes> SignOperation::Finish(const UserLogin& login) {
   // Offered whatever the key: the SAM uses it for an (authenticated) SCAL1 key only.
   if (login.pin) activation_.AcceptPin(login.pin);
   SignContext context;
-  context.mechanism = mechanism_name_;
   context.cancel = cancel_.get();
   return sam_.Sign(key_.handle, *mechanism_, activation_, context);
 }

@@ -37,12 +37,11 @@ class SignOperation {
 
  private:
   SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanism> mechanism,
-                std::string mechanism_name, std::shared_ptr<CancelSignal> cancel);
+                std::shared_ptr<CancelSignal> cancel);
 
   Sam& sam_;
   KeyInfo key_;
   std::unique_ptr<SignMechanism> mechanism_;
-  std::string mechanism_name_;
   std::shared_ptr<CancelSignal> cancel_;
   Activation activation_;
 };

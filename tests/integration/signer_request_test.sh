@@ -102,8 +102,13 @@ openssl cms -verify -binary -inform DER -in contract.p7s -content contract.txt -
   -out /dev/null 2>/dev/null || fail "openssl cms -verify"
 openssl cms -cmsout -print -inform DER -in contract.p7s | grep -q signedAttrs ||
   fail "no signed attributes"
-[ "$(count "event = 'sign' AND outcome = 'ok' AND detail = 'via signer-request'")" -eq 6 ] ||
+[ "$(count "event = 'sign' AND outcome = 'ok' AND detail LIKE 'via signer-request; mechanism=CKM_% hash=sha%:% caller=/%'")" -eq 6 ] ||
   fail "not six signatures via signer-request"
+# Each record names the program that signed (the caller), as the device saw it.
+for program in pdfsig jarsigner openssl; do
+  [ "$(count "event = 'sign' AND outcome = 'ok' AND detail LIKE '% caller=%/$program'")" -ge 1 ] ||
+    fail "no sign record names $program as its caller"
+done
 
 # A refused request and a timed-out one: clean failures, nothing spent, each audited.
 spent_before=$(spent)

@@ -98,7 +98,9 @@ TEST_CASE("ask the signer: the device's SAD for this hash activates one signatur
   CHECK(answers[0].event.outcome == audit_outcome::kOk);
   auto signs = f.Records(audit_event::kSign);
   REQUIRE(signs.size() == 1);
-  CHECK(signs[0].event.detail == "via signer-request");
+  CHECK(signs[0].event.detail.rfind("via signer-request; mechanism=CKM_ECDSA_SHA256 hash=sha256:" +
+                                        HexEncode(Digest(HashAlg::kSha256, kDoc)) + " caller=",
+                                    0) == 0);
   // The same document again is a new request: each signature needs its own approval.
   CHECK(f.SignWithoutSad(kDoc).ok());
   CHECK(f.device->seen.size() == 2);

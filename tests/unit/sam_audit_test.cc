@@ -2,6 +2,8 @@
 // never a SAD or a PIN.
 #include <doctest/doctest.h>
 
+#include "common/process_id.h"
+#include "crypto/digest.h"
 #include "keystore/audit.h"
 #include "sam/sign_operation.h"
 #include "tests/support/test_token.h"
@@ -54,9 +56,16 @@ TEST_CASE("logins, deposits and signatures are recorded with their outcome and r
   REQUIRE(signs.size() == 2);
   CHECK(signs[0].event.outcome == audit_outcome::kOk);
   CHECK(signs[0].event.key_id == key.info.id);
-  CHECK(signs[0].event.detail == "via context-login");
+  // The record names the activation path, the mechanism, the hash signed and the program.
+  const std::string facts =
+      "mechanism=CKM_ECDSA_SHA256 hash=sha256:" + HexEncode(Digest(HashAlg::kSha256, doc)) +
+      " caller=" + OwnExecutable();
+  CHECK(OwnExecutable().find("unit_sam") != std::string::npos);
+  CHECK(signs[0].event.detail == "via context-login; " + facts);
   CHECK(signs[1].event.outcome == audit_outcome::kRefused);
-  CHECK(signs[1].event.detail.find("already spent") != std::string::npos);
+  // A refusal: its reason, then the same.
+  CHECK(signs[1].event.detail.rfind("hash already spent for SAD jti=", 0) == 0);
+  CHECK(signs[1].event.detail.find("; via context-login; " + facts) != std::string::npos);
   CHECK(Records(token.keystore(), audit_event::kLoginContext).size() == 2);
   CHECK(Records(token.keystore(), audit_event::kSadDeposit).size() == 1);
 

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/process_id.h"
 #include "crypto/signature.h"
 #include "sam/sign_operation.h"
 #include "tests/support/fake_clock.h"
@@ -82,6 +83,42 @@ TEST_CASE("scal1: the owner's PIN login signs max_signatures times, then is refu
   // A new login is a new activation, with its own count.
   auto again = f.Login("alice:1234");
   CHECK(f.Sign(key.info, PinOnly(again)).ok());
+}
+
+TEST_CASE("scal1: each sign record names the hash signed, the mechanism and the calling program") {
+  Fixture f;
+  UnwrappedKey key = f.Scal1Key("alice", ActivationLimits{5, std::nullopt});
+  auto pin = f.Login("alice:1234");
+  REQUIRE(f.Sign(key.info, PinOnly(pin)).ok());
+  // Pure EdDSA fixes no hash: the record gives the message's SHA-256, as a SAD would bind it.
+  auto ed = f.token.keystore().keys().GenerateKey("alice", KeyType::kEd25519, "alice-ed-seal", 1,
+                                                  Bytes(), ActivationLimits{5, std::nullopt});
+  REQUIRE(ed.ok());
+  auto op = SignOperation::Begin(f.sam, ed->info.handle, {MechanismKind::kEddsa, {}, {}});
+  REQUIRE(op.ok());
+  const Bytes message = ToBytes("a time-stamp token's TSTInfo");
+  REQUIRE((*op)->Update(message.data(), message.size()).ok());
+  REQUIRE((*op)->Finish(PinOnly(pin)).ok());
+  // Refused (no login): what is known is still said, after the reason.
+  CHECK(f.Sign(key.info, UserLogin()).status().code() == Code::kNoActivation);
+
+  AuditFilter signs;
+  signs.event = audit_event::kSign;
+  auto records = f.token.keystore().audit().List(signs, 0);
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 3);
+  const std::string caller = " caller=" + OwnExecutable();
+  CHECK((*records)[0].event.outcome == audit_outcome::kOk);
+  CHECK((*records)[0].event.detail ==
+        "via PIN login (SCAL1); mechanism=CKM_ECDSA_SHA256 "
+        "hash=sha256:" +
+            HexEncode(Digest(HashAlg::kSha256, kDoc)) + caller);
+  CHECK((*records)[1].event.detail == "via PIN login (SCAL1); mechanism=CKM_EDDSA hash=sha256:" +
+                                          HexEncode(Digest(HashAlg::kSha256, message)) + caller);
+  CHECK((*records)[2].event.outcome == audit_outcome::kRefused);
+  CHECK((*records)[2].event.detail.find("needs a PIN login of its owner") != std::string::npos);
+  CHECK((*records)[2].event.detail.find("; mechanism=CKM_ECDSA_SHA256" + caller) !=
+        std::string::npos);
 }
 
 TEST_CASE("scal1: the login lasts max_seconds") {
