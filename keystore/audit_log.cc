@@ -225,9 +225,11 @@ Status AuditLog::Record(AuditEvent event, const Status& result, Durability durab
                        code == Code::kTampered || code == Code::kDevice ||
                        code == Code::kTokenNotPresent;
     event.outcome = fault ? audit_outcome::kError : audit_outcome::kRefused;
-    // The reason first; what the caller said of the step (a lifecycle reason, a signature's
-    // mechanism and caller) stays after it.
-    event.detail = event.detail.empty() ? result.message() : result.message() + "; " + event.detail;
+    // The reason first, as "code: message" (the code is what `samp11 metrics` counts refusals
+    // by); what the caller said of the step (a lifecycle reason, a signature's mechanism and
+    // caller) stays after it.
+    event.detail =
+        event.detail.empty() ? result.ToString() : result.ToString() + "; " + event.detail;
   }
   Status audited = Append(event, durability);
   // A refusal is what the caller must see; its record failing (storage down, tampered head)

@@ -34,7 +34,8 @@ class AuditLog {
   // fresh valid head).
   Status Append(const AuditEvent& event, Durability durability = Durability::kSynced);
   // Records an operation's result (outcome ok, refused, or error for storage/tamper/internal
-  // faults; a failure's message becomes the detail, before the event's own detail if it has one).
+  // faults; a failure becomes the detail as "code: message", before the event's own detail if it
+  // has one).
   // Returns result if it failed; else Ok, or the append's failure if the record could not be
   // written (the operation itself did happen).
   Status Record(AuditEvent event, const Status& result,

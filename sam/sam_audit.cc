@@ -1,6 +1,8 @@
 // What the SAM decides goes to the token's audit log (keystore/audit.h): logins, deposits and
 // signatures, each with the reason of a refusal. A SAD is named by its kid and jti, never quoted;
 // a PIN never appears at all.
+#include <chrono>
+
 #include "common/log.h"
 #include "common/process_id.h"
 #include "sam/sam.h"
@@ -120,12 +122,16 @@ Status Sam::CheckKeyUsableAudited(const KeyInfo& key) {
 namespace {
 
 // What a sign record says of the call, after the activation path: which mechanism, over which
-// hash (once the SAM knew it), asked by which program. The caller comes last because a path may
-// hold spaces: "mechanism=CKM_ECDSA_SHA256 hash=sha256:<hex> caller=/usr/bin/openssl". Behind
-// `p11-kit server` the caller is p11-kit's server, not the application it serves.
-std::string SignRecordFacts(const SignMechanism& mechanism, HashAlg hash_alg, const Bytes& hash) {
+// hash (once the SAM knew it), how long the SAM took (its decision, a wait for the signer's
+// device, the signature; not the record's own write), asked by which program. The caller comes
+// last because a path may hold spaces:
+// "mechanism=CKM_ECDSA_SHA256 hash=sha256:<hex> took_us=412 caller=/usr/bin/openssl".
+// Behind `p11-kit server` the caller is p11-kit's server, not the application it serves.
+std::string SignRecordFacts(const SignMechanism& mechanism, HashAlg hash_alg, const Bytes& hash,
+                            int64_t took_us) {
   std::string facts = "mechanism=" + mechanism.name();
   if (!hash.empty()) facts += std::string(" hash=") + HashName(hash_alg) + ":" + HexEncode(hash);
+  facts += " took_us=" + std::to_string(took_us);
   const std::string& caller = OwnExecutable();
   facts += " caller=" + (caller.empty() ? "?" : caller);
   return facts;
@@ -136,7 +142,11 @@ std::string SignRecordFacts(const SignMechanism& mechanism, HashAlg hash_alg, co
 Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Activation& activation,
                         const SignContext& context) {
   SignFacts facts;
+  const auto started = std::chrono::steady_clock::now();
   Result<Bytes> signature = SignUnaudited(key_handle, mechanism, activation, context, facts);
+  const int64_t took_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
   const std::optional<KeyInfo>& key = facts.key;
   std::optional<SpentHashRow>& spend = facts.spend;
   AuditEvent event;
@@ -152,7 +162,7 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
   event.detail =
       (activation.pin() ? std::string("via PIN login (SCAL1)")
                         : std::string("via ") + ActivationSourceName(activation.source())) +
-      "; " + SignRecordFacts(mechanism, facts.hash_alg, facts.hash);
+      "; " + SignRecordFacts(mechanism, facts.hash_alg, facts.hash, took_us);
   if (!signature.ok()) {
     // A refusal stands whether or not its record can be written; nothing rides on it being
     // synced at once. Its detail is the reason, then the above.
@@ -164,7 +174,7 @@ Result<Bytes> Sam::Sign(int64_t key_handle, const SignMechanism& mechanism, Acti
   // claim) and a SCAL1 signature are committed, not synced at once: a power loss, not a crash, may
   // lose the last of those records, never a replay record.
   Result<bool> won = keystore_.audit().RecordSignature(
-      spend, event, lost + "; " + event.detail,
+      spend, event, std::string(CodeName(Code::kRejected)) + ": " + lost + "; " + event.detail,
       spend ? AuditLog::Durability::kSynced : AuditLog::Durability::kLazy);
   if (!won.ok()) {
     // Fail closed: a signature the log does not show never leaves the module. The write may have

@@ -48,11 +48,11 @@ out=$("$samp11" audit verify) || fail "verify of an untouched log: $out"
 [[ $(wc -l < show.txt) -eq 9 ]] || { cat show.txt; fail "show: not 9 lines"; }
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z 1 signer-add ok signer=carol$' \
   show.txt || { cat show.txt; fail "show: first line"; }
-grep -q ' 5 signer-add refused signer=carol : signer .carol. already exists' show.txt ||
+grep -q ' 5 signer-add refused signer=carol : already-exists: signer .carol. already exists' show.txt ||
   fail "show: the refused enrolment"
 grep -q ' 6 key-generate ok signer=carol key=c0ec : ec-p256, SCAL2' show.txt ||
   fail "show: the generated key"
-grep -q ' 8 key-generate refused signer=nobody key=bad0 : no signer .nobody.' show.txt ||
+grep -q ' 8 key-generate refused signer=nobody key=bad0 : not-found: no signer .nobody.' show.txt ||
   fail "show: the refused key"
 grep -q ' 9 cert-import ok signer=carol key=c0ec : .*Carol' show.txt || fail "show: the certificate"
 
@@ -94,6 +94,26 @@ if "$samp11" audit show --since yesterday 2>/dev/null; then fail "a bad --since 
   tail -n 2)" ]] || fail "--last 2 --signer dave"
 [[ $(count --last 100) -eq 9 ]] || fail "--last beyond the log"
 if "$samp11" audit show --last 2 --limit 3 2>/dev/null; then fail "--last with --limit"; fi
+
+# Metrics: the same records counted, in the Prometheus text format as Prometheus' own Python
+# client parses it; --out replaces the file whole (node_exporter's textfile collector).
+"$samp11" metrics --out metrics.prom
+[[ "$("$samp11" metrics)" == "$(cat metrics.prom)" ]] || fail "metrics: --out and stdout differ"
+/usr/bin/python3 - metrics.prom <<'PY' || fail "metrics: not the counts of the log"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+samples = {}
+for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in family.samples:
+        samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+def get(name, **labels):
+    return samples.get((name, tuple(sorted(dict(token="audittest", **labels).items()))))
+assert get("samp11_refusals_total", event="signer-add", reason="already-exists") == 1, samples
+assert get("samp11_refusals_total", event="key-generate", reason="not-found") == 1, samples
+assert get("samp11_audit_records_total", event="key-generate", outcome="ok") == 2, samples
+assert get("samp11_audit_last_seq") == 9
+assert get("samp11_activation_requests_pending") == 0
+PY
 
 # Tampering with the sqlite3 CLI: an edited record is named, verify exits 3.
 sqlite3 "$db" "UPDATE audit_log SET outcome = 'ok' WHERE seq = 5"

@@ -37,4 +37,17 @@ if [ "$signs" -ne 2 ]; then
   echo "quickstart_test: expected 2 audited signatures, found $signs" >&2
   exit 1
 fi
+# And counted by `samp11 metrics`, as Prometheus' own Python client reads the text.
+SAMP11_CONF="$qs/samp11.json" "$build_dir/samp11" metrics > "$work/metrics.prom"
+/usr/bin/python3 - "$work/metrics.prom" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+found = {}
+for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in family.samples:
+        found[(s.name, s.labels.get("activation"), s.labels.get("mechanism"), s.labels.get("le"))] = s.value
+assert found[("samp11_signatures_total", "context-login", "CKM_ECDSA_SHA256", None)] == 2, found
+assert found[("samp11_sign_seconds_count", "context-login", None, None)] == 2, found
+assert found[("samp11_sign_seconds_bucket", "context-login", None, "+Inf")] == 2, found
+PY
 echo "quickstart_test: the README's quick start ran as written"

@@ -318,7 +318,7 @@ TEST_CASE("audit: key management records itself, refusals included") {
   check(2, "activation-key-add", "ok", "alice");
   CHECK(records[2].event.kid == "alice-dev");
   check(3, "activation-key-add", "refused", "nobody");
-  CHECK(records[3].event.detail == "no signer 'nobody'; device key");
+  CHECK(records[3].event.detail == "not-found: no signer 'nobody'; device key");
   check(4, "activation-key-add", "ok", "");  // an authorization server is no signer
   CHECK(records[4].event.detail.find("https://as.example") != std::string::npos);
   check(5, "key-generate", "ok", "alice");

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "keystore/audit.h"
+#include "keystore/audit_metrics.h"
 #include "sam/sign_operation.h"
 #include "tests/support/test_token.h"
 
@@ -98,9 +99,11 @@ TEST_CASE("ask the signer: the device's SAD for this hash activates one signatur
   CHECK(answers[0].event.outcome == audit_outcome::kOk);
   auto signs = f.Records(audit_event::kSign);
   REQUIRE(signs.size() == 1);
-  CHECK(signs[0].event.detail.rfind("via signer-request; mechanism=CKM_ECDSA_SHA256 hash=sha256:" +
-                                        HexEncode(Digest(HashAlg::kSha256, kDoc)) + " caller=",
-                                    0) == 0);
+  SignDetail facts = ParseSignDetail(signs[0].event.detail);
+  CHECK(facts.activation == "signer-request");
+  CHECK(facts.mechanism == "CKM_ECDSA_SHA256");
+  CHECK(facts.hash == "sha256:" + HexEncode(Digest(HashAlg::kSha256, kDoc)));
+  CHECK(facts.caller.find("unit_sam") != std::string::npos);
   // The same document again is a new request: each signature needs its own approval.
   CHECK(f.SignWithoutSad(kDoc).ok());
   CHECK(f.device->seen.size() == 2);
@@ -337,7 +340,9 @@ TEST_CASE("deposit provider: no answer in time; the request then shows it timed 
   REQUIRE(answers.ok());
   REQUIRE(answers->size() == 1);
   const std::string& detail = (*answers)[0].event.detail;
-  const std::string id = detail.substr(std::string("request ").size(), 32);
+  const size_t at = detail.find("request ");
+  REQUIRE(at != std::string::npos);
+  const std::string id = detail.substr(at + std::string("request ").size(), 32);
   auto row = token.keystore().requests().Find(id);
   REQUIRE(row.ok());
   REQUIRE(row->has_value());

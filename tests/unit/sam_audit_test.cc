@@ -5,6 +5,7 @@
 #include "common/process_id.h"
 #include "crypto/digest.h"
 #include "keystore/audit.h"
+#include "keystore/audit_metrics.h"
 #include "sam/sign_operation.h"
 #include "tests/support/test_token.h"
 
@@ -56,16 +57,20 @@ TEST_CASE("logins, deposits and signatures are recorded with their outcome and r
   REQUIRE(signs.size() == 2);
   CHECK(signs[0].event.outcome == audit_outcome::kOk);
   CHECK(signs[0].event.key_id == key.info.id);
-  // The record names the activation path, the mechanism, the hash signed and the program.
-  const std::string facts =
-      "mechanism=CKM_ECDSA_SHA256 hash=sha256:" + HexEncode(Digest(HashAlg::kSha256, doc)) +
-      " caller=" + OwnExecutable();
+  // The record names the activation path, the mechanism, the hash signed, the time taken and
+  // the program; a refusal the same, after its code and reason.
   CHECK(OwnExecutable().find("unit_sam") != std::string::npos);
-  CHECK(signs[0].event.detail == "via context-login; " + facts);
+  for (const AuditRecord& record : signs) {
+    SignDetail facts = ParseSignDetail(record.event.detail);
+    CHECK(facts.activation == "context-login");
+    CHECK(facts.mechanism == "CKM_ECDSA_SHA256");
+    CHECK(facts.hash == "sha256:" + HexEncode(Digest(HashAlg::kSha256, doc)));
+    CHECK(facts.took_us.has_value());
+    CHECK(facts.caller == OwnExecutable());
+  }
+  CHECK(signs[0].event.detail.rfind("via context-login; mechanism=CKM_ECDSA_SHA256 hash=", 0) == 0);
   CHECK(signs[1].event.outcome == audit_outcome::kRefused);
-  // A refusal: its reason, then the same.
-  CHECK(signs[1].event.detail.rfind("hash already spent for SAD jti=", 0) == 0);
-  CHECK(signs[1].event.detail.find("; via context-login; " + facts) != std::string::npos);
+  CHECK(signs[1].event.detail.rfind("rejected: hash already spent for SAD jti=", 0) == 0);
   CHECK(Records(token.keystore(), audit_event::kLoginContext).size() == 2);
   CHECK(Records(token.keystore(), audit_event::kSadDeposit).size() == 1);
 

@@ -8,6 +8,7 @@
 
 #include "common/process_id.h"
 #include "crypto/signature.h"
+#include "keystore/audit_metrics.h"
 #include "sam/sign_operation.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/test_token.h"
@@ -107,18 +108,25 @@ TEST_CASE("scal1: each sign record names the hash signed, the mechanism and the 
   auto records = f.token.keystore().audit().List(signs, 0);
   REQUIRE(records.ok());
   REQUIRE(records->size() == 3);
-  const std::string caller = " caller=" + OwnExecutable();
   CHECK((*records)[0].event.outcome == audit_outcome::kOk);
-  CHECK((*records)[0].event.detail ==
-        "via PIN login (SCAL1); mechanism=CKM_ECDSA_SHA256 "
-        "hash=sha256:" +
-            HexEncode(Digest(HashAlg::kSha256, kDoc)) + caller);
-  CHECK((*records)[1].event.detail == "via PIN login (SCAL1); mechanism=CKM_EDDSA hash=sha256:" +
-                                          HexEncode(Digest(HashAlg::kSha256, message)) + caller);
+  SignDetail ec = ParseSignDetail((*records)[0].event.detail);
+  CHECK(ec.activation == "PIN login (SCAL1)");
+  CHECK(ec.mechanism == "CKM_ECDSA_SHA256");
+  CHECK(ec.hash == "sha256:" + HexEncode(Digest(HashAlg::kSha256, kDoc)));
+  CHECK(ec.took_us.has_value());
+  CHECK(ec.caller == OwnExecutable());
+  SignDetail eddsa = ParseSignDetail((*records)[1].event.detail);
+  CHECK(eddsa.mechanism == "CKM_EDDSA");
+  CHECK(eddsa.hash == "sha256:" + HexEncode(Digest(HashAlg::kSha256, message)));
+  CHECK(eddsa.caller == OwnExecutable());
   CHECK((*records)[2].event.outcome == audit_outcome::kRefused);
+  SignDetail refused = ParseSignDetail((*records)[2].event.detail);
+  CHECK(refused.reason_code == "no-activation");
   CHECK((*records)[2].event.detail.find("needs a PIN login of its owner") != std::string::npos);
-  CHECK((*records)[2].event.detail.find("; mechanism=CKM_ECDSA_SHA256" + caller) !=
-        std::string::npos);
+  CHECK(refused.activation == "none");
+  CHECK(refused.mechanism == "CKM_ECDSA_SHA256");
+  CHECK(refused.hash.empty());  // refused before the SAM hashed anything
+  CHECK(refused.caller == OwnExecutable());
 }
 
 TEST_CASE("scal1: the login lasts max_seconds") {

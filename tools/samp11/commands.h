@@ -16,6 +16,7 @@ void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddCertCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddSadCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddMetricsCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddDeviceCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 // key disable|enable|destroy|info, signer disable|enable|remove, cert status: after the key,
 // signer and cert commands exist.

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   AddCertCommand(app, global, &exit_code);
   AddSadCommand(app, global, &exit_code);
   AddAuditCommand(app, global, &exit_code);
+  AddMetricsCommand(app, global, &exit_code);
   AddDeviceCommand(app, global, &exit_code);
   AddLifecycleCommands(app, global, &exit_code);
   AddRotateCommand(app, global, &exit_code);
