@@ -7,8 +7,9 @@ packages=(
   build-essential cmake pkg-config
   libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev doctest-dev libp11-kit-dev
   openssl sqlite3 p11-kit opensc libengine-pkcs11-openssl python3-pykcs11 softhsm2
-  # Prometheus' Python client parses `samp11 metrics` in the tests.
-  python3-prometheus-client
+  # `samp11 metrics` in the tests: parsed by Prometheus' Python client, and read by
+  # node_exporter's textfile collector.
+  python3-prometheus-client prometheus-node-exporter curl
   # The tools that hash inside their own run, signing through the pull path (signer_request).
   poppler-utils libnss3-tools openjdk-17-jdk-headless
   # The consumers of tests/integration/consumer_*: GnuTLS's p11tool/certtool (NSS's

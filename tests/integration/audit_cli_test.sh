@@ -114,6 +114,19 @@ assert get("samp11_audit_records_total", event="key-generate", outcome="ok") == 
 assert get("samp11_audit_last_seq") == 9
 assert get("samp11_activation_requests_pending") == 0
 PY
+# And node_exporter's textfile collector takes the file as it is (a file it cannot parse is
+# node_textfile_scrape_error 1 and none of its samples).
+mkdir textfile && cp metrics.prom textfile/samp11.prom
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+prometheus-node-exporter --collector.disable-defaults --collector.textfile \
+  --collector.textfile.directory="$work/textfile" --web.listen-address="127.0.0.1:$port" \
+  2>node_exporter.log &
+exporter=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/metrics" -o scraped.txt && break; sleep 0.1; done
+kill "$exporter"
+grep -q '^node_textfile_scrape_error 0$' scraped.txt || { cat node_exporter.log; fail "node_exporter could not read the metrics"; }
+grep -q '^samp11_refusals_total{event="signer-add",reason="already-exists",token="audittest"} 1$' \
+  scraped.txt || fail "node_exporter did not serve samp11's samples"
 
 # Tampering with the sqlite3 CLI: an edited record is named, verify exits 3.
 sqlite3 "$db" "UPDATE audit_log SET outcome = 'ok' WHERE seq = 5"
