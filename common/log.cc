@@ -1,5 +1,8 @@
 #include "common/log.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,20 +11,31 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
+#include "common/process_id.h"
 #include "common/time_text.h"
 
 namespace samp11 {
 namespace {
 
+constexpr char kDefaultSyslogSocket[] = "/dev/log";
+constexpr char kSyslogPrefix[] = "syslog:";
+
+std::optional<LogLevel> LevelFromName(const char* name) {
+  if (std::strcmp(name, "error") == 0) return LogLevel::kError;
+  if (std::strcmp(name, "warn") == 0) return LogLevel::kWarn;
+  if (std::strcmp(name, "info") == 0) return LogLevel::kInfo;
+  if (std::strcmp(name, "debug") == 0) return LogLevel::kDebug;
+  return std::nullopt;
+}
+
 LogLevel ConfiguredLevel() {
   const char* v = std::getenv("SAMP11_LOG_LEVEL");
   if (v == nullptr) return LogLevel::kWarn;
-  if (std::strcmp(v, "error") == 0) return LogLevel::kError;
-  if (std::strcmp(v, "info") == 0) return LogLevel::kInfo;
-  if (std::strcmp(v, "debug") == 0) return LogLevel::kDebug;
-  return LogLevel::kWarn;
+  return LevelFromName(v).value_or(LogLevel::kWarn);
 }
 
 const char* LevelName(LogLevel level) {
@@ -38,16 +52,142 @@ const char* LevelName(LogLevel level) {
   return "?";
 }
 
+const char* LevelWord(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kDebug:
+      return "debug";
+  }
+  return "?";
+}
+
+// Syslog severities (RFC 5424): err 3, warning 4, info 6, debug 7; facility user (1).
+int SyslogPriority(LogLevel level) {
+  constexpr int kUser = 1 << 3;
+  switch (level) {
+    case LogLevel::kError:
+      return kUser | 3;
+    case LogLevel::kWarn:
+      return kUser | 4;
+    case LogLevel::kInfo:
+      return kUser | 6;
+    case LogLevel::kDebug:
+      return kUser | 7;
+  }
+  return kUser | 4;
+}
+
+// Where lines go and in which form, as the environment says (validated by CheckLogSettings).
+struct LogSettings {
+  bool json = false;
+  std::string syslog_socket;  // empty: stderr, or SAMP11_LOG_FILE
+};
+
+Status ReadSettings(LogSettings& settings) {
+  if (const char* v = std::getenv("SAMP11_LOG_FORMAT"); v != nullptr && *v != '\0') {
+    if (std::strcmp(v, "json") == 0) {
+      settings.json = true;
+    } else if (std::strcmp(v, "text") != 0) {
+      return Status(Code::kArgumentsBad,
+                    "SAMP11_LOG_FORMAT='" + std::string(v) + "' is not one of text, json");
+    }
+  }
+  if (const char* v = std::getenv("SAMP11_LOG_TARGET"); v != nullptr && *v != '\0') {
+    const std::string target = v;
+    if (target == "syslog") {
+      settings.syslog_socket = kDefaultSyslogSocket;
+    } else if (target.rfind(kSyslogPrefix, 0) == 0 && target.size() > sizeof kSyslogPrefix - 1) {
+      settings.syslog_socket = target.substr(sizeof kSyslogPrefix - 1);
+    } else if (target != "stderr") {
+      return Status(Code::kArgumentsBad, "SAMP11_LOG_TARGET='" + target +
+                                             "' is not one of stderr, syslog, syslog:SOCKET");
+    }
+  }
+  return Status::Ok();
+}
+
+const LogSettings& Settings() {
+  static const LogSettings settings = [] {
+    LogSettings s;
+    (void)ReadSettings(s);  // a bad setting stopped the start already (CheckLogSettings)
+    return s;
+  }();
+  return settings;
+}
+
+// A datagram socket connected to the syslog socket, or -1. Connected on first use and again after
+// a failed send (the syslog daemon restarted), never more than once per line.
+class SyslogConnection {
+ public:
+  int Send(const std::string& path, const std::string& datagram) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (fd_ < 0) fd_ = Connect(path);
+      if (fd_ < 0) return errno;
+      if (::send(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL) >= 0) return 0;
+      ::close(fd_);
+      fd_ = -1;
+    }
+    return errno;
+  }
+
+  static int Connect(const std::string& path) {
+    sockaddr_un address{};
+    if (path.size() >= sizeof address.sun_path) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+      const int err = errno;
+      ::close(fd);
+      errno = err;
+      return -1;
+    }
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::string JsonLine(LogLevel level, const std::string& stamp, const std::string& line) {
+  nlohmann::ordered_json object;
+  object["time"] = stamp;
+  object["level"] = LevelWord(level);
+  object["pid"] = static_cast<int>(CurrentPid());
+  object["program"] = OwnExecutable();
+  object["message"] = line;
+  // Invalid UTF-8 (a hostile jti quoted in a reason) is replaced, never a reason to lose the line.
+  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 Status CheckLogSettings() {
-  if (const char* v = std::getenv("SAMP11_LOG_LEVEL"); v != nullptr) {
-    const bool known = std::strcmp(v, "error") == 0 || std::strcmp(v, "warn") == 0 ||
-                       std::strcmp(v, "info") == 0 || std::strcmp(v, "debug") == 0;
-    if (!known) {
-      return Status(Code::kArgumentsBad, "SAMP11_LOG_LEVEL='" + std::string(v) +
-                                             "' is not one of error, warn, info, debug");
+  if (const char* v = std::getenv("SAMP11_LOG_LEVEL"); v != nullptr && !LevelFromName(v)) {
+    return Status(Code::kArgumentsBad, "SAMP11_LOG_LEVEL='" + std::string(v) +
+                                           "' is not one of error, warn, info, debug");
+  }
+  LogSettings settings;
+  SAMP11_RETURN_IF_ERROR(ReadSettings(settings));
+  if (!settings.syslog_socket.empty()) {
+    const int fd = SyslogConnection::Connect(settings.syslog_socket);
+    if (fd < 0) {
+      const int err = errno;
+      return Status(Code::kArgumentsBad, "SAMP11_LOG_TARGET: the syslog socket '" +
+                                             settings.syslog_socket +
+                                             "' does not take messages: " + std::strerror(err));
     }
+    ::close(fd);
+    return Status::Ok();  // SAMP11_LOG_FILE is not used then
   }
   if (const char* path = std::getenv("SAMP11_LOG_FILE"); path != nullptr && *path != '\0') {
     FILE* file = std::fopen(path, "a");
@@ -69,20 +209,42 @@ bool LogEnabled(LogLevel level) {
 }
 
 void LogLine(LogLevel level, const std::string& line) {
-  // A function-local mutex, never destroyed: logging may happen from atexit handlers (NSS calls
+  // Function-local objects, never destroyed: logging may happen from atexit handlers (NSS calls
   // C_Finalize after static destructors ran).
   static std::mutex* mu = new std::mutex;
+  static SyslogConnection* syslog = new SyslogConnection;
   std::lock_guard<std::mutex> lock(*mu);
+  const LogSettings& settings = Settings();
+  const std::string stamp = UtcText(static_cast<int64_t>(std::time(nullptr)));
+  const std::string text =
+      settings.json ? JsonLine(level, stamp, line) : std::string(LevelName(level)) + " " + line;
+  if (!settings.syslog_socket.empty()) {
+    // glibc's syslog(3) would take its identity from openlog(), which is process-wide: a library
+    // must not rename its host's messages. So the datagram is made here, as syslog(3) makes it for
+    // a local socket (RFC 3164 without a host name), which journald and rsyslog read alike.
+    char when[32];
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::localtime_r(&now, &tm);
+    std::strftime(when, sizeof when, "%b %e %H:%M:%S", &tm);
+    const std::string datagram = "<" + std::to_string(SyslogPriority(level)) + ">" + when +
+                                 " samp11[" + std::to_string(CurrentPid()) + "]: " + text;
+    if (syslog->Send(settings.syslog_socket, datagram) == 0) return;
+    // The syslog daemon is gone: the line goes to stderr rather than nowhere.
+  }
   const char* path = std::getenv("SAMP11_LOG_FILE");
   FILE* out = stderr;
   FILE* opened = nullptr;
-  if (path != nullptr && *path != '\0') {
+  if (settings.syslog_socket.empty() && path != nullptr && *path != '\0') {
     opened = std::fopen(path, "a");
     if (opened != nullptr) out = opened;
   }
-  const std::string stamp = UtcText(static_cast<int64_t>(std::time(nullptr)));
-  std::fprintf(out, "%s samp11[%d] %s %s\n", stamp.c_str(), static_cast<int>(getpid()),
-               LevelName(level), line.c_str());
+  if (settings.json) {
+    std::fprintf(out, "%s\n", text.c_str());
+  } else {
+    std::fprintf(out, "%s samp11[%d] %s\n", stamp.c_str(), static_cast<int>(CurrentPid()),
+                 text.c_str());
+  }
   if (opened != nullptr) std::fclose(opened);
 }
 

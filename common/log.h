@@ -1,6 +1,7 @@
-// One log line per event, to stderr or to the file named by SAMP11_LOG_FILE.
-// Level from SAMP11_LOG_LEVEL: error, warn (default), info, debug. Never pass a secret here:
-// no SAD, PIN, key material; name things by id, signer, jti, code.
+// One log line per event: to stderr, to the file named by SAMP11_LOG_FILE, or to a syslog socket
+// (SAMP11_LOG_TARGET=syslog[:SOCKET]); as text or JSON (SAMP11_LOG_FORMAT). Level from
+// SAMP11_LOG_LEVEL: error, warn (default), info, debug (docs/configuration.md). Never pass a
+// secret here: no SAD, PIN, key material; name things by id, signer, jti, code.
 #pragma once
 
 #include <sstream>
@@ -12,9 +13,10 @@ namespace samp11 {
 
 enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
 
-// Whether SAMP11_LOG_LEVEL and SAMP11_LOG_FILE can be obeyed: an unknown level, or a file that
-// cannot be opened for appending, is kArgumentsBad naming the variable, for whoever starts
-// (C_Initialize, the CLI) to refuse, rather than lines going silently elsewhere or unwritten.
+// Whether the log settings can be obeyed: an unknown level, format or target, a file that cannot
+// be opened for appending, or a syslog socket that takes no messages, is kArgumentsBad naming the
+// variable, for whoever starts (C_Initialize, the CLI) to refuse, rather than lines going
+// silently elsewhere or unwritten.
 Status CheckLogSettings();
 
 bool LogEnabled(LogLevel level);

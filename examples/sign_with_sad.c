@@ -47,6 +47,14 @@ static const char* rv_name(CK_RV rv) {
       return "CKR_USER_NOT_LOGGED_IN";
     case CKR_GENERAL_ERROR:
       return "CKR_GENERAL_ERROR";
+    case CKR_OPERATION_NOT_INITIALIZED:
+      return "CKR_OPERATION_NOT_INITIALIZED";
+    case CKR_KEY_FUNCTION_NOT_PERMITTED:
+      return "CKR_KEY_FUNCTION_NOT_PERMITTED";
+    case CKR_FUNCTION_CANCELED:
+      return "CKR_FUNCTION_CANCELED";
+    case CKR_PIN_LOCKED:
+      return "CKR_PIN_LOCKED";
     default:
       return "CKR_?";
   }

@@ -34,6 +34,12 @@ SAMP11_LOG_FILE="$work/no/such/folder/log" run 1 --version
 grep -q "SAMP11_LOG_FILE '$work/no/such/folder/log' cannot be opened" err ||
   fail "bad log file: $(cat err)"
 SAMP11_LOG_LEVEL=debug SAMP11_LOG_FILE="$work/cli.log" run 0 --version
+SAMP11_LOG_FORMAT=yaml run 1 --version
+grep -q "samp11: error: SAMP11_LOG_FORMAT='yaml' is not one of text, json" err ||
+  fail "bad log format: $(cat err)"
+SAMP11_LOG_TARGET="syslog:$work/no-socket" run 1 --version
+grep -q "SAMP11_LOG_TARGET: the syslog socket '$work/no-socket' does not take messages" err ||
+  fail "bad syslog socket: $(cat err)"
 
 run 1 inti --label x
 grep -qx "samp11: error: unknown command 'inti'" err || fail "a mistyped command: $(cat err)"

@@ -48,6 +48,16 @@ TEST_CASE("C_Initialize: a log setting it cannot obey is CKR_GENERAL_ERROR, not 
     CHECK(p11->C_Initialize(nullptr) == CKR_GENERAL_ERROR);
     unsetenv("SAMP11_LOG_LEVEL");
   }
+  SUBCASE("an unknown format") {
+    setenv("SAMP11_LOG_FORMAT", "xml", 1);
+    CHECK(p11->C_Initialize(nullptr) == CKR_GENERAL_ERROR);
+    unsetenv("SAMP11_LOG_FORMAT");
+  }
+  SUBCASE("a syslog socket that is not there") {
+    setenv("SAMP11_LOG_TARGET", "syslog:/nonexistent-samp11-folder/log", 1);
+    CHECK(p11->C_Initialize(nullptr) == CKR_GENERAL_ERROR);
+    unsetenv("SAMP11_LOG_TARGET");
+  }
   SUBCASE("a log file in a folder that does not exist") {
     setenv("SAMP11_LOG_FILE", "/nonexistent-samp11-folder/samp11.log", 1);
     CHECK(p11->C_Initialize(nullptr) == CKR_GENERAL_ERROR);

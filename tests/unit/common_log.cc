@@ -1,6 +1,10 @@
 // CheckLogSettings (common/log.h): the log settings a starting module or CLI must refuse.
 #include <doctest/doctest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <cstdlib>
 #include <optional>
@@ -86,6 +90,59 @@ TEST_CASE("log settings: a log file that cannot be opened for appending is refus
     ScopedEnv env("SAMP11_LOG_FILE", "");  // empty: stderr, as unset
     CHECK(CheckLogSettings().ok());
   }
+  ::rmdir(dir.c_str());
+}
+
+TEST_CASE("log settings: the formats and targets are taken, anything else is refused") {
+  ScopedEnv level("SAMP11_LOG_LEVEL", nullptr);
+  ScopedEnv file("SAMP11_LOG_FILE", nullptr);
+  for (const char* format : {"text", "json", ""}) {
+    ScopedEnv env("SAMP11_LOG_FORMAT", format);
+    CHECK_MESSAGE(CheckLogSettings().ok(), format);
+  }
+  for (const char* format : {"JSON", "logfmt"}) {
+    ScopedEnv env("SAMP11_LOG_FORMAT", format);
+    Status checked = CheckLogSettings();
+    CHECK(checked.code() == Code::kArgumentsBad);
+    CHECK(checked.message().find("is not one of text, json") != std::string::npos);
+  }
+  for (const char* target : {"stderr", ""}) {
+    ScopedEnv env("SAMP11_LOG_TARGET", target);
+    CHECK_MESSAGE(CheckLogSettings().ok(), target);
+  }
+  for (const char* target : {"journal", "syslog:", "file"}) {
+    ScopedEnv env("SAMP11_LOG_TARGET", target);
+    Status checked = CheckLogSettings();
+    CHECK(checked.code() == Code::kArgumentsBad);
+    CHECK(checked.message().find("stderr, syslog, syslog:SOCKET") != std::string::npos);
+  }
+}
+
+TEST_CASE("log settings: a syslog socket that takes no messages is refused") {
+  ScopedEnv level("SAMP11_LOG_LEVEL", nullptr);
+  char dir_template[] = "/tmp/samp11-log-XXXXXX";
+  REQUIRE(::mkdtemp(dir_template) != nullptr);
+  const std::string dir = dir_template;
+  const std::string missing = dir + "/no-socket";
+  const std::string target = "syslog:" + missing;
+  ScopedEnv env("SAMP11_LOG_TARGET", target.c_str());
+  Status checked = CheckLogSettings();
+  CHECK(checked.code() == Code::kArgumentsBad);
+  CHECK(checked.message().find("the syslog socket '" + missing + "' does not take messages") !=
+        std::string::npos);
+  // A socket that is there: taken (tests/integration/cli_usage_test.sh reads what arrives).
+  const std::string path = dir + "/log.sock";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  const std::string bound = "syslog:" + path;
+  ScopedEnv there("SAMP11_LOG_TARGET", bound.c_str());
+  CHECK(CheckLogSettings().ok());
+  ::close(fd);
+  ::unlink(path.c_str());
   ::rmdir(dir.c_str());
 }
 
