@@ -114,28 +114,40 @@ Result<X509Ptr> ReadCertificate(const Bytes& pem_or_der) {
 
 }  // namespace
 
-Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
-                               std::string_view subject) {
+namespace {
+
+// The request before its signature: subject, public key, and the signature algorithm samp11 uses
+// for the key's type (RFC 5758, RFC 4055, RFC 8410), with the DER it will sign. The same inputs
+// give the same DER, so a SAD can be issued for its hash beforehand (CsrToBeSigned).
+struct UnsignedCsr {
+  X509ReqPtr req;
+  Bytes tbs;
+  int base = EVP_PKEY_NONE;
+};
+
+Result<UnsignedCsr> BuildUnsignedCsr(EVP_PKEY* public_key, std::string_view subject) {
   SAMP11_ASSIGN_OR_RETURN(X509NamePtr name, ParseSubject(subject));
-  X509ReqPtr req(X509_REQ_new_ex(LibCtx(), nullptr));
-  if (!req) return OpenSslError("X509_REQ_new");
-  if (X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1 ||
-      X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
-      X509_REQ_set_pubkey(req.get(), public_key) != 1) {
+  UnsignedCsr csr;
+  csr.req.reset(X509_REQ_new_ex(LibCtx(), nullptr));
+  X509_REQ* req = csr.req.get();
+  if (req == nullptr) return OpenSslError("X509_REQ_new");
+  if (X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
+      X509_REQ_set_subject_name(req, name.get()) != 1 ||
+      X509_REQ_set_pubkey(req, public_key) != 1) {
     return OpenSslError("CSR fields");
   }
   // The request is signed through the SigningKey primitives, not X509_REQ_sign, so that a key in
-  // an inner PKCS#11 token signs its own request. Ed25519 signs the encoding itself; every other
-  // key signs its SHA-256 hash.
-  const int base = EVP_PKEY_get_base_id(public_key);
+  // an inner PKCS#11 token (or behind the SAM's gate) signs its own request. Ed25519 signs the
+  // encoding itself; every other key signs its SHA-256 hash.
+  csr.base = EVP_PKEY_get_base_id(public_key);
   int nid = NID_undef;
   int param_type = V_ASN1_UNDEF;  // RFC 5758 and RFC 8410: no parameters for ECDSA and Ed25519
-  if (base == EVP_PKEY_RSA) {
+  if (csr.base == EVP_PKEY_RSA) {
     nid = NID_sha256WithRSAEncryption;
     param_type = V_ASN1_NULL;  // RFC 4055: NULL parameters for PKCS#1 v1.5
-  } else if (base == EVP_PKEY_EC) {
+  } else if (csr.base == EVP_PKEY_EC) {
     nid = NID_ecdsa_with_SHA256;
-  } else if (base == EVP_PKEY_ED25519) {
+  } else if (csr.base == EVP_PKEY_ED25519) {
     nid = NID_ED25519;
   } else {
     return Status(Code::kKeyTypeInconsistent, "no CSR signature algorithm for this key type");
@@ -143,15 +155,31 @@ Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
   X509_ALGOR* algorithm = X509_ALGOR_new();
   if (algorithm == nullptr) return OpenSslError("X509_ALGOR_new");
   X509_ALGOR_set0(algorithm, OBJ_nid2obj(nid), param_type, nullptr);
-  const int set_algorithm = X509_REQ_set1_signature_algo(req.get(), algorithm);
+  const int set_algorithm = X509_REQ_set1_signature_algo(req, algorithm);
   X509_ALGOR_free(algorithm);
   if (set_algorithm != 1) return OpenSslError("CSR signature algorithm");
 
   unsigned char* tbs_data = nullptr;
-  int tbs_len = i2d_re_X509_REQ_tbs(req.get(), &tbs_data);
+  int tbs_len = i2d_re_X509_REQ_tbs(req, &tbs_data);
   if (tbs_len <= 0) return OpenSslError("CSR to be signed");
-  Bytes tbs(tbs_data, tbs_data + tbs_len);
+  csr.tbs.assign(tbs_data, tbs_data + tbs_len);
   OPENSSL_free(tbs_data);
+  return csr;
+}
+
+}  // namespace
+
+Result<Bytes> CsrToBeSigned(EVP_PKEY* public_key, std::string_view subject) {
+  SAMP11_ASSIGN_OR_RETURN(UnsignedCsr csr, BuildUnsignedCsr(public_key, subject));
+  return std::move(csr.tbs);
+}
+
+Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
+                               std::string_view subject) {
+  SAMP11_ASSIGN_OR_RETURN(UnsignedCsr csr, BuildUnsignedCsr(public_key, subject));
+  X509ReqPtr req = std::move(csr.req);
+  const Bytes& tbs = csr.tbs;
+  const int base = csr.base;
 
   Bytes signature;
   if (base == EVP_PKEY_ED25519) {

@@ -14,10 +14,14 @@ namespace samp11 {
 // A PKCS#10 request signed by key, subject given as "/CN=Alice/O=Example" or "CN=Alice,O=Example".
 // Used once at key generation (proof of possession for the CA), before the key is bound.
 Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject);
-// The same for a key that may live elsewhere (an inner PKCS#11 token): signed through signer,
-// naming public_key; checked to verify under public_key before it is returned.
+// The same for a key that may live elsewhere (an inner PKCS#11 token, or behind the SAM's gate):
+// signed through signer, naming public_key; checked to verify under public_key before it is
+// returned.
 Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
                                std::string_view subject);
+// What that request's signature is over (its CertificationRequestInfo, DER): the same for the
+// same key and subject, so a signer can approve its SHA-256 before the request is made.
+Result<Bytes> CsrToBeSigned(EVP_PKEY* public_key, std::string_view subject);
 
 // A certificate (DER, as stored) in PEM, as CAs, browsers and `openssl x509` read it.
 Result<std::string> CertificatePem(const Bytes& der);

@@ -21,6 +21,8 @@ void AddDeviceCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
 // key disable|enable|destroy|info, signer disable|enable|remove, cert status: after the key,
 // signer and cert commands exist.
 void AddLifecycleCommands(CLI::App& app, const GlobalOptions& global, int* exit_code);
+// key csr: after the key command exists.
+void AddKeyCsrCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddRotateCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddBackupCommands(CLI::App& app, const GlobalOptions& global, int* exit_code);
 

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   AddMetricsCommand(app, global, &exit_code);
   AddDeviceCommand(app, global, &exit_code);
   AddLifecycleCommands(app, global, &exit_code);
+  AddKeyCsrCommand(app, global, &exit_code);
   AddRotateCommand(app, global, &exit_code);
   AddBackupCommands(app, global, &exit_code);
   // Before anything runs: a command whose log would be lost or misread must not start.
