@@ -169,6 +169,8 @@ Result<UnsignedCsr> BuildUnsignedCsr(EVP_PKEY* public_key, std::string_view subj
 
 }  // namespace
 
+Status CheckSubject(std::string_view subject) { return ParseSubject(subject).status(); }
+
 Result<Bytes> CsrToBeSigned(EVP_PKEY* public_key, std::string_view subject) {
   SAMP11_ASSIGN_OR_RETURN(UnsignedCsr csr, BuildUnsignedCsr(public_key, subject));
   return std::move(csr.tbs);

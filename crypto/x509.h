@@ -19,6 +19,8 @@ Result<std::string> MakeCsrPem(EVP_PKEY* key, std::string_view subject);
 // returned.
 Result<std::string> MakeCsrPem(const SigningKey& signer, EVP_PKEY* public_key,
                                std::string_view subject);
+// kArgumentsBad, saying why, unless subject is a subject MakeCsrPem takes.
+Status CheckSubject(std::string_view subject);
 // What that request's signature is over (its CertificationRequestInfo, DER): the same for the
 // same key and subject, so a signer can approve its SHA-256 before the request is made.
 Result<Bytes> CsrToBeSigned(EVP_PKEY* public_key, std::string_view subject);

@@ -1,8 +1,12 @@
 // samp11 key / cert: keys generated inside the module, bound to one signer, and their certificates.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <optional>
+#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -38,8 +42,10 @@ Result<std::string> BackendName(const std::string& option) {
 
 // The public key file and the certificate request of a new or imported key. The request is
 // signed once here, as proof of possession for the CA, by the key wherever it lives.
+// announce: say where the request went (key generate|import; a batch reports in JSON instead).
 Status WriteKeyOutputs(const UnwrappedKey& key, const std::string& public_key_path,
-                       const std::string& csr_path, const std::string& subject) {
+                       const std::string& csr_path, const std::string& subject,
+                       bool announce = true) {
   SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr public_key, PublicKeyFromSpki(key.info.public_spki));
   if (!public_key_path.empty()) {
     SAMP11_ASSIGN_OR_RETURN(std::string pem, PublicKeyToPem(public_key.get()));
@@ -48,7 +54,7 @@ Status WriteKeyOutputs(const UnwrappedKey& key, const std::string& public_key_pa
   if (!csr_path.empty()) {
     SAMP11_ASSIGN_OR_RETURN(std::string csr, MakeCsrPem(*key.signer, public_key.get(), subject));
     SAMP11_RETURN_IF_ERROR(WriteFileAtomic(csr_path, csr));
-    std::cout << "certificate request written to " << csr_path << "\n";
+    if (announce) std::cout << "certificate request written to " << csr_path << "\n";
   }
   return Status::Ok();
 }
@@ -152,6 +158,156 @@ Status RunImport(const GlobalOptions& global, const ImportOptions& o) {
               << ": copies of it may exist outside the token\n";
   }
   return WriteKeyOutputs(key, o.public_key_path, o.csr_path, o.subject);
+}
+
+// One line of a `key generate-batch` file: a JSON object. Unknown members are refused (a typo
+// must not silently make a key other than the one meant).
+struct BatchEntry {
+  int line = 0;
+  std::string signer;
+  KeyType type = KeyType::kEcP256;
+  std::string type_name = "ec-p256";
+  Bytes id;
+  std::string label;
+  int scal = 2;
+  std::optional<ActivationLimits> limits;
+  std::string subject;
+};
+
+Result<BatchEntry> ParseBatchLine(int line, const std::string& text) {
+  const std::string at = "line " + std::to_string(line) + ": ";
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Status(Code::kArgumentsBad, at + "not a JSON object");
+  static const std::set<std::string> kKnown = {
+      "signer", "type", "id", "label", "scal", "max_signatures", "max_seconds", "subject"};
+  for (const auto& [name, value] : j.items()) {
+    if (kKnown.count(name) == 0)
+      return Status(Code::kArgumentsBad, at + "unknown member '" + name + "'");
+    const bool number = name == "scal" || name == "max_signatures" || name == "max_seconds";
+    if (number ? !value.is_number_integer() : !value.is_string()) {
+      return Status(Code::kArgumentsBad,
+                    at + "'" + name + "' must be " + (number ? "an integer" : "a string"));
+    }
+  }
+  BatchEntry e;
+  e.line = line;
+  if (!j.contains("signer")) return Status(Code::kArgumentsBad, at + "no 'signer'");
+  e.signer = j["signer"].get<std::string>();
+  if (j.contains("type")) e.type_name = j["type"].get<std::string>();
+  std::optional<KeyType> type = KeyTypeFromName(e.type_name);
+  if (!type) return Status(Code::kArgumentsBad, at + "unknown key type '" + e.type_name + "'");
+  e.type = *type;
+  if (j.contains("id")) {
+    std::optional<Bytes> id = HexDecode(j["id"].get<std::string>());
+    if (!id || id->empty()) return Status(Code::kArgumentsBad, at + "'id' must be hex");
+    e.id = *id;
+  }
+  e.label = j.value("label", e.signer + "-" + e.type_name);
+  e.scal = j.value("scal", 2);
+  if (e.scal != 1 && e.scal != 2) return Status(Code::kArgumentsBad, at + "'scal' is 1 or 2");
+  ActivationLimits limits;
+  if (j.contains("max_signatures")) limits.max_signatures = j["max_signatures"].get<int64_t>();
+  if (j.contains("max_seconds")) limits.max_seconds = j["max_seconds"].get<int64_t>();
+  const bool given = limits.max_signatures || limits.max_seconds;
+  if (e.scal == 2 && given) {
+    return Status(Code::kArgumentsBad, at + "max_signatures and max_seconds are for SCAL1 keys");
+  }
+  if (e.scal == 1) {
+    if (!given)
+      return Status(Code::kArgumentsBad, at + "a SCAL1 key needs max_signatures or max_seconds");
+    Status checked = CheckActivationLimits(limits);
+    if (!checked.ok()) return Status(checked.code(), at + checked.message());
+    e.limits = limits;
+  }
+  e.subject = j.value("subject", "");
+  if (!e.subject.empty()) {
+    Status checked = CheckSubject(e.subject);
+    if (!checked.ok()) return Status(checked.code(), at + checked.message());
+  }
+  return e;
+}
+
+struct BatchOptions {
+  std::string from;
+  std::string out_dir;
+  std::string backend;
+};
+
+// Many keys in one run: every line is checked first (syntax, types, limits, subjects, signers
+// enrolled, ids free and not repeated), so a file with a mistake makes no key at all. Then each
+// key is made as `key generate` makes it (its own durable write and audit record), with its
+// public key and, given a subject, its request in the output folder, and one JSON line on stdout.
+// A failure while generating stops the run: the keys reported so far are made, the rest are not.
+Status RunGenerateBatch(const GlobalOptions& global, const BatchOptions& o) {
+  SAMP11_ASSIGN_OR_RETURN(Bytes content, ReadFile(o.from));
+  std::vector<BatchEntry> entries;
+  {
+    std::istringstream lines(ToString(content));
+    std::string text;
+    for (int line = 1; std::getline(lines, text); ++line) {
+      if (text.find_first_not_of(" \t\r") == std::string::npos ||
+          text[text.find_first_not_of(" \t")] == '#')
+        continue;
+      SAMP11_ASSIGN_OR_RETURN(BatchEntry e, ParseBatchLine(line, text));
+      entries.push_back(std::move(e));
+    }
+  }
+  if (entries.empty()) return Status(Code::kArgumentsBad, o.from + ": no keys to generate");
+  const bool writes = !o.out_dir.empty();
+  bool any_subject = false;
+  for (const BatchEntry& e : entries) any_subject = any_subject || !e.subject.empty();
+  if (any_subject && !writes) {
+    return Status(Code::kArgumentsBad, "lines with a 'subject' need --out-dir for their requests");
+  }
+  SAMP11_ASSIGN_OR_RETURN(std::string backend, BackendName(o.backend));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  std::set<Bytes> ids;
+  for (const BatchEntry& e : entries) {
+    const std::string at = "line " + std::to_string(e.line) + ": ";
+    SAMP11_ASSIGN_OR_RETURN(bool enrolled, ks->signers().SignerExists(e.signer));
+    if (!enrolled) return Status(Code::kNotFound, at + "no signer '" + e.signer + "'");
+    if (e.id.empty()) continue;
+    if (!ids.insert(e.id).second) {
+      return Status(Code::kAlreadyExists, at + "id " + HexEncode(e.id) + " is on an earlier line");
+    }
+    SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> taken, ks->keys().FindKeyById(e.id));
+    if (taken) return Status(Code::kAlreadyExists, at + "key " + HexEncode(e.id) + " exists");
+  }
+  if (writes) {
+    struct stat st {};
+    if (::stat(o.out_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return Status(Code::kArgumentsBad, "--out-dir " + o.out_dir + " is not a folder");
+    }
+  }
+  int64_t made = 0;
+  for (const BatchEntry& e : entries) {
+    Result<UnwrappedKey> key =
+        ks->keys().GenerateKey(e.signer, e.type, e.label, e.scal, e.id, e.limits, backend);
+    if (!key.ok()) {
+      return Status(key.status().code(), "line " + std::to_string(e.line) + ": " +
+                                             key.status().message() + " (" + std::to_string(made) +
+                                             " key(s) made before it)");
+    }
+    const std::string id = HexEncode(key->info.id);
+    nlohmann::ordered_json report;
+    report["line"] = e.line;
+    report["id"] = id;
+    report["signer"] = e.signer;
+    report["type"] = e.type_name;
+    report["scal"] = e.scal;
+    if (writes) {
+      const std::string base = o.out_dir + "/" + id;
+      const std::string csr = e.subject.empty() ? "" : base + ".csr";
+      SAMP11_RETURN_IF_ERROR(
+          WriteKeyOutputs(*key, base + ".pub.pem", csr, e.subject, /*announce=*/false));
+      report["public_key"] = base + ".pub.pem";
+      if (!csr.empty()) report["csr"] = csr;
+    }
+    std::cout << report.dump() << "\n" << std::flush;
+    ++made;
+  }
+  std::cerr << made << " key(s) generated\n";
+  return Status::Ok();
 }
 
 Status RunList(const GlobalOptions& global, const std::string& signer, bool json) {
@@ -286,6 +442,23 @@ void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
                       "key_backend)");
   gen_cmd->callback([&global, gen, exit_code] {
     Status s = RunGenerate(global, *gen);
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto batch = std::make_shared<BatchOptions>();
+  CLI::App* batch_cmd = key->add_subcommand(
+      "generate-batch",
+      "generate many keys from a file of JSON lines ({\"signer\", \"type\", \"id\", \"label\", "
+      "\"scal\", \"max_signatures\", \"max_seconds\", \"subject\"}): all lines checked first");
+  batch_cmd->add_option("--from", batch->from, "the file, one JSON object per line ('#' comments)")
+      ->required();
+  batch_cmd->add_option("--out-dir", batch->out_dir,
+                        "write each key's public key (ID.pub.pem) and, for a line with a subject, "
+                        "its request (ID.csr) into this folder");
+  batch_cmd->add_option("--backend", batch->backend,
+                        "file | pkcs11 (alias softhsm) (default: the token's key_backend)");
+  batch_cmd->callback([&global, batch, exit_code] {
+    Status s = RunGenerateBatch(global, *batch);
     *exit_code = s.ok() ? 0 : Fail(s);
   });
 
