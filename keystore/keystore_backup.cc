@@ -174,7 +174,9 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
                  std::to_string(report.header.audit_last_seq) + "); carried over " +
                  std::to_string(report.carried.spent_hashes_merged) + " spent hashes, " +
                  std::to_string(report.carried.key_statuses) + " key statuses, " +
-                 std::to_string(report.carried.signer_statuses) + " signer statuses" +
+                 std::to_string(report.carried.signer_statuses) + " signer statuses, " +
+                 std::to_string(report.carried.activation_keys_removed) +
+                 " activation key removals" +
                  (report.sad_not_before == 0 ? ""
                                              : "; no live keystore: SADs issued before " +
                                                    UtcText(report.sad_not_before) + " refused") +

@@ -18,6 +18,9 @@ struct ReplaceCounts {
   int64_t spent_hashes_merged = 0;  // spent in the live state, absent from the restored one
   int64_t key_statuses = 0;     // changed in the live state since the backup (destroyed included)
   int64_t signer_statuses = 0;  // likewise (removed included)
+  // Activation keys removed from the live state since the backup (revoked with `signer
+  // remove-key` or `issuer remove`, or with their signer): they stay removed.
+  int64_t activation_keys_removed = 0;
 };
 
 // The status MACs of statuses carried into the restored state, made under its master key.

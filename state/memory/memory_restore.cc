@@ -100,6 +100,15 @@ Result<ReplaceCounts> ReplaceMemoryContents(MemoryState& live, MemoryState& stag
   counts.spent_hashes_merged = MergeSpentHashes(live.tables, restored);
   SAMP11_ASSIGN_OR_RETURN(counts.key_statuses, CarryKeyStatuses(live.tables, restored, macs));
   SAMP11_ASSIGN_OR_RETURN(counts.signer_statuses, CarrySignerStatuses(live.tables, restored, macs));
+  // A revocation made since the backup stands (as in the SQLite state).
+  for (auto it = restored.activation_keys.begin(); it != restored.activation_keys.end();) {
+    if (live.tables.activation_keys.count(it->first) == 0) {
+      it = restored.activation_keys.erase(it);
+      ++counts.activation_keys_removed;
+    } else {
+      ++it;
+    }
+  }
   DropRemovedSignersSecrets(restored);
   // Transient: neither deposits nor pending requests come back.
   restored.deposits.clear();

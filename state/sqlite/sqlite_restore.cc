@@ -195,6 +195,13 @@ Result<ReplaceCounts> ReplaceDatabaseContents(const std::string& live_path,
                                     "key_id, sad_exp, spent_at FROM main.spent_hashes"));
     SAMP11_ASSIGN_OR_RETURN(counts.key_statuses, CarryKeyStatuses(db, macs));
     SAMP11_ASSIGN_OR_RETURN(counts.signer_statuses, CarrySignerStatuses(db, macs));
+    // A revocation made since the backup stands: an activation key the live state no longer has
+    // was removed (no live state ever loses one otherwise), so the backup's copy goes too.
+    SAMP11_ASSIGN_OR_RETURN(
+        counts.activation_keys_removed,
+        Changes(db,
+                "DELETE FROM restored.activation_keys WHERE kid NOT IN (SELECT kid FROM "
+                "main.activation_keys)"));
     SAMP11_RETURN_IF_ERROR(
         SqliteExec(db,
                    "DELETE FROM restored.activation_keys WHERE owner IN (SELECT name FROM "

@@ -22,6 +22,10 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out dev.pem 2>/d
 openssl pkey -in dev.pem -pubout -out dev.pub.pem
 "$samp11" signer add alice --activation-key dev.pub.pem --kid alice-dev >/dev/null
 "$samp11" signer add bob --activation-key dev.pub.pem --kid bob-dev >/dev/null
+# Alice's second phone, revoked after the backup: it must stay revoked after the restore.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out phone.pem 2>/dev/null
+openssl pkey -in phone.pem -pubout -out phone.pub.pem
+"$samp11" signer add-key alice --activation-key phone.pub.pem --kid alice-phone >/dev/null
 "$samp11" key generate --signer alice --id c0c0a001 --public-key loop.pub.pem >/dev/null
 "$samp11" key generate --signer alice --id a11ce002 --public-key a.pub.pem >/dev/null
 "$samp11" key generate --signer alice --id de570003 >/dev/null
@@ -84,6 +88,7 @@ finish one
 "$samp11" key disable a11ce002 --reason "lost device" >/dev/null
 "$samp11" signer remove bob --destroy-keys >/dev/null
 "$samp11" key generate --signer alice --id 1a7e0004 >/dev/null
+"$samp11" signer remove-key alice alice-phone --reason "stolen" >/dev/null
 before=$("$samp11" key list; "$samp11" signer list; "$samp11" audit verify)
 
 # 3. Refusals, each leaving the keystore as it was.
@@ -124,7 +129,9 @@ running=no
 kill -0 "$loop_pid" 2>/dev/null && running=yes
 echo "restore done with $during of $docs documents signed, signing process still running: $running"
 finish two
-grep -q "3 key statuses, 1 signer statuses" restore.out || fail "restore: carried counts"
+# Activation keys: alice's revoked phone, and bob's device key (gone with bob).
+grep -q "3 key statuses, 1 signer statuses, 2 activation key removals" restore.out ||
+  fail "restore: carried counts: $(cat restore.out)"
 aside=$(sed -n 's/^  the keystore as it was before: //p' restore.out)
 [ -f "$aside" ] || fail "no aside copy of the replaced keystore"
 
@@ -143,6 +150,13 @@ if p11 --login --pin "$bob_sad" --sign --mechanism ECDSA-SHA256 --id b0b00001 \
   fail "the removed signer's key signed"
 fi
 "$samp11" key info a11ce002 | grep -q "^state: key-disabled" || fail "the disabled key came back"
+if "$samp11" signer list | grep -q "alice-phone"; then fail "the revoked phone's key came back"; fi
+phone_sad=$("$samp11" sad issue --device-key phone.pem --kid alice-phone --signer alice \
+  --key-id c0c0a001 --hash-file late.txt)
+if p11 --login --pin "$phone_sad" --sign --mechanism ECDSA-SHA256 --id c0c0a001 \
+  --input-file late.txt --output-file phone.sig >/dev/null 2>&1; then
+  fail "the revoked phone's SAD signed after the restore"
+fi
 "$samp11" key enable a11ce002 >/dev/null
 if "$samp11" key info 1a7e0004 >/dev/null 2>&1; then fail "a key made after the backup is there"; fi
 python3 -c "

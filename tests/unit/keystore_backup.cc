@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "crypto/keys.h"
 #include "keystore/keystore.h"
 #include "keystore_test_util.h"
 
@@ -160,6 +161,45 @@ TEST_CASE("restore: the backup comes back; spent hashes and newer statuses stay"
   auto aside_report = (*aside)->audit().Verify();
   REQUIRE(aside_report.ok());
   CHECK(aside_report->ok());
+}
+
+TEST_CASE("restore: an activation key revoked since the backup stays revoked") {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  Keystore* ks = token.keystore.get();
+  REQUIRE(ks->signers().AddSigner("alice").ok());
+  auto phone = GenerateKey(KeyType::kEcP256);
+  auto laptop = GenerateKey(KeyType::kEcP256);
+  auto idp = GenerateKey(KeyType::kEcP256);
+  REQUIRE((phone.ok() && laptop.ok() && idp.ok()));
+  REQUIRE(ks->signers()
+              .AddActivationKey(ActivationKeyRole::kDevice, "alice", phone->get(), "phone")
+              .ok());
+  REQUIRE(ks->signers()
+              .AddActivationKey(ActivationKeyRole::kDevice, "alice", laptop->get(), "laptop")
+              .ok());
+  REQUIRE(ks->signers()
+              .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", idp->get(), "idp-1")
+              .ok());
+  const std::string backup = dir.File("token.bak");
+  REQUIRE(ks->Backup(backup).ok());
+  REQUIRE(ks->signers()
+              .RemoveActivationKey(ActivationKeyRole::kDevice, "alice", "phone", "stolen")
+              .ok());
+  REQUIRE(ks->signers()
+              .RemoveActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", "idp-1", "")
+              .ok());
+  token.keystore.reset();
+  auto report = Keystore::Restore(*testing::TestLocation(token.path), token.master, ReadAll(backup),
+                                  /*force=*/false);
+  REQUIRE_MESSAGE(report.ok(), report.status().ToString());
+  CHECK(report->carried.activation_keys_removed == 2);
+  auto opened = testing::OpenTestKeystore(token.path, token.master);
+  REQUIRE(opened.ok());
+  ks = opened->get();
+  CHECK(ks->signers().GetActivationKey("phone").status().code() == Code::kNotFound);
+  CHECK(ks->signers().GetActivationKey("idp-1").status().code() == Code::kNotFound);
+  CHECK(ks->signers().GetActivationKey("laptop").ok());  // not revoked: back as it was
 }
 
 TEST_CASE("restore: a changed byte anywhere, or not a backup, is refused and nothing changes") {

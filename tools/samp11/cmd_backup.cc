@@ -50,7 +50,8 @@ Status RunRestore(const GlobalOptions& global, const RestoreOptions& o) {
             << report.header.audit_last_seq << ")\n"
             << "  carried over from the live keystore: " << report.carried.spent_hashes_merged
             << " spent hashes, " << report.carried.key_statuses << " key statuses, "
-            << report.carried.signer_statuses << " signer statuses\n";
+            << report.carried.signer_statuses << " signer statuses, "
+            << report.carried.activation_keys_removed << " activation key removals\n";
   if (report.sad_not_before != 0) {
     std::cout << "  there was no readable live keystore to take spent hashes from: SADs issued "
               << "before " << UtcText(report.sad_not_before) << " are refused\n";
