@@ -216,9 +216,15 @@ if "$samp11" signer remove-key alice alice-lost 2>/dev/null; then fail "removed 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out idp.pem 2>/dev/null
 openssl pkey -in idp.pem -pubout -out idp.pub.pem
 "$samp11" issuer add idp --key idp.pub.pem --kid idp-1 >/dev/null
+"$samp11" issuer add idp --key idp.pub.pem --kid idp-2 >/dev/null
+"$samp11" issuer add aaa-as --key idp.pub.pem --kid aaa-1 >/dev/null
 "$samp11" signer list | grep -q "idp-1" || fail "issuer key not listed"
+[ "$("$samp11" issuer list)" = "$(printf 'aaa-as  aaa-1  ES256\nidp  idp-1  ES256\nidp  idp-2  ES256')" ] ||
+  fail "issuer list: $("$samp11" issuer list)"
 "$samp11" issuer remove idp idp-1 --reason "key rotated" >/dev/null
 "$samp11" signer list | grep -q "idp-1" && fail "a removed issuer key is listed"
+"$samp11" issuer list | grep -q "idp-1" && fail "issuer list shows a removed key"
+"$samp11" issuer list | grep -q "^idp  idp-2  ES256$" || fail "issuer list lost the other key"
 
 "$samp11" audit verify >/dev/null || fail "the audit log does not verify"
 for event in key-disable key-enable key-destroy signer-disable signer-enable signer-remove \

@@ -3,6 +3,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -236,6 +237,25 @@ void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
       return AddActivationKey(*ks, ActivationKeyRole::kAuthorizationServer, add->name,
                               add->activation_key, add->kid);
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+  CLI::App* list_cmd =
+      issuer->add_subcommand("list", "list the authorization servers and their keys");
+  list_cmd->callback([&global, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKey> keys, ks->signers().ListActivationKeys());
+      // By issuer, then key id (the keys come by kid): one line per key, the issuer first.
+      std::stable_sort(
+          keys.begin(), keys.end(),
+          [](const ActivationKey& a, const ActivationKey& b) { return a.owner < b.owner; });
+      for (const ActivationKey& k : keys) {
+        if (k.role != ActivationKeyRole::kAuthorizationServer) continue;
+        std::cout << k.owner << "  " << k.kid << "  " << SadAlgName(k.alg) << "\n";
+      }
+      return Status::Ok();
     };
     Status s = run();
     *exit_code = s.ok() ? 0 : Fail(s);
