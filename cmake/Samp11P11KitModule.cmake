@@ -2,16 +2,40 @@
 # library, so that p11-kit-proxy.so, GnuTLS, `p11-kit list-modules` and `p11-kit server` find it.
 # The file is written at install time, so the path it names follows `--prefix` and DESTDIR.
 #
-# SAMP11_P11KIT_MODULE_DIR: where the file goes; relative paths are under the install prefix.
-# p11-kit reads `pkg-config --variable p11_module_configs p11-kit-1` (Debian: /usr/share/p11-kit/
-# modules), which the default reaches with the prefix /usr. A per-user registration is
-# ~/.config/pkcs11/modules/ (ignored by p11-kit for root).
-set(SAMP11_P11KIT_MODULE_DIR "${CMAKE_INSTALL_DATADIR}/p11-kit/modules" CACHE STRING
-    "where cmake --install writes samp11.module (relative: under the install prefix)")
+# Where it goes, unless SAMP11_P11KIT_MODULE_DIR says (relative: under the install prefix):
+# - prefix /usr (a package): p11-kit's own module directory, `pkg-config --variable
+#   p11_module_configs p11-kit-1` (Debian: /usr/share/p11-kit/modules);
+# - prefix /usr/local (the default, `sudo cmake --install build`): p11-kit's system configuration
+#   directory, /etc/pkcs11/modules, since p11-kit reads nothing under /usr/local;
+# - any other prefix: PREFIX/share/p11-kit/modules, and the install says that p11-kit does not
+#   read it there and how to register it (a per-user registration is ~/.config/pkcs11/modules/,
+#   ignored by p11-kit for root).
+set(SAMP11_P11KIT_MODULE_DIR "" CACHE STRING
+    "where cmake --install writes samp11.module (relative: under the prefix; empty: by prefix)")
+# p11-kit reads module files from its own directory and from SYSCONFDIR/pkcs11/modules (its
+# p11_system_config_modules variable names the former on Debian, for packages: not used here).
+pkg_get_variable(samp11_p11kit_module_configs p11-kit-1 p11_module_configs)
+pkg_get_variable(samp11_p11kit_sysconfdir p11-kit-1 sysconfdir)
+if(NOT samp11_p11kit_module_configs)
+  set(samp11_p11kit_module_configs "/usr/share/p11-kit/modules")
+endif()
+if(NOT samp11_p11kit_sysconfdir)
+  set(samp11_p11kit_sysconfdir "/etc")
+endif()
+set(samp11_p11kit_system_modules "${samp11_p11kit_sysconfdir}/pkcs11/modules")
 
 function(samp11_install_p11kit_module target)
   install(CODE "
     set(dir \"${SAMP11_P11KIT_MODULE_DIR}\")
+    if(dir STREQUAL \"\")
+      if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+        set(dir \"${samp11_p11kit_module_configs}\")
+      elseif(CMAKE_INSTALL_PREFIX STREQUAL \"/usr/local\")
+        set(dir \"${samp11_p11kit_system_modules}\")
+      else()
+        set(dir \"share/p11-kit/modules\")
+      endif()
+    endif()
     if(NOT IS_ABSOLUTE \"\${dir}\")
       set(dir \"\${CMAKE_INSTALL_PREFIX}/\${dir}\")
     endif()
@@ -26,5 +50,11 @@ module: \${libdir}/pkcs11/$<TARGET_SONAME_FILE_NAME:${target}>
 critical: no
 \")
     list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${file}\")
+    if(NOT dir STREQUAL \"${samp11_p11kit_module_configs}\" AND
+       NOT dir STREQUAL \"${samp11_p11kit_system_modules}\")
+      message(STATUS \"samp11: p11-kit does not read \${dir}: to register samp11 for everyone, \"
+                     \"copy samp11.module to ${samp11_p11kit_system_modules}/ (or for one user \"
+                     \"to ~/.config/pkcs11/modules/), or install with --prefix /usr or /usr/local\")
+    endif()
   ")
 endfunction()

@@ -17,6 +17,23 @@ installed=$(sed -n 's/^module: *//p' "$registration")
 [[ $installed == "$work/prefix/"*/pkcs11/libsamp11.so.0 ]] || fail "samp11.module names $installed"
 [ -f "$installed" ] || fail "samp11.module names $installed, which was not installed"
 grep -q "^critical: no" "$registration" || fail "samp11.module is critical"
+# p11-kit reads nothing under that prefix: the install says so, and how to register.
+grep -q "samp11: p11-kit does not read $work/prefix/share/p11-kit/modules" install.log ||
+  { cat install.log; fail "the install did not say that p11-kit will not read samp11.module"; }
+# The default prefix (/usr/local, `sudo cmake --install build`) registers where p11-kit reads:
+# its system configuration directory. Staged with DESTDIR, so nothing outside the test's folder.
+DESTDIR="$work/dest" cmake --install "$binary_dir" --prefix /usr/local >local.log ||
+  { cat local.log; fail "install with the prefix /usr/local"; }
+system_registration="$work/dest/etc/pkcs11/modules/samp11.module"
+[ -f "$system_registration" ] || { cat local.log; fail "no samp11.module in /etc/pkcs11/modules"; }
+grep -q "^module: /usr/local/lib/pkcs11/libsamp11.so.0$" "$system_registration" ||
+  fail "the /usr/local registration names $(sed -n 's/^module: *//p' "$system_registration")"
+if grep -q "does not read" local.log; then fail "a registration p11-kit reads was called unread"; fi
+# A package's prefix (/usr): p11-kit's own module directory.
+DESTDIR="$work/dest-usr" cmake --install "$binary_dir" --prefix /usr >usr.log ||
+  { cat usr.log; fail "install with the prefix /usr"; }
+[ -f "$work/dest-usr/usr/share/p11-kit/modules/samp11.module" ] ||
+  { cat usr.log; fail "no samp11.module in /usr/share/p11-kit/modules"; }
 
 # The consumers run as an unprivileged user (themselves, or nobody when this is root), with a
 # home of their own in which the installed samp11.module is registered.
