@@ -232,6 +232,10 @@ void AddDeviceCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   CLI::App* answer = device->add_subcommand(
       "answer", "read one request on stdin, answer with a SAD on stdout (an exec SAD provider)");
   AddDeviceOptions(answer, o.get());
+  answer->footer(
+      "Exit status (what the exec SAD provider reads): 0 approved, the SAD on stdout; 1 refused, "
+      "the reason on stdout; 2 left unanswered (after the request expired); 3 a failure (a bad "
+      "request, an unreadable key or policy): the device could not answer.\n");
   answer->callback([o, exit_code] { *exit_code = RunAnswer(*o); });
 
   CLI::App* watch = device->add_subcommand(

@@ -5,13 +5,14 @@
 #include <string>
 
 #include "common/log.h"
+#include "tools/samp11/cli_reference.h"
 #include "tools/samp11/commands.h"
 
 namespace {
 
 constexpr char kExitStatus[] =
     "Exit status: 0 done; 1 refused, or a usage error; 2 a storage, integrity or internal fault; "
-    "3 `audit verify` found problems (`device answer|watch` have their own, see their --help).\n";
+    "3 `audit verify` found problems (`device answer` has its own, see its --help).\n";
 
 // The deepest subcommand the parse reached ("samp11 audit verify"), for the hint after an error.
 const CLI::App* DeepestCommand(const CLI::App& app, std::string* path) {
@@ -55,6 +56,15 @@ int main(int argc, char** argv) {
   AddKeyCsrCommand(app, global, &exit_code);
   AddRotateCommand(app, global, &exit_code);
   AddBackupCommands(app, global, &exit_code);
+  // For the build (CMakeLists.txt): the manual page and the bash completion, from the tree above.
+  if (argc == 2 && std::string(argv[1]) == "--man-page") {
+    std::cout << ManPage(app, SAMP11_VERSION, kExitStatus);
+    return 0;
+  }
+  if (argc == 2 && std::string(argv[1]) == "--bash-completion") {
+    std::cout << BashCompletion(app);
+    return 0;
+  }
   // Before anything runs: a command whose log would be lost or misread must not start.
   if (samp11::Status logging = samp11::CheckLogSettings(); !logging.ok()) {
     std::cerr << "samp11: error: " << logging.message() << "\n";
