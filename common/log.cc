@@ -24,11 +24,14 @@ namespace {
 constexpr char kDefaultSyslogSocket[] = "/dev/log";
 constexpr char kSyslogPrefix[] = "syslog:";
 
+// By LogLevel: the name in SAMP11_LOG_LEVEL and JSON lines, and the one in text lines.
+constexpr const char* kLevelNames[] = {"error", "warn", "info", "debug"};
+constexpr const char* kLevelLabels[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+
 std::optional<LogLevel> LevelFromName(const char* name) {
-  if (std::strcmp(name, "error") == 0) return LogLevel::kError;
-  if (std::strcmp(name, "warn") == 0) return LogLevel::kWarn;
-  if (std::strcmp(name, "info") == 0) return LogLevel::kInfo;
-  if (std::strcmp(name, "debug") == 0) return LogLevel::kDebug;
+  for (int level = 0; level < 4; ++level) {
+    if (std::strcmp(name, kLevelNames[level]) == 0) return static_cast<LogLevel>(level);
+  }
   return std::nullopt;
 }
 
@@ -38,33 +41,8 @@ LogLevel ConfiguredLevel() {
   return LevelFromName(v).value_or(LogLevel::kWarn);
 }
 
-const char* LevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kError:
-      return "ERROR";
-    case LogLevel::kWarn:
-      return "WARN";
-    case LogLevel::kInfo:
-      return "INFO";
-    case LogLevel::kDebug:
-      return "DEBUG";
-  }
-  return "?";
-}
-
-const char* LevelWord(LogLevel level) {
-  switch (level) {
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kDebug:
-      return "debug";
-  }
-  return "?";
-}
+const char* LevelName(LogLevel level) { return kLevelLabels[static_cast<int>(level)]; }
+const char* LevelWord(LogLevel level) { return kLevelNames[static_cast<int>(level)]; }
 
 // Syslog severities (RFC 5424): err 3, warning 4, info 6, debug 7; facility user (1).
 int SyslogPriority(LogLevel level) {
