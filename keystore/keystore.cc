@@ -24,7 +24,6 @@ constexpr char kMetaCreated[] = "created";
 constexpr char kMetaScryptSalt[] = "scrypt_salt";
 constexpr char kMetaMasterCheck[] = "master_check";
 // Set once the status MACs of rows from before schema 3 are filled.
-constexpr char kMetaLifecycleMacs[] = "lifecycle_macs";
 
 Result<Bytes> MasterCheck(const DerivedKeys& keys, const std::string& identity) {
   return HmacSha256(keys.check, MasterCheckInput(identity));
@@ -132,20 +131,18 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(std::unique_ptr<StateStore> sto
 }
 
 Status Keystore::FinishLifecycleMigration() {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> done,
-                          state_->meta().GetMeta(kMetaLifecycleMacs));
-  if (done) return Status::Ok();
-  // Rows written before schema 3 are enabled and have no status MAC yet: they get one now, once.
+  // Rows written before schema 3 have no status MAC yet: they get one now, once, and only in the
+  // open that migrated the file. Whatever else lacks one was edited (statuses blanked to be
+  // re-MAC'd as the attacker set them): it stays without, and fails its check.
+  const int64_t from = state_->maintenance().MigratedFromSchema();
+  if (from == 0 || from >= 3) return Status::Ok();
   LifecycleMacs macs;
   macs.key = [&](const KeyRow& row) { return RowMac(context_.keys.mac, KeyStatusMacInput(row)); };
   macs.signer = [&](const SignerRow& row) {
     return RowMac(context_.keys.mac, SignerStatusMacInput(row));
   };
   macs.cert = [&](const CertRow& row) { return RowMac(context_.keys.mac, CertMacInput(row)); };
-  SAMP11_RETURN_IF_ERROR(state_->maintenance().FillMissingLifecycleMacs(macs).status());
-  Status marked = state_->meta().InsertMeta(kMetaLifecycleMacs, "1");
-  if (!marked.ok() && marked.code() != Code::kAlreadyExists) return marked;
-  return Status::Ok();
+  return state_->maintenance().FillMissingLifecycleMacs(macs).status();
 }
 
 }  // namespace samp11

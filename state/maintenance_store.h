@@ -73,6 +73,11 @@ class MaintenanceStore {
   // atomic write: an error from a callback leaves every row as it was. Returns how many rows it
   // filled.
   virtual Result<int64_t> FillMissingLifecycleMacs(const LifecycleMacs& macs) = 0;
+  // The schema version this store migrated the state from when it opened it; 0 when it did not
+  // migrate it (it was current, another process migrated it, or the state has no versions). Only
+  // a migration from before schema 3 leaves rows without the MACs FillMissingLifecycleMacs makes:
+  // anywhere else a row without one was edited, and filling it would authenticate the edit.
+  virtual int64_t MigratedFromSchema() const = 0;
   // Runs plan (above) in one atomic write; rows are visited a page at a time.
   virtual Status Rekey(const RekeyPlan& plan) = 0;
   // One consistent image of everything, taken without stopping other users of the state.

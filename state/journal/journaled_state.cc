@@ -85,6 +85,7 @@ class MaintenanceFront : public MaintenanceStore {
   Result<int64_t> FillMissingLifecycleMacs(const LifecycleMacs& macs) override {
     return inner_.FillMissingLifecycleMacs(macs);
   }
+  int64_t MigratedFromSchema() const override { return inner_.MigratedFromSchema(); }
   // The journal's records are MAC'd under the old audit key: folded before the rotation
   // rewrites the log, with every append waiting until it is done.
   Status Rekey(const RekeyPlan& plan) override {

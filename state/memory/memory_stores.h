@@ -156,6 +156,7 @@ class MemoryMaintenanceStore : public MaintenanceStore {
   explicit MemoryMaintenanceStore(MemoryConnection& c) : c_(c) {}
   Result<StateVersion> KeyStateVersion() override;
   Result<int64_t> FillMissingLifecycleMacs(const LifecycleMacs& macs) override;
+  int64_t MigratedFromSchema() const override { return 0; }  // one process's, never migrated
   Status Rekey(const RekeyPlan& plan) override;
   Result<StateImage> Snapshot() override;
 

@@ -252,7 +252,7 @@ Result<bool> Migrate(sqlite3* db) {
 
 }  // namespace
 
-Status CheckSchemaVersion(sqlite3* db) {
+Result<int64_t> CheckSchemaVersion(sqlite3* db) {
   std::string version;
   {  // no statement may stay open across the migration's transaction
     SAMP11_ASSIGN_OR_RETURN(
@@ -268,20 +268,24 @@ Status CheckSchemaVersion(sqlite3* db) {
     if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
     version = stmt.ColumnText(0);
   }
-  if (version == "3") return Migrate(db).status();  // one new table; nothing to rewrite
+  if (version == "3") {  // one new table; nothing to rewrite
+    SAMP11_ASSIGN_OR_RETURN(bool migrated, Migrate(db));
+    return migrated ? int64_t{3} : int64_t{0};
+  }
   if (version == "1" || version == "2") {
     SAMP11_ASSIGN_OR_RETURN(bool migrated, Migrate(db));
+    if (!migrated) return int64_t{0};  // another process did, and fills the MACs
     // Rows deleted before secure_delete was on may still sit in free pages: rewrite the file
     // once. Best effort: another process reading the file makes VACUUM fail, not the open.
-    if (migrated) (void)SqliteExec(db, "VACUUM");
-    return Status::Ok();
+    (void)SqliteExec(db, "VACUUM");
+    return static_cast<int64_t>(std::stoll(version));
   }
   if (version != kSchemaVersion) {
     return Status(Code::kConfig, "keystore schema version " + version +
                                      " is not supported (this build reads versions 1 to " +
                                      kSchemaVersion + ")");
   }
-  return Status::Ok();
+  return int64_t{0};
 }
 
 }  // namespace samp11

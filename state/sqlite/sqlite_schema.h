@@ -15,6 +15,7 @@ Status CreateSchema(sqlite3* db);
 // migrates (1: adds the keys' backend and origin columns; 2: adds the lifecycle columns, whose
 // MACs the keystore fills at its next open, and vacuums the file once so that nothing written
 // before secure_delete was on lingers in free pages; 3: adds the sad_requests table).
-Status CheckSchemaVersion(sqlite3* db);
+// Returns the version it migrated the file from, or 0 if it migrated nothing.
+Result<int64_t> CheckSchemaVersion(sqlite3* db);
 
 }  // namespace samp11

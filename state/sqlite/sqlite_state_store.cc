@@ -16,7 +16,7 @@ namespace {
 
 class SqliteStateStore : public StateStore {
  public:
-  SqliteStateStore(SqliteDbPtr db, const std::string& path)
+  SqliteStateStore(SqliteDbPtr db, const std::string& path, int64_t migrated_from)
       : connection_(std::move(db)),
         meta_(connection_),
         signers_(connection_),
@@ -28,7 +28,7 @@ class SqliteStateStore : public StateStore {
         requests_(connection_),
         pins_(connection_),
         audit_(connection_),
-        maintenance_(connection_, path) {}
+        maintenance_(connection_, path, migrated_from) {}
 
   MetaStore& meta() override { return meta_; }
   SignerStore& signers() override { return signers_; }
@@ -96,12 +96,13 @@ Result<std::unique_ptr<StateStore>> OpenAndPrepare(const std::string& path, bool
   // from any other failure straight from sqlite3_step's return value.
   SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr db, SqliteOpenConnection(path, SQLITE_OPEN_READWRITE));
   SAMP11_RETURN_IF_ERROR(Configure(db.get()));
+  int64_t migrated_from = 0;
   if (create) {
     SAMP11_RETURN_IF_ERROR(CreateSchema(db.get()));
   } else {
-    SAMP11_RETURN_IF_ERROR(CheckSchemaVersion(db.get()));
+    SAMP11_ASSIGN_OR_RETURN(migrated_from, CheckSchemaVersion(db.get()));
   }
-  return std::unique_ptr<StateStore>(new SqliteStateStore(std::move(db), path));
+  return std::unique_ptr<StateStore>(new SqliteStateStore(std::move(db), path, migrated_from));
 }
 
 }  // namespace

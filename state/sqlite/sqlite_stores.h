@@ -159,15 +159,18 @@ class SqliteAuditStore : public AuditStore {
 
 class SqliteMaintenanceStore : public MaintenanceStore {
  public:
-  SqliteMaintenanceStore(SqliteConnection& c, std::string path) : c_(c), path_(std::move(path)) {}
+  SqliteMaintenanceStore(SqliteConnection& c, std::string path, int64_t migrated_from = 0)
+      : c_(c), path_(std::move(path)), migrated_from_(migrated_from) {}
   Result<StateVersion> KeyStateVersion() override;
   Result<int64_t> FillMissingLifecycleMacs(const LifecycleMacs& macs) override;
+  int64_t MigratedFromSchema() const override { return migrated_from_; }
   Status Rekey(const RekeyPlan& plan) override;
   Result<StateImage> Snapshot() override;
 
  private:
   SqliteConnection& c_;
   std::string path_;
+  int64_t migrated_from_;
 };
 
 // Shared by the stores, each inside the caller's write transaction, lock held.

@@ -323,6 +323,7 @@ class FailingMaintenance : public MaintenanceStore {
     return Guard<Result<int64_t>>(plan_, "maintenance.FillMissingLifecycleMacs", 0,
                                   [&] { return in_.FillMissingLifecycleMacs(macs); });
   }
+  int64_t MigratedFromSchema() const override { return in_.MigratedFromSchema(); }
   Status Rekey(const RekeyPlan& rekey) override {
     return Guard<Status>(plan_, "maintenance.Rekey", 0, [&] { return in_.Rekey(rekey); });
   }

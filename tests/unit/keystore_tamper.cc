@@ -125,6 +125,36 @@ TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its ke
   CHECK(f.Reopen()->keys().Unwrap(f.mallory_key.handle).ok());
 }
 
+TEST_CASE("tamper: a disabled key or signer blanked back to enabled is not re-MAC'd at open" *
+          testing::SqliteOnly()) {
+  Fixture f;
+  {
+    auto ks = f.Reopen();
+    REQUIRE(ks->keys().DisableKey(f.alice_key.id, "certificate revoked").ok());
+    REQUIRE(ks->signers().DisableSigner("mallory", "left the company").ok());
+  }
+  // Without the master key: statuses set back and their MACs blanked, as rows written before
+  // schema 3 look, and the marker older builds kept of having filled them removed.
+  {
+    RawDb raw(f.token.path);
+    raw.Exec("UPDATE keys SET status = 'enabled', status_changed = 0, status_mac = NULL" +
+             f.WhereKey(f.alice_key));
+    raw.Exec("UPDATE signers SET status = 'enabled', status_changed = 0, status_mac = NULL "
+             "WHERE name = 'mallory'");
+    raw.Exec("DELETE FROM meta WHERE name = 'lifecycle_macs'");
+  }
+  for (int open = 0; open < 2; ++open) {  // no open authenticates the edit
+    auto ks = f.Reopen();
+    auto usable = ks->keys().CheckKeyUsable(f.alice_key.id, 0, false);
+    CHECK(usable.code() == Code::kTampered);
+    auto mallory = ks->keys().CheckKeyUsable(f.mallory_key.id, 0, false);
+    CHECK(mallory.code() == Code::kTampered);
+    auto signer = ks->signers().CheckedSignerRow("mallory");
+    REQUIRE_FALSE(signer.ok());
+    CHECK(signer.status().code() == Code::kTampered);
+  }
+}
+
 TEST_CASE("tamper: a lowered SCAL is detected" * testing::SqliteOnly()) {
   Fixture f;
   RawDb(f.token.path).Exec("UPDATE keys SET scal = 1" + f.WhereKey(f.alice_key));

@@ -157,7 +157,6 @@ inline void MakeSchemaVersion2(RawDb& raw) {
     raw.Exec(std::string("ALTER TABLE keys DROP COLUMN ") + column);
   }
   raw.Exec("ALTER TABLE certs DROP COLUMN mac");
-  raw.Exec("DELETE FROM meta WHERE name = 'lifecycle_macs'");
   raw.Exec("UPDATE meta SET value = '2' WHERE name = 'schema_version'");
 }
 
