@@ -42,15 +42,20 @@ Bytes SignerPinMacInput(const SignerPinRow& row) {
 }
 
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row) {
-  return CanonicalEncoder()
-      .Add("activation-key-v1")
+  // A key whose status never changed keeps the form it was MAC'd in before schema 5; once it
+  // changed, the MAC covers the status and its time. Setting a changed row back to "enabled at
+  // 0" then needs the old MAC of that very row (a rollback, docs/keystore.md "Limits").
+  const bool never_changed = row.status == "enabled" && row.status_changed == 0;
+  CanonicalEncoder input;
+  input.Add(never_changed ? "activation-key-v1" : "activation-key-v2")
       .Add(row.kid)
       .Add(row.role)
       .Add(row.owner)
       .Add(row.alg)
       .Add(row.public_spki)
-      .AddDecimal(row.created)
-      .bytes();
+      .AddDecimal(row.created);
+  if (!never_changed) input.Add(row.status).AddDecimal(row.status_changed);
+  return input.bytes();
 }
 
 Bytes KeyWrapAad(const KeyRow& row) {

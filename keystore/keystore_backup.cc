@@ -154,6 +154,9 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
     TombstoneMacs macs;
     macs.key = [&](const KeyRow& row) { return RowMac(keys.mac, KeyStatusMacInput(row)); };
     macs.signer = [&](const SignerRow& row) { return RowMac(keys.mac, SignerStatusMacInput(row)); };
+    macs.activation_key = [&](const ActivationKeyRow& row) {
+      return RowMac(keys.mac, ActivationKeyMacInput(row));
+    };
     Result<ReplaceCounts> carried = location.ReplaceLive(aside_tag, macs, &report.aside_path);
     if (!carried.ok()) return discard(carried.status());
     report.carried = *carried;
@@ -170,17 +173,18 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
   AuditEvent audit;
   audit.event = audit_event::kRestore;
   audit.outcome = audit_outcome::kOk;
-  audit.detail = "from a backup taken " + UtcText(report.header.created_at) + " (audit up to seq " +
-                 std::to_string(report.header.audit_last_seq) + "); carried over " +
-                 std::to_string(report.carried.spent_hashes_merged) + " spent hashes, " +
-                 std::to_string(report.carried.key_statuses) + " key statuses, " +
-                 std::to_string(report.carried.signer_statuses) + " signer statuses, " +
-                 std::to_string(report.carried.activation_keys_removed) +
-                 " activation key removals" +
-                 (report.sad_not_before == 0 ? ""
-                                             : "; no live keystore: SADs issued before " +
-                                                   UtcText(report.sad_not_before) + " refused") +
-                 (report.aside_path.empty() ? "" : "; replaced contents in " + report.aside_path);
+  audit.detail =
+      "from a backup taken " + UtcText(report.header.created_at) + " (audit up to seq " +
+      std::to_string(report.header.audit_last_seq) + "); carried over " +
+      std::to_string(report.carried.spent_hashes_merged) + " spent hashes, " +
+      std::to_string(report.carried.key_statuses) + " key statuses, " +
+      std::to_string(report.carried.signer_statuses) + " signer statuses, " +
+      std::to_string(report.carried.activation_keys_removed) + " activation key removals, " +
+      std::to_string(report.carried.activation_key_statuses) + " activation key statuses" +
+      (report.sad_not_before == 0 ? ""
+                                  : "; no live keystore: SADs issued before " +
+                                        UtcText(report.sad_not_before) + " refused") +
+      (report.aside_path.empty() ? "" : "; replaced contents in " + report.aside_path);
   SAMP11_RETURN_IF_ERROR(restored->audit().Append(audit));
   return report;
 }

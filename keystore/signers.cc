@@ -1,5 +1,6 @@
 // Signers and activation keys (signers.h): enrolment, the keys whose signatures on a SAD the SAM
 // accepts, and the signer lifecycle.
+#include <algorithm>
 #include <utility>
 
 #include "crypto/keys.h"
@@ -42,6 +43,10 @@ Result<ActivationKey> ActivationKeyFromRow(const SecureBytes& mac_key,
     return Status(Code::kTampered, what + " has a public key that does not fit its algorithm");
   }
   key.public_key = Share(std::move(*public_key));
+  if (row.status != "enabled" && row.status != "disabled") {
+    return Status(Code::kTampered, what + " has an unknown status");
+  }
+  key.enabled = row.status == "enabled";
   return key;
 }
 
@@ -280,6 +285,46 @@ Status Signers::RemoveActivationKey(ActivationKeyRole role, const std::string& o
   }
   if (!reason.empty()) audit.detail += ": " + reason;
   return audit_.Record(std::move(audit), run());
+}
+
+Status Signers::SetIssuerEnabled(const std::string& issuer, bool enabled,
+                                 const std::string& reason) {
+  SAMP11_RETURN_IF_ERROR(audit_.CheckWritable());
+  std::string kids;
+  auto run = [&]() -> Status {
+    SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKeyRow> rows,
+                            context_.state.signers().ListActivationKeys());
+    std::vector<ActivationKeyRow> changed;
+    bool found = false;
+    const int64_t now = context_.clock.NowSeconds();
+    for (ActivationKeyRow& row : rows) {
+      if (row.owner != issuer || row.role != RoleName(ActivationKeyRole::kAuthorizationServer)) {
+        continue;
+      }
+      // Checked before anything is written: an edited row must not be re-MAC'd as genuine.
+      SAMP11_ASSIGN_OR_RETURN(ActivationKey key, ActivationKeyFromRow(context_.keys.mac, row));
+      found = true;
+      kids += (kids.empty() ? "" : ", ") + row.kid;
+      if (key.enabled == enabled) continue;
+      row.status = enabled ? "enabled" : "disabled";
+      // Never 0 once changed: the row's MAC then covers its status (ActivationKeyMacInput).
+      row.status_changed = std::max<int64_t>(now, 1);
+      SAMP11_ASSIGN_OR_RETURN(row.mac, RowMac(context_.keys.mac, ActivationKeyMacInput(row)));
+      changed.push_back(std::move(row));
+    }
+    if (!found) return Status(Code::kNotFound, "no authorization server '" + issuer + "'");
+    if (changed.empty()) return Status::Ok();
+    SAMP11_RETURN_IF_ERROR(context_.state.signers().UpdateActivationKeys(changed));
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    for (const ActivationKeyRow& row : changed) activation_cache_.erase(row.kid);
+    return Status::Ok();
+  };
+  Status result = run();
+  AuditEvent audit;
+  audit.event = enabled ? audit_event::kIssuerEnable : audit_event::kIssuerDisable;
+  audit.detail = "authorization server '" + issuer + "'" + (kids.empty() ? "" : " keys " + kids) +
+                 (reason.empty() ? "" : ": " + reason);
+  return audit_.Record(std::move(audit), result);
 }
 
 Result<std::vector<ActivationKey>> Signers::ListActivationKeys() {

@@ -28,6 +28,9 @@ struct ActivationKey {
   std::string owner;  // signer (device) or issuer name (authorization server)
   SadAlg alg;
   SharedPkey public_key;
+  // An authorization server's keys may be disabled (`samp11 issuer disable`): their SADs are
+  // refused until enabled again. Authenticated with the row.
+  bool enabled = true;
 };
 
 class Signers {
@@ -60,6 +63,11 @@ class Signers {
   Status RemoveActivationKey(ActivationKeyRole role, const std::string& owner,
                              const std::string& kid, const std::string& reason);
   Result<std::vector<ActivationKey>> ListActivationKeys();
+  // Disables or enables every key of the authorization server `issuer` at once (all or none):
+  // while disabled, its SADs are refused at the next call of every process (logins, deposits,
+  // SADs already logged in). kNotFound if it has no keys; kTampered if a row fails its MAC.
+  // Audited (issuer-disable, issuer-enable), with reason. Already so: Ok, nothing written.
+  Status SetIssuerEnabled(const std::string& issuer, bool enabled, const std::string& reason);
 
   // Lifecycle (lifecycle.h), each audited; reason, when given, goes into the record.
   Status DisableSigner(const std::string& name, const std::string& reason);

@@ -26,6 +26,11 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
   }
   verified->issuer = std::move(issuer).value();
   const ActivationKey& key = verified->issuer;
+  if (!key.enabled) {
+    return Status(
+        Code::kActivationInvalid,
+        "SAD kid '" + sad.kid + "': the authorization server '" + key.owner + "' is disabled");
+  }
 
   SAMP11_RETURN_IF_ERROR(VerifySadSignature(sad, key.public_key.get(), key.alg));
   SAMP11_RETURN_IF_ERROR(CheckSadClaims(sad.claims, keystore_.identity(), Now(), policy_.sad));
@@ -157,6 +162,10 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   if (EVP_PKEY_eq(issuer->public_key.get(), sad.issuer.public_key.get()) != 1) {
     return Status(Code::kRejected, "the key that signed SAD jti=" + claims.jti + " (kid '" +
                                        sad.sad.kid + "') was replaced");
+  }
+  if (!issuer->enabled) {
+    return Status(Code::kRejected, "the authorization server '" + issuer->owner +
+                                       "' that signed SAD jti=" + claims.jti + " was disabled");
   }
   std::optional<HashAlg> signed_alg = mechanism.FixedHashAlg();
   if (signed_alg && *signed_alg != claims.hash_alg) {

@@ -42,7 +42,11 @@ struct ActivationKeyRow {
   std::string alg;    // "ES256", "ES384", "EdDSA"
   Bytes public_spki;
   int64_t created = 0;
-  Bytes mac;
+  Bytes mac;  // over every field above and, once the status changed, status and its time too
+  // Lifecycle (schema 5): an authorization server's keys are disabled and enabled together
+  // (`samp11 issuer disable|enable`). A row never changed is "enabled" at 0.
+  std::string status = "enabled";  // enabled, disabled
+  int64_t status_changed = 0;
 };
 
 struct KeyRow {

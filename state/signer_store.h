@@ -28,6 +28,10 @@ class SignerStore {
   virtual Status InsertActivationKey(const ActivationKeyRow& row) = 0;  // kAlreadyExists
   virtual Result<std::optional<ActivationKeyRow>> FindActivationKey(std::string_view kid) = 0;
   virtual Result<std::vector<ActivationKeyRow>> ListActivationKeys() = 0;  // by kid
+  // Writes status, status_changed and mac of each row, by kid, all or none: kNotFound, nothing
+  // written, if one is missing. Its SADs see the change wherever the key is looked up again
+  // (every process: KeyStateVersion moves).
+  virtual Status UpdateActivationKeys(const std::vector<ActivationKeyRow>& rows) = 0;
   // Deletes the activation key kid; kNotFound if there is none. Its SADs are then refused
   // wherever the key is looked up again (every process: KeyStateVersion moves).
   virtual Status DeleteActivationKey(std::string_view kid) = 0;

@@ -21,12 +21,15 @@ struct ReplaceCounts {
   // Activation keys removed from the live state since the backup (revoked with `signer
   // remove-key` or `issuer remove`, or with their signer): they stay removed.
   int64_t activation_keys_removed = 0;
+  // Activation key statuses (an issuer disabled or enabled) changed since the backup.
+  int64_t activation_key_statuses = 0;
 };
 
 // The status MACs of statuses carried into the restored state, made under its master key.
 struct TombstoneMacs {
   std::function<Result<Bytes>(const KeyRow&)> key;        // id, status, status_changed, certified
   std::function<Result<Bytes>(const SignerRow&)> signer;  // name, created, status, status_changed
+  std::function<Result<Bytes>(const ActivationKeyRow&)> activation_key;  // the whole row's MAC
 };
 
 class StateLocation {

@@ -17,7 +17,7 @@ void Fields(IO& io, Row& r) {
   if constexpr (std::is_same_v<Plain, SignerRow>) {
     io(r.name, r.created, r.mac, r.status, r.status_changed, r.status_mac);
   } else if constexpr (std::is_same_v<Plain, ActivationKeyRow>) {
-    io(r.kid, r.role, r.owner, r.alg, r.public_spki, r.created, r.mac);
+    io(r.kid, r.role, r.owner, r.alg, r.public_spki, r.created, r.mac, r.status, r.status_changed);
   } else if constexpr (std::is_same_v<Plain, KeyRow>) {
     io(r.handle, r.id, r.label, r.key_type, r.owner, r.scal, r.policy_json, r.public_spki,
        r.wrapped_private, r.backend, r.origin, r.created, r.status, r.status_changed, r.certified,

@@ -109,6 +109,19 @@ Result<ReplaceCounts> ReplaceMemoryContents(MemoryState& live, MemoryState& stag
       ++it;
     }
   }
+  for (auto& [kid, stored] : restored.activation_keys) {
+    const ActivationKeyRow& live_row = live.tables.activation_keys.at(kid);  // the others went
+    const bool newer =
+        live_row.status_changed > stored.status_changed ||
+        (live_row.status_changed == stored.status_changed && live_row.status != stored.status);
+    if (!newer) continue;
+    ActivationKeyRow row = stored;
+    row.status = live_row.status;
+    row.status_changed = live_row.status_changed;
+    SAMP11_ASSIGN_OR_RETURN(row.mac, macs.activation_key(row));
+    stored = std::move(row);
+    ++counts.activation_key_statuses;
+  }
   DropRemovedSignersSecrets(restored);
   // Transient: neither deposits nor pending requests come back.
   restored.deposits.clear();

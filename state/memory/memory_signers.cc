@@ -109,6 +109,24 @@ Result<std::vector<ActivationKeyRow>> MemorySignerStore::ListActivationKeys() {
   return All(c_.tables().activation_keys);
 }
 
+Status MemorySignerStore::UpdateActivationKeys(const std::vector<ActivationKeyRow>& rows) {
+  auto lock = c_.Lock();
+  auto& keys = c_.tables().activation_keys;
+  for (const ActivationKeyRow& row : rows) {  // all there before any is written
+    if (keys.count(row.kid) == 0) {
+      return Status(Code::kNotFound, "no activation key '" + row.kid + "'");
+    }
+  }
+  for (const ActivationKeyRow& row : rows) {
+    ActivationKeyRow& stored = keys.at(row.kid);
+    stored.status = row.status;
+    stored.status_changed = row.status_changed;
+    stored.mac = row.mac;
+  }
+  c_.Wrote(/*signing_path=*/false);
+  return Status::Ok();
+}
+
 Status MemorySignerStore::DeleteActivationKey(std::string_view kid) {
   auto lock = c_.Lock();
   auto& keys = c_.tables().activation_keys;

@@ -35,6 +35,7 @@ class MemorySignerStore : public SignerStore {
   Status InsertActivationKey(const ActivationKeyRow& row) override;
   Result<std::optional<ActivationKeyRow>> FindActivationKey(std::string_view kid) override;
   Result<std::vector<ActivationKeyRow>> ListActivationKeys() override;
+  Status UpdateActivationKeys(const std::vector<ActivationKeyRow>& rows) override;
   Status DeleteActivationKey(std::string_view kid) override;
 
  private:

@@ -92,7 +92,7 @@ Status SqliteRekey(sqlite3* db, const RekeyPlan& plan) {
       db,
       std::string("SELECT ") + kActivationKeyColumns +
           ", rowid FROM activation_keys WHERE rowid > ? ORDER BY rowid LIMIT ?",
-      ReadActivationKeyRow, 7, plan.activation_key,
+      ReadActivationKeyRow, 9, plan.activation_key,
       "UPDATE activation_keys SET mac = ? WHERE rowid = ?",
       [](SqliteStatement& update, const ActivationKeyRow& row, int64_t rowid) {
         return BindMac(update, row.mac, rowid);

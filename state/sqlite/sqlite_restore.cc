@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "common/file_io.h"
+#include "state/sqlite/sqlite_rows.h"
 #include "state/sqlite/sqlite_util.h"
 
 namespace samp11 {
@@ -148,6 +149,40 @@ Result<int64_t> CarrySignerStatuses(sqlite3* db, const TombstoneMacs& macs) {
   return static_cast<int64_t>(rows.size());
 }
 
+// An activation key's status changed in the live state after the backup: the live one wins (the
+// newer change, as for signers), and the restored row is MAC'd again with it.
+Result<int64_t> CarryActivationKeyStatuses(sqlite3* db, const TombstoneMacs& macs) {
+  SAMP11_ASSIGN_OR_RETURN(SqliteStatement select,
+                          SqliteStatement::Prepare(
+                              db, std::string("SELECT ") +
+                                      "r.kid, r.role, r.owner, r.alg, r.public_spki, r.created, "
+                                      "r.mac, l.status, l.status_changed FROM main.activation_keys "
+                                      "AS l JOIN restored.activation_keys AS r ON r.kid = l.kid "
+                                      "WHERE l.status_changed > r.status_changed OR "
+                                      "(l.status_changed = r.status_changed AND "
+                                      "l.status != r.status)"));
+  std::vector<ActivationKeyRow> rows;
+  for (;;) {
+    SAMP11_ASSIGN_OR_RETURN(bool more, select.Step());
+    if (!more) break;
+    rows.push_back(ReadActivationKeyRow(select));
+  }
+  for (ActivationKeyRow& row : rows) {
+    SAMP11_ASSIGN_OR_RETURN(row.mac, macs.activation_key(row));
+    SAMP11_ASSIGN_OR_RETURN(
+        SqliteStatement update,
+        SqliteStatement::Prepare(db,
+                                 "UPDATE restored.activation_keys SET status = ?1, "
+                                 "status_changed = ?2, mac = ?3 WHERE kid = ?4"));
+    SAMP11_RETURN_IF_ERROR(update.BindText(1, row.status));
+    SAMP11_RETURN_IF_ERROR(update.BindInt64(2, row.status_changed));
+    SAMP11_RETURN_IF_ERROR(update.BindBlob(3, row.mac));
+    SAMP11_RETURN_IF_ERROR(update.BindText(4, row.kid));
+    SAMP11_RETURN_IF_ERROR(update.Run());
+  }
+  return static_cast<int64_t>(rows.size());
+}
+
 }  // namespace
 
 Result<ReplaceCounts> ReplaceDatabaseContents(const std::string& live_path,
@@ -202,6 +237,7 @@ Result<ReplaceCounts> ReplaceDatabaseContents(const std::string& live_path,
         Changes(db,
                 "DELETE FROM restored.activation_keys WHERE kid NOT IN (SELECT kid FROM "
                 "main.activation_keys)"));
+    SAMP11_ASSIGN_OR_RETURN(counts.activation_key_statuses, CarryActivationKeyStatuses(db, macs));
     SAMP11_RETURN_IF_ERROR(
         SqliteExec(db,
                    "DELETE FROM restored.activation_keys WHERE owner IN (SELECT name FROM "

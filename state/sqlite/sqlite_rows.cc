@@ -8,7 +8,8 @@ const char kKeyColumns[] =
     "handle, id, label, key_type, owner, scal, policy_json, public_spki, wrapped_private, created, "
     "backend, origin, status, status_changed, certified, status_mac";
 const char kSignerColumns[] = "name, created, mac, status, status_changed, status_mac";
-const char kActivationKeyColumns[] = "kid, role, owner, alg, public_spki, created, mac";
+const char kActivationKeyColumns[] =
+    "kid, role, owner, alg, public_spki, created, mac, status, status_changed";
 const char kCertColumns[] =
     "handle, key_id, label, der, subject_der, issuer_der, serial_der, subject_text, not_before, "
     "not_after, created, mac";
@@ -60,6 +61,8 @@ ActivationKeyRow ReadActivationKeyRow(SqliteStatement& stmt) {
   row.public_spki = stmt.ColumnBlob(4);
   row.created = stmt.ColumnInt64(5);
   row.mac = stmt.ColumnBlob(6);
+  row.status = stmt.ColumnText(7);
+  row.status_changed = stmt.ColumnInt64(8);
   return row;
 }
 

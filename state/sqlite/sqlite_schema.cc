@@ -48,7 +48,9 @@ CREATE TABLE activation_keys(
   alg TEXT NOT NULL,
   public_spki BLOB NOT NULL,
   created INTEGER NOT NULL,
-  mac BLOB NOT NULL
+  mac BLOB NOT NULL,
+  status TEXT NOT NULL DEFAULT 'enabled',
+  status_changed INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX activation_keys_owner ON activation_keys(owner);
 
@@ -232,6 +234,13 @@ UPDATE keys SET certified = 1 WHERE id IN (SELECT key_id FROM certs);
 ALTER TABLE certs ADD COLUMN mac BLOB;
 )sql";
 
+// Version 4 had no activation key lifecycle: every key was enabled, and its MAC (the form of a
+// key never changed) stays valid, so nothing is rewritten.
+constexpr char kFrom4[] = R"sql(
+ALTER TABLE activation_keys ADD COLUMN status TEXT NOT NULL DEFAULT 'enabled';
+ALTER TABLE activation_keys ADD COLUMN status_changed INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Runs in one write transaction that reads the version again, so two processes opening an old
 // file at once migrate it once. Returns whether this call migrated.
 Result<bool> Migrate(sqlite3* db) {
@@ -240,7 +249,8 @@ Result<bool> Migrate(sqlite3* db) {
   if (version == kSchemaVersion) return false;  // someone else migrated it
   if (version == "1") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom1));
   if (version == "1" || version == "2") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom2));
-  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));  // no older version has it
+  if (version != "4") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));  // 4 has it
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom4));
   SAMP11_ASSIGN_OR_RETURN(auto write,
                           SqliteStatement::Prepare(db, "UPDATE meta SET value = ? WHERE name = ?"));
   SAMP11_RETURN_IF_ERROR(write.BindText(1, kSchemaVersion));
@@ -268,9 +278,9 @@ Result<int64_t> CheckSchemaVersion(sqlite3* db) {
     if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
     version = stmt.ColumnText(0);
   }
-  if (version == "3") {  // one new table; nothing to rewrite
+  if (version == "3" || version == "4") {  // new tables and columns; nothing to rewrite
     SAMP11_ASSIGN_OR_RETURN(bool migrated, Migrate(db));
-    return migrated ? int64_t{3} : int64_t{0};
+    return migrated ? static_cast<int64_t>(std::stoll(version)) : int64_t{0};
   }
   if (version == "1" || version == "2") {
     SAMP11_ASSIGN_OR_RETURN(bool migrated, Migrate(db));

@@ -7,7 +7,7 @@
 
 namespace samp11 {
 
-constexpr char kSchemaVersion[] = "4";
+constexpr char kSchemaVersion[] = "5";
 
 // Creates every table and index and records the schema version, in one transaction.
 Status CreateSchema(sqlite3* db);

@@ -92,7 +92,7 @@ Status SqliteSignerStore::InsertActivationKey(const ActivationKeyRow& row) {
   SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(c_.db()));
   SAMP11_ASSIGN_OR_RETURN(
       auto stmt, c_.Prepare(std::string("INSERT INTO activation_keys(") + kActivationKeyColumns +
-                            ") VALUES(?, ?, ?, ?, ?, ?, ?)"));
+                            ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(1, row.kid));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(2, row.role));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(3, row.owner));
@@ -100,6 +100,8 @@ Status SqliteSignerStore::InsertActivationKey(const ActivationKeyRow& row) {
   SAMP11_RETURN_IF_ERROR(stmt.BindBlob(5, row.public_spki));
   SAMP11_RETURN_IF_ERROR(stmt.BindInt64(6, row.created));
   SAMP11_RETURN_IF_ERROR(stmt.BindBlob(7, row.mac));
+  SAMP11_RETURN_IF_ERROR(stmt.BindText(8, row.status));
+  SAMP11_RETURN_IF_ERROR(stmt.BindInt64(9, row.status_changed));
   SAMP11_RETURN_IF_ERROR(c_.RunInsert(stmt, "activation key '" + row.kid + "' already exists"));
   return tx->Commit();
 }
@@ -117,6 +119,26 @@ Result<std::vector<ActivationKeyRow>> SqliteSignerStore::ListActivationKeys() {
   SAMP11_ASSIGN_OR_RETURN(auto stmt, c_.Prepare(std::string("SELECT ") + kActivationKeyColumns +
                                                 " FROM activation_keys ORDER BY kid"));
   return ReadAll(stmt, ReadActivationKeyRow);
+}
+
+Status SqliteSignerStore::UpdateActivationKeys(const std::vector<ActivationKeyRow>& rows) {
+  auto lock = c_.Lock();
+  SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(c_.db()));
+  for (const ActivationKeyRow& row : rows) {
+    SAMP11_ASSIGN_OR_RETURN(
+        auto stmt,
+        c_.Prepare(
+            "UPDATE activation_keys SET status = ?, status_changed = ?, mac = ? WHERE kid = ?"));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(1, row.status));
+    SAMP11_RETURN_IF_ERROR(stmt.BindInt64(2, row.status_changed));
+    SAMP11_RETURN_IF_ERROR(stmt.BindBlob(3, row.mac));
+    SAMP11_RETURN_IF_ERROR(stmt.BindText(4, row.kid));
+    SAMP11_RETURN_IF_ERROR(stmt.Run());
+    if (sqlite3_changes64(c_.db()) != 1) {
+      return Status(Code::kNotFound, "no activation key '" + row.kid + "'");  // rolled back
+    }
+  }
+  return tx->Commit();
 }
 
 Status SqliteSignerStore::DeleteActivationKey(std::string_view kid) {

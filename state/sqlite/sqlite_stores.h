@@ -37,6 +37,7 @@ class SqliteSignerStore : public SignerStore {
   Status InsertActivationKey(const ActivationKeyRow& row) override;
   Result<std::optional<ActivationKeyRow>> FindActivationKey(std::string_view kid) override;
   Result<std::vector<ActivationKeyRow>> ListActivationKeys() override;
+  Status UpdateActivationKeys(const std::vector<ActivationKeyRow>& rows) override;
   Status DeleteActivationKey(std::string_view kid) override;
 
  private:

@@ -225,10 +225,26 @@ openssl pkey -in idp.pem -pubout -out idp.pub.pem
 "$samp11" signer list | grep -q "idp-1" && fail "a removed issuer key is listed"
 "$samp11" issuer list | grep -q "idp-1" && fail "issuer list shows a removed key"
 "$samp11" issuer list | grep -q "^idp  idp-2  ES256$" || fail "issuer list lost the other key"
+# An authorization server's SAD signs; disabled, its SADs are refused (a fresh one at its login);
+# enabled again, they sign.
+idp_sad() {
+  "$samp11" sad issue --device-key idp.pem --kid idp-2 --iss idp --signer alice \
+    --key-id c0c0a001 --hash-file doc.txt
+}
+sign c0c0a001 "$(idp_sad)" || { cat err.txt; fail "the authorization server's SAD did not sign"; }
+"$samp11" issuer disable idp --reason "suspected compromise" >/dev/null
+"$samp11" issuer list | grep -q "^idp  idp-2  ES256  disabled$" || fail "issuer list: not disabled"
+if sign c0c0a001 "$(idp_sad)"; then fail "a disabled authorization server's SAD signed"; fi
+grep -q "CKR_PIN_INCORRECT" err.txt || { cat err.txt; fail "disabled issuer: wrong refusal"; }
+if "$samp11" issuer disable nobody 2>/dev/null; then fail "an unknown issuer was disabled"; fi
+"$samp11" issuer enable idp >/dev/null
+sign c0c0a001 "$(idp_sad)" || { cat err.txt; fail "the enabled authorization server's SAD"; }
+"$samp11" audit show --event issuer-disable | grep -q "idp-2: suspected compromise" ||
+  fail "the disable is not in the audit log"
 
 "$samp11" audit verify >/dev/null || fail "the audit log does not verify"
 for event in key-disable key-enable key-destroy signer-disable signer-enable signer-remove \
-  activation-key-remove; do
+  activation-key-remove issuer-disable issuer-enable; do
   "$samp11" audit show --event "$event" | grep -q . || fail "no $event record"
 done
 echo "lifecycle CLI: OK"

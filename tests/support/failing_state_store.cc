@@ -74,6 +74,10 @@ class FailingSigners : public SignerStore {
     return Guard<Status>(plan_, "signers.InsertActivationKey", 0,
                          [&] { return in_.InsertActivationKey(row); });
   }
+  Status UpdateActivationKeys(const std::vector<ActivationKeyRow>& rows) override {
+    return Guard<Status>(plan_, "signers.UpdateActivationKeys", 0,
+                         [&] { return in_.UpdateActivationKeys(rows); });
+  }
   Status DeleteActivationKey(std::string_view kid) override {
     return Guard<Status>(plan_, "signers.DeleteActivationKey", 0,
                          [&] { return in_.DeleteActivationKey(kid); });

@@ -21,6 +21,7 @@ const std::vector<std::string>& FaultPlan::Methods() {
       "signers.FindActivationKey",
       "signers.ListActivationKeys",
       "signers.DeleteActivationKey",
+      "signers.UpdateActivationKeys",
       "keys.InsertKey",
       "keys.InsertKeys",
       "keys.FindKeyByHandle",

@@ -147,6 +147,36 @@ TEST_CASE("fault: with the audit log unwritable, key management's change stands 
   CHECK(audit.records.size() == records_before);
 }
 
+TEST_CASE("fault: an issuer whose keys cannot be updated stays as it was, and says so") {
+  FaultyToken f;
+  auto one = samp11::GenerateKey(KeyType::kEcP256);
+  auto two = samp11::GenerateKey(KeyType::kEcP256);
+  REQUIRE((one.ok() && two.ok()));
+  Signers& signers = f.keystore().signers();
+  REQUIRE(
+      signers.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", one->get(), "idp-1")
+          .ok());
+  REQUIRE(
+      signers.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", two->get(), "idp-2")
+          .ok());
+  f.plan().FailFrom("signers.UpdateActivationKeys", 1, Fault::ErrorBefore());
+  CheckStorageFailure(signers.SetIssuerEnabled("idp", false, "compromised"));
+  // Neither key changed (one write for both), in this process or a fresh one.
+  auto fresh = f.Fresh();
+  for (const char* kid : {"idp-1", "idp-2"}) {
+    CHECK(signers.GetActivationKey(kid)->enabled);
+    CHECK(fresh->signers().GetActivationKey(kid)->enabled);
+  }
+  AuditState audit = ReadAudit(*f.Fresh());
+  CHECK(audit.verifies);
+  std::vector<AuditRecord> records = audit.Of(audit_event::kIssuerDisable);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].event.outcome == audit_outcome::kError);
+  f.plan().ClearRules();
+  REQUIRE(signers.SetIssuerEnabled("idp", false, "compromised").ok());
+  CHECK_FALSE(f.Fresh()->signers().GetActivationKey("idp-2")->enabled);
+}
+
 TEST_CASE("fault: a key whose row cannot be stored is kept nowhere") {
   FaultyToken f;
   const Bytes new_id = NewKeyId();

@@ -202,6 +202,38 @@ TEST_CASE("restore: an activation key revoked since the backup stays revoked") {
   CHECK(ks->signers().GetActivationKey("laptop").ok());  // not revoked: back as it was
 }
 
+TEST_CASE("restore: an issuer disabled since the backup stays disabled") {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  Keystore* ks = token.keystore.get();
+  auto idp = GenerateKey(KeyType::kEcP256);
+  auto other = GenerateKey(KeyType::kEcP256);
+  REQUIRE((idp.ok() && other.ok()));
+  REQUIRE(ks->signers()
+              .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", idp->get(), "idp-1")
+              .ok());
+  REQUIRE(ks->signers()
+              .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "other", other->get(),
+                                "other-1")
+              .ok());
+  REQUIRE(ks->signers().SetIssuerEnabled("other", false, "").ok());
+  const std::string backup = dir.File("token.bak");
+  REQUIRE(ks->Backup(backup).ok());
+  REQUIRE(ks->signers().SetIssuerEnabled("idp", false, "compromised").ok());
+  REQUIRE(ks->signers().SetIssuerEnabled("other", true, "").ok());
+  token.keystore.reset();
+  auto report = Keystore::Restore(*testing::TestLocation(token.path), token.master, ReadAll(backup),
+                                  /*force=*/false);
+  REQUIRE_MESSAGE(report.ok(), report.status().ToString());
+  CHECK(report->carried.activation_key_statuses == 2);
+  auto opened = testing::OpenTestKeystore(token.path, token.master);
+  REQUIRE(opened.ok());
+  auto idp_key = (*opened)->signers().GetActivationKey("idp-1");
+  REQUIRE_MESSAGE(idp_key.ok(), idp_key.status().ToString());
+  CHECK_FALSE(idp_key->enabled);  // the newer change wins, authenticated under the restored key
+  CHECK((*opened)->signers().GetActivationKey("other-1")->enabled);
+}
+
 TEST_CASE("restore: a changed byte anywhere, or not a backup, is refused and nothing changes") {
   Fixture f;
   const Bytes good = ReadAll(f.backup_path);

@@ -65,6 +65,8 @@ std::map<std::string, Call> OneCallOfEach() {
        [](StateStore& s) { return s.signers().ListActivationKeys().status(); }},
       {"signers.DeleteActivationKey",
        [](StateStore& s) { return s.signers().DeleteActivationKey("k"); }},
+      {"signers.UpdateActivationKeys",
+       [](StateStore& s) { return s.signers().UpdateActivationKeys({ActivationKeyRow{}}); }},
       {"keys.InsertKey",
        [](StateStore& s) {
          KeyRow row;

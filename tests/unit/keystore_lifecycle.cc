@@ -357,6 +357,95 @@ TEST_CASE("lifecycle: an activation key removed is gone at once, for every conne
   CHECK(f.ks().audit().Verify()->ok());
 }
 
+TEST_CASE(
+    "lifecycle: an authorization server is disabled and enabled whole, for every connection") {
+  Fixture f;
+  auto one = GenerateKey(KeyType::kEcP256);
+  auto two = GenerateKey(KeyType::kEcP256);
+  auto phone = GenerateKey(KeyType::kEcP256);
+  REQUIRE((one.ok() && two.ok() && phone.ok()));
+  Signers& signers = f.ks().signers();
+  REQUIRE(
+      signers.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", one->get(), "idp-1")
+          .ok());
+  REQUIRE(
+      signers.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", two->get(), "idp-2")
+          .ok());
+  REQUIRE(signers.AddActivationKey(ActivationKeyRole::kDevice, "alice", phone->get(), "alice-phone")
+              .ok());
+  auto other = testing::OpenTestKeystore(f.token.path, f.token.master);
+  REQUIRE_MESSAGE(other.ok(), other.status().ToString());
+  REQUIRE((*other)->signers().GetActivationKey("idp-1")->enabled);  // kept by that connection
+
+  CHECK(signers.SetIssuerEnabled("nobody", false, "").code() == Code::kNotFound);
+  CHECK(signers.SetIssuerEnabled("alice", false, "").code() == Code::kNotFound);  // a signer
+  REQUIRE(signers.SetIssuerEnabled("idp", false, "suspected compromise").ok());
+  for (const char* kid : {"idp-1", "idp-2"}) {
+    CHECK_FALSE(signers.GetActivationKey(kid)->enabled);
+    CHECK_FALSE((*other)->signers().GetActivationKey(kid)->enabled);
+  }
+  CHECK((*other)->signers().GetActivationKey("alice-phone")->enabled);
+  REQUIRE(signers.SetIssuerEnabled("idp", false, "").ok());  // already: nothing to do
+  // Reopened: the status is authenticated with the row.
+  f.Reopen();
+  CHECK_FALSE(f.ks().signers().GetActivationKey("idp-2")->enabled);
+  REQUIRE(f.ks().signers().SetIssuerEnabled("idp", true, "cleared").ok());
+  CHECK(f.ks().signers().GetActivationKey("idp-1")->enabled);
+  CHECK((*other)->signers().GetActivationKey("idp-2")->enabled);
+
+  AuditFilter filter;
+  filter.event = audit_event::kIssuerDisable;
+  auto disabled = f.ks().audit().List(filter, 0);
+  REQUIRE(disabled.ok());
+  REQUIRE(disabled->size() == 4);  // nobody, alice (refused), idp, idp again
+  CHECK((*disabled)[0].event.outcome == audit_outcome::kRefused);
+  CHECK((*disabled)[2].event.outcome == audit_outcome::kOk);
+  CHECK((*disabled)[2].event.detail ==
+        "authorization server 'idp' keys idp-1, idp-2: suspected compromise");
+  filter.event = audit_event::kIssuerEnable;
+  CHECK(f.ks().audit().List(filter, 0)->size() == 1);
+  CHECK(f.ks().audit().Verify()->ok());
+}
+
+TEST_CASE("lifecycle: an issuer's status set back by hand is tampering" * testing::SqliteOnly()) {
+  Fixture f;
+  auto one = GenerateKey(KeyType::kEcP256);
+  REQUIRE(one.ok());
+  REQUIRE(f.ks()
+              .signers()
+              .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", one->get(), "idp-1")
+              .ok());
+  REQUIRE(f.ks().signers().SetIssuerEnabled("idp", false, "").ok());
+  // As a row never changed looks, with the MAC it has now: no such MAC fits that form.
+  RawDb(f.token.path)
+      .Exec(
+          "UPDATE activation_keys SET status = 'enabled', status_changed = 0 WHERE kid = 'idp-1'");
+  f.Reopen();
+  CHECK(f.ks().signers().GetActivationKey("idp-1").status().code() == Code::kTampered);
+  CHECK(f.ks().signers().SetIssuerEnabled("idp", true, "").code() == Code::kTampered);
+}
+
+TEST_CASE("lifecycle: a schema-4 file (no activation key status) opens with its keys enabled" *
+          testing::SqliteOnly()) {
+  Fixture f;
+  auto one = GenerateKey(KeyType::kEcP256);
+  REQUIRE(one.ok());
+  REQUIRE(f.ks()
+              .signers()
+              .AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", one->get(), "idp-1")
+              .ok());
+  {
+    RawDb raw(f.token.path);
+    testing::MakeSchemaVersion4(raw);
+  }
+  f.Reopen();
+  auto key = f.ks().signers().GetActivationKey("idp-1");
+  REQUIRE_MESSAGE(key.ok(), key.status().ToString());
+  CHECK(key->enabled);
+  REQUIRE(f.ks().signers().SetIssuerEnabled("idp", false, "").ok());
+  CHECK_FALSE(f.ks().signers().GetActivationKey("idp-1")->enabled);
+}
+
 TEST_CASE("lifecycle: an edited activation key row is not removed, it is tampering" *
           testing::SqliteOnly()) {
   Fixture f;
@@ -434,7 +523,7 @@ TEST_CASE("lifecycle: a schema-2 file is migrated: everything enabled, MACs fill
   f.Reopen();
   auto version = testing::RawStore(f.token.path)->meta().GetMeta("schema_version");
   REQUIRE(version.ok());
-  CHECK(**version == "4");
+  CHECK(**version == "5");
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
   CHECK(f.ks().keys().Unwrap(f.alice_key.handle).ok());
   CHECK(f.State(f.bob_key) == KeyState::kCertificateExpired);  // certified during the migration

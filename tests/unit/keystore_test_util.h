@@ -141,8 +141,16 @@ class RawDb : public SqliteFile {
 
 inline std::string HexLiteral(const Bytes& b) { return "x'" + HexEncode(b) + "'"; }
 
+// Turns a current token file back into what schema version 4 wrote (no activation key status).
+inline void MakeSchemaVersion4(RawDb& raw) {
+  raw.Exec("ALTER TABLE activation_keys DROP COLUMN status");
+  raw.Exec("ALTER TABLE activation_keys DROP COLUMN status_changed");
+  raw.Exec("UPDATE meta SET value = '4' WHERE name = 'schema_version'");
+}
+
 // Turns a current token file back into what schema version 3 wrote (no activation requests).
 inline void MakeSchemaVersion3(RawDb& raw) {
+  MakeSchemaVersion4(raw);
   raw.Exec("DROP TABLE sad_requests");
   raw.Exec("UPDATE meta SET value = '3' WHERE name = 'schema_version'");
 }

@@ -125,6 +125,56 @@ TEST_CASE("an authorization server may issue for any enrolled signer, under its 
         Code::kActivationInvalid);
 }
 
+TEST_CASE("a disabled authorization server's SADs are refused at login and at the signature") {
+  Fixture f;
+  auto server_key = GenerateKey(KeyType::kEcP256);
+  REQUIRE(server_key.ok());
+  Signers& signers = f.token.keystore().signers();
+  auto kid =
+      signers.AddActivationKey(ActivationKeyRole::kAuthorizationServer, "idp", server_key->get());
+  REQUIRE(kid.ok());
+  const Bytes other_doc = ToBytes("contract 43");
+  auto issue = [&](const std::string& jti, std::vector<Bytes> hashes) {
+    SadClaims c;
+    c.iss = "idp";
+    c.sub = "alice";
+    c.aud = f.token.keystore().identity();
+    c.credential_id = HexEncode(f.alice_key.info.id);
+    c.hashes = std::move(hashes);
+    c.iat = f.clock.NowSeconds();
+    c.exp = c.iat + 60;
+    c.jti = jti;
+    auto sad = IssueSad(c, *kid, server_key->get());
+    REQUIRE(sad.ok());
+    return *sad;
+  };
+  // Logged in (a batch of two) before the server is disabled.
+  auto user_sad = f.sam.VerifySad(
+      issue("b-1", {Digest(HashAlg::kSha256, kDoc), Digest(HashAlg::kSha256, other_doc)}));
+  REQUIRE(user_sad.ok());
+  auto op = f.Begin(f.alice_key.info);
+  REQUIRE(op->Update(kDoc.data(), kDoc.size()).ok());
+  REQUIRE(op->Finish(*user_sad).ok());
+
+  REQUIRE(signers.SetIssuerEnabled("idp", false, "suspected compromise").ok());
+  auto after = f.Begin(f.alice_key.info);
+  REQUIRE(after->Update(other_doc.data(), other_doc.size()).ok());
+  Result<Bytes> refused = after->Finish(*user_sad);
+  CHECK(refused.status().code() == Code::kRejected);
+  CHECK(refused.status().message().find("'idp'") != std::string::npos);
+  CHECK(refused.status().message().find("was disabled") != std::string::npos);
+  Result<std::shared_ptr<const VerifiedSad>> login =
+      f.sam.VerifySad(issue("n-1", {Digest(HashAlg::kSha256, other_doc)}));
+  CHECK(login.status().code() == Code::kActivationInvalid);
+  CHECK(login.status().message().find("is disabled") != std::string::npos);
+
+  // Enabled again: its SADs are taken (the batch's second hash is still unspent).
+  REQUIRE(signers.SetIssuerEnabled("idp", true, "").ok());
+  auto again = f.Begin(f.alice_key.info);
+  REQUIRE(again->Update(other_doc.data(), other_doc.size()).ok());
+  CHECK(again->Finish(*user_sad).ok());
+}
+
 TEST_CASE("data the SAD does not bind is refused and spends nothing") {
   Fixture f;
   std::string sad = f.token.SadForData("alice", f.alice_key.info, kDoc);

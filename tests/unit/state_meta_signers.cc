@@ -145,6 +145,43 @@ TEST_CASE_TEMPLATE("state: deleting an activation key takes that key only; its u
   CHECK(Must(store->signers().ListActivationKeys()).size() == 1);
 }
 
+TEST_CASE_TEMPLATE("state: activation key status updates write status, time and MAC, all or none",
+                   S, SAMP11_STATE_IMPLEMENTATIONS) {
+  S states;
+  auto store = NewStore(states);
+  auto other = OpenStore(states);
+  MustOk(
+      store->signers().InsertActivationKey(ActivationKey("as-1", "idp", "authorization-server")));
+  MustOk(
+      store->signers().InsertActivationKey(ActivationKey("as-2", "idp", "authorization-server")));
+  const ActivationKeyRow untouched = Must(store->signers().FindActivationKey("as-2")).value();
+  CHECK(untouched.status == "enabled");
+  CHECK(untouched.status_changed == 0);
+  const StateVersion theirs = Must(other->maintenance().KeyStateVersion());
+
+  ActivationKeyRow one = Must(store->signers().FindActivationKey("as-1")).value();
+  one.status = "disabled";
+  one.status_changed = 77;
+  one.mac = ToBytes("new-mac");
+  one.owner = "someone else";  // not written: the update takes status, time and MAC only
+  MustOk(store->signers().UpdateActivationKeys({one}));
+  const ActivationKeyRow read = Must(other->signers().FindActivationKey("as-1")).value();
+  CHECK(read.status == "disabled");
+  CHECK(read.status_changed == 77);
+  CHECK(read.mac == ToBytes("new-mac"));
+  CHECK(read.owner == "idp");
+  CHECK(Must(other->maintenance().KeyStateVersion()) != theirs);  // other users look again
+
+  // One row missing: nothing written.
+  ActivationKeyRow two = untouched;
+  two.status = "disabled";
+  two.status_changed = 78;
+  ActivationKeyRow missing = two;
+  missing.kid = "nobody";
+  CHECK(store->signers().UpdateActivationKeys({two, missing}).code() == Code::kNotFound);
+  CHECK(Must(store->signers().FindActivationKey("as-2")).value().status == "enabled");
+}
+
 TEST_CASE_TEMPLATE("state: removing a signer waits for its keys, then takes its devices and PIN", S,
                    SAMP11_STATE_IMPLEMENTATIONS) {
   S states;

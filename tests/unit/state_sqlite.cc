@@ -31,7 +31,7 @@ TEST_CASE("sqlite state: create makes a 0600 file of the current schema, once") 
     CHECK((st.st_mode & 0777) == 0600);
     auto meta = Must(store->meta().GetMeta("schema_version"));
     REQUIRE(meta.has_value());
-    CHECK(*meta == "4");
+    CHECK(*meta == "5");
   }
   CHECK(OpenSqliteStateStore(path, true).status().code() == Code::kAlreadyExists);
   CHECK(OpenSqliteStateStore(dir.File("missing.db"), false).status().code() == Code::kNotFound);
@@ -42,7 +42,7 @@ TEST_CASE("sqlite state: another schema version, or not a keystore, is kConfig")
   TempFolder dir;
   std::string path = dir.File("t.db");
   Must(OpenSqliteStateStore(path, true));
-  Exec(path, "UPDATE meta SET value = '5' WHERE name = 'schema_version'");
+  Exec(path, "UPDATE meta SET value = '6' WHERE name = 'schema_version'");
   CHECK(OpenSqliteStateStore(path, false).status().code() == Code::kConfig);
 
   std::string other = dir.File("other.db");
@@ -77,7 +77,10 @@ TEST_CASE("sqlite state: MigratedFromSchema says which open migrated the file, a
   std::string path = dir.File("t.db");
   CHECK(Must(OpenSqliteStateStore(path, true))->maintenance().MigratedFromSchema() == 0);
   CHECK(Must(OpenSqliteStateStore(path, false))->maintenance().MigratedFromSchema() == 0);
-  // Back to what schema 3 wrote (no activation requests): the next open migrates from 3.
+  // Back to what schema 3 wrote (no activation requests, no activation key status): the next
+  // open migrates from 3.
+  Exec(path, "ALTER TABLE activation_keys DROP COLUMN status");
+  Exec(path, "ALTER TABLE activation_keys DROP COLUMN status_changed");
   Exec(path, "DROP TABLE sad_requests");
   Exec(path, "UPDATE meta SET value = '3' WHERE name = 'schema_version'");
   CHECK(Must(OpenSqliteStateStore(path, false))->maintenance().MigratedFromSchema() == 3);

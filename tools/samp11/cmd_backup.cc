@@ -51,7 +51,8 @@ Status RunRestore(const GlobalOptions& global, const RestoreOptions& o) {
             << "  carried over from the live keystore: " << report.carried.spent_hashes_merged
             << " spent hashes, " << report.carried.key_statuses << " key statuses, "
             << report.carried.signer_statuses << " signer statuses, "
-            << report.carried.activation_keys_removed << " activation key removals\n";
+            << report.carried.activation_keys_removed << " activation key removals, "
+            << report.carried.activation_key_statuses << " activation key statuses\n";
   if (report.sad_not_before != 0) {
     std::cout << "  there was no readable live keystore to take spent hashes from: SADs issued "
               << "before " << UtcText(report.sad_not_before) << " are refused\n";

@@ -210,7 +210,7 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       for (const ActivationKey& k : keys) {
         if (k.role == ActivationKeyRole::kAuthorizationServer) {
           std::cout << "authorization server '" << k.owner << "' key " << k.kid << " ("
-                    << SadAlgName(k.alg) << ")\n";
+                    << SadAlgName(k.alg) << (k.enabled ? "" : ", disabled") << ")\n";
         }
       }
       return Status::Ok();
@@ -253,13 +253,36 @@ void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
           [](const ActivationKey& a, const ActivationKey& b) { return a.owner < b.owner; });
       for (const ActivationKey& k : keys) {
         if (k.role != ActivationKeyRole::kAuthorizationServer) continue;
-        std::cout << k.owner << "  " << k.kid << "  " << SadAlgName(k.alg) << "\n";
+        std::cout << k.owner << "  " << k.kid << "  " << SadAlgName(k.alg)
+                  << (k.enabled ? "" : "  disabled") << "\n";
       }
       return Status::Ok();
     };
     Status s = run();
     *exit_code = s.ok() ? 0 : Fail(s);
   });
+  for (const bool enable : {false, true}) {
+    auto name = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    CLI::App* cmd = issuer->add_subcommand(
+        enable ? "enable" : "disable",
+        enable ? "let a disabled authorization server's SADs be taken again"
+               : "refuse every SAD of an authorization server (all its keys) until enabled, at "
+                 "once in every process; its keys stay registered");
+    cmd->add_option("name", *name, "issuer name")->required();
+    cmd->add_option("--reason", *reason, "why, for the audit record");
+    cmd->callback([&global, name, reason, enable, exit_code] {
+      auto run = [&]() -> Status {
+        SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+        SAMP11_RETURN_IF_ERROR(ks->signers().SetIssuerEnabled(*name, enable, *reason));
+        std::cout << "authorization server '" << *name << "' "
+                  << (enable ? "enabled" : "disabled: its SADs are refused from now on") << "\n";
+        return Status::Ok();
+      };
+      Status s = run();
+      *exit_code = s.ok() ? 0 : Fail(s);
+    });
+  }
   AddRemoveKeyCommand(*issuer, "remove",
                       "revoke an authorization server's key: its SADs are refused at once, in "
                       "every process",
