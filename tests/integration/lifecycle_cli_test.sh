@@ -232,13 +232,19 @@ idp_sad() {
     --key-id c0c0a001 --hash-file doc.txt
 }
 sign c0c0a001 "$(idp_sad)" || { cat err.txt; fail "the authorization server's SAD did not sign"; }
+echo "deposited by the authorization server" > idp-dep.txt
+"$samp11" sad issue --device-key idp.pem --kid idp-2 --iss idp --signer alice --key-id c0c0a001 \
+  --hash-file idp-dep.txt > idp-dep.sad
+"$samp11" sad deposit idp-dep.sad >/dev/null
 "$samp11" issuer disable idp --reason "suspected compromise" >/dev/null
+[ "$(deposit_sign idp-dep.txt)" != signed ] || fail "a disabled authorization server's deposit signed"
 "$samp11" issuer list | grep -q "^idp  idp-2  ES256  disabled$" || fail "issuer list: not disabled"
 if sign c0c0a001 "$(idp_sad)"; then fail "a disabled authorization server's SAD signed"; fi
 grep -q "CKR_PIN_INCORRECT" err.txt || { cat err.txt; fail "disabled issuer: wrong refusal"; }
 if "$samp11" issuer disable nobody 2>/dev/null; then fail "an unknown issuer was disabled"; fi
 "$samp11" issuer enable idp >/dev/null
 sign c0c0a001 "$(idp_sad)" || { cat err.txt; fail "the enabled authorization server's SAD"; }
+[ "$(deposit_sign idp-dep.txt)" = signed ] || fail "the deposit, its server enabled again"
 "$samp11" audit show --event issuer-disable | grep -q "idp-2: suspected compromise" ||
   fail "the disable is not in the audit log"
 
