@@ -149,6 +149,22 @@ std::string JsonLine(LogLevel level, const std::string& stamp, const std::string
 
 }  // namespace
 
+std::string SingleLine(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  for (unsigned char c : line) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 Status CheckLogSettings() {
   if (const char* v = std::getenv("SAMP11_LOG_LEVEL"); v != nullptr && !LevelFromName(v)) {
     return Status(Code::kArgumentsBad, "SAMP11_LOG_LEVEL='" + std::string(v) +
@@ -194,8 +210,8 @@ void LogLine(LogLevel level, const std::string& line) {
   std::lock_guard<std::mutex> lock(*mu);
   const LogSettings& settings = Settings();
   const std::string stamp = UtcText(static_cast<int64_t>(std::time(nullptr)));
-  const std::string text =
-      settings.json ? JsonLine(level, stamp, line) : std::string(LevelName(level)) + " " + line;
+  const std::string text = settings.json ? JsonLine(level, stamp, line)
+                                         : std::string(LevelName(level)) + " " + SingleLine(line);
   if (!settings.syslog_socket.empty()) {
     // glibc's syslog(3) would take its identity from openlog(), which is process-wide: a library
     // must not rename its host's messages. So the datagram is made here, as syslog(3) makes it for

@@ -6,6 +6,7 @@
 
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -20,6 +21,10 @@ enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
 Status CheckLogSettings();
 
 bool LogEnabled(LogLevel level);
+// line as a text log line writes it: every control character (a newline from input that reached
+// a message) as \xNN, so that nothing a caller sends can start a line of its own. JSON lines
+// escape them anyway.
+std::string SingleLine(std::string_view line);
 void LogLine(LogLevel level, const std::string& line);
 
 }  // namespace samp11

@@ -9,7 +9,8 @@
 namespace samp11::p11 {
 namespace {
 
-constexpr CK_VERSION kLibraryVersion = {0, 1};
+// The project's version (CMakeLists.txt, project()): what C_GetInfo, the slot and the token say.
+constexpr CK_VERSION kLibraryVersion = {SAMP11_VERSION_MAJOR, SAMP11_VERSION_MINOR};
 constexpr char kManufacturer[] = "samp11";
 // CK_INFO's 32 bytes: "samp11 Signature Activation Module" would be cut mid-word.
 constexpr char kLibraryDescription[] = "samp11 Sig. Activation Module";

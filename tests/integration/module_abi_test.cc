@@ -104,6 +104,9 @@ TEST_CASE("library, slot and token information") {
   REQUIRE(f.p11()->C_GetInfo(&info) == CKR_OK);
   CHECK(info.cryptokiVersion.major == 2);
   CHECK(info.cryptokiVersion.minor == 40);
+  // The project's version (CMakeLists.txt), not a number of its own.
+  CHECK(info.libraryVersion.major == SAMP11_VERSION_MAJOR);
+  CHECK(info.libraryVersion.minor == SAMP11_VERSION_MINOR);
   CHECK(Trim(info.manufacturerID, sizeof info.manufacturerID) == "samp11");
   // Whole words (pkcs11-tool -I prints it), within the field's 32 bytes.
   CHECK(Trim(info.libraryDescription, sizeof info.libraryDescription) ==

@@ -93,6 +93,15 @@ TEST_CASE("log settings: a log file that cannot be opened for appending is refus
   ::rmdir(dir.c_str());
 }
 
+TEST_CASE("log lines: control characters are escaped, so input cannot start a line") {
+  CHECK(SingleLine("plain text, 'quoted' \\ and UTF-8 \xc3\xa9") ==
+        "plain text, 'quoted' \\ and UTF-8 \xc3\xa9");
+  CHECK(SingleLine("kid 'x\n2026-12-07T00:00:00Z samp11[1] INFO forged'") ==
+        "kid 'x\\x0a2026-12-07T00:00:00Z samp11[1] INFO forged'");
+  CHECK(SingleLine(std::string("a\r\tb\x7f\x1b[31m", 10)) == "a\\x0d\\x09b\\x7f\\x1b[31m");
+  CHECK(SingleLine(std::string("nul\0end", 7)) == "nul\\x00end");
+}
+
 TEST_CASE("log settings: the formats and targets are taken, anything else is refused") {
   ScopedEnv level("SAMP11_LOG_LEVEL", nullptr);
   ScopedEnv file("SAMP11_LOG_FILE", nullptr);
