@@ -139,8 +139,9 @@ TEST_CASE("tamper: a disabled key or signer blanked back to enabled is not re-MA
     RawDb raw(f.token.path);
     raw.Exec("UPDATE keys SET status = 'enabled', status_changed = 0, status_mac = NULL" +
              f.WhereKey(f.alice_key));
-    raw.Exec("UPDATE signers SET status = 'enabled', status_changed = 0, status_mac = NULL "
-             "WHERE name = 'mallory'");
+    raw.Exec(
+        "UPDATE signers SET status = 'enabled', status_changed = 0, status_mac = NULL "
+        "WHERE name = 'mallory'");
     raw.Exec("DELETE FROM meta WHERE name = 'lifecycle_macs'");
   }
   for (int open = 0; open < 2; ++open) {  // no open authenticates the edit
