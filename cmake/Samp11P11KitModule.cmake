@@ -12,6 +12,12 @@
 #   ignored by p11-kit for root).
 set(SAMP11_P11KIT_MODULE_DIR "" CACHE STRING
     "where cmake --install writes samp11.module (relative: under the prefix; empty: by prefix)")
+# A package that runs samp11 as a service (debian/) registers the service's socket instead of the
+# library: p11-kit then forwards each consumer's calls to `p11-kit server` (a `remote:` module,
+# p11-kit's pkcs11.conf(5)), and the module, its keys and its keystore never enter the consumer's
+# process. Empty (the default): the library itself, loaded into each consumer.
+set(SAMP11_P11KIT_MODULE_REMOTE "" CACHE STRING
+    "a p11-kit remote address (unix:path=...) for samp11.module to name instead of the library")
 # p11-kit reads module files from its own directory and from SYSCONFDIR/pkcs11/modules (its
 # p11_system_config_modules variable names the former on Debian, for packages: not used here).
 pkg_get_variable(samp11_p11kit_module_configs p11-kit-1 p11_module_configs)
@@ -45,8 +51,14 @@ function(samp11_install_p11kit_module target)
     endif()
     set(file \"\$ENV{DESTDIR}\${dir}/samp11.module\")
     message(STATUS \"Installing: \${file}\")
+    set(remote \"${SAMP11_P11KIT_MODULE_REMOTE}\")
+    if(remote STREQUAL \"\")
+      set(where \"module: \${libdir}/pkcs11/$<TARGET_SONAME_FILE_NAME:${target}>\")
+    else()
+      set(where \"# the samp11 service (p11-kit server), reached over its socket\nremote: \${remote}\")
+    endif()
     file(WRITE \"\${file}\" \"# samp11, the Signature Activation Module (written by cmake --install)
-module: \${libdir}/pkcs11/$<TARGET_SONAME_FILE_NAME:${target}>
+\${where}
 critical: no
 \")
     list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${file}\")

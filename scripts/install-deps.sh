@@ -10,8 +10,11 @@ packages=(
   # `samp11 metrics` in the tests: parsed by Prometheus' Python client, and read by
   # node_exporter's textfile collector.
   python3-prometheus-client prometheus-node-exporter curl
-  # samp11(1) rendered and checked (cli_reference).
-  groff-base bsdextrautils
+  # samp11(1) rendered and checked (cli_reference); samp11.json(5) rendered from
+  # docs/configuration.md.
+  groff-base bsdextrautils pandoc
+  # The Debian package, built and linted (debian_package).
+  debhelper lintian
   # The tools that hash inside their own run, signing through the pull path (signer_request).
   poppler-utils libnss3-tools openjdk-17-jdk-headless
   # The consumers of tests/integration/consumer_*: GnuTLS's p11tool/certtool (NSS's

@@ -63,6 +63,21 @@ TEST_CASE("config: a full configuration parses") {
   CHECK_FALSE(prod.policy.allow_pkcs11_keygen);
 }
 
+TEST_CASE("config: the example configuration the package ships parses, with the service's paths") {
+  auto config = LoadConfig(SAMP11_EXAMPLE_CONFIG);
+  REQUIRE_MESSAGE(config.ok(), config.status().ToString());
+  REQUIRE(config->tokens.size() == 1);
+  const TokenConfig& token = config->tokens[0];
+  CHECK(token.label == "signing");
+  // docs/deployment.md's layout, which the package's tmpfiles and unit make and allow.
+  CHECK(token.keystore == "/var/lib/samp11/signing.db");
+  CHECK(token.master.kind == MasterKeySource::Kind::kKeyFile);
+  CHECK(token.master.location == "/etc/samp11/signing.key");
+  CHECK(token.policy.sad.max_lifetime_seconds == 300);
+  CHECK(token.policy.require_certificate);
+  CHECK_FALSE(token.policy.allow_pkcs11_keygen);
+}
+
 TEST_CASE("config: defaults for a partial sad object, and an empty token list") {
   auto config = Parse(OneToken(R"(,"sad":{"max_hashes":1})"));
   REQUIRE(config.ok());
