@@ -79,8 +79,10 @@ Bytes KeyWrapAad(const KeyRow& row) {
       .bytes();
 }
 
-Bytes MasterCheckInput(std::string_view identity) {
-  return ToBytes(std::string("samp11 master-check v1|") + std::string(identity));
+Bytes MasterCheckInput(std::string_view identity, bool audit_anchored) {
+  return ToBytes(std::string(audit_anchored ? "samp11 master-check v2 audit-anchored|"
+                                            : "samp11 master-check v1|") +
+                 std::string(identity));
 }
 
 Bytes SadNotBeforeMacInput(const std::string& identity, int64_t not_before) {

@@ -33,8 +33,11 @@ Bytes SignerStatusMacInput(const SignerRow& row);
 // ("cert-v1", key_id, der, not_before, not_after, created): the label is a display name.
 Bytes CertMacInput(const CertRow& row);
 // "samp11 master-check v1|" + identity: HMAC'd with the check key and stored at creation, so
-// a wrong master key is told at open instead of as a failure on every key.
-Bytes MasterCheckInput(std::string_view identity);
+// a wrong master key is told at open instead of as a failure on every key. A token whose audit
+// log is anchored (audit_anchored: its log starts with its creation, keystore.cc) has
+// "samp11 master-check v2 audit-anchored|" + identity instead: the mark cannot be taken off
+// without the master key, so a log emptied by hand cannot pass for one never written.
+Bytes MasterCheckInput(std::string_view identity, bool audit_anchored);
 
 // ("sad-not-before-v1", identity, time): the restore cut-off for SADs (keystore_backup.cc).
 Bytes SadNotBeforeMacInput(const std::string& identity, int64_t not_before);

@@ -46,6 +46,12 @@ inline constexpr char kSignerRemove[] = "signer-remove";
 inline constexpr char kMasterKeyRotate[] = "master-key-rotate";
 inline constexpr char kBackup[] = "backup";
 inline constexpr char kRestore[] = "restore";
+// The first record of a token's log, written as the token is made (keystore.cc): the log is
+// anchored to the token, and a log without it (or empty) was cut by hand.
+inline constexpr char kTokenCreate[] = "token-create";
+// A token made before anchoring, anchored by the first open that could (its log from before
+// cannot be told from one cut by hand; its log from here on can).
+inline constexpr char kAuditAnchor[] = "audit-anchor";
 }  // namespace audit_event
 
 namespace audit_outcome {

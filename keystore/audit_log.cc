@@ -61,11 +61,18 @@ AuditRecord RecordFromRow(AuditRow row) {
 // lags the rows means someone edited the log: appending would write a fresh valid head over the
 // evidence, so nothing is appended until the log is looked at.
 Result<std::pair<int64_t, Bytes>> AppendPoint(const SecureBytes& key, const std::string& identity,
-                                              const AuditTail& tail) {
+                                              bool anchored, const AuditTail& tail) {
   constexpr char kVerify[] = ": run `samp11 audit verify`";
   if (!tail.head) {
     if (tail.last_row) {
       return Status(Code::kTampered, std::string("the audit log has no head") + kVerify);
+    }
+    // An anchored token's log holds its creation from the start: empty, every record and the
+    // head were removed, and a new chain would hide that.
+    if (anchored) {
+      return Status(
+          Code::kTampered,
+          std::string("the audit log is empty: its records and head were removed") + kVerify);
     }
     return std::make_pair(int64_t{0}, AuditGenesis(identity));
   }
@@ -135,7 +142,8 @@ Result<bool> AuditLog::RecordSignature(const std::optional<SpentHashRow>& spend,
 
 Result<AuditAppend> AuditLog::MakeAppend(const SecureBytes& audit_key, const AuditRow& row,
                                          const AuditTail& tail) const {
-  SAMP11_ASSIGN_OR_RETURN(auto point, AppendPoint(audit_key, context_.identity, tail));
+  SAMP11_ASSIGN_OR_RETURN(auto point,
+                          AppendPoint(audit_key, context_.identity, context_.audit_anchored, tail));
   AuditAppend append;
   append.row = row;
   append.row.seq = point.first + 1;
@@ -158,7 +166,8 @@ Result<AuditReport> AuditLog::Verify() {
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
   SAMP11_ASSIGN_OR_RETURN(
       AuditVerifier verifier,
-      AuditVerifier::Create(context_.keys.audit, AuditGenesis(context_.identity), std::move(tail)));
+      AuditVerifier::Create(context_.keys.audit, AuditGenesis(context_.identity), std::move(tail),
+                            context_.audit_anchored));
   AuditRowFilter bound;
   bound.max_seq = verifier.WalkBound();
   // From the lowest possible seq: a row slipped in below 1 is reported, not skipped.
@@ -204,8 +213,8 @@ Result<int64_t> AuditLog::LastSeq() {
 
 Status AuditLog::CheckWritable() {
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
-  SAMP11_RETURN_IF_ERROR(
-      context_.ExplainStaleKey(AppendPoint(context_.keys.audit, context_.identity, tail).status()));
+  SAMP11_RETURN_IF_ERROR(context_.ExplainStaleKey(
+      AppendPoint(context_.keys.audit, context_.identity, context_.audit_anchored, tail).status()));
   // And where the store keeps records beyond its rows (the signature journal): a damaged
   // segment refuses appends, so the change must not happen either.
   SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> storage, context_.state.audit().CheckStorage());

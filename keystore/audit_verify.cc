@@ -21,17 +21,23 @@ std::string RecordsAre(int64_t first, int64_t last) {
 
 }  // namespace
 
-Result<AuditVerifier> AuditVerifier::Create(const SecureBytes& key, Bytes genesis, AuditTail tail) {
+Result<AuditVerifier> AuditVerifier::Create(const SecureBytes& key, Bytes genesis, AuditTail tail,
+                                            bool anchored) {
   bool head_ok = false;
   if (tail.head) {
     SAMP11_ASSIGN_OR_RETURN(Bytes mac, AuditHeadMac(key, tail.head->seq, tail.head->chain));
     head_ok = ConstantTimeEqual(mac, tail.head->mac) && tail.head->seq > 0;
   }
-  return AuditVerifier(key, std::move(genesis), std::move(tail), head_ok);
+  return AuditVerifier(key, std::move(genesis), std::move(tail), head_ok, anchored);
 }
 
-AuditVerifier::AuditVerifier(const SecureBytes& key, Bytes genesis, AuditTail tail, bool head_ok)
-    : key_(key), tail_(std::move(tail)), head_ok_(head_ok), previous_(std::move(genesis)) {}
+AuditVerifier::AuditVerifier(const SecureBytes& key, Bytes genesis, AuditTail tail, bool head_ok,
+                             bool anchored)
+    : key_(key),
+      tail_(std::move(tail)),
+      head_ok_(head_ok),
+      anchored_(anchored),
+      previous_(std::move(genesis)) {}
 
 int64_t AuditVerifier::WalkBound() const {
   if (head_ok_) return tail_.head->seq;
@@ -49,8 +55,13 @@ Result<AuditReport> AuditVerifier::Finish() {
   pending_.reset();
   const int64_t last_walked = report_.last_seq;
   if (!tail_.head) {
-    if (tail_.last_row)
+    if (tail_.last_row) {
       Problem(last_walked, "the head is missing: the log's end cannot be checked");
+    } else if (anchored_) {
+      Problem(1,
+              "the log is empty: every record and the head were removed (this token's log "
+              "starts with its creation)");
+    }
   } else if (!head_ok_) {
     Problem(tail_.head->seq, "the head does not match (its MAC does not match)");
   } else {

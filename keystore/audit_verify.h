@@ -15,9 +15,10 @@ namespace samp11 {
 
 class AuditVerifier {
  public:
-  // tail is the snapshot the walk is bounded by; key and genesis as in audit_chain.h. key must
-  // outlive the verifier.
-  static Result<AuditVerifier> Create(const SecureBytes& key, Bytes genesis, AuditTail tail);
+  // tail is the snapshot the walk is bounded by; key and genesis as in audit_chain.h; anchored:
+  // the log must not be empty (audit_log.h). key must outlive the verifier.
+  static Result<AuditVerifier> Create(const SecureBytes& key, Bytes genesis, AuditTail tail,
+                                      bool anchored);
 
   // The highest seq the walk should read: the head's if it is authentic, else the last row's.
   // Rows past an authentic head are reported from the tail, not walked.
@@ -28,7 +29,7 @@ class AuditVerifier {
   Result<AuditReport> Finish();
 
  private:
-  AuditVerifier(const SecureBytes& key, Bytes genesis, AuditTail tail, bool head_ok);
+  AuditVerifier(const SecureBytes& key, Bytes genesis, AuditTail tail, bool head_ok, bool anchored);
 
   // Judges row r, with next the row after it in the walk (nullptr at the end).
   Status Judge(const AuditRow& r, const AuditRow* next);
@@ -41,6 +42,7 @@ class AuditVerifier {
   const SecureBytes& key_;
   AuditTail tail_;
   bool head_ok_;
+  bool anchored_;
   std::optional<AuditRow> pending_;
   int64_t expected_seq_ = 1;
   // The authentic chain value of record expected_seq_ - 1; unknown after a gap or a record that

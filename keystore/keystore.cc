@@ -25,8 +25,8 @@ constexpr char kMetaScryptSalt[] = "scrypt_salt";
 constexpr char kMetaMasterCheck[] = "master_check";
 // Set once the status MACs of rows from before schema 3 are filled.
 
-Result<Bytes> MasterCheck(const DerivedKeys& keys, const std::string& identity) {
-  return HmacSha256(keys.check, MasterCheckInput(identity));
+Result<Bytes> MasterCheck(const DerivedKeys& keys, const std::string& identity, bool anchored) {
+  return HmacSha256(keys.check, MasterCheckInput(identity, anchored));
 }
 
 Result<std::string> RequiredMeta(MetaStore& meta, const char* name) {
@@ -76,18 +76,28 @@ Result<std::unique_ptr<Keystore>> Keystore::Create(StateLocation& location,
   // The master key is loaded before the state is made: a missing key leaves nothing behind.
   SAMP11_ASSIGN_OR_RETURN(SecureBytes master_key, LoadMasterKey(master, salt));
   SAMP11_ASSIGN_OR_RETURN(DerivedKeys keys, DeriveKeys(master_key));
-  SAMP11_ASSIGN_OR_RETURN(Bytes check, MasterCheck(keys, identity));
+  SAMP11_ASSIGN_OR_RETURN(Bytes check, MasterCheck(keys, identity, /*anchored=*/true));
 
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, location.Create());
   MetaStore& meta = store->meta();
+  const int64_t created = clock.NowSeconds();
   SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaIdentity, identity));
   SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaLabel, label));
-  SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaCreated, std::to_string(clock.NowSeconds())));
+  SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaCreated, std::to_string(created)));
   if (!salt.empty()) SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaScryptSalt, HexEncode(salt)));
-  SAMP11_RETURN_IF_ERROR(meta.InsertMeta(kMetaMasterCheck, HexEncode(check)));
   auto keystore = std::unique_ptr<Keystore>(
       new Keystore(std::move(store), std::move(keys), std::move(identity), label, clock));
+  // The log's first record is the token's creation, chained from the token's identity
+  // (audit_chain.h) and MAC'd: the log is anchored to its token. It goes before master_check,
+  // whose presence says the creation finished, and which marks the token as anchored.
+  AuditEvent genesis;
+  genesis.event = audit_event::kTokenCreate;
+  genesis.outcome = audit_outcome::kOk;
+  genesis.detail = "label=" + label + " created=" + std::to_string(created);
+  SAMP11_RETURN_IF_ERROR(keystore->audit_.Append(genesis));
+  SAMP11_RETURN_IF_ERROR(keystore->state_->meta().InsertMeta(kMetaMasterCheck, HexEncode(check)));
   keystore->context_.master_check_hex = HexEncode(check);
+  keystore->context_.audit_anchored = true;
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());  // marks the state as current
   return keystore;
@@ -118,16 +128,37 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(std::unique_ptr<StateStore> sto
 
   SAMP11_ASSIGN_OR_RETURN(SecureBytes master_key, LoadMasterKey(master, salt));
   SAMP11_ASSIGN_OR_RETURN(DerivedKeys keys, DeriveKeys(master_key));
-  SAMP11_ASSIGN_OR_RETURN(Bytes check, MasterCheck(keys, identity));
-  if (!ConstantTimeEqual(check, *stored_check)) {
+  SAMP11_ASSIGN_OR_RETURN(Bytes anchored_check, MasterCheck(keys, identity, /*anchored=*/true));
+  SAMP11_ASSIGN_OR_RETURN(Bytes legacy_check, MasterCheck(keys, identity, /*anchored=*/false));
+  const bool anchored = ConstantTimeEqual(anchored_check, *stored_check);
+  if (!anchored && !ConstantTimeEqual(legacy_check, *stored_check)) {
     return Status(Code::kConfig, "master key does not match this keystore");
   }
   auto keystore = std::unique_ptr<Keystore>(new Keystore(
       std::move(store), std::move(keys), std::move(identity), std::move(label), clock));
-  keystore->context_.master_check_hex = HexEncode(check);
+  keystore->context_.master_check_hex = HexEncode(anchored ? anchored_check : legacy_check);
+  keystore->context_.audit_anchored = anchored;
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());
+  if (!anchored) keystore->AnchorAuditLog(anchored_check);
   return keystore;
+}
+
+void Keystore::AnchorAuditLog(const Bytes& anchored_check) {
+  // A token made before anchoring: its log gets a record saying that it is anchored from here,
+  // then master_check its anchored value. A log that cannot take the record (its head fails its
+  // check: evidence) or a store that fails leaves the token as it was, still usable, so that
+  // `samp11 audit verify` can say what is wrong; the next open tries again. Two processes
+  // anchoring at once each write the record, and the same check value.
+  AuditEvent anchor;
+  anchor.event = audit_event::kAuditAnchor;
+  anchor.outcome = audit_outcome::kOk;
+  anchor.detail =
+      "the log is anchored to its token from here: an empty log is now named as tampering";
+  if (!audit_.Append(anchor).ok()) return;
+  if (!state_->meta().SetMeta(kMetaMasterCheck, HexEncode(anchored_check)).ok()) return;
+  context_.master_check_hex = HexEncode(anchored_check);
+  context_.audit_anchored = true;
 }
 
 Status Keystore::FinishLifecycleMigration() {

@@ -103,6 +103,8 @@ class Keystore {
   Status LoadPinKey();
   // Fills the MACs of rows from before schema 3, once.
   Status FinishLifecycleMigration();
+  // Anchors the log of a token made before anchoring (keystore.cc), if it can.
+  void AnchorAuditLog(const Bytes& anchored_check);
   Status RotateUnaudited(const MasterKeySource& new_master);
 
   std::unique_ptr<StateStore> state_;

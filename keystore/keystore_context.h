@@ -20,6 +20,10 @@ struct KeystoreContext {
   DerivedKeys keys;              // replaced by a master-key rotation (rotate_master_key.cc)
   SecureBytes pin_key;           // the key of PIN hashes (pin_hash.h)
   std::string master_check_hex;  // meta master_check as this process's master key computes it
+  // Whether the log is anchored to the token (keystore.cc): then an audit log with no record and
+  // no head was emptied by hand, and nothing is appended to it. False only while a token is
+  // being created, and for a token from before anchoring until its open anchors it.
+  bool audit_anchored = false;
 
   // A tampered-looking failure in a process whose master key was rotated away (meta
   // master_check no longer matches this process's) becomes kConfig saying so; anything else is

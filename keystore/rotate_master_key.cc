@@ -73,7 +73,9 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
   }
   SAMP11_ASSIGN_OR_RETURN(SecureBytes master_key, LoadMasterKey(new_master, salt));
   SAMP11_ASSIGN_OR_RETURN(DerivedKeys next, DeriveKeys(master_key));
-  SAMP11_ASSIGN_OR_RETURN(Bytes check, HmacSha256(next.check, MasterCheckInput(context_.identity)));
+  SAMP11_ASSIGN_OR_RETURN(
+      Bytes check,
+      HmacSha256(next.check, MasterCheckInput(context_.identity, context_.audit_anchored)));
   if (HexEncode(check) == context_.master_check_hex) {
     return Status(Code::kArgumentsBad, "the new master key is the current one");
   }

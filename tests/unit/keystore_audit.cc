@@ -25,6 +25,7 @@
 namespace samp11 {
 namespace {
 
+using testing::AfterCreation;
 using testing::AppendSigns;
 using testing::Describe;
 using testing::FakeClock;
@@ -54,20 +55,28 @@ std::vector<int64_t> Seqs(const std::vector<AuditRecord>& records) {
   return seqs;
 }
 
+// count records after the token's creation (record 1), seqs 2..count+1.
 void CheckConsecutive(const std::vector<AuditRecord>& records, int64_t count) {
-  REQUIRE(static_cast<int64_t>(records.size()) == count);
-  for (int64_t i = 0; i < count; ++i) CHECK(records[static_cast<size_t>(i)].seq == i + 1);
+  REQUIRE(static_cast<int64_t>(records.size()) == count + 1);
+  for (int64_t i = 0; i <= count; ++i) CHECK(records[static_cast<size_t>(i)].seq == i + 1);
 }
 
-TEST_CASE("audit: an empty log verifies, appended records read back and verify") {
+TEST_CASE("audit: a new token's log holds its creation; appended records read back and verify") {
   TempDir dir;
   FakeClock clock(1700000000);
   TestToken token = NewToken(dir, "test", clock);
   Keystore& ks = *token.keystore;
 
-  AuditReport empty = MustVerify(ks);
-  CHECK(empty.ok());
-  CHECK(empty.records == 0);
+  AuditReport fresh = MustVerify(ks);
+  CHECK(fresh.ok());
+  CHECK(fresh.records == 1);
+  auto creation = ListAll(ks);
+  REQUIRE(creation.size() == 1);
+  CHECK(creation[0].seq == 1);
+  CHECK(creation[0].event.event == "token-create");
+  CHECK(creation[0].event.outcome == "ok");
+  CHECK(creation[0].at == 1700000000);
+  CHECK(creation[0].event.detail == "label=test created=1700000000");
 
   REQUIRE(ks.audit().Append(SignEvent("alice", ToBytes("key-a"), "j1")).ok());
   clock.Set(1700000005);
@@ -75,9 +84,9 @@ TEST_CASE("audit: an empty log verifies, appended records read back and verify")
               .Append(SignEvent("bob", ToBytes("key-b"), "j2", audit_outcome::kRefused,
                                 "the data is not bound by the SAD"))
               .ok());
-  auto records = ListAll(ks);
+  auto records = AfterCreation(ListAll(ks));
   REQUIRE(records.size() == 2);
-  CHECK(records[0].seq == 1);
+  CHECK(records[0].seq == 2);
   CHECK(records[0].at == 1700000000);
   CHECK(records[0].pid == ::getpid());
   CHECK(records[0].event.event == "sign");
@@ -88,16 +97,16 @@ TEST_CASE("audit: an empty log verifies, appended records read back and verify")
   CHECK(records[0].event.jti == "j1");
   CHECK(records[0].chain.size() == 32);
   CHECK(records[0].mac.size() == 32);
-  CHECK(records[1].seq == 2);
+  CHECK(records[1].seq == 3);
   CHECK(records[1].at == 1700000005);
   CHECK(records[1].event.outcome == "refused");
   CHECK(records[1].event.detail == "the data is not bound by the SAD");
 
   AuditReport report = MustVerify(ks);
   CHECK_MESSAGE(report.ok(), Describe(report));
-  CHECK(report.records == 2);
+  CHECK(report.records == 3);
   CHECK(report.first_seq == 1);
-  CHECK(report.last_seq == 2);
+  CHECK(report.last_seq == 3);
 
   // Another process's view: the log survives reopening and goes on from where it was.
   token.keystore.reset();
@@ -106,7 +115,7 @@ TEST_CASE("audit: an empty log verifies, appended records read back and verify")
   AppendSigns(**reopened, 3, 3);
   AuditReport after = MustVerify(**reopened);
   CHECK_MESSAGE(after.ok(), Describe(after));
-  CHECK(after.records == 5);
+  CHECK(after.records == 6);
   CheckConsecutive(ListAll(**reopened), 5);
 }
 
@@ -138,8 +147,8 @@ TEST_CASE("audit: the chain and MACs are the documented ones") {
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
   AppendSigns(ks, 2);
-  auto records = ListAll(ks);
-  REQUIRE(records.size() == 2);
+  auto records = ListAll(ks);  // the token's creation, then the two
+  REQUIRE(records.size() == 3);
   const SecureBytes key = AuditKey(token);
   Bytes chain = Sha256(ToBytes("samp11 audit genesis" + ks.identity()));
   for (const AuditRecord& r : records) {
@@ -186,7 +195,7 @@ TEST_CASE("audit: malformed events are refused, long fields are cut") {
                               audit_outcome::kRefused, std::string(5000, 'd'));
   huge.kid = std::string(300, 'k') + "\xc3\xa9";
   REQUIRE(ks.audit().Append(huge).ok());
-  auto records = ListAll(ks);
+  auto records = AfterCreation(ListAll(ks));
   REQUIRE(records.size() == 1);
   CHECK(records[0].event.jti.size() == kMaxAuditField);
   CHECK(records[0].event.kid == std::string(kMaxAuditField, 'k'));
@@ -195,7 +204,7 @@ TEST_CASE("audit: malformed events are refused, long fields are cut") {
   // A cut never splits a UTF-8 sequence.
   AuditEvent accented = SignEvent(std::string(kMaxAuditField - 1, 's') + "\xc3\xa9", {}, "j");
   REQUIRE(ks.audit().Append(accented).ok());
-  records = ListAll(ks);
+  records = AfterCreation(ListAll(ks));
   CHECK(records[1].event.signer == std::string(kMaxAuditField - 1, 's'));
   CHECK(MustVerify(ks).ok());
 }
@@ -225,7 +234,7 @@ TEST_CASE("audit: four threads appending at once make one consecutive chain") {
   CheckConsecutive(records, 4 * kPerThread);
   AuditReport report = MustVerify(*token.keystore);
   CHECK_MESSAGE(report.ok(), Describe(report));
-  CHECK(report.records == 4 * kPerThread);
+  CHECK(report.records == 4 * kPerThread + 1);
 }
 
 TEST_CASE("audit: two processes appending at once make one consecutive chain" *
@@ -269,7 +278,7 @@ TEST_CASE("audit: two processes appending at once make one consecutive chain" *
   CheckConsecutive(records, 1 + 2 * kPerChild);
   std::set<int64_t> pids;
   for (const AuditRecord& r : records) {
-    if (r.seq > 1) pids.insert(r.pid);
+    if (r.seq > 2) pids.insert(r.pid);  // after the creation and the parent's record
   }
   CHECK(pids == std::set<int64_t>(children.begin(), children.end()));
   AuditReport report = MustVerify(**ks);
@@ -304,7 +313,7 @@ TEST_CASE("audit: key management records itself, refusals included") {
             .status()
             .code() == Code::kArgumentsBad);
 
-  auto records = ListAll(ks);
+  auto records = AfterCreation(ListAll(ks));
   REQUIRE(records.size() == 8);
   auto check = [&](size_t i, const char* event, const char* outcome, const std::string& signer) {
     CAPTURE(i);
@@ -335,7 +344,7 @@ TEST_CASE("audit: filters by signer, key, event and time, and pages") {
   FakeClock clock(1000);
   TestToken token = NewToken(dir, "test", clock);
   Keystore& ks = *token.keystore;
-  // seq 1..6 at times 1000, 1010, ..., 1050.
+  // seq 2..7 at times 1000, 1010, ..., 1050 (seq 1 is the token's creation, at 1000).
   const struct {
     const char* signer;
     const char* key;
@@ -350,26 +359,26 @@ TEST_CASE("audit: filters by signer, key, event and time, and pages") {
   }
   AuditFilter f;
   f.signer = "alice";
-  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{1, 3, 4, 6});
+  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{2, 4, 5, 7});
   f = AuditFilter();
   f.key_id = ToBytes("kb");
-  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{2, 5});
+  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{3, 6});
   f = AuditFilter();
   f.event = "sign";
-  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{1, 2, 4, 6});
+  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{2, 3, 5, 7});
   f = AuditFilter();
   f.since = 1010;
   f.until = 1030;  // both inclusive
-  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{2, 3, 4});
+  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{3, 4, 5});
   f = AuditFilter();
   f.since = 1035;
-  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{5, 6});
+  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{6, 7});
   f = AuditFilter();
   f.signer = "alice";
   f.key_id = ToBytes("ka");
   f.event = "sign";
   f.until = 1049;
-  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{1});
+  CHECK(Seqs(ListAll(ks, f)) == std::vector<int64_t>{2});
   f = AuditFilter();
   f.signer = "nobody";
   CHECK(ListAll(ks, f).empty());
@@ -377,17 +386,17 @@ TEST_CASE("audit: filters by signer, key, event and time, and pages") {
   // Paging: limit is the page size, after_seq the last seq seen.
   f = AuditFilter();
   f.limit = 2;
-  auto page = ks.audit().List(f, 0);
+  auto page = ks.audit().List(f, 1);
   REQUIRE(page.ok());
-  CHECK(Seqs(*page) == std::vector<int64_t>{1, 2});
-  page = ks.audit().List(f, 2);
-  REQUIRE(page.ok());
-  CHECK(Seqs(*page) == std::vector<int64_t>{3, 4});
-  f.signer = "alice";
+  CHECK(Seqs(*page) == std::vector<int64_t>{2, 3});
   page = ks.audit().List(f, 3);
   REQUIRE(page.ok());
-  CHECK(Seqs(*page) == std::vector<int64_t>{4, 6});
-  CHECK(ks.audit().List(f, 6)->empty());
+  CHECK(Seqs(*page) == std::vector<int64_t>{4, 5});
+  f.signer = "alice";
+  page = ks.audit().List(f, 4);
+  REQUIRE(page.ok());
+  CHECK(Seqs(*page) == std::vector<int64_t>{5, 7});
+  CHECK(ks.audit().List(f, 7)->empty());
   CHECK(ListAll(ks, f).size() == 4);  // paged to the end
 }
 
@@ -486,9 +495,9 @@ TEST_CASE("audit: a record MAC'd under another master key is found; the right ke
     REQUIRE(other.ok());
     ForgeRecord(token.path, ks, other->audit);
     AuditReport report = MustVerify(ks);
-    CHECK_MESSAGE(HasProblem(report, 6, "record 6 was edited or forged (its MAC does not match)"),
+    CHECK_MESSAGE(HasProblem(report, 7, "record 7 was edited or forged (its MAC does not match)"),
                   Describe(report));
-    CHECK(HasProblem(report, 6, "the head does not match"));
+    CHECK(HasProblem(report, 7, "the head does not match"));
     CHECK(report.problems.size() == 2);
     // And the module refuses to append after a head it cannot vouch for.
     CHECK(ks.audit().Append(SignEvent("alice", {}, "next")).code() == Code::kTampered);
@@ -497,7 +506,7 @@ TEST_CASE("audit: a record MAC'd under another master key is found; the right ke
     ForgeRecord(token.path, ks, AuditKey(token));
     AuditReport report = MustVerify(ks);
     CHECK_MESSAGE(report.ok(), Describe(report));
-    CHECK(report.records == 6);
+    CHECK(report.records == 7);  // the creation, five signs, the forgery
   }
 }
 
@@ -506,7 +515,7 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
   TempDir dir;
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
-  AppendSigns(ks, 5);
+  AppendSigns(ks, 5);  // records 2..6, after the token's creation
   testing::FoldJournal(ks);
   RawDb db(token.path);
 
@@ -514,10 +523,10 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
     db.Exec("DELETE FROM audit_log WHERE seq >= 4");
     REQUIRE(ks.audit().Append(SignEvent("alice", {}, "after")).ok());
     auto records = ListAll(ks);
-    CHECK(Seqs(records) == std::vector<int64_t>{1, 2, 3, 6});
+    CHECK(Seqs(records) == std::vector<int64_t>{1, 2, 3, 7});
     AuditReport report = MustVerify(ks);
     REQUIRE_MESSAGE(report.problems.size() == 1, Describe(report));
-    CHECK(HasProblem(report, 4, "records 4..5 are missing"));
+    CHECK(HasProblem(report, 4, "records 4..6 are missing"));
   }
   SUBCASE("head deleted") {
     db.Exec("DELETE FROM audit_head");
@@ -526,7 +535,7 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
     CHECK(ks.signers().AddSigner("zed").code() == Code::kTampered);
     CHECK_FALSE(*ks.signers().SignerExists("zed"));
     AuditReport report = MustVerify(ks);
-    CHECK_MESSAGE(HasProblem(report, 5, "the head is missing"), Describe(report));
+    CHECK_MESSAGE(HasProblem(report, 6, "the head is missing"), Describe(report));
   }
   SUBCASE("head rolled back to an earlier record's values") {
     db.Exec(
@@ -536,7 +545,7 @@ TEST_CASE("audit: appends go on from the head after a deleted tail, refuse a dou
     AuditReport report = MustVerify(ks);
     CHECK_MESSAGE(HasProblem(report, 3, "the head does not match"), Describe(report));
   }
-  CHECK(ListAll(ks).size() <= 6);
+  CHECK(ListAll(ks).size() <= 7);
 }
 
 }  // namespace

@@ -116,7 +116,7 @@ TEST_CASE("metrics: counts, refusals by reason, histograms, from every page of t
 
   auto metrics = ReadAuditMetrics(ks.audit());
   REQUIRE_MESSAGE(metrics.ok(), metrics.status().ToString());
-  CHECK(metrics->records() == 1205);
+  CHECK(metrics->records() == 1206);  // and the token's creation
   const std::string text = metrics->PrometheusText(ks.label(), 3);
   const std::string t = "token=\"metrics \\\"quoted\\\"\"";  // label values escaped
   CHECK(Contains(text, "samp11_signatures_total{" + t +
@@ -149,7 +149,9 @@ TEST_CASE("metrics: counts, refusals by reason, histograms, from every page of t
   CHECK(Contains(
       text, "samp11_sign_seconds_bucket{" + t + ",activation=\"signer-request\",le=\"60\"} 1"));
   CHECK(Contains(text, "samp11_activation_requests_pending{" + t + "} 3"));
-  CHECK(Contains(text, "samp11_audit_last_seq{" + t + "} 1205"));
+  CHECK(Contains(text, "samp11_audit_last_seq{" + t + "} 1206"));
+  CHECK(Contains(text,
+                 "samp11_audit_records_total{" + t + ",event=\"token-create\",outcome=\"ok\"} 1"));
   CHECK(Contains(text, "samp11_signatures_total{" + t +
                            ",signer=\"seal\",key_id=\"5e\",mechanism=\"CKM_EDDSA\","
                            "activation=\"pin-login\"} 1"));
@@ -158,14 +160,16 @@ TEST_CASE("metrics: counts, refusals by reason, histograms, from every page of t
         text.find("samp11_sign_seconds_bucket"));
 }
 
-TEST_CASE("metrics: an empty log gives every family, with zero gauges") {
+TEST_CASE("metrics: a new token's log gives every family, with zero counts") {
   TempDir dir;
   TestToken token = NewToken(dir);
   auto metrics = ReadAuditMetrics(token.keystore->audit());
   REQUIRE(metrics.ok());
   const std::string text = metrics->PrometheusText("test", 0);
   CHECK(Contains(text, "# TYPE samp11_signatures_total counter"));
-  CHECK(Contains(text, "samp11_audit_last_seq{token=\"test\"} 0"));
+  CHECK(Contains(text, "# TYPE samp11_sign_refusals_total counter"));
+  CHECK_FALSE(Contains(text, "samp11_signatures_total{"));
+  CHECK(Contains(text, "samp11_audit_last_seq{token=\"test\"} 1"));  // the token's creation
   CHECK(Contains(text, "samp11_activation_requests_pending{token=\"test\"} 0"));
 }
 

@@ -3,7 +3,10 @@
 // only there: one edit, one problem.
 #include <doctest/doctest.h>
 
+#include "crypto/symmetric.h"
+#include "keystore/aad.h"
 #include "keystore/keystore.h"
+#include "keystore/master_key.h"
 #include "keystore_audit_util.h"
 #include "keystore_test_util.h"
 
@@ -16,21 +19,22 @@ using testing::HasProblem;
 using testing::MustVerify;
 using testing::NewToken;
 using testing::RawDb;
+using testing::SignEvent;
 using testing::SwapAuditRows;
 using testing::TempDir;
 using testing::TestToken;
 
 constexpr int kRecords = 10;
 
-// A token with ten sign records; verified through a keystore reopened after the edit, so no
-// state kept in memory can hide it.
+// A token with ten records, its creation (seq 1) and nine signs; verified through a keystore
+// reopened after the edit, so no state kept in memory can hide it.
 struct Fixture {
   TempDir dir;
   TestToken token;
 
   Fixture() {
     token = NewToken(dir);
-    AppendSigns(*token.keystore, kRecords);
+    AppendSigns(*token.keystore, kRecords - 1);
     token.keystore.reset();
   }
 
@@ -218,11 +222,86 @@ TEST_CASE("audit tamper: records added behind the module's back or a replayed he
     f.Exec("DELETE FROM audit_head");
     CheckOnly(f.Verify(), 10, "the head is missing");
   }
+  SUBCASE("every record and the head: the log cannot start again") {
+    // No key is needed for this. Before the log was anchored to its token, it verified as an
+    // empty log and the module began a new, valid chain at record 1.
+    f.Exec("DELETE FROM audit_log");
+    f.Exec("DELETE FROM audit_head");
+    CheckOnly(f.Verify(), 1, "the log is empty: every record and the head were removed");
+    auto ks = testing::OpenTestKeystore(f.token.path, f.token.master);
+    REQUIRE(ks.ok());
+    CHECK((*ks)->audit().Append(SignEvent("alice", {}, "after")).code() == Code::kTampered);
+    CHECK((*ks)->audit().CheckWritable().code() == Code::kTampered);
+    // Nothing is changed that the log could not record, and the log stays empty.
+    CHECK((*ks)->signers().AddSigner("zed").code() == Code::kTampered);
+    CHECK_FALSE(*(*ks)->signers().SignerExists("zed"));
+    CheckOnly(f.Verify(), 1, "the log is empty");
+  }
   SUBCASE("a row with an impossible seq") {
     f.Exec(
         "INSERT INTO audit_log SELECT 0, at, pid, event, outcome, signer, key_id, kid, jti, "
         "detail, chain, mac FROM audit_log WHERE seq = 1");
     CheckOnly(f.Verify(), 0, "record 0 has an impossible seq");
+  }
+}
+
+// A token made before its log was anchored: master_check is the unanchored value (aad.h), and
+// its log may be empty. The test makes one by writing that value back.
+void MakeUnanchored(const TestToken& token, const std::string& identity) {
+  auto master = LoadMasterKey(token.master, Bytes());
+  REQUIRE(master.ok());
+  auto keys = DeriveKeys(*master);
+  REQUIRE(keys.ok());
+  auto check = HmacSha256(keys->check, MasterCheckInput(identity, /*audit_anchored=*/false));
+  REQUIRE(check.ok());
+  RawDb db(token.path);
+  db.Exec("UPDATE meta SET value = '" + HexEncode(*check) + "' WHERE name = 'master_check'");
+}
+
+TEST_CASE("audit tamper: a token made before anchoring is anchored by its next open" *
+          testing::SqliteOnly()) {
+  Fixture f;
+  std::string identity;
+  {
+    auto ks = testing::OpenTestKeystore(f.token.path, f.token.master);
+    REQUIRE(ks.ok());
+    identity = (*ks)->identity();
+  }
+  SUBCASE("with records: the anchor goes after them") {
+    MakeUnanchored(f.token, identity);
+    auto ks = testing::OpenTestKeystore(f.token.path, f.token.master);
+    REQUIRE(ks.ok());
+    auto last = (*ks)->audit().List(AuditFilter(), kRecords);
+    REQUIRE(last.ok());
+    REQUIRE(last->size() == 1);
+    CHECK(last->front().seq == kRecords + 1);
+    CHECK(last->front().event.event == "audit-anchor");
+    ks->reset();
+    CHECK_MESSAGE(f.Verify().ok(), Describe(f.Verify()));
+    // From now on an emptied log is named, and the token stays anchored.
+    f.Exec("DELETE FROM audit_log");
+    f.Exec("DELETE FROM audit_head");
+    CheckOnly(f.Verify(), 1, "the log is empty");
+  }
+  SUBCASE("an empty one: anchored too, as it cannot be told from one emptied by hand") {
+    f.Exec("DELETE FROM audit_log");
+    f.Exec("DELETE FROM audit_head");
+    MakeUnanchored(f.token, identity);
+    AuditReport report = f.Verify();  // the open anchors it: record 1 is the anchor
+    CHECK_MESSAGE(report.ok(), Describe(report));
+    CHECK(report.records == 1);
+    f.Exec("DELETE FROM audit_log");
+    f.Exec("DELETE FROM audit_head");
+    CheckOnly(f.Verify(), 1, "the log is empty");
+  }
+  SUBCASE("a wrong master key is still refused, whichever check value is stored") {
+    MakeUnanchored(f.token, identity);
+    MasterKeySource wrong = f.token.master;
+    wrong.location = f.token.path + ".other-key";
+    REQUIRE(CreateMasterKeyFile(wrong.location).ok());
+    auto ks = testing::OpenTestKeystore(f.token.path, wrong);
+    REQUIRE_FALSE(ks.ok());
+    CHECK(ks.status().code() == Code::kConfig);
   }
 }
 

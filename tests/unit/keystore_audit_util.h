@@ -35,6 +35,16 @@ inline void AppendSigns(Keystore& ks, int count, int first = 1) {
   }
 }
 
+// A token's log starts with its creation (keystore.cc, "token-create" at seq 1): checks that
+// record, and returns the records after it.
+inline std::vector<AuditRecord> AfterCreation(std::vector<AuditRecord> records) {
+  REQUIRE_FALSE(records.empty());
+  CHECK(records[0].seq == 1);
+  CHECK(records[0].event.event == audit_event::kTokenCreate);
+  records.erase(records.begin());
+  return records;
+}
+
 inline AuditReport MustVerify(Keystore& ks) {
   auto report = ks.audit().Verify();
   REQUIRE_MESSAGE(report.ok(), report.status().ToString());

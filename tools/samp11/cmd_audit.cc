@@ -172,7 +172,7 @@ Status RunShow(const GlobalOptions& global, const ShowOptions& o) {
 Result<int> RunVerify(const GlobalOptions& global) {
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
   SAMP11_ASSIGN_OR_RETURN(AuditReport report, ks->audit().Verify());
-  std::cout << "audit log: " << report.records << " records";
+  std::cout << "audit log: " << report.records << (report.records == 1 ? " record" : " records");
   if (report.records > 0) std::cout << ", seq " << report.first_seq << ".." << report.last_seq;
   if (report.ok()) {
     std::cout << ", intact\n";
