@@ -294,6 +294,20 @@ TEST_CASE("audit tamper: a token made before anchoring is anchored by its next o
     f.Exec("DELETE FROM audit_head");
     CheckOnly(f.Verify(), 1, "the log is empty");
   }
+  SUBCASE("a log that cannot take the anchor: the token still opens, unanchored, to be looked at") {
+    f.Exec("DELETE FROM audit_head");  // evidence: no record may go after it
+    MakeUnanchored(f.token, identity);
+    const std::string unanchored =
+        RawDb(f.token.path).QueryText("SELECT value FROM meta WHERE name = 'master_check'");
+    auto ks = testing::OpenTestKeystore(f.token.path, f.token.master);
+    REQUIRE_MESSAGE(ks.ok(), ks.status().ToString());
+    AuditReport report = MustVerify(**ks);
+    CHECK_MESSAGE(HasProblem(report, kRecords, "the head is missing"), Describe(report));
+    CHECK(report.records == kRecords);  // no anchor record was written
+    ks->reset();
+    CHECK(RawDb(f.token.path).QueryText("SELECT value FROM meta WHERE name = 'master_check'") ==
+          unanchored);
+  }
   SUBCASE("a wrong master key is still refused, whichever check value is stored") {
     MakeUnanchored(f.token, identity);
     MasterKeySource wrong = f.token.master;
