@@ -97,10 +97,12 @@ void PrintPartsAndCosts(const LimitParts& parts, const json& sam_costs, const js
   std::printf("\nparts: SAD verify (%s) %.1f us, durable write %.1f us\n", parts.sad_alg.c_str(),
               parts.sad_verify_us, parts.DurableWriteUs());
   std::printf(
-      "SAM costs: SAD parse %.1f us, parse+verify %.1f us, spend + record synced %.1f us, "
-      "SCAL1 record %.1f us\n",
+      "SAM costs: SAD parse %.1f us, parse+verify %.1f us, spend + record synced %.1f us (with "
+      "the rollback guard %.1f us), SCAL1 record %.1f us\n",
       sam_costs["sad_parse_us"].get<double>(), sam_costs["sad_parse_verify_us"].get<double>(),
-      sam_costs["spend_hash_us"].get<double>(), sam_costs["audit_append_us"].get<double>());
+      sam_costs["spend_hash_us"].get<double>(),
+      sam_costs["spend_hash_rollback_guard_us"].get<double>(),
+      sam_costs["audit_append_us"].get<double>());
   for (const json& c : cold) {
     std::printf(
         "cold start, %lld keys: C_Initialize %.1f ms, to first signature %.1f ms, VmHWM "

@@ -43,6 +43,9 @@ constexpr char kTokenSerial[] = "token_serial";
 constexpr char kPinFile[] = "pin_file";
 constexpr char kMaxSessions[] = "max_sessions";
 constexpr char kSadProvider[] = "sad_provider";
+constexpr char kRollbackAnchor[] = "rollback_anchor";
+// Members of "rollback_anchor".
+constexpr char kFile[] = "file";
 // Members of "sad_provider".
 constexpr char kType[] = "type";
 constexpr char kCommand[] = "command";
@@ -187,7 +190,7 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
       CheckMembers(entry, where,
                    {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
                     kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend, kRequireCertificate,
-                    kSadProvider}));
+                    kSadProvider, kRollbackAnchor}));
   TokenConfig token;
   for (const char* required : {kLabel, kKeystore}) {
     if (!entry.contains(required)) return ConfigError(where + " has no '" + required + "'");
@@ -250,6 +253,24 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
     SAMP11_ASSIGN_OR_RETURN(
         token.sad_provider,
         ParseSadProvider(entry.at(kSadProvider), where + ".sad_provider", base_dir));
+  }
+  if (entry.contains(kRollbackAnchor)) {
+    const Json& anchor = entry.at(kRollbackAnchor);
+    const std::string anchor_where = where + ".rollback_anchor";
+    if (!anchor.is_object()) return ConfigError(anchor_where + " must be an object");
+    SAMP11_RETURN_IF_ERROR(CheckMembers(anchor, anchor_where, {kFile}));
+    if (!anchor.contains(kFile)) return ConfigError(anchor_where + " has no 'file'");
+    SAMP11_ASSIGN_OR_RETURN(std::string file, GetString(anchor, kFile, anchor_where));
+    if (file.empty()) return ConfigError(anchor_where + ".file must not be empty");
+    RollbackAnchorConfig config;
+    config.file = Resolve(file, base_dir);
+    if (config.file == token.keystore || config.file.rfind(token.keystore + "-", 0) == 0 ||
+        config.file.rfind(token.keystore + ".", 0) == 0) {
+      return ConfigError(anchor_where +
+                         ".file must not be the keystore or one of its files: a copy of "
+                         "them put back would take the anchor back too");
+    }
+    token.rollback_anchor = std::move(config);
   }
   if (entry.contains(kKeyBackend)) {
     SAMP11_ASSIGN_OR_RETURN(token.key_backend, GetString(entry, kKeyBackend, where));
@@ -364,6 +385,11 @@ std::string ConfigToJson(const ModuleConfig& config) {
       p[kTimeout] = provider.timeout_seconds;
       if (provider.type == sad_provider::kDeposit) p[kPollMillis] = provider.poll_milliseconds;
       entry[kSadProvider] = std::move(p);
+    }
+    if (token.rollback_anchor) {
+      nlohmann::ordered_json anchor;
+      anchor[kFile] = token.rollback_anchor->file;
+      entry[kRollbackAnchor] = std::move(anchor);
     }
     tokens.push_back(std::move(entry));
   }

@@ -17,6 +17,12 @@ namespace samp11 {
 
 constexpr char kDefaultConfigPath[] = "/etc/samp11/samp11.json";
 
+// Where the token's rollback guard keeps its anchor (keystore/rollback_guard.h): a file outside
+// the keystore's folder, ideally on another file system that the keystore's owner cannot write.
+struct RollbackAnchorConfig {
+  std::string file;
+};
+
 struct TokenConfig {
   std::string label;     // matches the keystore's label; names the token for the CLI
   std::string keystore;  // path of the SQLite file
@@ -30,6 +36,8 @@ struct TokenConfig {
   // Asked for a SAD when a SCAL2 signature reaches C_Sign without one (docs/sad.md, "Asking the
   // signer"); none by default.
   std::optional<SadProviderConfig> sad_provider;
+  // Refuses a keystore put back to an earlier state (docs/security.md); none by default.
+  std::optional<RollbackAnchorConfig> rollback_anchor;
 };
 
 struct ModuleConfig {

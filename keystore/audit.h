@@ -52,6 +52,12 @@ inline constexpr char kTokenCreate[] = "token-create";
 // A token made before anchoring, anchored by the first open that could (its log from before
 // cannot be told from one cut by hand; its log from here on can).
 inline constexpr char kAuditAnchor[] = "audit-anchor";
+// The rollback guard (rollback_guard.h): its anchor first written from this log's head; a log
+// that does not hold the anchor's record (the keystore was put back); an operator's acceptance of
+// the keystore as it is (`samp11 audit accept-rollback`), which moves the anchor to that record.
+inline constexpr char kRollbackAnchor[] = "rollback-anchor";
+inline constexpr char kRollbackDetected[] = "rollback-detected";
+inline constexpr char kRollbackAccepted[] = "rollback-accepted";
 }  // namespace audit_event
 
 namespace audit_outcome {

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "common/log.h"
 #include "common/process_id.h"
 #include "keystore/audit_chain.h"
 #include "keystore/audit_log.h"
@@ -117,7 +118,7 @@ Status AuditLog::Append(const AuditEvent& event, Durability durability) {
   entry.make_append = [this, row = std::move(row)](const AuditTail& tail, bool) {
     return MakeAppend(context_.keys.audit, row, tail);
   };
-  Result<bool> written = journal_.Write(std::move(entry), durability == Durability::kSynced);
+  Result<bool> written = WriteReported(std::move(entry), durability == Durability::kSynced);
   return context_.ExplainStaleKey(written.status());
 }
 
@@ -135,9 +136,71 @@ Result<bool> AuditLog::RecordSignature(const std::optional<SpentHashRow>& spend,
                           const AuditTail& tail, bool spend_won) {
     return MakeAppend(context_.keys.audit, spend_won ? signed_row : lost_row, tail);
   };
-  Result<bool> won = journal_.Write(std::move(entry), durability == Durability::kSynced);
+  Result<bool> won = WriteReported(std::move(entry), durability == Durability::kSynced);
   if (!won.ok()) return context_.ExplainStaleKey(won.status());
   return *won;
+}
+
+Result<bool> AuditLog::WriteReported(JournalStore::Entry entry, bool synced, bool accepting) {
+  if (!context_.rollback) return journal_.Write(std::move(entry), synced);
+  // make_append runs before Write returns (in this thread or the one writing the group), and
+  // again if the store retries: the link kept is that of the append written.
+  AuditLink link;
+  auto make = std::move(entry.make_append);
+  entry.make_append = [this, &link, make = std::move(make)](const AuditTail& tail,
+                                                            bool spend_won) -> Result<AuditAppend> {
+    SAMP11_ASSIGN_OR_RETURN(AuditAppend append, make(tail, spend_won));
+    link = LinkOf(tail, append);
+    return append;
+  };
+  SAMP11_ASSIGN_OR_RETURN(bool won, journal_.Write(std::move(entry), synced));
+  if (accepting) {
+    SAMP11_RETURN_IF_ERROR(context_.rollback->Accept(link));
+  } else {
+    SAMP11_RETURN_IF_ERROR(AfterWrite(link, synced));
+  }
+  return won;
+}
+
+AuditLink AuditLog::LinkOf(const AuditTail& tail, const AuditAppend& append) const {
+  AuditLink link;
+  link.seq = append.row.seq;
+  link.chain = append.row.chain;
+  link.prev_seq = append.row.seq - 1;
+  link.prev_chain = tail.head ? tail.head->chain : AuditGenesis(context_.identity);
+  return link;
+}
+
+Status AuditLog::AfterWrite(const AuditLink& link, bool synced) {
+  if (!context_.rollback) return Status::Ok();
+  RollbackGuard::Verdict verdict = context_.rollback->AfterWrite(link, synced);
+  if (verdict.first_detection) {
+    SAMP11_LOG(kError, verdict.status.message());
+    AuditEvent event;
+    event.event = audit_event::kRollbackDetected;
+    event.outcome = audit_outcome::kError;
+    event.detail = verdict.status.message();
+    // Its own report fails (the alarm stands); the record is written all the same.
+    (void)Append(event);
+  }
+  return verdict.status;
+}
+
+Result<int64_t> AuditLog::AppendAcceptingRollback(const AuditEvent& event) {
+  if (!context_.rollback) {
+    return Status(Code::kArgumentsBad, "this token has no rollback anchor configured");
+  }
+  SAMP11_ASSIGN_OR_RETURN(AuditRow row, RowFor(event));
+  int64_t seq = 0;
+  JournalStore::Entry entry;
+  entry.make_append = [this, &seq, row = std::move(row)](const AuditTail& tail,
+                                                         bool) -> Result<AuditAppend> {
+    SAMP11_ASSIGN_OR_RETURN(AuditAppend append, MakeAppend(context_.keys.audit, row, tail));
+    seq = append.row.seq;
+    return append;
+  };
+  SAMP11_RETURN_IF_ERROR(WriteReported(std::move(entry), true, true).status());
+  return seq;
 }
 
 Result<AuditAppend> AuditLog::MakeAppend(const SecureBytes& audit_key, const AuditRow& row,
@@ -164,6 +227,8 @@ Result<AuditReport> AuditLog::Verify() {
   // The tail is read first, as one snapshot, and the walk stops at its head: records appended
   // meanwhile by other processes are neither walked nor mistaken for records past the head.
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
+  const AnchorPoint head = tail.head ? AnchorPoint{tail.head->seq, tail.head->chain}
+                                     : AnchorPoint{0, AuditGenesis(context_.identity)};
   SAMP11_ASSIGN_OR_RETURN(
       AuditVerifier verifier,
       AuditVerifier::Create(context_.keys.audit, AuditGenesis(context_.identity), std::move(tail),
@@ -183,6 +248,15 @@ Result<AuditReport> AuditLog::Verify() {
   SAMP11_ASSIGN_OR_RETURN(AuditReport report, verifier.Finish());
   for (std::string& what : storage) {
     report.problems.insert(report.problems.begin(), AuditProblem{0, std::move(what)});
+  }
+  // A log that verifies may still be an earlier copy of itself: the anchor knows.
+  if (context_.rollback) {
+    Status rolled = context_.rollback->Recheck(head);
+    if (rolled.code() == Code::kTampered) {
+      report.problems.insert(report.problems.begin(), AuditProblem{0, rolled.message()});
+    } else if (!rolled.ok()) {
+      return rolled;
+    }
   }
   return report;
 }

@@ -4,9 +4,11 @@
 
 #include <utility>
 
+#include "common/log.h"
 #include "crypto/random.h"
 #include "crypto/symmetric.h"
 #include "keystore/aad.h"
+#include "keystore/audit_chain.h"
 #include "keystore/row_mac.h"
 
 namespace samp11 {
@@ -159,6 +161,72 @@ void Keystore::AnchorAuditLog(const Bytes& anchored_check) {
   if (!state_->meta().SetMeta(kMetaMasterCheck, HexEncode(anchored_check)).ok()) return;
   context_.master_check_hex = HexEncode(anchored_check);
   context_.audit_anchored = true;
+}
+
+Result<AnchorPoint> Keystore::AuditHeadPoint() {
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
+  if (!tail.head) return AnchorPoint{0, AuditGenesis(context_.identity)};
+  return AnchorPoint{tail.head->seq, tail.head->chain};
+}
+
+Status Keystore::GuardRollback(std::unique_ptr<RollbackAnchor> anchor) {
+  auto guard = std::make_unique<RollbackGuard>(state_->audit(), std::move(anchor));
+  SAMP11_ASSIGN_OR_RETURN(AnchorPoint head, AuditHeadPoint());
+  SAMP11_ASSIGN_OR_RETURN(RollbackGuard::OpenCheck check, guard->CheckAtOpen(head));
+  rollback_guard_ = std::move(guard);
+  context_.rollback = rollback_guard_.get();
+  if (check.created) {
+    AuditEvent created;
+    created.event = audit_event::kRollbackAnchor;
+    created.outcome = audit_outcome::kOk;
+    created.detail = "rollback anchor (" + rollback_guard_->Describe() +
+                     ") first written, at audit record " + std::to_string(head.seq);
+    // Not needed for the guard (the anchor is written): a failure is the log's to report.
+    (void)audit_.Append(created);
+  }
+  if (rollback_guard_->detected()) {
+    Status found = rollback_guard_->Recheck(head);
+    SAMP11_LOG(kError, found.message());
+    AuditEvent detected;
+    detected.event = audit_event::kRollbackDetected;
+    detected.outcome = audit_outcome::kError;
+    detected.detail = found.message();
+    (void)audit_.Append(detected);  // refused by the alarm as a write, but written
+  }
+  return Status::Ok();
+}
+
+Result<Keystore::RollbackAcceptance> Keystore::AcceptRollback(const std::string& reason,
+                                                              bool refuse_earlier_sads) {
+  if (!rollback_guard_) {
+    return Status(Code::kArgumentsBad, "this token's configuration names no rollback anchor");
+  }
+  SAMP11_ASSIGN_OR_RETURN(AnchorPoint head, AuditHeadPoint());
+  Status found = rollback_guard_->Recheck(head);
+  if (found.ok()) {
+    return Status(Code::kArgumentsBad,
+                  "there is no rollback to accept: the log holds the anchor's "
+                  "record (" +
+                      rollback_guard_->Describe() + ")");
+  }
+  if (found.code() != Code::kTampered) return found;
+  // The spends the rollback lost are of SADs issued before now: none of those is taken again. (A
+  // later second, so that a SAD issued in this one is refused too.)
+  const int64_t not_before = context_.clock.NowSeconds() + 1;
+  SAMP11_ASSIGN_OR_RETURN(int64_t current, SadNotBefore());
+  if (refuse_earlier_sads && current < not_before) {
+    SAMP11_RETURN_IF_ERROR(SetSadNotBefore(not_before));
+  }
+  AuditEvent accepted;
+  accepted.event = audit_event::kRollbackAccepted;
+  accepted.outcome = audit_outcome::kOk;
+  accepted.detail =
+      "the keystore is accepted as it is, at audit record " + std::to_string(head.seq) + "; " +
+      (refuse_earlier_sads ? "SADs issued before " + std::to_string(not_before) + " are refused; "
+                           : std::string()) +
+      reason + "; it was: " + found.message();
+  SAMP11_ASSIGN_OR_RETURN(int64_t seq, audit_.AppendAcceptingRollback(accepted));
+  return RollbackAcceptance{rollback_guard_->Describe(), seq};
 }
 
 Status Keystore::FinishLifecycleMigration() {

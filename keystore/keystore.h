@@ -19,6 +19,8 @@
 #include "keystore/keystore_context.h"
 #include "keystore/master_key.h"
 #include "keystore/replay_ledger.h"
+#include "keystore/rollback_anchor.h"
+#include "keystore/rollback_guard.h"
 #include "keystore/signer_pins.h"
 #include "keystore/signers.h"
 #include "keystore/signing_keys.h"
@@ -91,8 +93,34 @@ class Keystore {
   static Result<RestoreReport> Restore(StateLocation& location, const MasterKeySource& master,
                                        const Bytes& backup_file, bool force,
                                        const Clock& clock = DefaultClock());
-  // The time of the last restore (0: never): SADs issued (iat) before it are refused, since the
-  // replay records of hashes spent after the backup may be lost. kTampered if its MAC fails.
+  // Guards this keystore against rollback from now on (rollback_guard.h), with anchor kept outside
+  // its files. Checks the log against the anchor at once: an anchor never written is set to the
+  // log's head (recorded as rollback-anchor); a log that does not hold the anchor's record is
+  // recorded as rollback-detected, and the keystore opens all the same, refusing every write and
+  // so every signature, so that `samp11 audit verify` can say what it found. kStorage if the
+  // anchor cannot be read or written.
+  Status GuardRollback(std::unique_ptr<RollbackAnchor> anchor);
+  // `samp11 audit accept-rollback`: an operator accepts the keystore as it is. From then on SADs
+  // issued up to the acceptance's second are refused (SadNotBefore): the spends the rollback lost
+  // cannot be replayed. Records rollback-accepted (the anchor's old point, the log's head and
+  // reason), moves the anchor to that record, and lifts the alarm (other processes lift theirs at
+  // their next write). kArgumentsBad,
+  // with nothing written, if there is no guard or nothing to accept (the log holds the anchor's
+  // record).
+  struct RollbackAcceptance {
+    std::string anchor;  // Describe()
+    int64_t record = 0;  // the rollback-accepted record's seq
+  };
+  // refuse_earlier_sads false only where the lost spends were carried back otherwise (a restore
+  // that merged the live keystore's spends).
+  Result<RollbackAcceptance> AcceptRollback(const std::string& reason,
+                                            bool refuse_earlier_sads = true);
+  // The rollback guard, or none when the configuration names no anchor.
+  RollbackGuard* rollback_guard() { return rollback_guard_.get(); }
+
+  // The time of the last restore or accepted rollback (0: never): SADs issued (iat) before it are
+  // refused, since the replay records of hashes spent after the backup may be lost. kTampered if
+  // its MAC fails.
   Result<int64_t> SadNotBefore();
 
  private:
@@ -107,8 +135,13 @@ class Keystore {
   void AnchorAuditLog(const Bytes& anchored_check);
   Status RotateUnaudited(const MasterKeySource& new_master);
 
+  Status SetSadNotBefore(int64_t not_before);
+  // The log's head as the guard sees it: (0, genesis) for an empty log.
+  Result<AnchorPoint> AuditHeadPoint();
+
   std::unique_ptr<StateStore> state_;
-  KeystoreContext context_;  // refers to *state_
+  std::unique_ptr<RollbackGuard> rollback_guard_;  // before context_, which points to it
+  KeystoreContext context_;                        // refers to *state_
   AuditLog audit_;
   Signers signers_;
   SigningKeys keys_;

@@ -80,6 +80,15 @@ Result<int64_t> Keystore::SadNotBefore() {
   return not_before;
 }
 
+Status Keystore::SetSadNotBefore(int64_t not_before) {
+  SAMP11_ASSIGN_OR_RETURN(Bytes mac,
+                          RowMac(context_.keys.mac, SadNotBeforeMacInput(identity(), not_before)));
+  // Two writes: between them the value fails its MAC, and every SAD is refused (fail closed) until
+  // the caller runs again.
+  SAMP11_RETURN_IF_ERROR(state_->meta().SetMeta(kMetaSadNotBefore, std::to_string(not_before)));
+  return state_->meta().SetMeta(kMetaSadNotBeforeMac, HexEncode(mac));
+}
+
 Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
                                                   const MasterKeySource& master,
                                                   const Bytes& backup_file, bool force,
@@ -139,12 +148,7 @@ Result<Keystore::RestoreReport> Keystore::Restore(StateLocation& location,
       // Without the live state, the replay records of hashes spent since the backup are lost:
       // only SADs issued from now on are taken, so none of those can be presented again.
       report.sad_not_before = restored_at;
-      Result<Bytes> mac =
-          RowMac(ks.context_.keys.mac, SadNotBeforeMacInput(ks.identity(), report.sad_not_before));
-      if (!mac.ok()) return discard(mac.status());
-      MetaStore& meta = ks.state_->meta();
-      Status set = meta.SetMeta(kMetaSadNotBefore, std::to_string(report.sad_not_before));
-      if (set.ok()) set = meta.SetMeta(kMetaSadNotBeforeMac, HexEncode(*mac));
+      Status set = ks.SetSadNotBefore(report.sad_not_before);
       if (!set.ok()) return discard(set);
     }
   }  // the staged state is let go before it replaces the live one

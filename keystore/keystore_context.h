@@ -12,6 +12,8 @@
 
 namespace samp11 {
 
+class RollbackGuard;
+
 struct KeystoreContext {
   StateStore& state;
   const Clock& clock;    // stamps every time the keystore records
@@ -24,6 +26,9 @@ struct KeystoreContext {
   // no head was emptied by hand, and nothing is appended to it. False only while a token is
   // being created, and for a token from before anchoring until its open anchors it.
   bool audit_anchored = false;
+  // Set when the configuration names a rollback anchor (Keystore::GuardRollback); every append
+  // then reports to it (audit_log.cc).
+  RollbackGuard* rollback = nullptr;
 
   // A tampered-looking failure in a process whose master key was rotated away (meta
   // master_check no longer matches this process's) becomes kConfig saying so; anything else is

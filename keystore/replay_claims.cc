@@ -45,14 +45,20 @@ Result<bool> ReplayLedger::TakeBatchHash(const BatchHash& batch) {
     event.jti = batch.jti;
     SAMP11_ASSIGN_OR_RETURN(AuditRow row, audit_.RowFor(event));
     const size_t total = rows.size();
-    Result<std::vector<bool>> won =
-        context_.state.journal().ClaimSpentHashes(rows, [&](const AuditTail& tail, size_t claimed) {
+    AuditLink link;
+    Result<std::vector<bool>> won = context_.state.journal().ClaimSpentHashes(
+        rows, [&](const AuditTail& tail, size_t claimed) -> Result<AuditAppend> {
           AuditRow claim_row = row;
           claim_row.detail = std::to_string(claimed) + " of " + std::to_string(total) +
                              " hashes claimed by this process";
-          return audit_.MakeAppend(context_.keys.audit, claim_row, tail);
+          SAMP11_ASSIGN_OR_RETURN(AuditAppend append,
+                                  audit_.MakeAppend(context_.keys.audit, claim_row, tail));
+          link = audit_.LinkOf(tail, append);
+          return append;
         });
     if (!won.ok()) return context_.ExplainStaleKey(won.status());
+    // A claim in a rolled-back keystore claims nothing this process will sign.
+    SAMP11_RETURN_IF_ERROR(audit_.AfterWrite(link, true));
     BatchClaim claim;
     claim.sad_exp = batch.sad_exp;
     for (size_t i = 0; i < rows.size(); ++i) {

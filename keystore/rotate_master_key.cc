@@ -156,13 +156,20 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
   record.outcome = audit_outcome::kOk;
   record.detail =
       new_master.kind == MasterKeySource::Kind::kKeyFile ? "to a key file" : "to a passphrase";
-  plan.append = [&](const AuditTail& tail) { return audit_.MakeAppend(next.audit, record, tail); };
+  AuditLink link;
+  plan.append = [&](const AuditTail& tail) -> Result<AuditAppend> {
+    SAMP11_ASSIGN_OR_RETURN(AuditAppend append, audit_.MakeAppend(next.audit, record, tail));
+    link = audit_.LinkOf(tail, append);
+    return append;
+  };
 
   SAMP11_RETURN_IF_ERROR(state_->maintenance().Rekey(plan));
   // From here on this object speaks with the new key; the caches hold nothing key-dependent.
   context_.keys = std::move(next);
   context_.master_check_hex = HexEncode(check);
-  return Status::Ok();
+  // The rotation is durable; a rollback found now was there before it (chain values do not
+  // depend on the key, so the anchor carries over).
+  return audit_.AfterWrite(link, true);
 }
 
 Status Keystore::RotateMasterKey(const MasterKeySource& new_master) {

@@ -34,12 +34,13 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
 
   SAMP11_RETURN_IF_ERROR(VerifySadSignature(sad, key.public_key.get(), key.alg));
   SAMP11_RETURN_IF_ERROR(CheckSadClaims(sad.claims, keystore_.identity(), Now(), policy_.sad));
-  // After a restore, replay records of hashes spent since the backup may be gone: no SAD issued
-  // before the restore is taken (keystore_backup.cc).
+  // After a restore or an accepted rollback, replay records of hashes spent since the backup may
+  // be gone: no SAD issued before it is taken (keystore_backup.cc, keystore.cc).
   SAMP11_ASSIGN_OR_RETURN(int64_t not_before, keystore_.SadNotBefore());
   if (sad.claims.iat < not_before) {
     return Status(Code::kActivationInvalid,
-                  "SAD issued before the keystore was restored from a backup (iat " +
+                  "SAD issued before the keystore was restored from a backup or its rollback "
+                  "accepted (iat " +
                       std::to_string(sad.claims.iat) + " < " + std::to_string(not_before) + ")");
   }
 

@@ -60,6 +60,10 @@ Result<std::unique_ptr<Keystore>> OpenTokenKeystoreOn(std::unique_ptr<StateStore
     keystore->keys().AddBackend(MakePkcs11KeyBackend(std::move(inner)));
   }
   SAMP11_RETURN_IF_ERROR(keystore->keys().SetDefaultBackend(token.key_backend));
+  if (token.rollback_anchor) {
+    SAMP11_RETURN_IF_ERROR(keystore->GuardRollback(
+        MakeRollbackAnchorFile(token.rollback_anchor->file, keystore->identity())));
+  }
   return keystore;
 }
 

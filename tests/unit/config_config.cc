@@ -271,5 +271,29 @@ TEST_CASE("config: sad_provider, exec and deposit, round trip; refusals") {
   CHECK(relative.status().code() == Code::kConfig);
 }
 
+TEST_CASE("config: rollback_anchor, round trip; refusals") {
+  auto config = Parse(OneToken(R"(,"rollback_anchor":{"file":"/srv/anchors/demo.anchor"})"));
+  REQUIRE_MESSAGE(config.ok(), config.status().ToString());
+  REQUIRE(config->tokens[0].rollback_anchor);
+  CHECK(config->tokens[0].rollback_anchor->file == "/srv/anchors/demo.anchor");
+  auto again = ParseConfig(ConfigToJson(*config), "/elsewhere");
+  REQUIRE(again.ok());
+  CHECK(again->tokens[0].rollback_anchor->file == "/srv/anchors/demo.anchor");
+  auto relative = Parse(OneToken(R"(,"rollback_anchor":{"file":"../anchors/demo.anchor"})"));
+  REQUIRE(relative.ok());
+  CHECK(relative->tokens[0].rollback_anchor->file == "/etc/anchors/demo.anchor");
+  CHECK_FALSE(Parse(OneToken("")).value().tokens[0].rollback_anchor);
+
+  CheckRefused(OneToken(R"(,"rollback_anchor":"/srv/a")"), "rollback_anchor must be an object");
+  CheckRefused(OneToken(R"(,"rollback_anchor":{})"), "has no 'file'");
+  CheckRefused(OneToken(R"(,"rollback_anchor":{"file":""})"), "must not be empty");
+  CheckRefused(OneToken(R"(,"rollback_anchor":{"file":"/a","path":"/b"})"), "unknown member");
+  // Among the keystore's own files it would be put back with them.
+  for (const char* file : {"demo.db", "demo.db-anchor", "demo.db.anchor"}) {
+    CheckRefused(OneToken(std::string(R"(,"rollback_anchor":{"file":")") + file + "\"}"),
+                 "must not be the keystore or one of its files");
+  }
+}
+
 }  // namespace
 }  // namespace samp11

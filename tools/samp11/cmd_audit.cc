@@ -184,6 +184,17 @@ Result<int> RunVerify(const GlobalOptions& global) {
   return kTamperedExit;
 }
 
+// An operator who has looked at a rollback the guard found (and at what it may have let sign
+// again) takes the keystore as it is; the reason goes into the log with the record.
+Status RunAcceptRollback(const GlobalOptions& global, const std::string& reason) {
+  if (reason.empty()) return Status(Code::kArgumentsBad, "--reason must say why");
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  SAMP11_ASSIGN_OR_RETURN(Keystore::RollbackAcceptance accepted, ks->AcceptRollback(reason));
+  std::cout << "rollback accepted: the anchor (" << accepted.anchor << ") now holds audit record "
+            << accepted.record << " (rollback-accepted); signing resumes\n";
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
@@ -195,6 +206,16 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int* exit_code)
   verify->callback([&global, exit_code] {
     Result<int> code = RunVerify(global);
     *exit_code = code.ok() ? *code : Fail(code.status());
+  });
+
+  auto reason = std::make_shared<std::string>();
+  CLI::App* accept = audit->add_subcommand(
+      "accept-rollback",
+      "take the keystore as it is after the rollback guard found it put back (recorded)");
+  accept->add_option("--reason", *reason, "why, for the audit log (e.g. the ticket)")->required();
+  accept->callback([&global, reason, exit_code] {
+    Status s = RunAcceptRollback(global, *reason);
+    *exit_code = s.ok() ? 0 : Fail(s);
   });
 
   auto show = std::make_shared<ShowOptions>();

@@ -60,6 +60,22 @@ Status RunRestore(const GlobalOptions& global, const RestoreOptions& o) {
   if (!report.aside_path.empty()) {
     std::cout << "  the keystore as it was before: " << report.aside_path << "\n";
   }
+  if (token.rollback_anchor) {
+    // A restore puts the keystore back on purpose, and carries the spends made since the backup
+    // (or, with no live keystore to take them from, refuses older SADs itself): the guard's anchor
+    // is moved to it, recorded.
+    TokenConfig restored = token;
+    restored.master = master;
+    SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenTokenKeystore(restored));
+    Result<Keystore::RollbackAcceptance> accepted =
+        ks->AcceptRollback("restore of the backup " + o.in, /*refuse_earlier_sads=*/false);
+    if (accepted.ok()) {
+      std::cout << "  the rollback anchor (" << accepted->anchor << ") now holds audit record "
+                << accepted->record << "\n";
+    } else if (accepted.status().code() != Code::kArgumentsBad) {
+      return accepted.status();
+    }
+  }
   if (other_key) {
     // The restored file opens with the key the backup was made under: the config must say so.
     SAMP11_ASSIGN_OR_RETURN(ModuleConfig config, LoadConfig(ConfPath(global)));

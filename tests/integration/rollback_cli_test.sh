@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The rollback guard end to end, with the real module and CLI: a token whose files are put back to
+# an earlier copy (copy aside, sign, put back) does not sign again under a SAD it already used;
+# the module answers CKR_DEVICE_ERROR and records rollback-detected, `audit verify` exits 3 and
+# names it, `samp11 audit accept-rollback` lifts it (recorded), and a restore moves the anchor by
+# itself. A configuration that puts the anchor among the keystore's own files is refused.
+# Usage: rollback_cli_test.sh BUILD_DIR
+set -euo pipefail
+build=$(realpath "$1")
+samp11="$build/samp11"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+export SAMP11_CONF="$work/samp11.json"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+mkdir keystore anchor-fs
+db="$work/keystore/t.db"
+
+"$samp11" init --label rollback --keystore "$db" --master-key "$work/m.key" >/dev/null
+set_anchor() {
+  /usr/bin/python3 - "$SAMP11_CONF" "$1" <<'PY'
+import json, sys
+path, anchor = sys.argv[1], sys.argv[2]
+config = json.load(open(path))
+if anchor:
+    config["tokens"][0]["rollback_anchor"] = {"file": anchor}
+else:
+    config["tokens"][0].pop("rollback_anchor", None)
+json.dump(config, open(path, "w"), indent=2)
+PY
+}
+# The anchor among the keystore's files would be put back with them: refused, naming why.
+set_anchor "$db-anchor"
+rc=0
+"$samp11" audit verify >out.txt 2>&1 || rc=$?
+[[ $rc -ne 0 ]] || fail "an anchor beside the keystore's files was accepted"
+grep -q "must not be the keystore or one of its files" out.txt || { cat out.txt; fail "why"; }
+set_anchor "$work/anchor-fs/rollback.anchor"
+
+out=$("$samp11" audit verify) || fail "verify with a new anchor: $out"
+[[ -f anchor-fs/rollback.anchor ]] || fail "the anchor was not written"
+[[ $(stat -c %a anchor-fs/rollback.anchor) == 600 ]] || fail "the anchor is not 0600"
+"$samp11" audit show --event rollback-anchor | grep -q "first written, at audit record 1" ||
+  fail "the anchor's creation is not in the log"
+
+openssl genpkey -algorithm ED25519 -out dev.pem 2>/dev/null
+openssl pkey -in dev.pem -pubout -out dev.pub.pem
+"$samp11" signer add alice --activation-key dev.pub.pem >/dev/null
+"$samp11" key generate --signer alice --type ec-p256 --id a1 >/dev/null
+
+# sign N: signs docN.txt under SAD sadN (examples/sign_with_sad.c; it also loads the sanitizer
+# build's module, which pkcs11-tool cannot). Returns sign_with_sad's exit code.
+sign() {
+  local rc=0
+  "$build/sign_with_sad" "$build/libsamp11.so" a1 "@sad$1" "doc$1.txt" "doc$1.sig" \
+    >"sign$1.txt" 2>&1 || rc=$?
+  return $rc
+}
+for n in 1 2 3; do
+  echo "document $n" >"doc$n.txt"
+  "$samp11" sad issue --device-key dev.pem --signer alice --key-id a1 --hash-file "doc$n.txt" \
+    >"sad$n"
+done
+
+sign 1 || { cat sign1.txt; fail "the first signature"; }
+cp -a keystore aside                      # the attacker's (or the snapshot's) copy
+sign 2 || { cat sign2.txt; fail "the second signature"; }
+rc=0; sign 2 || rc=$?
+[[ $rc -eq 2 ]] || fail "SAD 2 signed twice before any rollback (exit $rc)"
+
+# Put back: the copy knows nothing of SAD 2's spend.
+rm -rf keystore && cp -a aside keystore
+rm -f doc2.sig
+rc=0; sign 2 || rc=$?
+[[ $rc -eq 2 ]] || { cat sign2.txt; fail "SAD 2 signed again after a rollback (exit $rc)"; }
+grep -q CKR_DEVICE_ERROR sign2.txt || { cat sign2.txt; fail "the refusal is not CKR_DEVICE_ERROR"; }
+[[ ! -s doc2.sig ]] || fail "a signature was written after the rollback"
+# Nor does a SAD never used: the keystore as a whole is not trusted.
+rc=0; sign 3 || rc=$?
+[[ $rc -eq 2 ]] || fail "SAD 3 signed on a rolled-back keystore (exit $rc)"
+
+rc=0
+out=$("$samp11" audit verify) || rc=$?
+[[ $rc -eq 3 ]] || fail "verify of a rolled-back keystore exited $rc: $out"
+grep -q "rollback detected: the rollback anchor (file $work/anchor-fs/rollback.anchor) holds audit record" \
+  <<<"$out" || fail "verify does not name the rollback: $out"
+"$samp11" audit show --event rollback-detected | grep -q "rollback-detected error" ||
+  fail "rollback-detected is not in the log"
+
+# The operator accepts (with a reason); the acceptance is recorded, and signing resumes.
+rc=0
+"$samp11" audit accept-rollback 2>/dev/null || rc=$?
+[[ $rc -ne 0 ]] || fail "accept-rollback without --reason"
+out=$("$samp11" audit accept-rollback --reason "INC-1234 storage restored") ||
+  fail "accept-rollback: $out"
+grep -q "rollback accepted" <<<"$out" || fail "accept-rollback said: $out"
+"$samp11" audit show --event rollback-accepted | grep -q "INC-1234 storage restored" ||
+  fail "the acceptance is not in the log"
+# SADs issued before the acceptance are refused from then on: SAD 2's spend was lost with the
+# rollback, and it must not sign again now.
+rc=0; sign 2 || rc=$?
+[[ $rc -eq 2 ]] || fail "SAD 2 signed again after the acceptance (exit $rc)"
+grep -q "SAD issued before the keystore was restored from a backup or its rollback accepted" \
+  sign2.txt || { cat sign2.txt; fail "SAD 2's refusal does not say why"; }
+rc=0; sign 3 || rc=$?
+[[ $rc -eq 2 ]] || fail "SAD 3, issued before the acceptance, signed (exit $rc)"
+sleep 1  # the acceptance refuses SADs issued up to its own second
+echo "document 4" >doc4.txt
+"$samp11" sad issue --device-key dev.pem --signer alice --key-id a1 --hash-file doc4.txt >sad4
+sign 4 || { cat sign4.txt; fail "signing after the acceptance"; }
+out=$("$samp11" audit verify) || fail "verify after the acceptance: $out"
+rc=0
+"$samp11" audit accept-rollback --reason again >out.txt 2>&1 || rc=$?
+[[ $rc -ne 0 ]] && grep -q "there is no rollback to accept" out.txt ||
+  { cat out.txt; fail "a second acceptance with nothing to accept"; }
+
+# A restore puts the keystore back on purpose: it moves the anchor itself, and says so.
+"$samp11" backup --out "$work/t.backup" >/dev/null
+echo "document 5" >doc5.txt
+"$samp11" sad issue --device-key dev.pem --signer alice --key-id a1 --hash-file doc5.txt >sad5
+sign 5 || { cat sign5.txt; fail "the signature after the backup"; }
+out=$("$samp11" restore --in "$work/t.backup") || fail "restore: $out"
+grep -q "the rollback anchor (file $work/anchor-fs/rollback.anchor) now holds audit record" \
+  <<<"$out" || fail "restore did not move the anchor: $out"
+echo "document 6" >doc6.txt
+"$samp11" sad issue --device-key dev.pem --signer alice --key-id a1 --hash-file doc6.txt >sad6
+sign 6 || { cat sign6.txt; fail "signing after the restore"; }
+rc=0; sign 5 || rc=$?
+[[ $rc -eq 2 ]] || fail "SAD 5 signed again after the restore (exit $rc)"
+"$samp11" audit verify >/dev/null || fail "verify after the restore"
+
+echo "rollback_cli_test: ok"
