@@ -46,6 +46,7 @@ constexpr char kSadProvider[] = "sad_provider";
 constexpr char kRollbackAnchor[] = "rollback_anchor";
 // Members of "rollback_anchor".
 constexpr char kFile[] = "file";
+constexpr char kPkcs11[] = "pkcs11";
 // Members of "sad_provider".
 constexpr char kType[] = "type";
 constexpr char kCommand[] = "command";
@@ -258,17 +259,30 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
     const Json& anchor = entry.at(kRollbackAnchor);
     const std::string anchor_where = where + ".rollback_anchor";
     if (!anchor.is_object()) return ConfigError(anchor_where + " must be an object");
-    SAMP11_RETURN_IF_ERROR(CheckMembers(anchor, anchor_where, {kFile}));
-    if (!anchor.contains(kFile)) return ConfigError(anchor_where + " has no 'file'");
-    SAMP11_ASSIGN_OR_RETURN(std::string file, GetString(anchor, kFile, anchor_where));
-    if (file.empty()) return ConfigError(anchor_where + ".file must not be empty");
+    SAMP11_RETURN_IF_ERROR(CheckMembers(anchor, anchor_where, {kFile, kPkcs11}));
     RollbackAnchorConfig config;
-    config.file = Resolve(file, base_dir);
-    if (config.file == token.keystore || config.file.rfind(token.keystore + "-", 0) == 0 ||
-        config.file.rfind(token.keystore + ".", 0) == 0) {
-      return ConfigError(anchor_where +
-                         ".file must not be the keystore or one of its files: a copy of "
-                         "them put back would take the anchor back too");
+    if (anchor.contains(kPkcs11)) {
+      if (!anchor.at(kPkcs11).is_boolean() || !anchor.at(kPkcs11).get<bool>()) {
+        return ConfigError(anchor_where + ".pkcs11 must be true (or leave it out)");
+      }
+      if (!token.pkcs11_backend) {
+        return ConfigError(anchor_where + ".pkcs11 needs the token's pkcs11_backend");
+      }
+      config.pkcs11 = true;
+    }
+    if (anchor.contains(kFile) == config.pkcs11) {
+      return ConfigError(anchor_where + " names exactly one of 'file' and 'pkcs11'");
+    }
+    if (!config.pkcs11) {
+      SAMP11_ASSIGN_OR_RETURN(std::string file, GetString(anchor, kFile, anchor_where));
+      if (file.empty()) return ConfigError(anchor_where + ".file must not be empty");
+      config.file = Resolve(file, base_dir);
+      if (config.file == token.keystore || config.file.rfind(token.keystore + "-", 0) == 0 ||
+          config.file.rfind(token.keystore + ".", 0) == 0) {
+        return ConfigError(anchor_where +
+                           ".file must not be the keystore or one of its files: a copy of "
+                           "them put back would take the anchor back too");
+      }
     }
     token.rollback_anchor = std::move(config);
   }
@@ -388,7 +402,11 @@ std::string ConfigToJson(const ModuleConfig& config) {
     }
     if (token.rollback_anchor) {
       nlohmann::ordered_json anchor;
-      anchor[kFile] = token.rollback_anchor->file;
+      if (token.rollback_anchor->pkcs11) {
+        anchor[kPkcs11] = true;
+      } else {
+        anchor[kFile] = token.rollback_anchor->file;
+      }
       entry[kRollbackAnchor] = std::move(anchor);
     }
     tokens.push_back(std::move(entry));

@@ -18,9 +18,11 @@ namespace samp11 {
 constexpr char kDefaultConfigPath[] = "/etc/samp11/samp11.json";
 
 // Where the token's rollback guard keeps its anchor (keystore/rollback_guard.h): a file outside
-// the keystore's folder, ideally on another file system that the keystore's owner cannot write.
+// the keystore's folder, ideally on another file system that the keystore's owner cannot write,
+// or a data object in the inner PKCS#11 token (pkcs11_backend). Exactly one.
 struct RollbackAnchorConfig {
   std::string file;
+  bool pkcs11 = false;
 };
 
 struct TokenConfig {

@@ -21,24 +21,6 @@ size_t BitLength(const Bytes& big_endian) {
   return bits;
 }
 
-Result<std::optional<Bytes>> GetAttribute(Lease& lease, CK_OBJECT_HANDLE object,
-                                          CK_ATTRIBUTE_TYPE type) {
-  using Value = std::optional<Bytes>;
-  CK_ATTRIBUTE attribute{type, nullptr, 0};
-  CK_RV rv = lease.fl()->C_GetAttributeValue(lease.session(), object, &attribute, 1);
-  if (rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID) return Value();
-  if (rv != CKR_OK) return lease.Failure("C_GetAttributeValue", rv);
-  if (attribute.ulValueLen == CK_UNAVAILABLE_INFORMATION) return Value();
-  Bytes value(attribute.ulValueLen);
-  attribute.pValue = value.data();
-  rv = lease.fl()->C_GetAttributeValue(lease.session(), object, &attribute, 1);
-  if (rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID) return Value();
-  if (rv != CKR_OK) return lease.Failure("C_GetAttributeValue", rv);
-  if (attribute.ulValueLen > value.size()) return Value();
-  value.resize(attribute.ulValueLen);
-  return Value(std::move(value));
-}
-
 Result<std::optional<CK_ULONG>> GetUlong(Lease& lease, CK_OBJECT_HANDLE object,
                                          CK_ATTRIBUTE_TYPE type) {
   using Value = std::optional<CK_ULONG>;
@@ -57,6 +39,24 @@ Result<std::optional<bool>> GetBool(Lease& lease, CK_OBJECT_HANDLE object, CK_AT
 }
 
 }  // namespace
+
+Result<std::optional<Bytes>> GetAttribute(Lease& lease, CK_OBJECT_HANDLE object,
+                                          CK_ATTRIBUTE_TYPE type) {
+  using Value = std::optional<Bytes>;
+  CK_ATTRIBUTE attribute{type, nullptr, 0};
+  CK_RV rv = lease.fl()->C_GetAttributeValue(lease.session(), object, &attribute, 1);
+  if (rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID) return Value();
+  if (rv != CKR_OK) return lease.Failure("C_GetAttributeValue", rv);
+  if (attribute.ulValueLen == CK_UNAVAILABLE_INFORMATION) return Value();
+  Bytes value(attribute.ulValueLen);
+  attribute.pValue = value.data();
+  rv = lease.fl()->C_GetAttributeValue(lease.session(), object, &attribute, 1);
+  if (rv == CKR_ATTRIBUTE_SENSITIVE || rv == CKR_ATTRIBUTE_TYPE_INVALID) return Value();
+  if (rv != CKR_OK) return lease.Failure("C_GetAttributeValue", rv);
+  if (attribute.ulValueLen > value.size()) return Value();
+  value.resize(attribute.ulValueLen);
+  return Value(std::move(value));
+}
 
 Result<std::vector<CK_OBJECT_HANDLE>> FindObjects(Lease& lease, std::vector<CK_ATTRIBUTE> match) {
   CK_FUNCTION_LIST* fl = lease.fl();

@@ -23,6 +23,9 @@ inline CK_ATTRIBUTE Attr(CK_ATTRIBUTE_TYPE type, const void* value, size_t size)
 inline constexpr CK_BBOOL kCkTrue = CK_TRUE;
 inline constexpr CK_BBOOL kCkFalse = CK_FALSE;
 
+// An attribute's value; none when the object has no such attribute or keeps it sensitive.
+Result<std::optional<Bytes>> GetAttribute(Lease& lease, CK_OBJECT_HANDLE object,
+                                          CK_ATTRIBUTE_TYPE type);
 // Every object matching the template; the search is always ended, also after a failure.
 Result<std::vector<CK_OBJECT_HANDLE>> FindObjects(Lease& lease, std::vector<CK_ATTRIBUTE> match);
 // The private key's attributes, handle = the module's object handle; nullopt if its type or size

@@ -74,6 +74,15 @@ class InnerToken {
   // undo a generation whose binding could not be stored. Returns how many were destroyed.
   Result<int> DestroyObjects(const Bytes& id);
 
+  // samp11's own data objects (CKO_DATA, CKA_TOKEN, CKA_PRIVATE: seen only logged in), named by
+  // CKA_APPLICATION and CKA_LABEL (inner_data.cc): the rollback guard's anchor keeps its point in
+  // one. ReadData: the CKA_VALUE of each such object (none: empty; normally one, but two processes
+  // that made it at once made two). WriteData: makes a new object with value, then destroys the
+  // ones there were (a reader in between sees both); durable as far as the token makes its
+  // object writes durable.
+  Result<std::vector<Bytes>> ReadData(const std::string& application, const std::string& label);
+  Status WriteData(const std::string& application, const std::string& label, const Bytes& value);
+
   // One signature with the private key object handle. pss is required for kRsaPss.
   // kNotFound if the handle is no longer valid (CKR_KEY_HANDLE_INVALID, CKR_OBJECT_HANDLE_INVALID),
   // kTokenNotPresent if the token is gone, kDevice for any other failure of the inner module,

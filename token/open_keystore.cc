@@ -6,6 +6,7 @@
 #include "hsm/pkcs11_key_backend.h"
 #include "state/journal/journaled_state.h"
 #include "state/sqlite/sqlite_state_store.h"
+#include "token/inner_token_anchor.h"
 
 namespace samp11 {
 
@@ -53,16 +54,24 @@ Result<std::unique_ptr<Keystore>> OpenTokenKeystoreOn(std::unique_ptr<StateStore
   Result<std::unique_ptr<Keystore>> opened = Keystore::Open(std::move(store), token.master, clock);
   if (!opened.ok()) return NamePath(token.keystore, opened.status());
   std::unique_ptr<Keystore> keystore = std::move(opened).value();
+  std::shared_ptr<InnerToken> inner;
   if (token.pkcs11_backend) {
     // Connects on first use: a missing inner token does not keep the file keys from serving.
-    SAMP11_ASSIGN_OR_RETURN(std::shared_ptr<InnerToken> inner,
-                            InnerToken::Create(*token.pkcs11_backend));
-    keystore->keys().AddBackend(MakePkcs11KeyBackend(std::move(inner)));
+    SAMP11_ASSIGN_OR_RETURN(inner, InnerToken::Create(*token.pkcs11_backend));
+    keystore->keys().AddBackend(MakePkcs11KeyBackend(inner));
   }
   SAMP11_RETURN_IF_ERROR(keystore->keys().SetDefaultBackend(token.key_backend));
   if (token.rollback_anchor) {
-    SAMP11_RETURN_IF_ERROR(keystore->GuardRollback(
-        MakeRollbackAnchorFile(token.rollback_anchor->file, keystore->identity())));
+    // The anchor is needed at once (it is checked at open): an inner token that cannot be reached
+    // keeps this token closed, where a file key alone would not.
+    if (token.rollback_anchor->pkcs11) {
+      if (!inner) return Status(Code::kConfig, "rollback_anchor.pkcs11 needs a pkcs11_backend");
+      SAMP11_RETURN_IF_ERROR(
+          keystore->GuardRollback(MakeInnerTokenAnchor(inner, keystore->identity())));
+    } else {
+      SAMP11_RETURN_IF_ERROR(keystore->GuardRollback(
+          MakeRollbackAnchorFile(token.rollback_anchor->file, keystore->identity())));
+    }
   }
   return keystore;
 }

@@ -4,9 +4,12 @@
 # the module answers CKR_DEVICE_ERROR and records rollback-detected, `audit verify` exits 3 and
 # names it, `samp11 audit accept-rollback` lifts it (recorded), and a restore moves the anchor by
 # itself. A configuration that puts the anchor among the keystore's own files is refused.
-# Usage: rollback_cli_test.sh BUILD_DIR
+# MODE file: the anchor is a file on "another file system" (another folder here); pkcs11: a data
+# object in the token's inner SoftHSMv2 token, whose files are kept apart from the keystore's.
+# Usage: rollback_cli_test.sh BUILD_DIR [file|pkcs11]
 set -euo pipefail
 build=$(realpath "$1")
+mode=${2:-file}
 samp11="$build/samp11"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -17,29 +20,49 @@ mkdir keystore anchor-fs
 db="$work/keystore/t.db"
 
 "$samp11" init --label rollback --keystore "$db" --master-key "$work/m.key" >/dev/null
+# set_anchor JSON: the token's rollback_anchor (and, in pkcs11 mode, its inner token).
 set_anchor() {
-  /usr/bin/python3 - "$SAMP11_CONF" "$1" <<'PY'
+  /usr/bin/python3 - "$SAMP11_CONF" "$1" "$work" <<'PY'
 import json, sys
-path, anchor = sys.argv[1], sys.argv[2]
+path, anchor, work = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
 config = json.load(open(path))
-if anchor:
-    config["tokens"][0]["rollback_anchor"] = {"file": anchor}
-else:
-    config["tokens"][0].pop("rollback_anchor", None)
+token = config["tokens"][0]
+token["rollback_anchor"] = anchor
+if anchor.get("pkcs11"):
+    token["pkcs11_backend"] = {"module": "/usr/lib/softhsm/libsofthsm2.so",
+                               "token_label": "anchor", "pin_file": work + "/inner.pin"}
 json.dump(config, open(path, "w"), indent=2)
 PY
 }
-# The anchor among the keystore's files would be put back with them: refused, naming why.
-set_anchor "$db-anchor"
-rc=0
-"$samp11" audit verify >out.txt 2>&1 || rc=$?
-[[ $rc -ne 0 ]] || fail "an anchor beside the keystore's files was accepted"
-grep -q "must not be the keystore or one of its files" out.txt || { cat out.txt; fail "why"; }
-set_anchor "$work/anchor-fs/rollback.anchor"
+if [[ $mode == pkcs11 ]]; then
+  mkdir softhsm
+  printf 'directories.tokendir = %s/softhsm\nobjectstore.backend = file\nlog.level = ERROR\n' \
+    "$work" > softhsm2.conf
+  export SOFTHSM2_CONF="$work/softhsm2.conf"
+  softhsm2-util --init-token --free --label anchor --pin 4321 --so-pin 87654321 >/dev/null
+  (umask 077 && echo 4321 > inner.pin)
+  set_anchor '{"pkcs11": true}'
+  where="data object 'samp11 rollback anchor' of the inner token 'anchor' of /usr/lib/softhsm/libsofthsm2.so"
+else
+  # The anchor among the keystore's files would be put back with them: refused, naming why.
+  set_anchor "{\"file\": \"$db-anchor\"}"
+  rc=0
+  "$samp11" audit verify >out.txt 2>&1 || rc=$?
+  [[ $rc -ne 0 ]] || fail "an anchor beside the keystore's files was accepted"
+  grep -q "must not be the keystore or one of its files" out.txt || { cat out.txt; fail "why"; }
+  set_anchor "{\"file\": \"$work/anchor-fs/rollback.anchor\"}"
+  where="file $work/anchor-fs/rollback.anchor"
+fi
 
 out=$("$samp11" audit verify) || fail "verify with a new anchor: $out"
-[[ -f anchor-fs/rollback.anchor ]] || fail "the anchor was not written"
-[[ $(stat -c %a anchor-fs/rollback.anchor) == 600 ]] || fail "the anchor is not 0600"
+if [[ $mode == file ]]; then
+  [[ -f anchor-fs/rollback.anchor ]] || fail "the anchor was not written"
+  [[ $(stat -c %a anchor-fs/rollback.anchor) == 600 ]] || fail "the anchor is not 0600"
+else
+  pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label anchor --login --pin 4321 \
+    --list-objects --type data 2>/dev/null | grep -q "samp11 rollback anchor" ||
+    fail "no anchor object in the inner token"
+fi
 "$samp11" audit show --event rollback-anchor | grep -q "first written, at audit record 1" ||
   fail "the anchor's creation is not in the log"
 
@@ -82,7 +105,7 @@ rc=0; sign 3 || rc=$?
 rc=0
 out=$("$samp11" audit verify) || rc=$?
 [[ $rc -eq 3 ]] || fail "verify of a rolled-back keystore exited $rc: $out"
-grep -q "rollback detected: the rollback anchor (file $work/anchor-fs/rollback.anchor) holds audit record" \
+grep -qF "rollback detected: the rollback anchor ($where) holds audit record" \
   <<<"$out" || fail "verify does not name the rollback: $out"
 "$samp11" audit show --event rollback-detected | grep -q "rollback-detected error" ||
   fail "rollback-detected is not in the log"
@@ -120,7 +143,7 @@ echo "document 5" >doc5.txt
 "$samp11" sad issue --device-key dev.pem --signer alice --key-id a1 --hash-file doc5.txt >sad5
 sign 5 || { cat sign5.txt; fail "the signature after the backup"; }
 out=$("$samp11" restore --in "$work/t.backup") || fail "restore: $out"
-grep -q "the rollback anchor (file $work/anchor-fs/rollback.anchor) now holds audit record" \
+grep -qF "the rollback anchor ($where) now holds audit record" \
   <<<"$out" || fail "restore did not move the anchor: $out"
 echo "document 6" >doc6.txt
 "$samp11" sad issue --device-key dev.pem --signer alice --key-id a1 --hash-file doc6.txt >sad6
@@ -129,4 +152,4 @@ rc=0; sign 5 || rc=$?
 [[ $rc -eq 2 ]] || fail "SAD 5 signed again after the restore (exit $rc)"
 "$samp11" audit verify >/dev/null || fail "verify after the restore"
 
-echo "rollback_cli_test: ok"
+echo "rollback_cli_test ($mode): ok"

@@ -285,9 +285,24 @@ TEST_CASE("config: rollback_anchor, round trip; refusals") {
   CHECK_FALSE(Parse(OneToken("")).value().tokens[0].rollback_anchor);
 
   CheckRefused(OneToken(R"(,"rollback_anchor":"/srv/a")"), "rollback_anchor must be an object");
-  CheckRefused(OneToken(R"(,"rollback_anchor":{})"), "has no 'file'");
+  CheckRefused(OneToken(R"(,"rollback_anchor":{})"), "exactly one of 'file' and 'pkcs11'");
   CheckRefused(OneToken(R"(,"rollback_anchor":{"file":""})"), "must not be empty");
   CheckRefused(OneToken(R"(,"rollback_anchor":{"file":"/a","path":"/b"})"), "unknown member");
+  // In the inner token: only with one.
+  const std::string backend =
+      R"(,"pkcs11_backend":{"module":"/usr/lib/softhsm/libsofthsm2.so","token_label":"inner",)"
+      R"("pin_file":"/etc/samp11/inner.pin"})";
+  auto inner = Parse(OneToken(backend + R"(,"rollback_anchor":{"pkcs11":true})"));
+  REQUIRE_MESSAGE(inner.ok(), inner.status().ToString());
+  CHECK(inner->tokens[0].rollback_anchor->pkcs11);
+  CHECK(inner->tokens[0].rollback_anchor->file.empty());
+  auto inner_again = ParseConfig(ConfigToJson(*inner), "/elsewhere");
+  REQUIRE(inner_again.ok());
+  CHECK(inner_again->tokens[0].rollback_anchor->pkcs11);
+  CheckRefused(OneToken(R"(,"rollback_anchor":{"pkcs11":true})"), "needs the token's pkcs11_backend");
+  CheckRefused(OneToken(backend + R"(,"rollback_anchor":{"pkcs11":false})"), "must be true");
+  CheckRefused(OneToken(backend + R"(,"rollback_anchor":{"pkcs11":true,"file":"/a"})"),
+               "exactly one of 'file' and 'pkcs11'");
   // Among the keystore's own files it would be put back with them.
   for (const char* file : {"demo.db", "demo.db-anchor", "demo.db.anchor"}) {
     CheckRefused(OneToken(std::string(R"(,"rollback_anchor":{"file":")") + file + "\"}"),
