@@ -57,10 +57,21 @@ Status InnerToken::WriteData(const std::string& application, const std::string& 
       .Run<bool>([&](Lease& lease) -> Result<bool> {
         SAMP11_ASSIGN_OR_RETURN(std::vector<CK_OBJECT_HANDLE> previous,
                                 FindData(lease, application, label));
-        // A new object, then the old ones destroyed: tokens may keep a data object's CKA_VALUE
-        // read-only (SoftHSMv2 does), and in between a reader sees both, of which the caller
-        // tells the newer (the anchor's generation). A crash in between leaves both; the next
-        // write removes them.
+        // Replaced in place where the token lets a data object's CKA_VALUE change: one write.
+        if (!previous.empty() && !impl_->data_value_read_only.load()) {
+          CK_ATTRIBUTE new_value = Attr(CKA_VALUE, value.data(), value.size());
+          CK_RV rv = CKR_OK;
+          for (CK_OBJECT_HANDLE object : previous) {
+            rv = lease.fl()->C_SetAttributeValue(lease.session(), object, &new_value, 1);
+            if (rv != CKR_OK) break;
+          }
+          if (rv == CKR_OK) return true;
+          if (rv != CKR_ATTRIBUTE_READ_ONLY) return lease.Failure("C_SetAttributeValue", rv);
+          impl_->data_value_read_only = true;  // SoftHSMv2: not tried again
+        }
+        // Else a new object, then the old ones destroyed: in between a reader sees both, of
+        // which the caller tells the newer (the anchor's generation). A crash in between leaves
+        // both; the next write removes them.
         std::vector<CK_ATTRIBUTE> attributes = {
             Attr(CKA_CLASS, &kDataClass, sizeof kDataClass),
             Attr(CKA_TOKEN, &kCkTrue, sizeof kCkTrue),

@@ -77,9 +77,10 @@ class InnerToken {
   // samp11's own data objects (CKO_DATA, CKA_TOKEN, CKA_PRIVATE: seen only logged in), named by
   // CKA_APPLICATION and CKA_LABEL (inner_data.cc): the rollback guard's anchor keeps its point in
   // one. ReadData: the CKA_VALUE of each such object (none: empty; normally one, but two processes
-  // that made it at once made two). WriteData: makes a new object with value, then destroys the
-  // ones there were (a reader in between sees both); durable as far as the token makes its
-  // object writes durable.
+  // that made it at once made two). WriteData: sets the value of each (C_SetAttributeValue), or
+  // where the token keeps it read-only (SoftHSMv2), makes a new object with value and then
+  // destroys the ones there were (a reader in between sees both); makes one if there is none.
+  // Durable as far as the token makes its object writes durable.
   Result<std::vector<Bytes>> ReadData(const std::string& application, const std::string& label);
   Status WriteData(const std::string& application, const std::string& label, const Bytes& value);
 

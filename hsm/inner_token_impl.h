@@ -2,6 +2,7 @@
 // (inner_token.cc, inner_keygen.cc, inner_sign.cc). Not for use outside hsm/.
 #pragma once
 
+#include <atomic>
 #include <utility>
 
 #include "hsm/inner_token.h"
@@ -17,6 +18,8 @@ class InnerToken::Impl {
   // Declared first, so destroyed last: its module reference goes after every other member.
   inner::SessionPool pool;
   inner::KeyHandles handles;
+  // The token refused to change a data object's CKA_VALUE (inner_data.cc): replace them instead.
+  std::atomic<bool> data_value_read_only{false};
 };
 
 }  // namespace samp11

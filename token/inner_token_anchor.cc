@@ -1,7 +1,7 @@
 // One data object (CKA_APPLICATION "samp11 rollback anchor", CKA_LABEL the token identity) whose
-// CKA_VALUE is one anchor slot (keystore/rollback_anchor_slot.h). A write makes a new object and
-// then removes the old (InnerToken::WriteData), so a reader may find two: the one with the higher
-// generation is the anchor.
+// CKA_VALUE is one anchor slot (keystore/rollback_anchor_slot.h). Where the token will not change
+// the value in place, a write makes a new object and then removes the old (InnerToken::WriteData),
+// so a reader may find two: the one with the higher generation is the anchor.
 //
 // Processes take no lock around read-and-write here: one that writes an older point after another
 // wrote a newer one moves the anchor back a little (it guards a little less until the next synced
