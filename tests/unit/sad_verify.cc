@@ -1,5 +1,10 @@
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
 #include <doctest/doctest.h>
 
+#include "crypto/ossl.h"
 #include "sad_test_util.h"
 
 namespace samp11 {
@@ -77,6 +82,31 @@ TEST_CASE("signature refusals") {
     parts.signature = Base64UrlEncode(Bytes(64, 0));
     CheckVerifyRefused(parts.Join(), p256, SadAlg::kES256, "does not verify");
   }
+}
+
+// docs/sad.md: ECDSA's second form (r, n - s) of a SAD's signature verifies too; it is the same
+// SAD (same kid, jti and hashes), so what a replay check keys on is unchanged.
+TEST_CASE("an ES256 SAD with its signature's high-S form verifies, and is the same SAD") {
+  EVP_PKEY* p256 = TestKey(KeyType::kEcP256);
+  std::string sad = *IssueSad(TestClaims(), kTestKid, p256);
+  Parts parts(sad);
+  Bytes sig = *Base64UrlDecode(parts.signature);
+  REQUIRE(sig.size() == 64);
+  BignumPtr n(BN_new());
+  BignumPtr s(BN_bin2bn(sig.data() + 32, 32, nullptr));
+  EcGroupPtr group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  REQUIRE(EC_GROUP_get_order(group.get(), n.get(), nullptr));
+  REQUIRE(BN_sub(s.get(), n.get(), s.get()));
+  REQUIRE(BN_bn2binpad(s.get(), sig.data() + 32, 32) == 32);
+  parts.signature = Base64UrlEncode(sig);
+  REQUIRE(parts.Join() != sad);
+  Result<ParsedSad> original = ParseSad(sad);
+  Result<ParsedSad> flipped = ParseSad(parts.Join());
+  REQUIRE(flipped.ok());
+  CHECK(VerifySadSignature(*flipped, p256, SadAlg::kES256).ok());
+  CHECK(flipped->kid == original->kid);
+  CHECK(flipped->claims.jti == original->claims.jti);
+  CHECK(flipped->claims.hashes == original->claims.hashes);
 }
 
 TEST_CASE("EdDSA signature refusals") {
