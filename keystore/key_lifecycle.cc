@@ -162,7 +162,21 @@ Result<SigningKeys::KeyStateRows> SigningKeys::CheckedKeyStateRows(const Bytes& 
   }
   KeyStateRows rows;
   SAMP11_ASSIGN_OR_RETURN(rows.key, LiveKeyRow(id));
-  SAMP11_ASSIGN_OR_RETURN(rows.signer, signers_.CheckedSignerRow(rows.key.owner));
+  // The whole row, not its status alone: a key this process keeps unwrapped signs from values
+  // authenticated when it was unwrapped, and a hand edit since must stop it here, at the next
+  // C_SignInit or C_Sign, and drop it, not wait for a restart.
+  if (Status kept = CheckKeptKey(rows.key); !kept.ok()) {
+    ForgetCachedKey(id);
+    return kept;
+  }
+  Result<SignerRow> signer = signers_.CheckedSignerRow(rows.key.owner);
+  if (!signer.ok() && signer.status().code() == Code::kNotFound) {
+    // A signer's row outlives its keys (a removed signer keeps it): a live key without one is an
+    // edit (a deleted or renamed row).
+    return Status(Code::kTampered, "signer '" + rows.key.owner + "' of " + KeyName(id) +
+                                       " failed its integrity check (its row is gone)");
+  }
+  SAMP11_ASSIGN_OR_RETURN(rows.signer, std::move(signer));
   SAMP11_ASSIGN_OR_RETURN(rows.certs, context_.state.certs().FindCertsByKeyId(id));
   for (const CertRow& cert : rows.certs) SAMP11_RETURN_IF_ERROR(CheckCertRow(context_, cert));
   if (rows.certs.empty() && rows.key.certified) {

@@ -219,11 +219,16 @@ Result<UnwrappedKey> SigningKeys::ImportKey(const std::string& owner,
 
 Result<KeyInfo> SigningKeys::CheckedInfo(const KeyRow& row) {
   // The status MAC covers the id and the lifecycle; the wrapping's associated data every other
-  // authoritative field (owner, type, SCAL, policy, public key, backend, origin). Opening the
-  // wrapping proves those without using the key; the plaintext is wiped at once.
+  // authoritative field (CheckedBinding).
   SAMP11_RETURN_IF_ERROR(
       context_.ExplainStaleKey(VerifyRowMac(context_.keys.mac, KeyStatusMacInput(row),
                                             row.status_mac, "the status of " + KeyName(row.id))));
+  return CheckedBinding(row);
+}
+
+Result<KeyInfo> SigningKeys::CheckedBinding(const KeyRow& row) {
+  // The associated data covers owner, type, SCAL, policy, public key, backend and origin. Opening
+  // the wrapping proves those without using the key; the plaintext is wiped at once.
   Result<SecureBytes> opened = AeadOpen(context_.keys.wrap, KeyWrapAad(row), row.wrapped_private);
   if (!opened.ok()) {
     if (opened.status().code() == Code::kInternal) return opened.status();
@@ -333,6 +338,24 @@ Result<UnwrappedKey> SigningKeys::Unwrap(int64_t handle) {
   std::lock_guard<std::mutex> lock(cache_mu_);
   CacheKeyLocked(unwrapped);
   return unwrapped;
+}
+
+bool SameKeyBinding(const KeyInfo& a, const KeyInfo& b) {
+  return a.handle == b.handle && a.id == b.id && a.type == b.type && a.owner == b.owner &&
+         a.scal == b.scal && a.policy_json == b.policy_json && a.public_spki == b.public_spki &&
+         a.created == b.created && a.backend == b.backend && a.origin == b.origin;
+}
+
+Status SigningKeys::CheckKeptKey(const KeyRow& row) {
+  SAMP11_ASSIGN_OR_RETURN(KeyInfo now, CheckedBinding(row));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto kept = key_cache_.find(row.handle);
+  // A row that checks but binds otherwise than the one the key was unwrapped from is one moved
+  // here from elsewhere: no command rewrites a binding.
+  if (kept != key_cache_.end() && !SameKeyBinding(kept->second.info, now)) {
+    return KeyTampered(row.id, "its row changed since it was unwrapped");
+  }
+  return Status::Ok();
 }
 
 void SigningKeys::CacheKeyLocked(const UnwrappedKey& key) {

@@ -52,6 +52,10 @@ struct UnwrappedKey {
   SharedPkey private_key;                    // file keys only: null for a key in a PKCS#11 token
 };
 
+// The fields a key's wrapping binds (aad.h) are the same: two answers about one key, read at two
+// times, must always agree on them, since no command changes them.
+bool SameKeyBinding(const KeyInfo& a, const KeyInfo& b);
+
 class SigningKeys {
  public:
   SigningKeys(KeystoreContext& context, AuditLog& audit, Signers& signers);
@@ -91,7 +95,9 @@ class SigningKeys {
   // What is known of a key, destroyed ones included (`samp11 key info`: how an operator checks
   // that a destroy happened); its status MAC checked, kTampered if it fails.
   Result<std::optional<KeyInfo>> DescribeKey(const Bytes& id);
-  // Decrypts and authenticates the key row (up to kMaxCachedKeys keys stay unwrapped in memory).
+  // Decrypts and authenticates the key row (up to kMaxCachedKeys keys stay unwrapped in memory;
+  // KeyUsabilityAt, which every signature asks after Unwrap, checks a kept key against its row
+  // whenever the row may have changed, and drops it if the row no longer holds it).
   Result<UnwrappedKey> Unwrap(int64_t handle);
 
   // Lifecycle (lifecycle.h). Each change is audited; reason, when given, goes into the record.
@@ -105,7 +111,9 @@ class SigningKeys {
   // with fewer keys, never a half-destroyed key.
   Status DestroyKeysOf(const std::string& owner, const std::string& reason);
   // Reads the key's, its signer's and its certificates' rows (afresh when another process may
-  // have changed them) and checks their MACs: kTampered if one fails, kNotFound for no such key.
+  // have changed them) and checks their MACs and the key's wrapping: kTampered if one fails, if
+  // the key kept unwrapped here was bound otherwise, or if a live key's signer has no row (no
+  // command deletes one); kNotFound for no such key.
   Result<KeyUsability> KeyUsabilityAt(const Bytes& id, int64_t now, bool require_certificate);
   // Ok, or kKeyNotPermitted with the reason.
   Status CheckKeyUsable(const Bytes& id, int64_t now, bool require_certificate);
@@ -124,6 +132,11 @@ class SigningKeys {
  private:
   Result<KeyInfo> InfoFromRow(const KeyRow& row);  // decoded, not checked
   Result<KeyInfo> CheckedInfo(const KeyRow& row);  // both MACs checked, then decoded
+  // The wrapping's associated data checked (not the status MAC), then decoded.
+  Result<KeyInfo> CheckedBinding(const KeyRow& row);
+  // A live row read afresh, bound fields checked, against the key this process keeps unwrapped
+  // under its handle, if any: kTampered if the row fails its check or names another binding.
+  Status CheckKeptKey(const KeyRow& row);
   Result<std::vector<KeyInfo>> CheckedInfos(Result<std::vector<KeyRow>> rows);
   Result<KeyBackend*> Backend(const std::string& name);  // "" is the default
   // The row for a new key, checked and named; GenerateKey and ImportKey fill in the key.
@@ -139,7 +152,9 @@ class SigningKeys {
   void ForgetCachedKey(const Bytes& id);
   void CacheKeyLocked(const UnwrappedKey& key);  // cache_mu_ held
 
-  // What decides whether a live key may sign, every MAC checked: its row, its signer's row and
+  // What decides whether a live key may sign, every MAC checked: its row (its status MAC and
+  // its wrapping's associated data, so that an edited owner, SCAL, policy, public key or wrapped
+  // key is seen here, and a key kept unwrapped for an older row is dropped), its signer's row and
   // its certificates. Read twice per signature (C_SignInit, C_Sign), so kept while
   // MaintenanceStore::KeyStateVersion stays the same; any write of another user of the state,
   // or any change of this one's outside the signing path, reads them afresh.
