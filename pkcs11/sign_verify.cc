@@ -31,8 +31,15 @@ Rv KeyRow(SessionRef& s, CK_OBJECT_HANDLE handle, KeyUse use, int64_t* row) {
   const UserLogin login = id->kind == ObjectKind::kPrivateKey ? s.slot().user_login() : UserLogin();
   // The row is read here when the answer depends on it; otherwise Begin reads it (kNotFound).
   if (id->kind != wanted || login.signer() != nullptr) {
-    P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
-                         FromResult(s.token().objects().KeyByHandle(id->row)));
+    Result<std::optional<KeyInfo>> found = s.token().objects().KeyByHandle(id->row);
+    if (!found.ok() && found.status().code() == Code::kTampered && id->kind == wanted &&
+        use == KeyUse::kSign) {
+      // A row that fails its check is refused by the SAM, which records it (SignOperation::Begin
+      // reads it again).
+      *row = id->row;
+      return CKR_OK;
+    }
+    P11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, FromResult(std::move(found)));
     if (!key) return invalid;
     if (id->kind == ObjectKind::kPrivateKey && !PrivateKeyVisible(*key, login)) return invalid;
   }

@@ -61,8 +61,16 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
                                                 "' is not the name of the authorization server '" +
                                                 key.owner + "' that signed it");
   }
-  SAMP11_ASSIGN_OR_RETURN(bool enrolled, keystore_.signers().SignerExists(sad.claims.sub));
-  if (!enrolled) {
+  // Enrolled: a row, MACs checked, not removed (a disabled signer's SADs verify; its keys refuse).
+  Result<SignerRow> signer = keystore_.signers().CheckedSignerRow(sad.claims.sub);
+  if (!signer.ok() && signer.status().code() != Code::kNotFound) return signer.status();
+  if (!signer.ok() && key.role == ActivationKeyRole::kDevice) {
+    // A device key's signer always has a row (removing a signer deletes its devices and keeps the
+    // row): a device key whose signer has none is an edit of the file, not a SAD at fault.
+    return Status(Code::kTampered, "signer '" + sad.claims.sub + "' of activation key '" + sad.kid +
+                                       "' failed its integrity check (its row is gone)");
+  }
+  if (!signer.ok() || signer->status == signer_status::kRemoved) {
     return Status(Code::kActivationInvalid, "SAD signer '" + sad.claims.sub + "' is not enrolled");
   }
   SAMP11_LOG(kInfo, "SAD verified: signer=" << sad.claims.sub << " kid=" << sad.kid
@@ -81,6 +89,14 @@ Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
                   "SAD is for key " + sad.sad.claims.credential_id + ", not " + HexEncode(key.id));
   }
   return Status::Ok();
+}
+
+Status Sam::CheckKeyUnchanged(const KeyInfo& key) {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> now, keystore_.keys().FindKeyByHandle(key.handle));
+  if (!now || SameKeyBinding(*now, key)) return Status::Ok();
+  return Status(Code::kTampered, "key " + HexEncode(key.id) +
+                                     " failed its integrity check (its row changed since "
+                                     "C_SignInit)");
 }
 
 Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,

@@ -40,6 +40,10 @@ class Sam {
 
   // A verified SAD is about this key: same signer as the key's owner, credentialID == key id.
   Status CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const;
+  // key, found at C_SignInit, is still what its row says (read afresh only when the keystore may
+  // have changed): kTampered if the row fails its check or binds otherwise. A key destroyed
+  // since is left to C_Sign, which refuses it.
+  Status CheckKeyUnchanged(const KeyInfo& key);
 
   // The gate. For a SCAL2 key: the activation must hold a SAD for this key whose hashes include
   // the mechanism's bound hash, unspent; the signature is made, then the hash is spent durably,
@@ -103,6 +107,9 @@ class Sam {
   // Ok if the key may sign now (keystore/lifecycle.h); otherwise kKeyNotPermitted (or kTampered),
   // and a refused "sign" record says why.
   Status CheckKeyUsableAudited(const KeyInfo& key);
+  // C_SignInit's lookup of its key (SigningKeys::FindKeyByHandle): a row that fails its check is
+  // kTampered, and a "sign" record (outcome error) says so; an absent key is nullopt.
+  Result<std::optional<KeyInfo>> FindKeyAudited(int64_t key_handle);
 
   // The token's SAD provider, or null.
   SadProvider* provider() { return provider_.get(); }

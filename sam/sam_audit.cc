@@ -119,6 +119,17 @@ Status Sam::CheckKeyUsableAudited(const KeyInfo& key) {
   return usable;
 }
 
+Result<std::optional<KeyInfo>> Sam::FindKeyAudited(int64_t key_handle) {
+  Result<std::optional<KeyInfo>> key = keystore_.keys().FindKeyByHandle(key_handle);
+  if (key.ok() || key.status().code() != Code::kTampered) return key;
+  // A row that fails its check names no signer and no key id that could be believed: the
+  // reason, which names the key as its row does, is the record.
+  AuditEvent event;
+  event.event = audit_event::kSign;
+  (void)keystore_.audit().Record(std::move(event), key.status());  // refused either way
+  return key;
+}
+
 namespace {
 
 // What a sign record says of the call, after the activation path: which mechanism, over which

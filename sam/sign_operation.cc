@@ -14,8 +14,7 @@ SignOperation::SignOperation(Sam& sam, KeyInfo key, std::unique_ptr<SignMechanis
 Result<std::unique_ptr<SignOperation>> SignOperation::Begin(Sam& sam, int64_t key_handle,
                                                             const MechanismSpec& spec,
                                                             std::shared_ptr<CancelSignal> cancel) {
-  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key,
-                          sam.keystore().keys().FindKeyByHandle(key_handle));
+  SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> key, sam.FindKeyAudited(key_handle));
   if (!key) return Status(Code::kNotFound, "no key with handle " + std::to_string(key_handle));
   // A key that may not sign now (disabled, its signer disabled, no valid certificate) is told at
   // once, as CKR_KEY_FUNCTION_NOT_PERMITTED, and recorded: C_Sign checks again.
@@ -33,6 +32,9 @@ Status SignOperation::ContextLogin(std::string_view sad_text) {
   }
   Result<std::shared_ptr<const VerifiedSad>> verified = sam_.VerifySad(sad_text);
   Status result = verified.status();
+  // The key as C_SignInit found it, unless its row has changed since: a SAD is never judged
+  // against an edited owner or SCAL (that is the keystore's fault, not the SAD's).
+  if (result.ok()) result = sam_.CheckKeyUnchanged(key_);
   if (result.ok()) result = sam_.CheckSadForKey(**verified, key_);
   sam_.RememberRefusedLogin(audit_event::kLoginContext, sad_text, &key_, result);
   SAMP11_RETURN_IF_ERROR(sam_.AuditSadDecision(audit_event::kLoginContext, sad_text,
