@@ -196,6 +196,12 @@ Status Keystore::GuardRollback(std::unique_ptr<RollbackAnchor> anchor) {
   return Status::Ok();
 }
 
+Status Keystore::CheckNotRolledBack() {
+  if (!rollback_guard_ || !rollback_guard_->detected()) return Status::Ok();
+  SAMP11_ASSIGN_OR_RETURN(AnchorPoint head, AuditHeadPoint());
+  return rollback_guard_->Recheck(head);
+}
+
 Result<Keystore::RollbackAcceptance> Keystore::AcceptRollback(const std::string& reason,
                                                               bool refuse_earlier_sads) {
   if (!rollback_guard_) {

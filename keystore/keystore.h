@@ -115,6 +115,11 @@ class Keystore {
   // that merged the live keystore's spends).
   Result<RollbackAcceptance> AcceptRollback(const std::string& reason,
                                             bool refuse_earlier_sads = true);
+  // Ok unless the rollback guard's alarm is up (kTampered saying so): the SAM asks before it
+  // verifies a SAD, takes a PIN, starts or makes a signature, so that the refusal is recorded as
+  // such. Reads nothing while there is no alarm; with one, checks the anchor again (another
+  // process may have accepted).
+  Status CheckNotRolledBack();
   // The rollback guard, or none when the configuration names no anchor.
   RollbackGuard* rollback_guard() { return rollback_guard_.get(); }
 

@@ -13,6 +13,8 @@ Sam::Sam(Keystore& keystore, SamPolicy policy, const Clock& clock,
     : keystore_(keystore), policy_(policy), clock_(clock), provider_(std::move(provider)) {}
 
 Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text) const {
+  // A keystore put back to an earlier state is not asked anything (keystore/rollback_guard.h).
+  SAMP11_RETURN_IF_ERROR(keystore_.CheckNotRolledBack());
   auto verified = std::make_shared<VerifiedSad>();
   SAMP11_ASSIGN_OR_RETURN(verified->sad, ParseSad(text));
   const ParsedSad& sad = verified->sad;
@@ -102,6 +104,7 @@ Status Sam::CheckKeyUnchanged(const KeyInfo& key) {
 Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechanism,
                                  Activation& activation, const SignContext& context,
                                  SignFacts& facts) {
+  SAMP11_RETURN_IF_ERROR(keystore_.CheckNotRolledBack());
   // Only an unwrapped key is trusted: its owner, id and SCAL were authenticated by AES-GCM.
   Result<UnwrappedKey> unwrapped = keystore_.keys().Unwrap(key_handle);
   if (!unwrapped.ok()) {

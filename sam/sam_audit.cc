@@ -120,6 +120,13 @@ Status Sam::CheckKeyUsableAudited(const KeyInfo& key) {
 }
 
 Result<std::optional<KeyInfo>> Sam::FindKeyAudited(int64_t key_handle) {
+  Status rolled = keystore_.CheckNotRolledBack();
+  if (!rolled.ok()) {
+    AuditEvent event;
+    event.event = audit_event::kSign;
+    (void)keystore_.audit().Record(std::move(event), rolled);
+    return rolled;
+  }
   Result<std::optional<KeyInfo>> key = keystore_.keys().FindKeyByHandle(key_handle);
   if (key.ok() || key.status().code() != Code::kTampered) return key;
   // A row that fails its check names no signer and no key id that could be believed: the

@@ -47,6 +47,7 @@ int64_t PinActivation::signatures(const Bytes& key_id) const {
 }
 
 Result<std::shared_ptr<PinActivation>> Sam::PinLoginUnaudited(std::string_view value) {
+  SAMP11_RETURN_IF_ERROR(keystore_.CheckNotRolledBack());  // keystore/rollback_guard.h
   if (value.size() > kMaxPinLoginLength) {
     return Status(
         Code::kActivationTooLong,

@@ -109,6 +109,12 @@ grep -qF "rollback detected: the rollback anchor ($where) holds audit record" \
   <<<"$out" || fail "verify does not name the rollback: $out"
 "$samp11" audit show --event rollback-detected | grep -q "rollback-detected error" ||
   fail "rollback-detected is not in the log"
+# The refused attempts are recorded as refused for that reason, not as logins that went through.
+"$samp11" audit show | grep -Eq " (sign|login-user|login-context) error .*: tampered: rollback detected" ||
+  { "$samp11" audit show | tail -8; fail "the refused login is not recorded as such"; }
+"$samp11" audit show | grep -Eq " login-(user|context) ok .*jti=$(python3 -c 'import sys,json,base64;p=open(sys.argv[1]).read().split(".")[1];p+="="*(-len(p)%4);print(json.loads(base64.urlsafe_b64decode(p))["jti"])' sad3)" &&
+  fail "SAD 3's login is recorded as ok on a rolled-back keystore"
+
 
 # The operator accepts (with a reason); the acceptance is recorded, and signing resumes.
 rc=0
