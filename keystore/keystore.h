@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "keystore/activation_requests.h"
+#include "keystore/audit_checkpoint.h"
 #include "keystore/audit_log.h"
 #include "keystore/backup_file.h"
 #include "keystore/certificates.h"
@@ -122,6 +123,17 @@ class Keystore {
   Status CheckNotRolledBack();
   // The rollback guard, or none when the configuration names no anchor.
   RollbackGuard* rollback_guard() { return rollback_guard_.get(); }
+
+  // Checkpoints of the audit log (audit_checkpoint.h, keystore_checkpoint.cc). MakeCheckpoint: the
+  // log's head now (its MAC checked: kTampered if it fails), signed. CheckpointPublicKey: the
+  // checkpoint key's public half, as SubjectPublicKeyInfo DER. CheckCheckpoints: what the given
+  // checkpoint lines show about the log: a line that is not a checkpoint, another token's, or not
+  // signed by this token's key; a log behind a checkpoint (shorter than its seq); a log whose
+  // record at a checkpoint's seq has another chain value (it went another way since). Empty when
+  // the log holds every checkpoint.
+  Result<AuditCheckpoint> MakeCheckpoint();
+  Result<Bytes> CheckpointPublicKey();
+  Result<std::vector<AuditProblem>> CheckCheckpoints(const std::vector<std::string>& lines);
 
   // The time of the last restore or accepted rollback (0: never): SADs issued (iat) before it are
   // refused, since the replay records of hashes spent after the backup may be lost. kTampered if

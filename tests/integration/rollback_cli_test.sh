@@ -88,6 +88,11 @@ done
 sign 1 || { cat sign1.txt; fail "the first signature"; }
 cp -a keystore aside                      # the attacker's (or the snapshot's) copy
 sign 2 || { cat sign2.txt; fail "the second signature"; }
+# A checkpoint of the log now, kept with the anchor (samp11 audit checkpoint).
+"$samp11" audit checkpoint --append "$work/anchor-fs/checkpoints" >/dev/null
+"$samp11" audit verify --checkpoints "$work/anchor-fs/checkpoints" | grep -q "holds every checkpoint" ||
+  fail "a fresh checkpoint is not held"
+"$samp11" audit checkpoint --public-key | grep -q "BEGIN PUBLIC KEY" || fail "--public-key"
 rc=0; sign 2 || rc=$?
 [[ $rc -eq 2 ]] || fail "SAD 2 signed twice before any rollback (exit $rc)"
 
@@ -105,6 +110,12 @@ rc=0; sign 3 || rc=$?
 rc=0
 out=$("$samp11" audit verify) || rc=$?
 [[ $rc -eq 3 ]] || fail "verify of a rolled-back keystore exited $rc: $out"
+# The checkpoint names it too, whatever the anchor says.
+rc=0
+out=$("$samp11" audit verify --checkpoints "$work/anchor-fs/checkpoints") || rc=$?
+[[ $rc -eq 3 ]] || fail "verify --checkpoints of a rolled-back keystore exited $rc"
+grep -Eq "checkpoint line 1 .*(the log is behind it|went another way)" <<<"$out" ||
+  fail "the checkpoint does not name the rollback: $out"
 grep -qF "rollback detected: the rollback anchor ($where) holds audit record" \
   <<<"$out" || fail "verify does not name the rollback: $out"
 "$samp11" audit show --event rollback-detected | grep -q "rollback-detected error" ||

@@ -8,9 +8,18 @@
 #include <iterator>
 #include <limits>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
 #include "common/time_text.h"
+#include "crypto/keys.h"
 #include "tools/samp11/commands.h"
 
 namespace samp11::cli {
@@ -169,19 +178,60 @@ Status RunShow(const GlobalOptions& global, const ShowOptions& o) {
   return Status::Ok();
 }
 
-Result<int> RunVerify(const GlobalOptions& global) {
+Result<int> RunVerify(const GlobalOptions& global, const std::string& checkpoints_path) {
+  std::vector<std::string> checkpoints;
+  if (!checkpoints_path.empty()) {
+    std::ifstream in(checkpoints_path);
+    if (!in) return Status(Code::kArgumentsBad, "cannot read " + checkpoints_path);
+    for (std::string line; std::getline(in, line);) checkpoints.push_back(line);
+  }
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
   SAMP11_ASSIGN_OR_RETURN(AuditReport report, ks->audit().Verify());
+  if (!checkpoints_path.empty()) {
+    SAMP11_ASSIGN_OR_RETURN(std::vector<AuditProblem> found, ks->CheckCheckpoints(checkpoints));
+    report.problems.insert(report.problems.end(), found.begin(), found.end());
+  }
   std::cout << "audit log: " << report.records << (report.records == 1 ? " record" : " records");
   if (report.records > 0) std::cout << ", seq " << report.first_seq << ".." << report.last_seq;
   if (report.ok()) {
-    std::cout << ", intact\n";
+    std::cout << ", intact";
+    if (!checkpoints_path.empty()) std::cout << ", holds every checkpoint";
+    std::cout << "\n";
     return 0;
   }
   std::cout << ", " << report.problems.size()
             << (report.problems.size() == 1 ? " problem:\n" : " problems:\n");
   for (const AuditProblem& p : report.problems) std::cout << "  " << p.what << "\n";
   return kTamperedExit;
+}
+
+// A checkpoint of the log's head, printed and, with append_to, appended to that file (made 0600;
+// O_APPEND, synced) for a place the keystore's attacker cannot rewrite.
+Status RunCheckpoint(const GlobalOptions& global, const std::string& append_to, bool public_key) {
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  if (public_key) {
+    SAMP11_ASSIGN_OR_RETURN(Bytes spki, ks->CheckpointPublicKey());
+    SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, PublicKeyFromSpki(spki));
+    SAMP11_ASSIGN_OR_RETURN(std::string pem, PublicKeyToPem(key.get()));
+    std::cout << pem;
+    return Status::Ok();
+  }
+  SAMP11_ASSIGN_OR_RETURN(AuditCheckpoint checkpoint, ks->MakeCheckpoint());
+  const std::string line = CheckpointLine(checkpoint) + "\n";
+  if (!append_to.empty()) {
+    int fd = ::open(append_to.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return Status(Code::kArgumentsBad, "cannot open " + append_to + ": " + std::strerror(errno));
+    bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                   ::fsync(fd) == 0;
+    const int saved = errno;
+    ::close(fd);
+    if (!written) {
+      return Status(Code::kStorage, "cannot append to " + append_to + ": " + std::strerror(saved));
+    }
+  }
+  std::cout << line;
+  return Status::Ok();
 }
 
 // An operator who has looked at a rollback the guard found (and at what it may have let sign
@@ -203,9 +253,24 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int* exit_code)
 
   CLI::App* verify = audit->add_subcommand(
       "verify", "check every record's chain and MAC (exit 3 and list what was tampered with)");
-  verify->callback([&global, exit_code] {
-    Result<int> code = RunVerify(global);
+  auto checkpoints = std::make_shared<std::string>();
+  verify->add_option("--checkpoints", *checkpoints,
+                     "also check the log against these checkpoints (samp11 audit checkpoint)");
+  verify->callback([&global, checkpoints, exit_code] {
+    Result<int> code = RunVerify(global, *checkpoints);
     *exit_code = code.ok() ? *code : Fail(code.status());
+  });
+
+  auto append_to = std::make_shared<std::string>();
+  auto public_key = std::make_shared<bool>(false);
+  CLI::App* checkpoint = audit->add_subcommand(
+      "checkpoint", "print a signed checkpoint of the log's head (for a place off this host)");
+  checkpoint->add_option("--append", *append_to, "also append it to this file (synced)");
+  checkpoint->add_flag("--public-key", *public_key,
+                       "print the checkpoint key's public key (PEM) instead");
+  checkpoint->callback([&global, append_to, public_key, exit_code] {
+    Status s = RunCheckpoint(global, *append_to, *public_key);
+    *exit_code = s.ok() ? 0 : Fail(s);
   });
 
   auto reason = std::make_shared<std::string>();

@@ -1,0 +1,73 @@
+#include "keystore/audit_checkpoint.h"
+
+#include <openssl/evp.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/canonical_encoding.h"
+#include "common/time_text.h"
+#include "crypto/symmetric.h"
+
+namespace samp11 {
+
+namespace {
+
+constexpr char kCheckpointLabel[] = "samp11 audit checkpoint v1";
+constexpr char kKeyLabel[] = "samp11 audit checkpoint key v1";
+
+}  // namespace
+
+Result<EvpPkeyPtr> CheckpointKey(const SecureBytes& carried_key) {
+  SAMP11_ASSIGN_OR_RETURN(SecureBytes seed, HkdfSha256(carried_key, kKeyLabel, 32));
+  EvpPkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
+  if (!key) return Status(Code::kInternal, "cannot make the checkpoint key");
+  return key;
+}
+
+Bytes CheckpointSigningInput(const AuditCheckpoint& checkpoint) {
+  return CanonicalEncoder()
+      .Add(kCheckpointLabel)
+      .Add(checkpoint.token)
+      .AddDecimal(checkpoint.seq)
+      .Add(checkpoint.chain)
+      .AddDecimal(checkpoint.at)
+      .bytes();
+}
+
+std::string CheckpointLine(const AuditCheckpoint& checkpoint) {
+  nlohmann::ordered_json line;
+  line["samp11_checkpoint"] = 1;
+  line["token"] = checkpoint.token;
+  line["seq"] = checkpoint.seq;
+  line["chain"] = HexEncode(checkpoint.chain);
+  line["at"] = checkpoint.at;
+  line["time"] = UtcText(checkpoint.at);
+  line["sig"] = Base64Encode(checkpoint.signature);
+  return line.dump();
+}
+
+Result<AuditCheckpoint> ParseCheckpointLine(std::string_view text) {
+  const Status bad(Code::kArgumentsBad, "not a samp11 checkpoint line");
+  nlohmann::json line = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!line.is_object() || !line.contains("samp11_checkpoint") || line["samp11_checkpoint"] != 1) {
+    return bad;
+  }
+  for (const char* name : {"token", "chain", "sig"}) {
+    if (!line.contains(name) || !line[name].is_string()) return bad;
+  }
+  for (const char* name : {"seq", "at"}) {
+    if (!line.contains(name) || !line[name].is_number_integer()) return bad;
+  }
+  AuditCheckpoint checkpoint;
+  checkpoint.token = line["token"].get<std::string>();
+  checkpoint.seq = line["seq"].get<int64_t>();
+  checkpoint.at = line["at"].get<int64_t>();
+  std::optional<Bytes> chain = HexDecode(line["chain"].get<std::string>());
+  std::optional<Bytes> sig = Base64Decode(line["sig"].get<std::string>());
+  if (!chain || chain->size() != 32 || !sig || checkpoint.seq < 1) return bad;
+  checkpoint.chain = std::move(*chain);
+  checkpoint.signature = std::move(*sig);
+  return checkpoint;
+}
+
+}  // namespace samp11

@@ -1,0 +1,44 @@
+// Checkpoints of the audit log kept outside the keystore (`samp11 audit checkpoint`): the token's
+// identity, the log's head (seq and chain value) and the time, signed with the token's checkpoint
+// key. Sent to a place the keystore's attacker cannot rewrite (an append-only file on another file
+// system, syslog forwarded off the host), they let `samp11 audit verify --checkpoints FILE` name a
+// log that is behind a checkpoint or went another way since, even where no rollback anchor runs.
+//
+// The checkpoint key is Ed25519, derived from the key the token carries over master-key rotations
+// (the PIN-hash key, pin_hash.h) with its own label: it is held under the master key, and does not
+// change with a rotation, so checkpoints written before one still verify. Its public key
+// (`samp11 audit checkpoint --public-key`) lets anyone check a checkpoint's signature off the host.
+//
+// One checkpoint is one JSON line:
+//   {"samp11_checkpoint":1,"token":ID,"seq":N,"chain":HEX,"at":T,"time":ISO,"sig":BASE64}
+// sig: Ed25519 over canonical("samp11 audit checkpoint v1", token, seq, chain, at).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ossl.h"
+#include "keystore/audit.h"
+
+namespace samp11 {
+
+struct AuditCheckpoint {
+  std::string token;
+  int64_t seq = 0;
+  Bytes chain;
+  int64_t at = 0;
+  Bytes signature;
+};
+
+// The checkpoint key from the token's carried key.
+Result<EvpPkeyPtr> CheckpointKey(const SecureBytes& carried_key);
+Bytes CheckpointSigningInput(const AuditCheckpoint& checkpoint);
+std::string CheckpointLine(const AuditCheckpoint& checkpoint);
+// kArgumentsBad naming what is wrong with the line.
+Result<AuditCheckpoint> ParseCheckpointLine(std::string_view line);
+
+}  // namespace samp11

@@ -1,0 +1,87 @@
+// Keystore's checkpoints of its audit log (audit_checkpoint.h).
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "crypto/keys.h"
+#include "crypto/signature.h"
+#include "crypto/symmetric.h"
+#include "keystore/audit_chain.h"
+#include "keystore/keystore.h"
+
+namespace samp11 {
+
+Result<AuditCheckpoint> Keystore::MakeCheckpoint() {
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
+  if (!tail.head) return Status(Code::kTampered, "the audit log has no head to checkpoint");
+  // A checkpoint vouches for the head: a forged one must not get a signature.
+  SAMP11_ASSIGN_OR_RETURN(Bytes mac,
+                          AuditHeadMac(context_.keys.audit, tail.head->seq, tail.head->chain));
+  if (!ConstantTimeEqual(mac, tail.head->mac)) {
+    return Status(Code::kTampered,
+                  "the audit log's head failed its check: run `samp11 audit verify`");
+  }
+  AuditCheckpoint checkpoint;
+  checkpoint.token = context_.identity;
+  checkpoint.seq = tail.head->seq;
+  checkpoint.chain = tail.head->chain;
+  checkpoint.at = context_.clock.NowSeconds();
+  SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, CheckpointKey(context_.pin_key));
+  SAMP11_ASSIGN_OR_RETURN(checkpoint.signature,
+                          Ed25519Sign(key.get(), CheckpointSigningInput(checkpoint)));
+  return checkpoint;
+}
+
+Result<Bytes> Keystore::CheckpointPublicKey() {
+  SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, CheckpointKey(context_.pin_key));
+  return PublicKeyToSpki(key.get());
+}
+
+Result<std::vector<AuditProblem>> Keystore::CheckCheckpoints(
+    const std::vector<std::string>& lines) {
+  SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, CheckpointKey(context_.pin_key));
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
+  const int64_t head = tail.head ? tail.head->seq : 0;
+  std::vector<AuditProblem> problems;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = "checkpoint line " + std::to_string(i + 1);
+    Result<AuditCheckpoint> parsed = ParseCheckpointLine(lines[i]);
+    if (!parsed.ok()) {
+      problems.push_back({0, where + ": " + parsed.status().message()});
+      continue;
+    }
+    const AuditCheckpoint& checkpoint = *parsed;
+    if (checkpoint.token != context_.identity) {
+      problems.push_back({0, where + ": a checkpoint of another token (" + checkpoint.token + ")"});
+      continue;
+    }
+    if (!Ed25519Verify(key.get(), CheckpointSigningInput(checkpoint), checkpoint.signature).ok()) {
+      problems.push_back(
+          {0, where + ": not signed by this token's checkpoint key (forged or edited)"});
+      continue;
+    }
+    const std::string named = where + " (" + std::to_string(checkpoint.at) + ", record " +
+                              std::to_string(checkpoint.seq) + ")";
+    if (checkpoint.seq > head) {
+      problems.push_back({checkpoint.seq, named + ": the log is behind it, at record " +
+                                              std::to_string(head) +
+                                              ": records were removed or the keystore was put "
+                                              "back to an earlier state"});
+      continue;
+    }
+    SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRow> rows,
+                            state_->audit().ListAuditRows(checkpoint.seq - 1, 1, AuditRowFilter{}));
+    if (rows.empty() || rows.front().seq != checkpoint.seq) {
+      problems.push_back({checkpoint.seq, named + ": the log lacks that record"});
+    } else if (rows.front().chain != checkpoint.chain) {
+      problems.push_back({checkpoint.seq, named + ": the log went another way since: its record " +
+                                              std::to_string(checkpoint.seq) +
+                                              " is not the one checkpointed (the keystore was "
+                                              "put back and written again, or rewritten)"});
+    }
+  }
+  return problems;
+}
+
+}  // namespace samp11
