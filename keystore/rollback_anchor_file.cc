@@ -114,12 +114,8 @@ class RollbackAnchorFile : public RollbackAnchor {
 
   Status ResetLocked(const AnchorPoint& point) {
     SAMP11_ASSIGN_OR_RETURN(std::vector<Bytes> slots, ReadSlots());
-    uint64_t generation = 0;
-    for (const Bytes& value : slots) {
-      std::optional<AnchorSlot> slot = DecodeAnchorSlot(value.data(), value.size());
-      if (slot) generation = std::max(generation, slot->generation);
-    }
-    SAMP11_ASSIGN_OR_RETURN(Bytes slot, EncodeAnchorSlot(generation + 1, point, identity_hash_));
+    SAMP11_ASSIGN_OR_RETURN(
+        Bytes slot, EncodeAnchorSlot(HighestAnchorGeneration(slots) + 1, point, identity_hash_));
     SAMP11_RETURN_IF_ERROR(WriteAt(0, slot));
     SAMP11_RETURN_IF_ERROR(WriteAt(1, Bytes(kAnchorSlotSize, 0)));
     if (ftruncate(fd_, static_cast<off_t>(kSlots * kAnchorSlotSize)) != 0)

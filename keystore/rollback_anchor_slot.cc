@@ -64,6 +64,15 @@ std::optional<AnchorSlot> DecodeAnchorSlot(const uint8_t* data, size_t size) {
   return slot;
 }
 
+uint64_t HighestAnchorGeneration(const std::vector<Bytes>& values) {
+  uint64_t generation = 0;
+  for (const Bytes& value : values) {
+    std::optional<AnchorSlot> slot = DecodeAnchorSlot(value.data(), value.size());
+    if (slot) generation = std::max(generation, slot->generation);
+  }
+  return generation;
+}
+
 Result<std::optional<AnchorSlot>> BestAnchorSlot(const std::vector<Bytes>& values,
                                                  const Bytes& identity_hash,
                                                  const std::string& where, size_t* index) {

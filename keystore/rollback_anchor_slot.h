@@ -36,6 +36,9 @@ Result<Bytes> EncodeAnchorSlot(uint64_t generation, const AnchorPoint& point,
 // None for bytes that are not a whole, intact slot (blank, torn, something else).
 std::optional<AnchorSlot> DecodeAnchorSlot(const uint8_t* data, size_t size);
 
+// The highest generation among values that check out (0: none), whoever's they are: what a reset
+// of the anchor must go past.
+uint64_t HighestAnchorGeneration(const std::vector<Bytes>& values);
 // The anchor among values as stored at where: none when nothing was ever written (no value, or
 // only blank ones); kTampered, naming where, when something was written but no value checks out,
 // or the best one is another token's. *index: the best value's position.

@@ -77,6 +77,17 @@ Result<bool> RollbackGuard::Holds(const AnchorPoint& point, const AuditLink& lin
   return StoreHolds(point);
 }
 
+Status RollbackGuard::JudgeHead(const AnchorPoint& anchor, const AnchorPoint& head) {
+  SAMP11_ASSIGN_OR_RETURN(bool holds, Holds(anchor, HeadLink(head)));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (holds) {
+    detected_.reset();
+  } else {
+    detected_ = Rolled(anchor, head.seq).message();
+  }
+  return Status::Ok();
+}
+
 Result<RollbackGuard::OpenCheck> RollbackGuard::CheckAtOpen(const AnchorPoint& head) {
   OpenCheck check;
   SAMP11_RETURN_IF_ERROR(Unusable(anchor_->Advance(
@@ -87,13 +98,8 @@ Result<RollbackGuard::OpenCheck> RollbackGuard::CheckAtOpen(const AnchorPoint& h
           check.created = true;
           return std::optional<AnchorPoint>(head);
         }
-        SAMP11_ASSIGN_OR_RETURN(bool holds, Holds(*stored, HeadLink(head)));
-        std::lock_guard<std::mutex> lock(mu_);
-        if (holds) {
-          detected_.reset();
-        } else {
-          detected_ = Rolled(*stored, head.seq).message();
-        }
+        Status judged = JudgeHead(*stored, head);  // (not the macro: this runs inside one)
+        if (!judged.ok()) return judged;
         // The anchor moves only with synced writes: the head may hold records not synced yet.
         return std::optional<AnchorPoint>();
       })));
@@ -146,14 +152,8 @@ Status RollbackGuard::Accept(const AuditLink& link) {
 Status RollbackGuard::Recheck(const AnchorPoint& head) {
   SAMP11_RETURN_IF_ERROR(Unusable(anchor_->Advance(
       [&](const std::optional<AnchorPoint>& stored) -> Result<std::optional<AnchorPoint>> {
-        if (!stored) return std::optional<AnchorPoint>();
-        SAMP11_ASSIGN_OR_RETURN(bool holds, Holds(*stored, HeadLink(head)));
-        std::lock_guard<std::mutex> lock(mu_);
-        if (holds) {
-          detected_.reset();
-        } else {
-          detected_ = Rolled(*stored, head.seq).message();
-        }
+        Status judged = stored ? JudgeHead(*stored, head) : Status::Ok();
+        if (!judged.ok()) return judged;
         return std::optional<AnchorPoint>();
       })));
   std::lock_guard<std::mutex> lock(mu_);

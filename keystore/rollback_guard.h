@@ -77,6 +77,8 @@ class RollbackGuard {
   // it can; reads the store where it cannot (another process wrote in between, or a point ahead).
   Result<bool> Holds(const AnchorPoint& point, const AuditLink& link);
   Result<bool> StoreHolds(const AnchorPoint& point);
+  // Raises or lifts the alarm by whether the log, at head, holds anchor.
+  Status JudgeHead(const AnchorPoint& anchor, const AnchorPoint& head);
   Status Rolled(const AnchorPoint& anchor, int64_t head_seq) const;
   Status Unusable(const Status& status);
   void Remember(const AuditLink& link);

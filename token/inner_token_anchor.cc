@@ -8,7 +8,6 @@
 // write), and never ahead of the log, so it never raises a false alarm.
 #include "token/inner_token_anchor.h"
 
-#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -46,12 +45,8 @@ class InnerTokenAnchor : public RollbackAnchor {
   Status Reset(const AnchorPoint& point) override {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_ASSIGN_OR_RETURN(std::vector<Bytes> values, inner_->ReadData(kApplication, label_));
-    uint64_t generation = 0;
-    for (const Bytes& value : values) {
-      std::optional<AnchorSlot> slot = DecodeAnchorSlot(value.data(), value.size());
-      if (slot) generation = std::max(generation, slot->generation);
-    }
-    SAMP11_ASSIGN_OR_RETURN(Bytes slot, EncodeAnchorSlot(generation + 1, point, identity_hash_));
+    SAMP11_ASSIGN_OR_RETURN(
+        Bytes slot, EncodeAnchorSlot(HighestAnchorGeneration(values) + 1, point, identity_hash_));
     return inner_->WriteData(kApplication, label_, slot);
   }
 
