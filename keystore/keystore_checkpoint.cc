@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "common/time_text.h"
 #include "crypto/keys.h"
 #include "crypto/signature.h"
 #include "crypto/symmetric.h"
@@ -61,8 +62,8 @@ Result<std::vector<AuditProblem>> Keystore::CheckCheckpoints(
           {0, where + ": not signed by this token's checkpoint key (forged or edited)"});
       continue;
     }
-    const std::string named = where + " (" + std::to_string(checkpoint.at) + ", record " +
-                              std::to_string(checkpoint.seq) + ")";
+    const std::string named =
+        where + " (" + UtcText(checkpoint.at) + ", record " + std::to_string(checkpoint.seq) + ")";
     if (checkpoint.seq > head) {
       problems.push_back({checkpoint.seq, named + ": the log is behind it, at record " +
                                               std::to_string(head) +

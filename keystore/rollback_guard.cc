@@ -19,12 +19,16 @@ AuditLink HeadLink(const AnchorPoint& head) {
 }  // namespace
 
 Status RollbackGuard::Rolled(const AnchorPoint& anchor, int64_t head_seq) const {
+  const std::string where = head_seq >= anchor.seq
+                                ? "its record " + std::to_string(anchor.seq) +
+                                      " is another one (the log is at record " +
+                                      std::to_string(head_seq) + ")"
+                                : "it stops at record " + std::to_string(head_seq);
   return Status(Code::kTampered,
                 "rollback detected: the rollback anchor (" + anchor_->Describe() +
                     ") holds audit record " + std::to_string(anchor.seq) +
-                    ", which is not in this keystore's log (now at record " +
-                    std::to_string(head_seq) +
-                    "): the keystore was put back to an earlier state, and spends made since may "
+                    ", which is not in this keystore's log: " + where +
+                    ". The keystore was put back to an earlier state, and spends made since may "
                     "be forgotten. Nothing signs until an operator runs `samp11 audit "
                     "accept-rollback`");
 }
