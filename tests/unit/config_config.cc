@@ -299,7 +299,8 @@ TEST_CASE("config: rollback_anchor, round trip; refusals") {
   auto inner_again = ParseConfig(ConfigToJson(*inner), "/elsewhere");
   REQUIRE(inner_again.ok());
   CHECK(inner_again->tokens[0].rollback_anchor->pkcs11);
-  CheckRefused(OneToken(R"(,"rollback_anchor":{"pkcs11":true})"), "needs the token's pkcs11_backend");
+  CheckRefused(OneToken(R"(,"rollback_anchor":{"pkcs11":true})"),
+               "needs the token's pkcs11_backend");
   CheckRefused(OneToken(backend + R"(,"rollback_anchor":{"pkcs11":false})"), "must be true");
   CheckRefused(OneToken(backend + R"(,"rollback_anchor":{"pkcs11":true,"file":"/a"})"),
                "exactly one of 'file' and 'pkcs11'");

@@ -66,8 +66,8 @@ struct Fixture {
   Keystore& ks() { return *token.keystore; }
 
   // Warm: every key is taken through what a signature asks of the keystore, and the SAD's
-  // activation keys looked up, as a signing process does, so that all of it is kept. Cold: the keystore is closed before the edit and opened
-  // after it (AfterEdit).
+  // activation keys looked up, as a signing process does, so that all of it is kept. Cold: the
+  // keystore is closed before the edit and opened after it (AfterEdit).
   void BeforeEdit() {
     if (!warm) {
       token.keystore.reset();
