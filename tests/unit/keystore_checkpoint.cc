@@ -20,9 +20,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::AppendSigns;
+using testing::FoldJournal;
 using testing::NewKeyFile;
 using testing::NewToken;
 using testing::OpenTestKeystore;
+using testing::RawDb;
 using testing::SqliteOnly;
 using testing::TempDir;
 using testing::TestToken;
@@ -136,6 +138,21 @@ TEST_CASE("checkpoint: a keystore put back behind a checkpoint, or gone another 
   auto forked = Check(**ks, {checkpoint});
   REQUIRE(forked.size() == 1);
   CHECK(Names(forked, "the log went another way since"));
+}
+
+TEST_CASE("checkpoint: a head that fails its check gets no signature" * SqliteOnly()) {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  AppendSigns(*token.keystore, 2);
+  FoldJournal(*token.keystore);
+  token.keystore.reset();
+  RawDb(token.path).Exec("UPDATE audit_head SET seq = seq + 5");
+  auto ks = OpenTestKeystore(token.path, token.master);
+  REQUIRE(ks.ok());
+  auto made = (*ks)->MakeCheckpoint();
+  REQUIRE_FALSE(made.ok());
+  CHECK(made.status().code() == Code::kTampered);
+  CHECK(made.status().message().find("head failed its check") != std::string::npos);
 }
 
 }  // namespace

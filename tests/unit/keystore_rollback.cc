@@ -435,5 +435,18 @@ TEST_CASE("rollback: processes sharing the token and the anchor raise no false a
   CHECK(Records(*ks, audit_event::kRollbackDetected).empty());
 }
 
+TEST_CASE("rollback: accepting is refused where no anchor is configured, and nothing is written") {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  auto before = token.keystore->audit().LastSeq();
+  REQUIRE(before.ok());
+  auto accepted = token.keystore->AcceptRollback("no anchor");
+  REQUIRE_FALSE(accepted.ok());
+  CHECK(accepted.status().code() == Code::kArgumentsBad);
+  CHECK(accepted.status().message().find("names no rollback anchor") != std::string::npos);
+  CHECK(*token.keystore->audit().LastSeq() == *before);
+  CHECK(*token.keystore->SadNotBefore() == 0);
+}
+
 }  // namespace
 }  // namespace samp11
