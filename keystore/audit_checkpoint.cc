@@ -14,6 +14,7 @@ namespace {
 
 constexpr char kCheckpointLabel[] = "samp11 audit checkpoint v1";
 constexpr char kKeyLabel[] = "samp11 audit checkpoint key v1";
+constexpr std::string_view kLineStart = "{\"samp11_checkpoint\"";
 
 }  // namespace
 
@@ -30,6 +31,7 @@ Bytes CheckpointSigningInput(const AuditCheckpoint& checkpoint) {
       .Add(checkpoint.token)
       .AddDecimal(checkpoint.seq)
       .Add(checkpoint.chain)
+      .AddDecimal(checkpoint.spent)
       .AddDecimal(checkpoint.at)
       .bytes();
 }
@@ -40,6 +42,7 @@ std::string CheckpointLine(const AuditCheckpoint& checkpoint) {
   line["token"] = checkpoint.token;
   line["seq"] = checkpoint.seq;
   line["chain"] = HexEncode(checkpoint.chain);
+  line["spent"] = checkpoint.spent;
   line["at"] = checkpoint.at;
   line["time"] = UtcText(checkpoint.at);
   line["sig"] = Base64Encode(checkpoint.signature);
@@ -48,23 +51,30 @@ std::string CheckpointLine(const AuditCheckpoint& checkpoint) {
 
 Result<AuditCheckpoint> ParseCheckpointLine(std::string_view text) {
   const Status bad(Code::kArgumentsBad, "not a samp11 checkpoint line");
-  nlohmann::json line = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // After whatever a syslog daemon put in front of it.
+  const size_t start = text.find(kLineStart);
+  if (start == std::string_view::npos) return bad;
+  nlohmann::json line =
+      nlohmann::json::parse(text.substr(start), nullptr, /*allow_exceptions=*/false);
   if (!line.is_object() || !line.contains("samp11_checkpoint") || line["samp11_checkpoint"] != 1) {
     return bad;
   }
   for (const char* name : {"token", "chain", "sig"}) {
     if (!line.contains(name) || !line[name].is_string()) return bad;
   }
-  for (const char* name : {"seq", "at"}) {
+  for (const char* name : {"seq", "spent", "at"}) {
     if (!line.contains(name) || !line[name].is_number_integer()) return bad;
   }
   AuditCheckpoint checkpoint;
   checkpoint.token = line["token"].get<std::string>();
   checkpoint.seq = line["seq"].get<int64_t>();
+  checkpoint.spent = line["spent"].get<int64_t>();
   checkpoint.at = line["at"].get<int64_t>();
   std::optional<Bytes> chain = HexDecode(line["chain"].get<std::string>());
   std::optional<Bytes> sig = Base64Decode(line["sig"].get<std::string>());
-  if (!chain || chain->size() != 32 || !sig || checkpoint.seq < 1) return bad;
+  if (!chain || chain->size() != 32 || !sig || checkpoint.seq < 1 || checkpoint.spent < 0) {
+    return bad;
+  }
   checkpoint.chain = std::move(*chain);
   checkpoint.signature = std::move(*sig);
   return checkpoint;

@@ -1,8 +1,10 @@
-// Checkpoints of the audit log kept outside the keystore (`samp11 audit checkpoint`): the token's
-// identity, the log's head (seq and chain value) and the time, signed with the token's checkpoint
-// key. Sent to a place the keystore's attacker cannot rewrite (an append-only file on another file
-// system, syslog forwarded off the host), they let `samp11 audit verify --checkpoints FILE` name a
-// log that is behind a checkpoint or went another way since, even where no rollback anchor runs.
+// Checkpoints of the audit log kept outside the keystore: the token's identity, the log's head
+// (seq and chain value), the replay ledger's high-water mark (how many spent hashes it held) and
+// the time, signed with the token's checkpoint key. Made on demand (`samp11 audit checkpoint`) and
+// by the module itself (audit_checkpointer.h), and sent to a place the keystore's attacker cannot
+// rewrite (an append-only file on another file system, syslog forwarded off the host), they let
+// `samp11 audit verify --checkpoints FILE` name a log that is behind a checkpoint or went another
+// way since, and a ledger that lost spent hashes, even where no rollback anchor runs.
 //
 // The checkpoint key is Ed25519, derived from the key the token carries over master-key rotations
 // (the PIN-hash key, pin_hash.h) with its own label: it is held under the master key, and does not
@@ -10,8 +12,10 @@
 // (`samp11 audit checkpoint --public-key`) lets anyone check a checkpoint's signature off the host.
 //
 // One checkpoint is one JSON line:
-//   {"samp11_checkpoint":1,"token":ID,"seq":N,"chain":HEX,"at":T,"time":ISO,"sig":BASE64}
-// sig: Ed25519 over canonical("samp11 audit checkpoint v1", token, seq, chain, at).
+//   {"samp11_checkpoint":1,"token":ID,"seq":N,"chain":HEX,"spent":S,"at":T,"time":ISO,
+//    "sig":BASE64}
+// sig: Ed25519 over canonical("samp11 audit checkpoint v1", token, seq, chain, spent, at). A line
+// may come with a prefix (a syslog line's time, host and tag): the checkpoint is its JSON object.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +34,7 @@ struct AuditCheckpoint {
   std::string token;
   int64_t seq = 0;
   Bytes chain;
+  int64_t spent = 0;  // spent hashes in the replay ledger (state/replay_store.h)
   int64_t at = 0;
   Bytes signature;
 };
@@ -38,7 +43,7 @@ struct AuditCheckpoint {
 Result<EvpPkeyPtr> CheckpointKey(const SecureBytes& carried_key);
 Bytes CheckpointSigningInput(const AuditCheckpoint& checkpoint);
 std::string CheckpointLine(const AuditCheckpoint& checkpoint);
-// kArgumentsBad naming what is wrong with the line.
+// kArgumentsBad if the line holds no checkpoint, or a malformed one.
 Result<AuditCheckpoint> ParseCheckpointLine(std::string_view line);
 
 }  // namespace samp11

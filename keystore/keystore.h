@@ -129,9 +129,12 @@ class Keystore {
   // checkpoint key's public half, as SubjectPublicKeyInfo DER. CheckCheckpoints: what the given
   // checkpoint lines show about the log: a line that is not a checkpoint, another token's, or not
   // signed by this token's key; a log behind a checkpoint (shorter than its seq); a log whose
-  // record at a checkpoint's seq has another chain value (it went another way since). Empty when
-  // the log holds every checkpoint.
+  // record at a checkpoint's seq has another chain value (it went another way since); a replay
+  // ledger with fewer spent hashes than a checkpoint counted. Empty when all is as checkpointed.
   Result<AuditCheckpoint> MakeCheckpoint();
+  // A checkpoint of the record (seq, chain) this process wrote itself (audit_checkpointer.h),
+  // with the ledger's count now: its chain value is this process's own, so no head is read.
+  Result<AuditCheckpoint> SignCheckpoint(int64_t seq, const Bytes& chain);
   Result<Bytes> CheckpointPublicKey();
   Result<std::vector<AuditProblem>> CheckCheckpoints(const std::vector<std::string>& lines);
 

@@ -22,10 +22,16 @@ Result<AuditCheckpoint> Keystore::MakeCheckpoint() {
     return Status(Code::kTampered,
                   "the audit log's head failed its check: run `samp11 audit verify`");
   }
+  return SignCheckpoint(tail.head->seq, tail.head->chain);
+}
+
+Result<AuditCheckpoint> Keystore::SignCheckpoint(int64_t seq, const Bytes& chain) {
   AuditCheckpoint checkpoint;
   checkpoint.token = context_.identity;
-  checkpoint.seq = tail.head->seq;
-  checkpoint.chain = tail.head->chain;
+  checkpoint.seq = seq;
+  checkpoint.chain = chain;
+  // Counted after the head was taken: the ledger only grows, so it held at least this many.
+  SAMP11_ASSIGN_OR_RETURN(checkpoint.spent, state_->replay().CountSpentHashes());
   checkpoint.at = context_.clock.NowSeconds();
   SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, CheckpointKey(context_.pin_key));
   SAMP11_ASSIGN_OR_RETURN(checkpoint.signature,
@@ -43,6 +49,8 @@ Result<std::vector<AuditProblem>> Keystore::CheckCheckpoints(
   SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, CheckpointKey(context_.pin_key));
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
   const int64_t head = tail.head ? tail.head->seq : 0;
+  // After the tail's read, which folded the journal: every spend is counted.
+  SAMP11_ASSIGN_OR_RETURN(const int64_t spent, state_->replay().CountSpentHashes());
   std::vector<AuditProblem> problems;
   for (size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -64,6 +72,15 @@ Result<std::vector<AuditProblem>> Keystore::CheckCheckpoints(
     }
     const std::string named =
         where + " (" + UtcText(checkpoint.at) + ", record " + std::to_string(checkpoint.seq) + ")";
+    if (checkpoint.spent > spent) {
+      // Nothing removes a spent hash: rows were deleted by hand, or put back with an old copy.
+      problems.push_back(
+          {checkpoint.seq, named + ": the replay ledger holds " + std::to_string(spent) +
+                               " spent hashes, the checkpoint counted " +
+                               std::to_string(checkpoint.spent) +
+                               ": spent hashes were removed since, and the SADs they belonged to "
+                               "could sign again"});
+    }
     if (checkpoint.seq > head) {
       problems.push_back({checkpoint.seq, named + ": the log is behind it, at record " +
                                               std::to_string(head) +

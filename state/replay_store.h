@@ -22,6 +22,11 @@ class ReplayStore {
                                    const Bytes& hash) = 0;
   // Removes rows whose SAD expired before the given time; returns how many.
   virtual Result<int64_t> PurgeSpentHashes(int64_t sad_exp_before) = 0;
+  // How many spent hashes the store holds: the replay ledger's high-water mark in a checkpoint
+  // (keystore/audit_checkpoint.h). Nothing purges the ledger, so it only grows. A journaled store
+  // counts those folded into the token's state, never more than it holds: the spends still in
+  // the journal's segment count once folded (a read of the whole log folds first).
+  virtual Result<int64_t> CountSpentHashes() = 0;
 };
 
 }  // namespace samp11

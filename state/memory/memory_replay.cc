@@ -31,4 +31,9 @@ Result<int64_t> MemoryReplayStore::PurgeSpentHashes(int64_t sad_exp_before) {
   return removed;
 }
 
+Result<int64_t> MemoryReplayStore::CountSpentHashes() {
+  auto lock = c_.Lock();
+  return static_cast<int64_t>(c_.tables().spent_hashes.size());
+}
+
 }  // namespace samp11

@@ -83,6 +83,7 @@ class MemoryReplayStore : public ReplayStore {
   Result<bool> InsertSpentHash(const SpentHashRow& row) override;
   Result<bool> IsHashSpent(std::string_view kid, std::string_view jti, const Bytes& hash) override;
   Result<int64_t> PurgeSpentHashes(int64_t sad_exp_before) override;
+  Result<int64_t> CountSpentHashes() override;
 
  private:
   MemoryConnection& c_;

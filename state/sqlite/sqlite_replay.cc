@@ -54,4 +54,12 @@ Result<int64_t> SqliteReplayStore::PurgeSpentHashes(int64_t sad_exp_before) {
   return removed;
 }
 
+Result<int64_t> SqliteReplayStore::CountSpentHashes() {
+  auto lock = c_.Lock();
+  SAMP11_ASSIGN_OR_RETURN(auto stmt, c_.Prepare("SELECT count(*) FROM spent_hashes"));
+  SAMP11_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return SqliteError(c_.db(), "counting spent hashes");
+  return stmt.ColumnInt64(0);
+}
+
 }  // namespace samp11

@@ -185,6 +185,10 @@ class FailingReplay : public ReplayStore {
     return Guard<Result<int64_t>>(plan_, "replay.PurgeSpentHashes", 0,
                                   [&] { return in_.PurgeSpentHashes(sad_exp_before); });
   }
+  Result<int64_t> CountSpentHashes() override {
+    return Guard<Result<int64_t>>(plan_, "replay.CountSpentHashes", 0,
+                                  [&] { return in_.CountSpentHashes(); });
+  }
 
  private:
   ReplayStore& in_;

@@ -39,6 +39,7 @@ const std::vector<std::string>& FaultPlan::Methods() {
       "replay.InsertSpentHash",
       "replay.IsHashSpent",
       "replay.PurgeSpentHashes",
+      "replay.CountSpentHashes",
       "journal.WriteJournal",
       "journal.ClaimSpentHashes",
       "deposits.InsertDeposit",

@@ -35,6 +35,29 @@ inline void AppendSigns(Keystore& ks, int count, int first = 1) {
   }
 }
 
+// One hash (32 bytes of hash_byte) of alice's SAD jti from "device-1", and its sign record.
+inline SpentHashRow SpendOf(const std::string& jti, uint8_t hash_byte) {
+  SpentHashRow row;
+  row.kid = "device-1";
+  row.jti = jti;
+  row.hash = Bytes(32, hash_byte);
+  row.key_id = Bytes{1, 2, 3};
+  row.sad_exp = 4102444800;  // 2100
+  return row;
+}
+
+inline AuditEvent SignOf(const std::string& jti) {
+  AuditEvent event = SignEvent("alice", Bytes{1, 2, 3}, jti);
+  event.kid = "device-1";
+  return event;
+}
+
+// Whether the signature that spends (jti, hash_byte) may leave: its journal write succeeded and
+// won the spend.
+inline Result<bool> SignSpending(Keystore& ks, const std::string& jti, uint8_t hash_byte) {
+  return ks.audit().RecordSignature(SpendOf(jti, hash_byte), SignOf(jti), "hash already spent");
+}
+
 // A token's log starts with its creation (keystore.cc, "token-create" at seq 1): checks that
 // record, and returns the records after it.
 inline std::vector<AuditRecord> AfterCreation(std::vector<AuditRecord> records) {

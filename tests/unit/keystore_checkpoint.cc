@@ -25,6 +25,7 @@ using testing::NewKeyFile;
 using testing::NewToken;
 using testing::OpenTestKeystore;
 using testing::RawDb;
+using testing::SignSpending;
 using testing::SqliteOnly;
 using testing::TempDir;
 using testing::TestToken;
@@ -69,6 +70,31 @@ TEST_CASE("checkpoint: a log that holds its checkpoints passes, also as it grows
   REQUIRE(key.ok());
   CHECK(*KeyTypeOf(key->get()) == KeyType::kEd25519);
   CHECK(Ed25519Verify(key->get(), CheckpointSigningInput(*parsed), parsed->signature).ok());
+}
+
+TEST_CASE("checkpoint: the replay ledger's count is in it; spent hashes deleted since are named" *
+          SqliteOnly()) {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  for (uint8_t i = 1; i <= 3; ++i)
+    REQUIRE(*SignSpending(*token.keystore, "j" + std::to_string(i), i));
+  const std::string line = Checkpoint(*token.keystore);
+  auto parsed = ParseCheckpointLine(line);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->spent == 3);
+  CHECK(Check(*token.keystore, {line}).empty());
+  // As a syslog daemon writes it, and as journalctl shows it.
+  CHECK(ParseCheckpointLine("Dec  7 10:00:00 host samp11[42]: checkpoint " + line).ok());
+  CHECK(Check(*token.keystore, {"Dec  7 10:00:00 host samp11[42]: " + line}).empty());
+
+  FoldJournal(*token.keystore);
+  token.keystore.reset();
+  RawDb(token.path).Exec("DELETE FROM spent_hashes WHERE jti = 'j2'");
+  auto ks = OpenTestKeystore(token.path, token.master);
+  REQUIRE(ks.ok());
+  auto problems = Check(**ks, {line});
+  REQUIRE(problems.size() == 1);
+  CHECK(Names(problems, "the replay ledger holds 2 spent hashes, the checkpoint counted 3"));
 }
 
 TEST_CASE("checkpoint: lines that are not this token's genuine checkpoints are named") {

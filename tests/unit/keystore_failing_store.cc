@@ -104,6 +104,8 @@ std::map<std::string, Call> OneCallOfEach() {
        [](StateStore& s) { return s.replay().IsHashSpent("k", "j", kId).status(); }},
       {"replay.PurgeSpentHashes",
        [](StateStore& s) { return s.replay().PurgeSpentHashes(0).status(); }},
+      {"replay.CountSpentHashes",
+       [](StateStore& s) { return s.replay().CountSpentHashes().status(); }},
       {"journal.WriteJournal",
        [](StateStore& s) { return s.journal().WriteJournal({}, false).status(); }},
       {"journal.ClaimSpentHashes",

@@ -24,36 +24,12 @@ namespace {
 namespace fs = std::filesystem;
 using testing::NewToken;
 using testing::OpenTestKeystore;
+using testing::SignOf;
+using testing::SignSpending;
+using testing::SpendOf;
 using testing::SqliteOnly;
 using testing::TempDir;
 using testing::TestToken;
-
-SpentHashRow Spend(const std::string& jti, uint8_t hash_byte) {
-  SpentHashRow row;
-  row.kid = "device-1";
-  row.jti = jti;
-  row.hash = Bytes(32, hash_byte);
-  row.key_id = Bytes{1, 2, 3};
-  row.sad_exp = 4102444800;  // 2100
-  return row;
-}
-
-AuditEvent SignOf(const std::string& jti) {
-  AuditEvent event;
-  event.event = audit_event::kSign;
-  event.outcome = audit_outcome::kOk;
-  event.signer = "alice";
-  event.key_id = Bytes{1, 2, 3};
-  event.kid = "device-1";
-  event.jti = jti;
-  return event;
-}
-
-// Whether the signature that spends (jti, hash_byte) may leave: its journal write succeeded and
-// won the spend.
-Result<bool> Sign(Keystore& ks, const std::string& jti, uint8_t hash_byte) {
-  return ks.audit().RecordSignature(Spend(jti, hash_byte), SignOf(jti), "hash already spent");
-}
 
 std::unique_ptr<Keystore> OpenGuarded(const TestToken& token, const std::string& anchor) {
   auto ks = OpenTestKeystore(token.path, token.master);
@@ -114,7 +90,7 @@ TEST_CASE("rollback: the anchor is written at first open and follows synced writ
     REQUIRE(created.size() == 1);
     CHECK(created[0].event.detail.find("first written, at audit record 1") != std::string::npos);
     for (int i = 0; i < 5; ++i) {
-      auto won = Sign(*ks, "j" + std::to_string(i), static_cast<uint8_t>(i));
+      auto won = SignSpending(*ks, "j" + std::to_string(i), static_cast<uint8_t>(i));
       REQUIRE_MESSAGE(won.ok(), won.status().ToString());
       CHECK(*won);
     }
@@ -138,12 +114,12 @@ TEST_CASE("rollback: a keystore put back to an earlier copy refuses to sign unti
   const std::string aside = dir.File("aside");
   {
     auto ks = OpenGuarded(token, anchor);
-    REQUIRE(*Sign(*ks, "j1", 1));
+    REQUIRE(*SignSpending(*ks, "j1", 1));
   }
   CopyTokenFiles(token.path, aside);
   {
     auto ks = OpenGuarded(token, anchor);
-    auto won = Sign(*ks, "j2", 2);  // the signature the copy does not know of
+    auto won = SignSpending(*ks, "j2", 2);  // the signature the copy does not know of
     REQUIRE_MESSAGE(won.ok(), won.status().ToString());
     REQUIRE(*won);
   }
@@ -152,20 +128,20 @@ TEST_CASE("rollback: a keystore put back to an earlier copy refuses to sign unti
   SUBCASE("without the guard, the same hash signs again: what the guard is for") {
     auto ks = OpenTestKeystore(token.path, token.master);
     REQUIRE(ks.ok());
-    auto again = Sign(**ks, "j2", 2);
+    auto again = SignSpending(**ks, "j2", 2);
     REQUIRE(again.ok());
     CHECK(*again);
   }
   SUBCASE("with it, nothing signs, and the log and verify say why") {
     auto ks = OpenGuarded(token, anchor);
     CHECK(ks->rollback_guard()->detected());
-    auto again = Sign(*ks, "j2", 2);
+    auto again = SignSpending(*ks, "j2", 2);
     REQUIRE_FALSE(again.ok());
     CHECK(again.status().code() == Code::kTampered);
     CHECK(again.status().message().find("rollback detected") != std::string::npos);
     CHECK(again.status().message().find("accept-rollback") != std::string::npos);
     // Nor does a hash never spent: the keystore as a whole is not trusted.
-    CHECK(Sign(*ks, "j3", 3).status().code() == Code::kTampered);
+    CHECK(SignSpending(*ks, "j3", 3).status().code() == Code::kTampered);
     auto detected = Records(*ks, audit_event::kRollbackDetected);
     REQUIRE(detected.size() == 1);  // once per process, at open
     CHECK(detected[0].event.outcome == audit_outcome::kError);
@@ -176,14 +152,14 @@ TEST_CASE("rollback: a keystore put back to an earlier copy refuses to sign unti
     SUBCASE("in a fresh process too (a new open), until an operator accepts") {
       ks.reset();
       auto fresh = OpenGuarded(token, anchor);
-      CHECK(Sign(*fresh, "j2", 2).status().code() == Code::kTampered);
+      CHECK(SignSpending(*fresh, "j2", 2).status().code() == Code::kTampered);
       auto accepted = fresh->AcceptRollback("ticket 42");
       REQUIRE_MESSAGE(accepted.ok(), accepted.status().ToString());
       auto records = Records(*fresh, audit_event::kRollbackAccepted);
       REQUIRE(records.size() == 1);
       CHECK(records[0].seq == accepted->record);
       CHECK(records[0].event.detail.find("ticket 42") != std::string::npos);
-      auto won = Sign(*fresh, "j5", 5);  // j2 and j3 were spent by the refused attempts
+      auto won = SignSpending(*fresh, "j5", 5);  // j2 and j3 were spent by the refused attempts
       REQUIRE_MESSAGE(won.ok(), won.status().ToString());
       CHECK(*won);
       fresh.reset();
@@ -196,7 +172,7 @@ TEST_CASE("rollback: a keystore put back to an earlier copy refuses to sign unti
     SUBCASE("an acceptance in another process lifts this one's alarm at its next write") {
       auto other = OpenGuarded(token, anchor);
       REQUIRE(other->AcceptRollback("checked").ok());
-      auto won = Sign(*ks, "j4", 4);
+      auto won = SignSpending(*ks, "j4", 4);
       REQUIRE_MESSAGE(won.ok(), won.status().ToString());
       CHECK(*won);
     }
@@ -213,11 +189,11 @@ TEST_CASE(
   const std::string anchor = dir.File("anchor");
   const std::string aside = dir.File("aside");
   auto writer = OpenGuarded(token, anchor);  // stays open throughout, as a signing server does
-  REQUIRE(*Sign(*writer, "j1", 1));
+  REQUIRE(*SignSpending(*writer, "j1", 1));
   CopyTokenFiles(token.path, aside);
   {
     auto other = OpenGuarded(token, anchor);  // another node process signs meanwhile
-    REQUIRE(*Sign(*other, "j2", 2));
+    REQUIRE(*SignSpending(*other, "j2", 2));
   }
   // The copy goes back (new files at the same paths); the running process's next open of them
   // is a new keystore object, as after C_Finalize/C_Initialize.
@@ -258,7 +234,7 @@ TEST_CASE(
   // never saw.
   REQUIRE(ks->audit().Append(SignOf("login"), AuditLog::Durability::kLazy).ok());
   CHECK_FALSE(ks->rollback_guard()->detected());
-  auto again = Sign(*ks, "j2", 2);
+  auto again = SignSpending(*ks, "j2", 2);
   REQUIRE_FALSE(again.ok());
   CHECK(again.status().code() == Code::kTampered);
   CHECK(ks->rollback_guard()->detected());
@@ -293,9 +269,9 @@ TEST_CASE("rollback: an anchor that cannot be written withholds the signature") 
   REQUIRE(ks.GuardRollback(std::make_unique<FailingAnchor>(
                                MakeRollbackAnchorFile(dir.File("anchor"), ks.identity()), fail))
               .ok());
-  REQUIRE(*Sign(ks, "j1", 1));
+  REQUIRE(*SignSpending(ks, "j1", 1));
   fail = true;
-  auto withheld = Sign(ks, "j2", 2);
+  auto withheld = SignSpending(ks, "j2", 2);
   REQUIRE_FALSE(withheld.ok());
   CHECK(withheld.status().code() == Code::kStorage);
   CHECK(withheld.status().message().find("rollback anchor") != std::string::npos);
@@ -303,7 +279,7 @@ TEST_CASE("rollback: an anchor that cannot be written withholds the signature") 
   Status lazy = ks.audit().Append(SignOf("refused"), AuditLog::Durability::kLazy);
   CHECK_MESSAGE(lazy.ok(), lazy.ToString());
   fail = false;
-  auto later = Sign(ks, "j3", 3);
+  auto later = SignSpending(ks, "j3", 3);
   REQUIRE_MESSAGE(later.ok(), later.status().ToString());
   CHECK(*later);
   // The withheld signature's spend was written: that hash stays spent (nothing signs twice).
@@ -334,10 +310,10 @@ TEST_CASE("rollback: an anchor that is not this token's raises the alarm; accept
   }
   auto ks = OpenGuarded(token, anchor);
   CHECK(ks->rollback_guard()->detected());
-  CHECK(Sign(*ks, "j1", 1).status().code() == Code::kTampered);
+  CHECK(SignSpending(*ks, "j1", 1).status().code() == Code::kTampered);
   auto accepted = ks->AcceptRollback("anchor replaced by the operator");
   REQUIRE_MESSAGE(accepted.ok(), accepted.status().ToString());
-  REQUIRE(*Sign(*ks, "j2", 2));  // j1's spend was written with its refusal
+  REQUIRE(*SignSpending(*ks, "j2", 2));  // j1's spend was written with its refusal
   ks.reset();
   CHECK_FALSE(OpenGuarded(token, anchor)->rollback_guard()->detected());
 }
@@ -350,7 +326,7 @@ TEST_CASE("rollback: a torn anchor write falls back to the other slot, with no f
   {
     auto ks = OpenGuarded(token, anchor);
     for (int i = 0; i < 3; ++i)
-      REQUIRE(*Sign(*ks, "j" + std::to_string(i), static_cast<uint8_t>(i)));
+      REQUIRE(*SignSpending(*ks, "j" + std::to_string(i), static_cast<uint8_t>(i)));
   }
   // The newest slot is the one written last; tear each in turn.
   for (int slot = 0; slot < 2; ++slot) {
@@ -361,7 +337,7 @@ TEST_CASE("rollback: a torn anchor write falls back to the other slot, with no f
     }
     auto ks = OpenGuarded(token, anchor);
     CHECK_FALSE(ks->rollback_guard()->detected());
-    REQUIRE(*Sign(*ks, "k" + std::to_string(slot), static_cast<uint8_t>(10 + slot)));
+    REQUIRE(*SignSpending(*ks, "k" + std::to_string(slot), static_cast<uint8_t>(10 + slot)));
   }
 }
 
@@ -382,7 +358,7 @@ TEST_CASE("rollback: threads signing at once share the anchor with no false alar
         if (!ks.audit().Append(SignOf("login-" + jti), AuditLog::Durability::kLazy).ok()) {
           ++failed;
         }
-        auto won = Sign(ks, jti, static_cast<uint8_t>(t));
+        auto won = SignSpending(ks, jti, static_cast<uint8_t>(t));
         if (!won.ok() || !*won) ++failed;
       }
     });
@@ -417,7 +393,7 @@ TEST_CASE("rollback: processes sharing the token and the anchor raise no false a
       for (int i = 0; i < 30 && code == 0; ++i) {
         const std::string jti = "p" + std::to_string(c) + "-" + std::to_string(i);
         (void)(*ks)->audit().Append(SignOf("login-" + jti), AuditLog::Durability::kLazy);
-        auto won = Sign(**ks, jti, static_cast<uint8_t>(c));
+        auto won = SignSpending(**ks, jti, static_cast<uint8_t>(c));
         if (!won.ok() || !*won) code = 1;
       }
       _exit(code);

@@ -16,8 +16,10 @@ TEST_CASE_TEMPLATE("state: a spent hash is spent once, seen by every store, purg
   CHECK(Must(store->replay().InsertSpentHash(Spent("j1", "h2", 100))));
   CHECK(Must(store->replay().InsertSpentHash(Spent("j2", "h1", 200))));
   CHECK(Must(store->replay().InsertSpentHash(Spent("j1", "h1", 300, "kid-2"))));  // kid scopes jti
+  CHECK(Must(store->replay().CountSpentHashes()) == 4);
 
   auto other = OpenStore(states);
+  CHECK(Must(other->replay().CountSpentHashes()) == 4);
   CHECK(Must(other->replay().IsHashSpent("kid-1", "j1", ToBytes("h1"))));
   CHECK(Must(other->replay().IsHashSpent("kid-2", "j1", ToBytes("h1"))));
   CHECK_FALSE(Must(other->replay().IsHashSpent("kid-1", "j3", ToBytes("h1"))));
@@ -25,6 +27,7 @@ TEST_CASE_TEMPLATE("state: a spent hash is spent once, seen by every store, purg
   CHECK_FALSE(Must(other->replay().InsertSpentHash(Spent("j2", "h1", 200))));
 
   CHECK(Must(other->replay().PurgeSpentHashes(200)) == 2);  // exp < 200; 200 itself stays
+  CHECK(Must(store->replay().CountSpentHashes()) == 2);
   CHECK_FALSE(Must(store->replay().IsHashSpent("kid-1", "j1", ToBytes("h1"))));
   CHECK(Must(store->replay().IsHashSpent("kid-1", "j2", ToBytes("h1"))));
   CHECK(Must(store->replay().IsHashSpent("kid-2", "j1", ToBytes("h1"))));
