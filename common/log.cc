@@ -1,8 +1,6 @@
 #include "common/log.h"
 
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,12 +14,12 @@
 #include <string>
 
 #include "common/process_id.h"
+#include "common/syslog_socket.h"
 #include "common/time_text.h"
 
 namespace samp11 {
 namespace {
 
-constexpr char kDefaultSyslogSocket[] = "/dev/log";
 constexpr char kSyslogPrefix[] = "syslog:";
 
 // By LogLevel: the name in SAMP11_LOG_LEVEL and JSON lines, and the one in text lines.
@@ -44,20 +42,19 @@ LogLevel ConfiguredLevel() {
 const char* LevelName(LogLevel level) { return kLevelLabels[static_cast<int>(level)]; }
 const char* LevelWord(LogLevel level) { return kLevelNames[static_cast<int>(level)]; }
 
-// Syslog severities (RFC 5424): err 3, warning 4, info 6, debug 7; facility user (1).
+// Facility user.
 int SyslogPriority(LogLevel level) {
-  constexpr int kUser = 1 << 3;
   switch (level) {
     case LogLevel::kError:
-      return kUser | 3;
+      return kSyslogUser | kSyslogErr;
     case LogLevel::kWarn:
-      return kUser | 4;
+      return kSyslogUser | kSyslogWarning;
     case LogLevel::kInfo:
-      return kUser | 6;
+      return kSyslogUser | kSyslogInfo;
     case LogLevel::kDebug:
-      return kUser | 7;
+      return kSyslogUser | kSyslogDebug;
   }
-  return kUser | 4;
+  return kSyslogUser | kSyslogWarning;
 }
 
 // Where lines go and in which form, as the environment says (validated by CheckLogSettings).
@@ -98,44 +95,6 @@ const LogSettings& Settings() {
   return settings;
 }
 
-// A datagram socket connected to the syslog socket, or -1. Connected on first use and again after
-// a failed send (the syslog daemon restarted), never more than once per line.
-class SyslogConnection {
- public:
-  int Send(const std::string& path, const std::string& datagram) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (fd_ < 0) fd_ = Connect(path);
-      if (fd_ < 0) return errno;
-      if (::send(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL) >= 0) return 0;
-      ::close(fd_);
-      fd_ = -1;
-    }
-    return errno;
-  }
-
-  static int Connect(const std::string& path) {
-    sockaddr_un address{};
-    if (path.size() >= sizeof address.sun_path) {
-      errno = ENAMETOOLONG;
-      return -1;
-    }
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-      const int err = errno;
-      ::close(fd);
-      errno = err;
-      return -1;
-    }
-    return fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 std::string JsonLine(LogLevel level, const std::string& stamp, const std::string& line) {
   nlohmann::ordered_json object;
   object["time"] = stamp;
@@ -173,7 +132,7 @@ Status CheckLogSettings() {
   LogSettings settings;
   SAMP11_RETURN_IF_ERROR(ReadSettings(settings));
   if (!settings.syslog_socket.empty()) {
-    const int fd = SyslogConnection::Connect(settings.syslog_socket);
+    const int fd = SyslogSocket::Connect(settings.syslog_socket);
     if (fd < 0) {
       const int err = errno;
       return Status(Code::kArgumentsBad, "SAMP11_LOG_TARGET: the syslog socket '" +
@@ -206,24 +165,15 @@ void LogLine(LogLevel level, const std::string& line) {
   // Function-local objects, never destroyed: logging may happen from atexit handlers (NSS calls
   // C_Finalize after static destructors ran).
   static std::mutex* mu = new std::mutex;
-  static SyslogConnection* syslog = new SyslogConnection;
+  static SyslogSocket* syslog = new SyslogSocket(Settings().syslog_socket);
   std::lock_guard<std::mutex> lock(*mu);
   const LogSettings& settings = Settings();
   const std::string stamp = UtcText(static_cast<int64_t>(std::time(nullptr)));
   const std::string text = settings.json ? JsonLine(level, stamp, line)
                                          : std::string(LevelName(level)) + " " + SingleLine(line);
   if (!settings.syslog_socket.empty()) {
-    // glibc's syslog(3) would take its identity from openlog(), which is process-wide: a library
-    // must not rename its host's messages. So the datagram is made here, as syslog(3) makes it for
-    // a local socket (RFC 3164 without a host name), which journald and rsyslog read alike.
-    char when[32];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    ::localtime_r(&now, &tm);
-    std::strftime(when, sizeof when, "%b %e %H:%M:%S", &tm);
-    const std::string datagram = "<" + std::to_string(SyslogPriority(level)) + ">" + when +
-                                 " samp11[" + std::to_string(CurrentPid()) + "]: " + text;
-    if (syslog->Send(settings.syslog_socket, datagram) == 0) return;
+    // syslog_socket.h says why not syslog(3).
+    if (syslog->Send(SyslogDatagram(SyslogPriority(level), "samp11", text)) == 0) return;
     // The syslog daemon is gone: the line goes to stderr rather than nowhere.
   }
   const char* path = std::getenv("SAMP11_LOG_FILE");

@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/syslog_socket.h"
+
 namespace samp11 {
 namespace {
 
@@ -44,6 +46,11 @@ constexpr char kPinFile[] = "pin_file";
 constexpr char kMaxSessions[] = "max_sessions";
 constexpr char kSadProvider[] = "sad_provider";
 constexpr char kRollbackAnchor[] = "rollback_anchor";
+constexpr char kCheckpoints[] = "checkpoints";
+// Members of "checkpoints" (and "file").
+constexpr char kSyslog[] = "syslog";
+constexpr char kEveryRecords[] = "every_records";
+constexpr char kEverySeconds[] = "every_seconds";
 // Members of "rollback_anchor".
 constexpr char kFile[] = "file";
 constexpr char kPkcs11[] = "pkcs11";
@@ -184,6 +191,51 @@ Result<SadProviderConfig> ParseSadProvider(const Json& object, const std::string
   return provider;
 }
 
+// Whether path is the keystore or one of the files beside it that belong to it (journal, WAL): a
+// copy of those put back would take path back with them.
+bool IsKeystoreFile(const std::string& path, const std::string& keystore) {
+  return path == keystore || path.rfind(keystore + "-", 0) == 0 ||
+         path.rfind(keystore + ".", 0) == 0;
+}
+
+Result<CheckpointsConfig> ParseCheckpoints(const Json& object, const std::string& where,
+                                           const std::string& keystore,
+                                           const std::string& base_dir) {
+  if (!object.is_object()) return ConfigError(where + " must be an object");
+  SAMP11_RETURN_IF_ERROR(
+      CheckMembers(object, where, {kFile, kSyslog, kEveryRecords, kEverySeconds}));
+  CheckpointsConfig config;
+  if (object.contains(kFile)) {
+    SAMP11_ASSIGN_OR_RETURN(config.file, GetString(object, kFile, where));
+    config.file = Resolve(config.file, base_dir);
+    if (IsKeystoreFile(config.file, keystore)) {
+      return ConfigError(where + ".file must not be the keystore or one of its files");
+    }
+  }
+  if (object.contains(kSyslog)) {
+    const Json& syslog = object.at(kSyslog);
+    if (syslog.is_boolean() && syslog.get<bool>()) {
+      config.syslog_socket = kDefaultSyslogSocket;
+    } else if (syslog.is_string() && !syslog.get<std::string>().empty()) {
+      config.syslog_socket = syslog.get<std::string>();
+    } else {
+      return ConfigError(where + ".syslog must be true or the path of a syslog socket");
+    }
+  }
+  if (config.file.empty() && config.syslog_socket.empty()) {
+    return ConfigError(where + " names neither a 'file' nor 'syslog' to send them to");
+  }
+  if (object.contains(kEveryRecords)) {
+    SAMP11_ASSIGN_OR_RETURN(config.every_records,
+                            GetInteger(object, kEveryRecords, where, 1, 100000000));
+  }
+  if (object.contains(kEverySeconds)) {
+    SAMP11_ASSIGN_OR_RETURN(config.every_seconds,
+                            GetInteger(object, kEverySeconds, where, 1, 86400));
+  }
+  return config;
+}
+
 Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
                                const std::string& base_dir) {
   if (!entry.is_object()) return ConfigError(where + " must be an object");
@@ -191,7 +243,7 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
       CheckMembers(entry, where,
                    {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
                     kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend, kRequireCertificate,
-                    kSadProvider, kRollbackAnchor}));
+                    kSadProvider, kRollbackAnchor, kCheckpoints}));
   TokenConfig token;
   for (const char* required : {kLabel, kKeystore}) {
     if (!entry.contains(required)) return ConfigError(where + " has no '" + required + "'");
@@ -277,14 +329,18 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
       SAMP11_ASSIGN_OR_RETURN(std::string file, GetString(anchor, kFile, anchor_where));
       if (file.empty()) return ConfigError(anchor_where + ".file must not be empty");
       config.file = Resolve(file, base_dir);
-      if (config.file == token.keystore || config.file.rfind(token.keystore + "-", 0) == 0 ||
-          config.file.rfind(token.keystore + ".", 0) == 0) {
+      if (IsKeystoreFile(config.file, token.keystore)) {
         return ConfigError(anchor_where +
                            ".file must not be the keystore or one of its files: a copy of "
                            "them put back would take the anchor back too");
       }
     }
     token.rollback_anchor = std::move(config);
+  }
+  if (entry.contains(kCheckpoints)) {
+    SAMP11_ASSIGN_OR_RETURN(token.checkpoints,
+                            ParseCheckpoints(entry.at(kCheckpoints), where + "." + kCheckpoints,
+                                             token.keystore, base_dir));
   }
   if (entry.contains(kKeyBackend)) {
     SAMP11_ASSIGN_OR_RETURN(token.key_backend, GetString(entry, kKeyBackend, where));
@@ -408,6 +464,19 @@ std::string ConfigToJson(const ModuleConfig& config) {
         anchor[kFile] = token.rollback_anchor->file;
       }
       entry[kRollbackAnchor] = std::move(anchor);
+    }
+    if (token.checkpoints) {
+      const CheckpointsConfig& checkpoints = *token.checkpoints;
+      nlohmann::ordered_json c;
+      if (!checkpoints.file.empty()) c[kFile] = checkpoints.file;
+      if (checkpoints.syslog_socket == kDefaultSyslogSocket) {
+        c[kSyslog] = true;
+      } else if (!checkpoints.syslog_socket.empty()) {
+        c[kSyslog] = checkpoints.syslog_socket;
+      }
+      c[kEveryRecords] = checkpoints.every_records;
+      c[kEverySeconds] = checkpoints.every_seconds;
+      entry[kCheckpoints] = std::move(c);
     }
     tokens.push_back(std::move(entry));
   }

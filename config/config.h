@@ -25,6 +25,15 @@ struct RollbackAnchorConfig {
   bool pkcs11 = false;
 };
 
+// The module's own checkpoints of the audit log (keystore/audit_checkpointer.h): where they go (a
+// file to append to, outside the keystore's folder, and/or a syslog socket) and how often.
+struct CheckpointsConfig {
+  std::string file;           // empty: none
+  std::string syslog_socket;  // empty: none; "syslog": true means /dev/log
+  int64_t every_records = 1000;
+  int64_t every_seconds = 300;
+};
+
 struct TokenConfig {
   std::string label;     // matches the keystore's label; names the token for the CLI
   std::string keystore;  // path of the SQLite file
@@ -40,6 +49,8 @@ struct TokenConfig {
   std::optional<SadProviderConfig> sad_provider;
   // Refuses a keystore put back to an earlier state (docs/security.md); none by default.
   std::optional<RollbackAnchorConfig> rollback_anchor;
+  // Checkpoints emitted by the module (docs/keystore.md, "Checkpoints"); none by default.
+  std::optional<CheckpointsConfig> checkpoints;
 };
 
 struct ModuleConfig {

@@ -142,7 +142,7 @@ Result<bool> AuditLog::RecordSignature(const std::optional<SpentHashRow>& spend,
 }
 
 Result<bool> AuditLog::WriteReported(JournalStore::Entry entry, bool synced, bool accepting) {
-  if (!context_.rollback) return journal_.Write(std::move(entry), synced);
+  if (!context_.rollback && !context_.checkpoints) return journal_.Write(std::move(entry), synced);
   // make_append runs before Write returns (in this thread or the one writing the group), and
   // again if the store retries: the link kept is that of the append written.
   AuditLink link;
@@ -156,6 +156,7 @@ Result<bool> AuditLog::WriteReported(JournalStore::Entry entry, bool synced, boo
   SAMP11_ASSIGN_OR_RETURN(bool won, journal_.Write(std::move(entry), synced));
   if (accepting) {
     SAMP11_RETURN_IF_ERROR(context_.rollback->Accept(link));
+    if (context_.checkpoints) context_.checkpoints->AfterDurable(link.seq, link.chain);
   } else {
     SAMP11_RETURN_IF_ERROR(AfterWrite(link, synced));
   }
@@ -172,6 +173,13 @@ AuditLink AuditLog::LinkOf(const AuditTail& tail, const AuditAppend& append) con
 }
 
 Status AuditLog::AfterWrite(const AuditLink& link, bool synced) {
+  SAMP11_RETURN_IF_ERROR(GuardAfterWrite(link, synced));
+  // Only a record the guard passed: a checkpoint of a rolled-back log's head would vouch for it.
+  if (synced && context_.checkpoints) context_.checkpoints->AfterDurable(link.seq, link.chain);
+  return Status::Ok();
+}
+
+Status AuditLog::GuardAfterWrite(const AuditLink& link, bool synced) {
   if (!context_.rollback) return Status::Ok();
   RollbackGuard::Verdict verdict = context_.rollback->AfterWrite(link, synced);
   if (verdict.first_detection) {

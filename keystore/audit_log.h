@@ -10,6 +10,7 @@
 
 #include "common/status.h"
 #include "keystore/audit.h"
+#include "keystore/audit_checkpointer.h"
 #include "keystore/keystore_context.h"
 #include "keystore/rollback_guard.h"
 #include "keystore/signature_journal.h"
@@ -68,9 +69,9 @@ class AuditLog {
   Result<AuditRow> RowFor(const AuditEvent& event) const;
   Result<AuditAppend> MakeAppend(const SecureBytes& audit_key, const AuditRow& row,
                                  const AuditTail& tail) const;
-  // What such an append wrote, and the report of it to the rollback guard, which every append
-  // makes once it is written (synced: durable). An error means the write must not be relied on
-  // (rollback_guard.h); a rollback found here is recorded as rollback-detected.
+  // What such an append wrote, and the report of it to the rollback guard and the checkpointer,
+  // which every append makes once it is written (synced: durable). An error means the write must
+  // not be relied on (rollback_guard.h); a rollback found here is recorded as rollback-detected.
   AuditLink LinkOf(const AuditTail& tail, const AuditAppend& append) const;
   Status AfterWrite(const AuditLink& link, bool synced);
   // accept-rollback's record (keystore.h): appended, synced, and the anchor moved to it whatever it
@@ -80,6 +81,7 @@ class AuditLog {
  private:
   // journal_.Write, then AfterWrite with what make_append wrote.
   Result<bool> WriteReported(JournalStore::Entry entry, bool synced, bool accepting = false);
+  Status GuardAfterWrite(const AuditLink& link, bool synced);
 
   KeystoreContext& context_;
   SignatureJournal journal_;

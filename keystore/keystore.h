@@ -14,9 +14,11 @@
 #include "common/status.h"
 #include "keystore/activation_requests.h"
 #include "keystore/audit_checkpoint.h"
+#include "keystore/audit_checkpointer.h"
 #include "keystore/audit_log.h"
 #include "keystore/backup_file.h"
 #include "keystore/certificates.h"
+#include "keystore/checkpoint_sink.h"
 #include "keystore/keystore_context.h"
 #include "keystore/master_key.h"
 #include "keystore/replay_ledger.h"
@@ -136,6 +138,11 @@ class Keystore {
   // with the ledger's count now: its chain value is this process's own, so no head is read.
   Result<AuditCheckpoint> SignCheckpoint(int64_t seq, const Bytes& chain);
   Result<Bytes> CheckpointPublicKey();
+  // The module's own checkpoints from now on (audit_checkpointer.h), to sinks (each checked now:
+  // kConfig naming one that cannot take a line). Once per keystore.
+  Status EmitCheckpoints(CheckpointSchedule schedule,
+                         std::vector<std::unique_ptr<CheckpointSink>> sinks);
+  AuditCheckpointer* checkpointer() { return checkpointer_.get(); }
   Result<std::vector<AuditProblem>> CheckCheckpoints(const std::vector<std::string>& lines);
 
   // The time of the last restore or accepted rollback (0: never): SADs issued (iat) before it are
@@ -169,6 +176,8 @@ class Keystore {
   ReplayLedger replay_;
   ActivationRequests requests_;
   SignerPins pins_;
+  // Last, so destroyed first: its last checkpoint is signed while everything else still stands.
+  std::unique_ptr<AuditCheckpointer> checkpointer_;
 };
 
 }  // namespace samp11

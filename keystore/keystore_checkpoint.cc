@@ -39,6 +39,23 @@ Result<AuditCheckpoint> Keystore::SignCheckpoint(int64_t seq, const Bytes& chain
   return checkpoint;
 }
 
+Status Keystore::EmitCheckpoints(CheckpointSchedule schedule,
+                                 std::vector<std::unique_ptr<CheckpointSink>> sinks) {
+  if (checkpointer_) return Status(Code::kInternal, "checkpoints are emitted already");
+  if (sinks.empty()) return Status(Code::kConfig, "checkpoints need a file or syslog to go to");
+  for (const auto& sink : sinks) SAMP11_RETURN_IF_ERROR(sink->Check());
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
+  checkpointer_ = std::make_unique<AuditCheckpointer>(
+      schedule, tail.head ? tail.head->seq : 0,
+      [this](int64_t seq, const Bytes& chain) -> Result<std::string> {
+        SAMP11_ASSIGN_OR_RETURN(AuditCheckpoint checkpoint, SignCheckpoint(seq, chain));
+        return CheckpointLine(checkpoint);
+      },
+      std::move(sinks));
+  context_.checkpoints = checkpointer_.get();
+  return Status::Ok();
+}
+
 Result<Bytes> Keystore::CheckpointPublicKey() {
   SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, CheckpointKey(context_.pin_key));
   return PublicKeyToSpki(key.get());

@@ -12,6 +12,7 @@
 
 namespace samp11 {
 
+class AuditCheckpointer;
 class RollbackGuard;
 
 struct KeystoreContext {
@@ -29,6 +30,9 @@ struct KeystoreContext {
   // Set when the configuration names a rollback anchor (Keystore::GuardRollback); every append
   // then reports to it (audit_log.cc).
   RollbackGuard* rollback = nullptr;
+  // Set when the configuration asks the module for checkpoints (Keystore::EmitCheckpoints): every
+  // synced append then notes its record (audit_checkpointer.h).
+  AuditCheckpointer* checkpoints = nullptr;
 
   // A tampered-looking failure in a process whose master key was rotated away (meta
   // master_check no longer matches this process's) becomes kConfig saying so; anything else is

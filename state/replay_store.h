@@ -24,8 +24,7 @@ class ReplayStore {
   virtual Result<int64_t> PurgeSpentHashes(int64_t sad_exp_before) = 0;
   // How many spent hashes the store holds: the replay ledger's high-water mark in a checkpoint
   // (keystore/audit_checkpoint.h). Nothing purges the ledger, so it only grows. A journaled store
-  // counts those folded into the token's state, never more than it holds: the spends still in
-  // the journal's segment count once folded (a read of the whole log folds first).
+  // folds its journal first (appends wait for that fold).
   virtual Result<int64_t> CountSpentHashes() = 0;
 };
 

@@ -73,6 +73,16 @@ Result<std::unique_ptr<Keystore>> OpenTokenKeystoreOn(std::unique_ptr<StateStore
           MakeRollbackAnchorFile(token.rollback_anchor->file, keystore->identity())));
     }
   }
+  if (token.checkpoints) {
+    const CheckpointsConfig& config = *token.checkpoints;
+    std::vector<std::unique_ptr<CheckpointSink>> sinks;
+    if (!config.file.empty()) sinks.push_back(MakeCheckpointFileSink(config.file));
+    if (!config.syslog_socket.empty()) {
+      sinks.push_back(MakeCheckpointSyslogSink(config.syslog_socket));
+    }
+    SAMP11_RETURN_IF_ERROR(keystore->EmitCheckpoints(
+        CheckpointSchedule{config.every_records, config.every_seconds}, std::move(sinks)));
+  }
   return keystore;
 }
 

@@ -39,8 +39,11 @@ class ReplayFront : public ReplayStore {
     SAMP11_RETURN_IF_ERROR(journal_.FoldAll());
     return inner_.PurgeSpentHashes(sad_exp_before);
   }
-  // The folded ones (replay_store.h): folding for a count would hold every append up.
-  Result<int64_t> CountSpentHashes() override { return inner_.CountSpentHashes(); }
+  // Folded first, as a purge is: then the state beneath holds every spend once.
+  Result<int64_t> CountSpentHashes() override {
+    SAMP11_RETURN_IF_ERROR(journal_.FoldAll());
+    return inner_.CountSpentHashes();
+  }
 
  private:
   FileJournal& journal_;

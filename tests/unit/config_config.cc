@@ -311,5 +311,46 @@ TEST_CASE("config: rollback_anchor, round trip; refusals") {
   }
 }
 
+TEST_CASE("config: checkpoints, round trip with defaults; refusals") {
+  auto config = Parse(OneToken(R"(,"checkpoints":{"file":"../log/demo.checkpoints"})"));
+  REQUIRE_MESSAGE(config.ok(), config.status().ToString());
+  REQUIRE(config->tokens[0].checkpoints);
+  const CheckpointsConfig& file_only = *config->tokens[0].checkpoints;
+  CHECK(file_only.file == "/etc/log/demo.checkpoints");
+  CHECK(file_only.syslog_socket.empty());
+  CHECK(file_only.every_records == 1000);
+  CHECK(file_only.every_seconds == 300);
+  CHECK_FALSE(Parse(OneToken("")).value().tokens[0].checkpoints);
+
+  auto both = Parse(OneToken(
+      R"(,"checkpoints":{"file":"/a","syslog":true,"every_records":50,"every_seconds":10})"));
+  REQUIRE_MESSAGE(both.ok(), both.status().ToString());
+  CHECK(both->tokens[0].checkpoints->syslog_socket == "/dev/log");
+  auto again = ParseConfig(ConfigToJson(*both), "/elsewhere");
+  REQUIRE(again.ok());
+  CHECK(again->tokens[0].checkpoints->file == "/a");
+  CHECK(again->tokens[0].checkpoints->syslog_socket == "/dev/log");
+  CHECK(again->tokens[0].checkpoints->every_records == 50);
+  CHECK(again->tokens[0].checkpoints->every_seconds == 10);
+  auto socket = Parse(OneToken(R"(,"checkpoints":{"syslog":"/run/forwarder.sock"})"));
+  REQUIRE(socket.ok());
+  CHECK(socket->tokens[0].checkpoints->syslog_socket == "/run/forwarder.sock");
+  auto socket_again = ParseConfig(ConfigToJson(*socket), "/elsewhere");
+  REQUIRE(socket_again.ok());
+  CHECK(socket_again->tokens[0].checkpoints->syslog_socket == "/run/forwarder.sock");
+
+  CheckRefused(OneToken(R"(,"checkpoints":true)"), "checkpoints must be an object");
+  CheckRefused(OneToken(R"(,"checkpoints":{})"), "names neither a 'file' nor 'syslog'");
+  CheckRefused(OneToken(R"(,"checkpoints":{"syslog":false})"), "must be true or the path");
+  CheckRefused(OneToken(R"(,"checkpoints":{"syslog":""})"), "must be true or the path");
+  CheckRefused(OneToken(R"(,"checkpoints":{"file":"/a","every":5})"), "unknown member 'every'");
+  CheckRefused(OneToken(R"(,"checkpoints":{"file":"/a","every_records":0})"),
+               "every_records must be between 1 and");
+  CheckRefused(OneToken(R"(,"checkpoints":{"file":"/a","every_seconds":86401})"),
+               "every_seconds must be between 1 and 86400");
+  CheckRefused(OneToken(R"(,"checkpoints":{"file":"demo.db-checkpoints"})"),
+               "must not be the keystore or one of its files");
+}
+
 }  // namespace
 }  // namespace samp11
