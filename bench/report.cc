@@ -103,6 +103,8 @@ void PrintPartsAndCosts(const LimitParts& parts, const json& sam_costs, const js
       sam_costs["spend_hash_us"].get<double>(),
       sam_costs["spend_hash_rollback_guard_us"].get<double>(),
       sam_costs["audit_append_us"].get<double>());
+  std::printf("  a checkpoint after 100 spends (fold, count, sign, synced append): %.1f us\n",
+              sam_costs["checkpoint_after_100_spends_us"].get<double>());
   if (sam_costs.contains("spend_hash_rollback_guard_pkcs11_us")) {
     std::printf(
         "  spend + record synced with the rollback anchor in the inner SoftHSM token: %.1f us\n",

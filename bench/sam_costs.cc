@@ -1,7 +1,10 @@
 #include "bench/sam_costs.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +16,8 @@
 #include "bench/stats.h"
 #include "common/clock.h"
 #include "hsm/inner_token.h"
+#include "keystore/audit_checkpoint.h"
+#include "keystore/checkpoint_sink.h"
 #include "keystore/rollback_anchor.h"
 #include "sad/sad.h"
 #include "sam/sam.h"
@@ -59,6 +64,21 @@ nlohmann::json SamCosts(const std::string& conf, const std::string& dir, const D
     Must(ks->audit().RecordSignature(std::nullopt, event, "no spend", AuditLog::Durability::kLazy),
          "AuditLog::RecordSignature (no spend, lazy)");
   });
+  // One checkpoint (keystore/audit_checkpointer.h) after 100 spends, as the module's thread makes
+  // it with every_records 100: the journal's fold of those records, the ledger's count, the
+  // Ed25519 signature and the synced append to a checkpoint file. Its cost per signature is this
+  // over every_records (the signing thread itself only notes its record).
+  std::unique_ptr<CheckpointSink> sink = MakeCheckpointFileSink(dir + "/sam-costs.checkpoints");
+  std::vector<double> checkpoints;
+  for (int i = 0; i < std::max(3, n / 20); ++i) {
+    for (int s = 0; s < 100; ++s) spend_one(s);
+    const auto start = std::chrono::steady_clock::now();
+    AuditCheckpoint checkpoint = Must(ks->MakeCheckpoint(), "Keystore::MakeCheckpoint");
+    Must(sink->Write(CheckpointLine(checkpoint)), "checkpoint file");
+    checkpoints.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
   // The same spend with the rollback guard (keystore/rollback_guard.h) on, its anchor file in the
   // keystore's folder: the anchor's check and advance, one more fdatasync.
   Must(ks->GuardRollback(MakeRollbackAnchorFile(dir + "/sam-costs.anchor", ks->identity())),
@@ -68,6 +88,7 @@ nlohmann::json SamCosts(const std::string& conf, const std::string& dir, const D
                           {"sad_parse_verify_us", verify},
                           {"spend_hash_us", spend},
                           {"spend_hash_rollback_guard_us", guarded},
+                          {"checkpoint_after_100_spends_us", Median(checkpoints)},
                           {"audit_append_us", audit}};
   // And with the anchor in the run's inner SoftHSM token (the samp11-softhsm rows' backend): a new
   // data object and the old one's destruction per synced write.
