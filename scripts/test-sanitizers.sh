@@ -65,7 +65,7 @@ build build-tsan thread module_tests unit_keystore unit_hsm unit_sam unit_state
 say "TSan: the threaded cases"
 # The concurrency cases only: everything else is single-threaded and already ran under ASan.
 build-tsan/tests/integration/module_tests -tc='*threads*'
-build-tsan/tests/unit/unit_keystore -tc='*concurrent*,*threads*'
+build-tsan/tests/unit/unit_keystore -tc='*concurrent*,*threads*,checkpointer*'
 # The signature journal: its background folder, several threads and processes on one journal.
 build-tsan/tests/unit/unit_state -tc='*threads*,journal:*'
 build-tsan/tests/unit/unit_hsm -tc='*threads*'

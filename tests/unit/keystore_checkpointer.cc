@@ -137,6 +137,36 @@ TEST_CASE("checkpointer: a process that writes nothing durable emits nothing") {
   CHECK(Lines(file).empty());
 }
 
+TEST_CASE("checkpointer: threads signing at once while checkpoints go out") {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  const std::string file = dir.File("checkpoints");
+  EmitTo(*token.keystore, file, CheckpointSchedule{5, 1});
+  std::vector<std::thread> threads;
+  std::atomic<int> signed_count{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        auto won = SignSpending(*token.keystore, "t" + std::to_string(t) + "-" + std::to_string(i),
+                                static_cast<uint8_t>(t));
+        if (won.ok() && *won) ++signed_count;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(signed_count == 160);
+  token.keystore.reset();
+  auto lines = Lines(file);
+  REQUIRE(lines.size() >= 2);
+  CHECK(SeqOf(lines.back()) == 161);  // the creation record and 160 signatures
+  CHECK(ParseCheckpointLine(lines.back())->spent == 160);
+  auto ks = OpenTestKeystore(token.path, token.master);
+  REQUIRE(ks.ok());
+  auto problems = (*ks)->CheckCheckpoints(lines);
+  REQUIRE(problems.ok());
+  CHECK(problems->empty());
+}
+
 // Fails its writes while failing is set.
 class FlakySink : public CheckpointSink {
  public:
