@@ -7,24 +7,16 @@
 #include <vector>
 
 #include "keystore/keystore.h"
+#include "keystore_audit_util.h"
 #include "keystore_test_util.h"
 
 namespace samp11 {
 namespace {
 
 using testing::NewToken;
+using testing::SpendOf;
 using testing::TempDir;
 using testing::TestToken;
-
-SpentHashRow Spend(const std::string& jti, uint8_t hash_byte) {
-  SpentHashRow row;
-  row.kid = "device-1";
-  row.jti = jti;
-  row.hash = Bytes(32, hash_byte);
-  row.key_id = Bytes{1, 2, 3};
-  row.sad_exp = 4102444800;  // 2100
-  return row;
-}
 
 AuditEvent SignEvent(const std::string& jti) {
   AuditEvent event;
@@ -51,13 +43,14 @@ TEST_CASE("journal: a signature's spend and record are written together; a lost 
   TestToken token = NewToken(dir);
   Keystore& ks = *token.keystore;
 
-  auto won = ks.audit().RecordSignature(Spend("j1", 0xaa), SignEvent("j1"), "hash already spent");
+  auto won = ks.audit().RecordSignature(SpendOf("j1", 0xaa), SignEvent("j1"), "hash already spent");
   REQUIRE_MESSAGE(won.ok(), won.status().ToString());
   CHECK(*won);
   CHECK(*ks.replay().IsHashSpent("device-1", "j1", Bytes(32, 0xaa)));
 
   // The same hash again: nothing spent, and the record is a refusal with the reason.
-  auto again = ks.audit().RecordSignature(Spend("j1", 0xaa), SignEvent("j1"), "hash already spent");
+  auto again =
+      ks.audit().RecordSignature(SpendOf("j1", 0xaa), SignEvent("j1"), "hash already spent");
   REQUIRE(again.ok());
   CHECK_FALSE(*again);
   // No spend (a SCAL1 signature): the record alone, as ok.
@@ -78,7 +71,7 @@ TEST_CASE("journal: a signature's spend and record are written together; a lost 
   // A malformed event is refused before anything is written, spend included.
   AuditEvent bad = SignEvent("j2");
   bad.event = "Not An Event";
-  CHECK(ks.audit().RecordSignature(Spend("j2", 0xbb), bad, "x").status().code() ==
+  CHECK(ks.audit().RecordSignature(SpendOf("j2", 0xbb), bad, "x").status().code() ==
         Code::kArgumentsBad);
   CHECK_FALSE(*ks.replay().IsHashSpent("device-1", "j2", Bytes(32, 0xbb)));
 }
@@ -91,7 +84,7 @@ TEST_CASE("journal: lazy records are committed at once, in order with synced one
   login.event = audit_event::kLoginContext;
   login.signer = "alice";
   REQUIRE(ks.audit().Record(login, Status::Ok(), AuditLog::Durability::kLazy).ok());
-  REQUIRE(*ks.audit().RecordSignature(Spend("j1", 1), SignEvent("j1"), "lost"));
+  REQUIRE(*ks.audit().RecordSignature(SpendOf("j1", 1), SignEvent("j1"), "lost"));
   REQUIRE(
       ks.audit()
           .Record(login, Status(Code::kActivationInvalid, "bad SAD"), AuditLog::Durability::kLazy)
@@ -125,7 +118,7 @@ TEST_CASE("journal: threads signing at once: each hash spent once, one record ea
     threads.emplace_back([&, t] {
       for (int h = 0; h < kHashes; ++h) {
         // Every thread tries every hash: exactly one spend of each may win.
-        auto won = ks.audit().RecordSignature(Spend("batch", static_cast<uint8_t>(h)),
+        auto won = ks.audit().RecordSignature(SpendOf("batch", static_cast<uint8_t>(h)),
                                               SignEvent("batch"), "lost");
         if (!won.ok()) {
           ++errors;
