@@ -7,6 +7,8 @@ find_package(CLI11 2.1 REQUIRED)
 find_package(PkgConfig REQUIRED)
 # p11-kit ships the pkcs11.h we compile the ABI against.
 pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
+# The PostgreSQL state of several signing nodes (state/postgres/).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 if(SAMP11_BUILD_TESTS)
   find_package(doctest 2.4 REQUIRED)
 endif()

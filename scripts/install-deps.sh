@@ -20,6 +20,8 @@ packages=(
   # The consumers of tests/integration/consumer_*: GnuTLS's p11tool/certtool (NSS's
   # modutil/certutil and Java's SunPKCS11 come with the line above).
   gnutls-bin
+  # The PostgreSQL state (state/postgres/): libpq, and the server the tests start clusters of.
+  libpq-dev postgresql-15
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (gcc has its own).
   clang libclang-rt-14-dev
 )

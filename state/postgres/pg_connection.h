@@ -1,0 +1,135 @@
+// One libpq connection to a token's PostgreSQL database, and the one place where PostgreSQL's
+// failures become a Status. Several signing nodes share the database (docs/keystore.md, the
+// PostgreSQL issue); each node's state store holds its own connections.
+//
+// Failures: a uniqueness violation is kAlreadyExists, a foreign key violation kNotFound, anything
+// else kStorage with PostgreSQL's primary message (it names constraints, never row values: the
+// DETAIL field, which quotes them, is left out). A connection that broke (a restarted server, a
+// failover) is kStorage for the statement that found it, and is made again at the next call, so a
+// node goes on by itself once the database is back (with a multi-host connection string and
+// target_session_attrs=read-write, on whichever host is the primary then).
+//
+// Time: every statement is bounded (statement_timeout) and so is every connection attempt
+// (connect_timeout), so a database that is down makes a signature fail fast, not hang.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace samp11 {
+
+struct PgOptions {
+  // A libpq connection string or URI (`host=... dbname=...`, `service=...`,
+  // `postgresql://h1,h2/db?target_session_attrs=read-write`). The password comes from the
+  // service file or .pgpass (PGPASSFILE), never from here: it would be in the configuration.
+  std::string conninfo;
+  // Bounds one connection attempt (per host) and one statement.
+  int timeout_seconds = 5;
+};
+
+// Parameters of one statement, $1.. in order: text and integers as text, bytes as binary.
+class PgParams {
+ public:
+  PgParams& Text(std::string_view value);
+  PgParams& Blob(const Bytes& value);
+  PgParams& Int64(int64_t value);
+
+  int count() const { return static_cast<int>(values_.size()); }
+  const char* const* values() const { return pointers_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  void Add(std::string value, int format);
+  std::vector<std::string> values_;
+  std::vector<const char*> pointers_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+struct PgResultClear {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+
+// The rows of one statement, in text format (bytea as PostgreSQL's hex text, decoded here).
+class PgRows {
+ public:
+  explicit PgRows(std::unique_ptr<PGresult, PgResultClear> result) : result_(std::move(result)) {}
+  int size() const { return PQntuples(result_.get()); }
+  bool IsNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+  std::string Text(int row, int column) const;
+  int64_t Int64(int row, int column) const;
+  Bytes Blob(int row, int column) const;
+  // Rows changed by an INSERT, UPDATE or DELETE.
+  int64_t affected() const;
+  // The command tag ("INSERT 0 1", "COMMIT", "ROLLBACK").
+  std::string command() const { return PQcmdStatus(result_.get()); }
+
+ private:
+  std::unique_ptr<PGresult, PgResultClear> result_;
+};
+
+class PgConnection {
+ public:
+  // Connects (kStorage naming the database, never the connection string: it may hold secrets).
+  static Result<std::unique_ptr<PgConnection>> Connect(const PgOptions& options);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Held for a method's whole sequence of statements (a transaction included).
+  std::unique_lock<std::mutex> Lock() { return std::unique_lock<std::mutex>(mu_); }
+
+  // One statement; context names what it was for in a failure. Lock held.
+  Result<PgRows> Exec(std::string_view context, std::string_view sql,
+                      const PgParams& params = PgParams());
+  // Statements without parameters, in one round trip (schema, transaction control). Lock held.
+  Status ExecScript(std::string_view context, std::string_view sql);
+
+  // "database D on H:P", for messages.
+  std::string Describe() const;
+
+ private:
+  PgConnection(PgOptions options, PGconn* conn) : options_(std::move(options)), conn_(conn) {}
+  static Result<PGconn*> Open(const PgOptions& options);
+  // A broken connection made again (Lock held): kStorage if the database cannot be reached.
+  Status EnsureOpen(std::string_view context);
+  Status Failed(std::string_view context, const PGresult* result);
+
+  friend class PgTransaction;
+
+  const PgOptions options_;
+  std::mutex mu_;
+  PGconn* conn_;
+  // Within BEGIN ... COMMIT a broken connection is not made again: the statements after the break
+  // would run outside the transaction, and its COMMIT would seem to succeed.
+  bool in_transaction_ = false;
+};
+
+// BEGIN ... COMMIT on a locked connection; rolled back unless Commit() succeeded.
+class PgTransaction {
+ public:
+  // isolation: "READ COMMITTED", "REPEATABLE READ" or "SERIALIZABLE".
+  static Result<std::unique_ptr<PgTransaction>> Begin(
+      PgConnection& connection, std::string_view isolation = "READ COMMITTED");
+  ~PgTransaction();
+  PgTransaction(const PgTransaction&) = delete;
+  PgTransaction& operator=(const PgTransaction&) = delete;
+  Status Commit();
+
+ private:
+  explicit PgTransaction(PgConnection& connection) : connection_(connection) {}
+  PgConnection& connection_;
+  bool done_ = false;
+};
+
+}  // namespace samp11
