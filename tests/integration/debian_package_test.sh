@@ -163,7 +163,7 @@ else
   as_unit "${start[@]}" >server.log 2>&1 || { cat server.log; fail "the unit's ExecStart"; }
   while read -ra post; do
     as_unit "${post[@]}" || {
-      # Seen once in CI, not reproduced: the socket gone when the first ExecStartPost ran.
+      # Seen twice in CI before samp11-socket-ready waited: no socket yet when chgrp ran.
       cat server.log; ls -la /run/samp11; ps -ef | grep -v grep | grep -E "p11-kit|samp11" || true
       fail "the unit's ExecStartPost ${post[*]}"
     }
