@@ -18,6 +18,14 @@
 #include "state/sqlite/sqlite_state_store.h"
 #include "state/state_location.h"
 #include "temp_dir.h"
+#ifdef SAMP11_STATE_TEST_POSTGRES
+#include <atomic>
+#include <cctype>
+#include <stdexcept>
+
+#include "state/postgres/pg_state_store.h"
+#include "tests/support/pg_cluster.h"
+#endif
 
 namespace samp11::testing {
 
@@ -49,6 +57,46 @@ struct JournaledStates {
     return JournaledStateLocation(SqliteStateLocation(name), name, kSegmentBytes);
   }
 };
+
+#ifdef SAMP11_STATE_TEST_POSTGRES
+// States in a PostgreSQL cluster of the test process's own (tests/support/pg_cluster.h): a schema
+// each, in one database, as node "test-node".
+struct PgStates {
+  static constexpr bool kJournal = false;
+  // The same leaf of one PgStates is the same state.
+  std::unique_ptr<StateLocation> Location(const std::string& leaf) {
+    std::string schema = prefix_;
+    for (char c : leaf) {
+      const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0;
+      schema += plain ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
+    }
+    return Named(schema);
+  }
+  std::unique_ptr<StateLocation> Named(const std::string& schema) {
+    PgStateConfig config;
+    config.options.conninfo = Database();
+    config.options.schema = schema;
+    config.node = "test-node";
+    return PgStateLocation(config);
+  }
+
+ private:
+  const std::string prefix_ = "s" + std::to_string(NextNumber()) + "_";
+  static int NextNumber() {
+    static std::atomic<int> next{0};
+    return ++next;
+  }
+  static std::string Database() {
+    static const std::string conninfo = [] {
+      PgCluster& cluster = SharedPgCluster();
+      Status created = cluster.CreateDatabase("states");
+      if (!created.ok()) throw std::runtime_error(created.ToString());
+      return cluster.ConnInfo("states");
+    }();
+    return conninfo;
+  }
+};
+#endif
 
 // States in a memory space of their own.
 struct MemoryStates {
@@ -223,6 +271,12 @@ TYPE_TO_STRING_AS("sqlite", samp11::testing::SqliteStates);
 TYPE_TO_STRING_AS("memory", samp11::testing::MemoryStates);
 TYPE_TO_STRING_AS("journal", samp11::testing::JournaledStates);
 
-// The implementations every shared case runs against.
+// The implementations every shared case runs against: in unit_state the embedded ones, in
+// unit_postgres (compiled with SAMP11_STATE_TEST_POSTGRES) PostgreSQL.
+#ifdef SAMP11_STATE_TEST_POSTGRES
+TYPE_TO_STRING_AS("postgres", samp11::testing::PgStates);
+#define SAMP11_STATE_IMPLEMENTATIONS samp11::testing::PgStates
+#else
 #define SAMP11_STATE_IMPLEMENTATIONS \
   samp11::testing::SqliteStates, samp11::testing::MemoryStates, samp11::testing::JournaledStates
+#endif
