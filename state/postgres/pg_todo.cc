@@ -42,24 +42,6 @@ Result<std::vector<SignerPinRow>> PgPinStore::ListSignerPins() { return Todo(); 
 Result<bool> PgPinStore::TakePinTry(std::string_view, int64_t) { return Todo(); }
 Status PgPinStore::ResetPinFailures(std::string_view) { return Todo(); }
 
-// --- group B: journal, audit, deposits, requests
-Result<std::vector<bool>> PgJournalStore::WriteJournal(const std::vector<Entry>&, bool) { return Todo(); }
-Result<std::vector<bool>> PgJournalStore::ClaimSpentHashes(
-    const std::vector<SpentHashRow>&,
-    const std::function<Result<AuditAppend>(const AuditTail&, size_t)>&) { return Todo(); }
-Result<AuditTail> PgAuditStore::GetAuditTail() { return Todo(); }
-Result<std::vector<AuditRow>> PgAuditStore::ListAuditRows(int64_t, size_t, const AuditRowFilter&) { return Todo(); }
-Result<AuditTail> PgReadAuditTail(PgConnection&, const PgNodeContext&, bool) { return Todo(); }
-Status PgAppendAuditInTransaction(PgConnection&, const PgNodeContext&,
-                                  const std::function<Result<AuditAppend>(const AuditTail&)>&) { return Todo(); }
-Status PgDepositStore::InsertDeposit(const DepositRow&) { return Todo(); }
-Result<std::vector<std::string>> PgDepositStore::FindDeposits(const Bytes&, const Bytes&, int64_t, size_t) { return Todo(); }
-Result<int64_t> PgDepositStore::PurgeDeposits(int64_t) { return Todo(); }
-Status PgRequestStore::InsertSadRequest(const SadRequestRow&) { return Todo(); }
-Result<std::optional<SadRequestRow>> PgRequestStore::FindSadRequest(std::string_view) { return Todo(); }
-Result<std::vector<SadRequestRow>> PgRequestStore::ListPendingSadRequests(int64_t, size_t) { return Todo(); }
-Result<bool> PgRequestStore::EndSadRequest(std::string_view, std::string_view, std::string_view, int64_t) { return Todo(); }
-
 // --- group C: maintenance, restore
 Result<StateVersion> PgMaintenanceStore::KeyStateVersion() { return Todo(); }
 Result<int64_t> PgMaintenanceStore::FillMissingLifecycleMacs(const LifecycleMacs&) { return Todo(); }
