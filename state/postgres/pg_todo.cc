@@ -60,14 +60,4 @@ Result<std::optional<SadRequestRow>> PgRequestStore::FindSadRequest(std::string_
 Result<std::vector<SadRequestRow>> PgRequestStore::ListPendingSadRequests(int64_t, size_t) { return Todo(); }
 Result<bool> PgRequestStore::EndSadRequest(std::string_view, std::string_view, std::string_view, int64_t) { return Todo(); }
 
-// --- group C: maintenance, restore
-Result<StateVersion> PgMaintenanceStore::KeyStateVersion() { return Todo(); }
-Result<int64_t> PgMaintenanceStore::FillMissingLifecycleMacs(const LifecycleMacs&) { return Todo(); }
-Status PgMaintenanceStore::Rekey(const RekeyPlan&) { return Todo(); }
-Result<StateImage> PgMaintenanceStore::Snapshot() { return Todo(); }
-Result<std::unique_ptr<StateStore>> PgLocation::Stage(const SecureBytes&) { return Todo(); }
-Result<ReplaceCounts> PgLocation::ReplaceLive(const std::string&, const TombstoneMacs&, std::string*) { return Todo(); }
-Status PgLocation::PromoteStaged(const std::string&, std::string*) { return Todo(); }
-void PgLocation::DiscardStaged() {}
-
 }  // namespace samp11
