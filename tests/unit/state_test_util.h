@@ -62,7 +62,7 @@ struct JournaledStates {
 // States in a PostgreSQL cluster of the test process's own (tests/support/pg_cluster.h): a schema
 // each, in one database, as node "test-node".
 struct PgStates {
-  static constexpr bool kJournal = false;
+  static constexpr bool kJournal = true;  // the signing path moves no version (pg_maintenance.cc)
   // The same leaf of one PgStates is the same state.
   std::unique_ptr<StateLocation> Location(const std::string& leaf) {
     std::string schema = prefix_;
