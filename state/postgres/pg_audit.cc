@@ -79,6 +79,14 @@ Status PgAppendAuditLocked(
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, PgReadAuditTail(c, node, /*for_update=*/false));
   SAMP11_ASSIGN_OR_RETURN(AuditAppend append, make_append(tail));
   const AuditRow& row = append.row;
+  // Refused before anything is written, as the signature journal refuses it: a record that does
+  // not continue the chain would leave a gap, or a head that is not the last record.
+  const int64_t next = tail.last_row ? tail.last_row->seq + 1 : 1;
+  if (row.seq != next || append.head.seq != row.seq) {
+    return Status(Code::kTampered, "audit record " + std::to_string(row.seq) +
+                                       " is out of order: this node's log is at record " +
+                                       std::to_string(next - 1));
+  }
   Result<PgRows> inserted =
       c.Exec("appending an audit record",
              std::string("INSERT INTO audit_log(node, ") + kAuditColumns +

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,7 @@ namespace samp11::testing {
 // Token files in a temporary folder.
 struct SqliteStates {
   static constexpr bool kJournal = false;
+  static constexpr bool kVersionIsKeyStateOnly = false;
   TempFolder dir;
   // A place of its own for each leaf name.
   std::unique_ptr<StateLocation> Location(const std::string& leaf) {
@@ -50,6 +52,7 @@ struct JournaledStates {
   // KeyStateVersion (no key, signer or certificate row changed), and an append out of order is
   // refused before it is written.
   static constexpr bool kJournal = true;
+  static constexpr bool kVersionIsKeyStateOnly = false;
   static constexpr int64_t kSegmentBytes = 4096;
   TempFolder dir;
   std::unique_ptr<StateLocation> Location(const std::string& leaf) { return Named(dir.File(leaf)); }
@@ -63,14 +66,18 @@ struct JournaledStates {
 // each, in one database, as node "test-node".
 struct PgStates {
   static constexpr bool kJournal = true;  // the signing path moves no version (pg_maintenance.cc)
+  // KeyStateVersion counts every writer's writes to the rows it vouches for alike, and nothing
+  // else (a trigger: pg_schema.cc).
+  static constexpr bool kVersionIsKeyStateOnly = true;
   // The same leaf of one PgStates is the same state.
-  std::unique_ptr<StateLocation> Location(const std::string& leaf) {
+  std::unique_ptr<StateLocation> Location(const std::string& leaf) { return Named(Schema(leaf)); }
+  std::string Schema(const std::string& leaf) const {
     std::string schema = prefix_;
     for (char c : leaf) {
       const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0;
       schema += plain ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
     }
-    return Named(schema);
+    return schema;
   }
   std::unique_ptr<StateLocation> Named(const std::string& schema) {
     PgStateConfig config;
@@ -101,10 +108,21 @@ struct PgStates {
 // States in a memory space of their own.
 struct MemoryStates {
   static constexpr bool kJournal = false;
+  static constexpr bool kVersionIsKeyStateOnly = false;
   std::shared_ptr<MemoryStateSpace> space = NewMemoryStateSpace();
   std::unique_ptr<StateLocation> Location(const std::string& leaf) { return space->Location(leaf); }
   std::unique_ptr<StateLocation> Named(const std::string& name) { return space->Location(name); }
 };
+
+// The name a restore gives the live state it keeps aside (StateLocation::ReplaceLive): beside a
+// file, "<file>.before-restore-<tag>"; in PostgreSQL, the schema "<live>_aside_<tag>".
+template <typename States>
+std::string AsideName(States& states, const std::string& leaf, const std::string& tag) {
+#ifdef SAMP11_STATE_TEST_POSTGRES
+  if constexpr (std::is_same_v<States, PgStates>) return states.Schema(leaf) + "_aside_" + tag;
+#endif
+  return states.Location(leaf)->name() + ".before-restore-" + tag;
+}
 
 template <typename T>
 T Must(Result<T> result) {
