@@ -17,7 +17,9 @@
 namespace samp11 {
 
 // What KeyStateVersion answers: equal versions mean no row of keys, signers or certificates can
-// have changed between them.
+// have changed between them. SQLite and memory split it as below; PostgreSQL keeps one count in
+// others for every writer's writes to those rows (a trigger) and leaves own at 0: there a store
+// reads afresh after its own writes too.
 struct StateVersion {
   int64_t others = 0;  // moves when any other user of the state (connection, process) writes
   int64_t own = 0;     // this store's own changes, the signing path's rows aside

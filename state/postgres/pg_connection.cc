@@ -21,6 +21,16 @@ std::string OneLine(const char* message) {
 
 }  // namespace
 
+bool PgSchemaNameOk(std::string_view name) {
+  if (name.empty() || name.size() > 63 || name[0] == '_' || (name[0] >= '0' && name[0] <= '9')) {
+    return false;
+  }
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return name.rfind("pg_", 0) != 0;
+}
+
 void PgParams::Add(std::string value, int format) {
   values_.push_back(std::move(value));
   lengths_.push_back(static_cast<int>(values_.back().size()));
@@ -71,12 +81,18 @@ int64_t PgRows::affected() const {
 
 Result<PGconn*> PgConnection::Open(const PgOptions& options) {
   const std::string timeout = std::to_string(options.timeout_seconds);
-  const std::string statement_timeout =
+  std::string server_options =
       "-c statement_timeout=" + std::to_string(options.timeout_seconds * 1000);
+  if (!options.schema.empty()) {
+    if (!PgSchemaNameOk(options.schema)) {
+      return Status(Code::kConfig, "PostgreSQL: '" + options.schema + "' is not a schema name");
+    }
+    server_options += " -c search_path=" + options.schema;
+  }
   // Ours first: what the connection string says overrides them (the last value of a keyword
   // wins, and dbname is expanded where it stands).
   const char* keywords[] = {"connect_timeout", "options", "application_name", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), statement_timeout.c_str(), "samp11",
+  const char* values[] = {timeout.c_str(), server_options.c_str(), "samp11",
                           options.conninfo.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Status(Code::kStorage, "PostgreSQL: out of memory connecting");

@@ -34,7 +34,14 @@ struct PgOptions {
   std::string conninfo;
   // Bounds one connection attempt (per host) and one statement.
   int timeout_seconds = 5;
+  // The schema that holds the token's tables (search_path): one database may hold several
+  // tokens, and a restore's stage and aside copies sit beside the live one. Lower-case letters,
+  // digits and '_' only (PgSchemaNameOk); empty: the server's default.
+  std::string schema;
 };
+
+// Whether name may be used as a schema name as it is (never quoted into SQL otherwise).
+bool PgSchemaNameOk(std::string_view name);
 
 // Parameters of one statement, $1.. in order: text and integers as text, bytes as binary.
 class PgParams {

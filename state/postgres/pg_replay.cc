@@ -1,22 +1,27 @@
 #include "state/postgres/pg_replay.h"
 
+#include "state/postgres/pg_stores.h"
+
 namespace samp11 {
+
+Result<bool> PgInsertSpentHash(PgConnection& c, const SpentHashRow& row) {
+  SAMP11_ASSIGN_OR_RETURN(
+      PgRows inserted, c.Exec("spending a hash",
+                              "INSERT INTO spent_hashes(kid, jti, hash, key_id, sad_exp, spent_at) "
+                              "VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                              PgParams()
+                                  .Text(row.kid)
+                                  .Text(row.jti)
+                                  .Blob(row.hash)
+                                  .Blob(row.key_id)
+                                  .Int64(row.sad_exp)
+                                  .Int64(row.spent_at)));
+  return inserted.affected() == 1;
+}
 
 Result<bool> PgReplayStore::InsertSpentHash(const SpentHashRow& row) {
   auto lock = c_.Lock();
-  SAMP11_ASSIGN_OR_RETURN(
-      PgRows inserted,
-      c_.Exec("spending a hash",
-              "INSERT INTO spent_hashes(kid, jti, hash, key_id, sad_exp, spent_at) "
-              "VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-              PgParams()
-                  .Text(row.kid)
-                  .Text(row.jti)
-                  .Blob(row.hash)
-                  .Blob(row.key_id)
-                  .Int64(row.sad_exp)
-                  .Int64(row.spent_at)));
-  return inserted.affected() == 1;
+  return PgInsertSpentHash(c_, row);
 }
 
 Result<bool> PgReplayStore::IsHashSpent(std::string_view kid, std::string_view jti,

@@ -2,8 +2,7 @@
 // it. Nodes that open it at once take turns (a transaction-scoped advisory lock), so each
 // migration runs once; a database made by a newer samp11 is refused rather than written to.
 //
-// Version 1 holds the replay ledger; each further part of the state (keys, signers, the audit
-// chains of the nodes, ...) comes with the migration that brings its tables.
+// Version 1 is the whole state; the audit log keeps one chain per node (audit_log.node).
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <vector>
 
 #include "common/cancel_signal.h"
@@ -105,6 +106,15 @@ PgCluster::~PgCluster() {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
+}
+
+PgCluster& SharedPgCluster() {
+  static std::unique_ptr<PgCluster> cluster = [] {
+    auto started = PgCluster::Start();
+    if (!started.ok()) throw std::runtime_error(started.status().ToString());
+    return std::move(started).value();
+  }();
+  return *cluster;
 }
 
 std::string PgCluster::ConnInfo(const std::string& dbname) const {

@@ -43,4 +43,8 @@ class PgCluster {
   bool running_ = false;
 };
 
+// One cluster for the whole test process (initdb costs a second or two), started at first use,
+// stopped and removed at exit. Throws std::runtime_error if it cannot start.
+PgCluster& SharedPgCluster();
+
 }  // namespace samp11::testing

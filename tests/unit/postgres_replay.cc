@@ -24,15 +24,8 @@ namespace {
 
 using testing::PgCluster;
 
-// One cluster for the whole test process (initdb costs a second or two); a database per case.
-PgCluster& Cluster() {
-  static std::unique_ptr<PgCluster> cluster = [] {
-    auto started = PgCluster::Start();
-    REQUIRE_MESSAGE(started.ok(), started.status().ToString());
-    return std::move(started).value();
-  }();
-  return *cluster;
-}
+// A database per case.
+PgCluster& Cluster() { return testing::SharedPgCluster(); }
 
 PgOptions NewDatabase(int timeout_seconds = 5) {
   static int next = 0;

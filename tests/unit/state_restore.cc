@@ -165,7 +165,7 @@ TEST_CASE_TEMPLATE("state: ReplaceLive carries spent hashes and newer statuses i
   CHECK(seen == std::vector<std::string>{"key kd disabled 200 0", "key kt disabled 0 0",
                                          "key kx destroyed 200 0", "signer bob 11 disabled 200",
                                          "signer dave 11 removed 200"});
-  CHECK(aside == location->name() + ".before-restore-tag");
+  CHECK(aside == AsideName(states, "live", "tag"));
 
   // Stores open on the live state read the restored rows; their version moved.
   CHECK(Must(live->maintenance().KeyStateVersion()) != version_before);
@@ -234,7 +234,7 @@ TEST_CASE_TEMPLATE("state: a failed ReplaceLive changes nothing and leaves nothi
             .status()
             .code() == Code::kInternal);
   CHECK(aside.empty());
-  CHECK_FALSE(states.Named(location->name() + ".before-restore-tag")->Exists());
+  CHECK_FALSE(states.Named(AsideName(states, "live", "tag"))->Exists());
   location->DiscardStaged();
   CHECK(Dump(*live, kScope) == before);
   CHECK(Dump(*Must(location->Open()), kScope) == before);
@@ -255,7 +255,7 @@ TEST_CASE_TEMPLATE("state: PromoteStaged puts the stage in place and keeps the l
   Must(location->Stage(image.bytes)).reset();
   std::string aside;
   MustOk(location->PromoteStaged("tag", &aside));
-  CHECK(aside == location->name() + ".before-restore-tag");
+  CHECK(aside == AsideName(states, "live", "tag"));
   CHECK(Dump(*Must(location->Open()), kScope) == Dump(*source, kScope));
   CHECK(*Must(Must(states.Named(aside)->Open())->meta().GetMeta("x")) == "the old one");
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -18,12 +19,21 @@
 #include "state/sqlite/sqlite_state_store.h"
 #include "state/state_location.h"
 #include "temp_dir.h"
+#ifdef SAMP11_STATE_TEST_POSTGRES
+#include <atomic>
+#include <cctype>
+#include <stdexcept>
+
+#include "state/postgres/pg_state_store.h"
+#include "tests/support/pg_cluster.h"
+#endif
 
 namespace samp11::testing {
 
 // Token files in a temporary folder.
 struct SqliteStates {
   static constexpr bool kJournal = false;
+  static constexpr bool kVersionIsKeyStateOnly = false;
   TempFolder dir;
   // A place of its own for each leaf name.
   std::unique_ptr<StateLocation> Location(const std::string& leaf) {
@@ -42,6 +52,7 @@ struct JournaledStates {
   // KeyStateVersion (no key, signer or certificate row changed), and an append out of order is
   // refused before it is written.
   static constexpr bool kJournal = true;
+  static constexpr bool kVersionIsKeyStateOnly = false;
   static constexpr int64_t kSegmentBytes = 4096;
   TempFolder dir;
   std::unique_ptr<StateLocation> Location(const std::string& leaf) { return Named(dir.File(leaf)); }
@@ -50,13 +61,68 @@ struct JournaledStates {
   }
 };
 
+#ifdef SAMP11_STATE_TEST_POSTGRES
+// States in a PostgreSQL cluster of the test process's own (tests/support/pg_cluster.h): a schema
+// each, in one database, as node "test-node".
+struct PgStates {
+  static constexpr bool kJournal = true;  // the signing path moves no version (pg_maintenance.cc)
+  // KeyStateVersion counts every writer's writes to the rows it vouches for alike, and nothing
+  // else (a trigger: pg_schema.cc).
+  static constexpr bool kVersionIsKeyStateOnly = true;
+  // The same leaf of one PgStates is the same state.
+  std::unique_ptr<StateLocation> Location(const std::string& leaf) { return Named(Schema(leaf)); }
+  std::string Schema(const std::string& leaf) const {
+    std::string schema = prefix_;
+    for (char c : leaf) {
+      const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0;
+      schema += plain ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : '_';
+    }
+    return schema;
+  }
+  std::unique_ptr<StateLocation> Named(const std::string& schema) {
+    PgStateConfig config;
+    config.options.conninfo = Database();
+    config.options.schema = schema;
+    config.node = "test-node";
+    return PgStateLocation(config);
+  }
+
+ private:
+  const std::string prefix_ = "s" + std::to_string(NextNumber()) + "_";
+  static int NextNumber() {
+    static std::atomic<int> next{0};
+    return ++next;
+  }
+  static std::string Database() {
+    static const std::string conninfo = [] {
+      PgCluster& cluster = SharedPgCluster();
+      Status created = cluster.CreateDatabase("states");
+      if (!created.ok()) throw std::runtime_error(created.ToString());
+      return cluster.ConnInfo("states");
+    }();
+    return conninfo;
+  }
+};
+#endif
+
 // States in a memory space of their own.
 struct MemoryStates {
   static constexpr bool kJournal = false;
+  static constexpr bool kVersionIsKeyStateOnly = false;
   std::shared_ptr<MemoryStateSpace> space = NewMemoryStateSpace();
   std::unique_ptr<StateLocation> Location(const std::string& leaf) { return space->Location(leaf); }
   std::unique_ptr<StateLocation> Named(const std::string& name) { return space->Location(name); }
 };
+
+// The name a restore gives the live state it keeps aside (StateLocation::ReplaceLive): beside a
+// file, "<file>.before-restore-<tag>"; in PostgreSQL, the schema "<live>_aside_<tag>".
+template <typename States>
+std::string AsideName(States& states, const std::string& leaf, const std::string& tag) {
+#ifdef SAMP11_STATE_TEST_POSTGRES
+  if constexpr (std::is_same_v<States, PgStates>) return states.Schema(leaf) + "_aside_" + tag;
+#endif
+  return states.Location(leaf)->name() + ".before-restore-" + tag;
+}
 
 template <typename T>
 T Must(Result<T> result) {
@@ -223,6 +289,12 @@ TYPE_TO_STRING_AS("sqlite", samp11::testing::SqliteStates);
 TYPE_TO_STRING_AS("memory", samp11::testing::MemoryStates);
 TYPE_TO_STRING_AS("journal", samp11::testing::JournaledStates);
 
-// The implementations every shared case runs against.
+// The implementations every shared case runs against: in unit_state the embedded ones, in
+// unit_postgres (compiled with SAMP11_STATE_TEST_POSTGRES) PostgreSQL.
+#ifdef SAMP11_STATE_TEST_POSTGRES
+TYPE_TO_STRING_AS("postgres", samp11::testing::PgStates);
+#define SAMP11_STATE_IMPLEMENTATIONS samp11::testing::PgStates
+#else
 #define SAMP11_STATE_IMPLEMENTATIONS \
   samp11::testing::SqliteStates, samp11::testing::MemoryStates, samp11::testing::JournaledStates
+#endif

@@ -1,0 +1,179 @@
+// This node's audit chain: its rows of audit_log and its row of audit_head. No crypto here: the
+// chain and the MACs are keystore/audit_log.h's.
+#include "state/postgres/pg_audit.h"
+
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace samp11 {
+namespace {
+
+// After node, in this order, in every query of audit_log (AuditRowAt reads them from 0).
+constexpr char kAuditColumns[] =
+    "seq, at, pid, event, outcome, signer, key_id, kid, jti, detail, chain, mac";
+
+AuditRow AuditRowAt(const PgRows& rows, int i) {
+  AuditRow row;
+  row.seq = rows.Int64(i, 0);
+  row.at = rows.Int64(i, 1);
+  row.pid = rows.Int64(i, 2);
+  row.event = rows.Text(i, 3);
+  row.outcome = rows.Text(i, 4);
+  row.signer = rows.Text(i, 5);
+  row.key_id = rows.Blob(i, 6);
+  row.kid = rows.Text(i, 7);
+  row.jti = rows.Text(i, 8);
+  row.detail = rows.Text(i, 9);
+  row.chain = rows.Blob(i, 10);
+  row.mac = rows.Blob(i, 11);
+  return row;
+}
+
+// LIMIT is a bigint; a size_t beyond it means "no limit" anyway.
+int64_t LimitParam(size_t limit) {
+  constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  return static_cast<int64_t>(limit > kMax ? kMax : limit);
+}
+
+}  // namespace
+
+Status PgLockAuditAppends(PgConnection& c, const PgNodeContext& node) {
+  // A statement of its own: under READ COMMITTED the tail is read by later statements, whose
+  // snapshots then include what the previous holder committed.
+  return c
+      .Exec("waiting for this node's audit appends", "SELECT pg_advisory_xact_lock(hashtext($1))",
+            PgParams().Text(node.node))
+      .status();
+}
+
+Result<AuditTail> PgReadAuditTail(PgConnection& c, const PgNodeContext& node, bool for_update) {
+  // The head row alone cannot serialise appends (an empty log has none): the lock does.
+  if (for_update) SAMP11_RETURN_IF_ERROR(PgLockAuditAppends(c, node));
+  AuditTail tail;
+  SAMP11_ASSIGN_OR_RETURN(PgRows last,
+                          c.Exec("reading the audit log's tail",
+                                 std::string("SELECT ") + kAuditColumns +
+                                     " FROM audit_log WHERE node = $1 ORDER BY seq DESC LIMIT 1",
+                                 PgParams().Text(node.node)));
+  if (last.size() > 0) tail.last_row = AuditRowAt(last, 0);
+  SAMP11_ASSIGN_OR_RETURN(
+      PgRows head, c.Exec("reading the audit head",
+                          std::string("SELECT seq, chain, mac FROM audit_head WHERE node = $1") +
+                              (for_update ? " FOR UPDATE" : ""),
+                          PgParams().Text(node.node)));
+  if (head.size() > 0) {
+    AuditHeadRow row;
+    row.seq = head.Int64(0, 0);
+    row.chain = head.Blob(0, 1);
+    row.mac = head.Blob(0, 2);
+    tail.head = std::move(row);
+  }
+  return tail;
+}
+
+Status PgAppendAuditLocked(
+    PgConnection& c, const PgNodeContext& node,
+    const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, PgReadAuditTail(c, node, /*for_update=*/false));
+  SAMP11_ASSIGN_OR_RETURN(AuditAppend append, make_append(tail));
+  const AuditRow& row = append.row;
+  // Refused before anything is written, as the signature journal refuses it: a record that does
+  // not continue the chain would leave a gap, or a head that is not the last record.
+  const int64_t next = tail.last_row ? tail.last_row->seq + 1 : 1;
+  if (row.seq != next || append.head.seq != row.seq) {
+    return Status(Code::kTampered, "audit record " + std::to_string(row.seq) +
+                                       " is out of order: this node's log is at record " +
+                                       std::to_string(next - 1));
+  }
+  Result<PgRows> inserted =
+      c.Exec("appending an audit record",
+             std::string("INSERT INTO audit_log(node, ") + kAuditColumns +
+                 ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             PgParams()
+                 .Text(node.node)
+                 .Int64(row.seq)
+                 .Int64(row.at)
+                 .Int64(row.pid)
+                 .Text(row.event)
+                 .Text(row.outcome)
+                 .Text(row.signer)
+                 .Blob(row.key_id)
+                 .Text(row.kid)
+                 .Text(row.jti)
+                 .Text(row.detail)
+                 .Blob(row.chain)
+                 .Blob(row.mac));
+  // Only the primary key (node, seq) is unique: appends are serialised, so a taken seq means the
+  // head is behind the log, as in SQLite.
+  if (inserted.status().code() == Code::kAlreadyExists) {
+    return Status(Code::kTampered, "audit record " + std::to_string(row.seq) +
+                                       " already exists: the audit head is behind the log");
+  }
+  SAMP11_RETURN_IF_ERROR(inserted.status());
+  return c
+      .Exec("replacing the audit head",
+            "INSERT INTO audit_head(node, seq, chain, mac) VALUES($1, $2, $3, $4) "
+            "ON CONFLICT (node) DO UPDATE SET seq = EXCLUDED.seq, chain = EXCLUDED.chain, "
+            "mac = EXCLUDED.mac",
+            PgParams()
+                .Text(node.node)
+                .Int64(append.head.seq)
+                .Blob(append.head.chain)
+                .Blob(append.head.mac))
+      .status();
+}
+
+Status PgAppendAuditInTransaction(
+    PgConnection& c, const PgNodeContext& node,
+    const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
+  SAMP11_RETURN_IF_ERROR(PgLockAuditAppends(c, node));
+  return PgAppendAuditLocked(c, node, make_append);
+}
+
+Result<AuditTail> PgAuditStore::GetAuditTail() {
+  auto lock = c_.Lock();
+  // One snapshot for both reads: an append committed between them would pair an old row with a
+  // new head.
+  SAMP11_ASSIGN_OR_RETURN(auto tx, PgTransaction::Begin(c_, "REPEATABLE READ"));
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, PgReadAuditTail(c_, node_, /*for_update=*/false));
+  SAMP11_RETURN_IF_ERROR(tx->Commit());
+  return tail;
+}
+
+Result<std::vector<AuditRow>> PgAuditStore::ListAuditRows(int64_t after_seq, size_t limit,
+                                                          const AuditRowFilter& filter) {
+  auto lock = c_.Lock();
+  // Only fixed fragments go into the SQL; every value is a parameter, numbered as it is added.
+  PgParams params;
+  params.Text(node_.node).Int64(after_seq);
+  std::string sql =
+      std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE node = $1 AND seq > $2";
+  // Each adds its value and returns its placeholder.
+  auto number = [&params](int64_t value) {
+    params.Int64(value);
+    return "$" + std::to_string(params.count());
+  };
+  auto text = [&params](std::string_view value) {
+    params.Text(value);
+    return "$" + std::to_string(params.count());
+  };
+  if (filter.max_seq > 0) sql += " AND seq <= " + number(filter.max_seq);
+  if (!filter.signer.empty()) sql += " AND signer = " + text(filter.signer);
+  if (!filter.key_id.empty()) {
+    params.Blob(filter.key_id);
+    sql += " AND key_id = $" + std::to_string(params.count());
+  }
+  if (filter.since > 0) sql += " AND at >= " + number(filter.since);
+  if (filter.until > 0) sql += " AND at <= " + number(filter.until);
+  if (!filter.event.empty()) sql += " AND event = " + text(filter.event);
+  sql += " ORDER BY seq LIMIT " + number(LimitParam(limit));
+  SAMP11_ASSIGN_OR_RETURN(PgRows rows, c_.Exec("listing audit records", sql, params));
+  std::vector<AuditRow> out;
+  out.reserve(static_cast<size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(AuditRowAt(rows, i));
+  return out;
+}
+
+}  // namespace samp11
