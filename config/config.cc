@@ -26,6 +26,11 @@ constexpr size_t kMaxTokenLabel = 32;  // CK_TOKEN_INFO.label
 // Members of a token entry and of its "sad" object.
 constexpr char kLabel[] = "label";
 constexpr char kKeystore[] = "keystore";
+constexpr char kDatabase[] = "database";
+// Members of "database".
+constexpr char kConninfo[] = "conninfo";
+constexpr char kSchema[] = "schema";
+constexpr char kNode[] = "node";
 constexpr char kMasterKeyFile[] = "master_key_file";
 constexpr char kMasterKeyPassphraseEnv[] = "master_key_passphrase_env";
 constexpr char kSad[] = "sad";
@@ -194,8 +199,29 @@ Result<SadProviderConfig> ParseSadProvider(const Json& object, const std::string
 // Whether path is the keystore or one of the files beside it that belong to it (journal, WAL): a
 // copy of those put back would take path back with them.
 bool IsKeystoreFile(const std::string& path, const std::string& keystore) {
+  if (keystore.empty()) return false;  // the state is in a database
   return path == keystore || path.rfind(keystore + "-", 0) == 0 ||
          path.rfind(keystore + ".", 0) == 0;
+}
+
+// The schema and node names are checked where they are used (state/postgres/), which knows
+// PostgreSQL's rules; a password in the connection string is refused there too.
+Result<DatabaseConfig> ParseDatabase(const Json& object, const std::string& where) {
+  if (!object.is_object()) return ConfigError(where + " must be an object");
+  SAMP11_RETURN_IF_ERROR(CheckMembers(object, where, {kConninfo, kSchema, kNode, kTimeout}));
+  if (!object.contains(kConninfo)) return ConfigError(where + " has no 'conninfo'");
+  DatabaseConfig config;
+  SAMP11_ASSIGN_OR_RETURN(config.conninfo, GetString(object, kConninfo, where));
+  if (object.contains(kSchema)) {
+    SAMP11_ASSIGN_OR_RETURN(config.schema, GetString(object, kSchema, where));
+  }
+  if (object.contains(kNode)) {
+    SAMP11_ASSIGN_OR_RETURN(config.node, GetString(object, kNode, where));
+  }
+  if (object.contains(kTimeout)) {
+    SAMP11_ASSIGN_OR_RETURN(config.timeout_seconds, GetInteger(object, kTimeout, where, 1, 300));
+  }
+  return config;
 }
 
 Result<CheckpointsConfig> ParseCheckpoints(const Json& object, const std::string& where,
@@ -241,19 +267,25 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
   if (!entry.is_object()) return ConfigError(where + " must be an object");
   SAMP11_RETURN_IF_ERROR(
       CheckMembers(entry, where,
-                   {kLabel, kKeystore, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
-                    kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend, kRequireCertificate,
-                    kSadProvider, kRollbackAnchor, kCheckpoints}));
+                   {kLabel, kKeystore, kDatabase, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad,
+                    kAllowKeygen, kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend,
+                    kRequireCertificate, kSadProvider, kRollbackAnchor, kCheckpoints}));
   TokenConfig token;
-  for (const char* required : {kLabel, kKeystore}) {
-    if (!entry.contains(required)) return ConfigError(where + " has no '" + required + "'");
+  if (!entry.contains(kLabel)) return ConfigError(where + " has no 'label'");
+  if (entry.contains(kKeystore) == entry.contains(kDatabase)) {
+    return ConfigError(where + " names exactly one of 'keystore' (a file) and 'database'");
   }
   SAMP11_ASSIGN_OR_RETURN(token.label, GetString(entry, kLabel, where));
   if (token.label.size() > kMaxTokenLabel) {
     return ConfigError(where + ".label must be at most 32 bytes");
   }
-  SAMP11_ASSIGN_OR_RETURN(std::string keystore, GetString(entry, kKeystore, where));
-  token.keystore = Resolve(keystore, base_dir);
+  if (entry.contains(kKeystore)) {
+    SAMP11_ASSIGN_OR_RETURN(std::string keystore, GetString(entry, kKeystore, where));
+    token.keystore = Resolve(keystore, base_dir);
+  } else {
+    SAMP11_ASSIGN_OR_RETURN(token.database,
+                            ParseDatabase(entry.at(kDatabase), where + "." + kDatabase));
+  }
 
   bool has_file = entry.contains(kMasterKeyFile);
   bool has_env = entry.contains(kMasterKeyPassphraseEnv);
@@ -421,7 +453,16 @@ std::string ConfigToJson(const ModuleConfig& config) {
   for (const TokenConfig& token : config.tokens) {
     nlohmann::ordered_json entry;
     entry[kLabel] = token.label;
-    entry[kKeystore] = token.keystore;
+    if (token.database) {
+      nlohmann::ordered_json database;
+      database[kConninfo] = token.database->conninfo;
+      database[kSchema] = token.database->schema;
+      if (!token.database->node.empty()) database[kNode] = token.database->node;
+      database[kTimeout] = token.database->timeout_seconds;
+      entry[kDatabase] = std::move(database);
+    } else {
+      entry[kKeystore] = token.keystore;
+    }
     if (token.master.kind == MasterKeySource::Kind::kKeyFile) {
       entry[kMasterKeyFile] = token.master.location;
     } else {

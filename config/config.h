@@ -34,9 +34,19 @@ struct CheckpointsConfig {
   int64_t every_seconds = 300;
 };
 
+// A token's state in a PostgreSQL database that several signing nodes share (state/postgres/),
+// instead of a keystore file. The password is never here: .pgpass (PGPASSFILE) or a service file.
+struct DatabaseConfig {
+  std::string conninfo;  // a libpq connection string, URI or `service=NAME`
+  std::string schema = "samp11";
+  std::string node;  // this node's name in the audit log; empty: the host name
+  int64_t timeout_seconds = 5;
+};
+
 struct TokenConfig {
   std::string label;     // matches the keystore's label; names the token for the CLI
-  std::string keystore;  // path of the SQLite file
+  std::string keystore;  // path of the SQLite file; empty when database is set
+  std::optional<DatabaseConfig> database;
   MasterKeySource master;
   SamPolicy policy;
   // Where new keys are made: "file" (the keystore itself) or "pkcs11" (the inner token below).

@@ -49,6 +49,8 @@ inline constexpr char kRestore[] = "restore";
 // The first record of a token's log, written as the token is made (keystore.cc): the log is
 // anchored to the token, and a log without it (or empty) was cut by hand.
 inline constexpr char kTokenCreate[] = "token-create";
+// The first record of a signing node's chain, where several share the token (Keystore::JoinChain).
+inline constexpr char kNodeJoin[] = "node-join";
 // A token made before anchoring, anchored by the first open that could (its log from before
 // cannot be told from one cut by hand; its log from here on can).
 inline constexpr char kAuditAnchor[] = "audit-anchor";

@@ -22,6 +22,13 @@ Bytes AuditGenesis(std::string_view identity) {
                 ToBytes(std::string("samp11 audit genesis") + std::string(identity)));
 }
 
+Bytes AuditChainGenesis(std::string_view identity, std::string_view chain) {
+  if (chain.empty()) return AuditGenesis(identity);
+  return Digest(
+      HashAlg::kSha256,
+      CanonicalEncoder().Add("samp11 audit genesis of a node").Add(identity).Add(chain).bytes());
+}
+
 Bytes AuditRecordInput(const AuditRow& row) {
   return CanonicalEncoder()
       .Add("audit-record-v1")

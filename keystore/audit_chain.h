@@ -23,6 +23,10 @@
 namespace samp11 {
 
 Bytes AuditGenesis(std::string_view identity);
+// Where the chain of a state with several (a signing node's: AuditStore::ChainName) starts: bound
+// to the token and the chain's name, so that one node's chain never passes for another's. The
+// token's single chain (an empty name) starts at AuditGenesis(identity).
+Bytes AuditChainGenesis(std::string_view identity, std::string_view chain);
 // The canonical encoding (aad.h) of every field of the row but chain and mac.
 Bytes AuditRecordInput(const AuditRow& row);
 Bytes AuditChainNext(const Bytes& previous, const AuditRow& row);

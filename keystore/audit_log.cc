@@ -61,7 +61,7 @@ AuditRecord RecordFromRow(AuditRow row) {
 // Where the next record continues from. A head that fails its check, is missing beside rows, or
 // lags the rows means someone edited the log: appending would write a fresh valid head over the
 // evidence, so nothing is appended until the log is looked at.
-Result<std::pair<int64_t, Bytes>> AppendPoint(const SecureBytes& key, const std::string& identity,
+Result<std::pair<int64_t, Bytes>> AppendPoint(const SecureBytes& key, const Bytes& genesis,
                                               bool anchored, const AuditTail& tail) {
   constexpr char kVerify[] = ": run `samp11 audit verify`";
   if (!tail.head) {
@@ -75,7 +75,7 @@ Result<std::pair<int64_t, Bytes>> AppendPoint(const SecureBytes& key, const std:
           Code::kTampered,
           std::string("the audit log is empty: its records and head were removed") + kVerify);
     }
-    return std::make_pair(int64_t{0}, AuditGenesis(identity));
+    return std::make_pair(int64_t{0}, genesis);
   }
   SAMP11_ASSIGN_OR_RETURN(Bytes mac, AuditHeadMac(key, tail.head->seq, tail.head->chain));
   if (!ConstantTimeEqual(mac, tail.head->mac) || tail.head->seq <= 0) {
@@ -168,7 +168,7 @@ AuditLink AuditLog::LinkOf(const AuditTail& tail, const AuditAppend& append) con
   link.seq = append.row.seq;
   link.chain = append.row.chain;
   link.prev_seq = append.row.seq - 1;
-  link.prev_chain = tail.head ? tail.head->chain : AuditGenesis(context_.identity);
+  link.prev_chain = tail.head ? tail.head->chain : context_.genesis;
   return link;
 }
 
@@ -214,7 +214,8 @@ Result<int64_t> AuditLog::AppendAcceptingRollback(const AuditEvent& event) {
 Result<AuditAppend> AuditLog::MakeAppend(const SecureBytes& audit_key, const AuditRow& row,
                                          const AuditTail& tail) const {
   SAMP11_ASSIGN_OR_RETURN(auto point,
-                          AppendPoint(audit_key, context_.identity, context_.audit_anchored, tail));
+                          AppendPoint(audit_key, context_.genesis,
+                                      context_.audit_anchored && !context_.joining_chain, tail));
   AuditAppend append;
   append.row = row;
   append.row.seq = point.first + 1;
@@ -235,12 +236,11 @@ Result<AuditReport> AuditLog::Verify() {
   // The tail is read first, as one snapshot, and the walk stops at its head: records appended
   // meanwhile by other processes are neither walked nor mistaken for records past the head.
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
-  const AnchorPoint head = tail.head ? AnchorPoint{tail.head->seq, tail.head->chain}
-                                     : AnchorPoint{0, AuditGenesis(context_.identity)};
-  SAMP11_ASSIGN_OR_RETURN(
-      AuditVerifier verifier,
-      AuditVerifier::Create(context_.keys.audit, AuditGenesis(context_.identity), std::move(tail),
-                            context_.audit_anchored));
+  const AnchorPoint head =
+      tail.head ? AnchorPoint{tail.head->seq, tail.head->chain} : AnchorPoint{0, context_.genesis};
+  SAMP11_ASSIGN_OR_RETURN(AuditVerifier verifier,
+                          AuditVerifier::Create(context_.keys.audit, context_.genesis,
+                                                std::move(tail), context_.audit_anchored));
   AuditRowFilter bound;
   bound.max_seq = verifier.WalkBound();
   // From the lowest possible seq: a row slipped in below 1 is reported, not skipped.
@@ -296,7 +296,7 @@ Result<int64_t> AuditLog::LastSeq() {
 Status AuditLog::CheckWritable() {
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, context_.state.audit().GetAuditTail());
   SAMP11_RETURN_IF_ERROR(context_.ExplainStaleKey(
-      AppendPoint(context_.keys.audit, context_.identity, context_.audit_anchored, tail).status()));
+      AppendPoint(context_.keys.audit, context_.genesis, context_.audit_anchored, tail).status()));
   // And where the store keeps records beyond its rows (the signature journal): a damaged
   // segment refuses appends, so the change must not happen either.
   SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> storage, context_.state.audit().CheckStorage());

@@ -45,14 +45,17 @@ Result<std::string> RequiredMeta(MetaStore& meta, const char* name) {
 Keystore::Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::string identity,
                    std::string label, const Clock& clock)
     : state_(std::move(state)),
-      context_{*state_, clock, std::move(identity), std::move(label), std::move(keys), {}, {}},
+      context_{*state_, clock, std::move(identity), std::move(label), {}, false, std::move(keys),
+               {},      {}},
       audit_(context_),
       signers_(context_, audit_),
       keys_(context_, audit_, signers_),
       certs_(context_, audit_, keys_),
       replay_(context_, audit_),
       requests_(context_),
-      pins_(context_, audit_, signers_) {}
+      pins_(context_, audit_, signers_) {
+  context_.genesis = AuditChainGenesis(context_.identity, state_->audit().ChainName());
+}
 
 Status Keystore::RemoveSigner(const std::string& name, bool destroy_keys,
                               const std::string& reason) {
@@ -102,6 +105,7 @@ Result<std::unique_ptr<Keystore>> Keystore::Create(StateLocation& location,
   keystore->context_.audit_anchored = true;
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());  // marks the state as current
+  SAMP11_RETURN_IF_ERROR(keystore->JoinChain());                 // the creating node's mark
   return keystore;
 }
 
@@ -143,7 +147,33 @@ Result<std::unique_ptr<Keystore>> Keystore::Open(std::unique_ptr<StateStore> sto
   SAMP11_RETURN_IF_ERROR(keystore->LoadPinKey());
   SAMP11_RETURN_IF_ERROR(keystore->FinishLifecycleMigration());
   if (!anchored) keystore->AnchorAuditLog(anchored_check);
+  if (anchored) SAMP11_RETURN_IF_ERROR(keystore->JoinChain());
   return keystore;
+}
+
+Status Keystore::JoinChain() {
+  const std::string chain = state_->audit().ChainName();
+  if (chain.empty()) return Status::Ok();
+  const std::string mark = "node:" + chain;
+  SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
+  if (!tail.head && !tail.last_row) {
+    SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> joined, state_->meta().GetMeta(mark));
+    if (joined) return Status::Ok();  // its chain was emptied: the evidence stays as it is
+    AuditEvent join;
+    join.event = audit_event::kNodeJoin;
+    join.outcome = audit_outcome::kOk;
+    join.detail = "node " + chain + " joins the token: its audit chain starts here";
+    context_.joining_chain = true;
+    Status appended = audit_.Append(join);
+    context_.joining_chain = false;
+    SAMP11_RETURN_IF_ERROR(appended);
+  }
+  // After the first record, so that a failure in between leaves a node that can still join. A
+  // node whose mark is missing beside a chain gets it now.
+  SAMP11_ASSIGN_OR_RETURN(std::optional<std::string> joined, state_->meta().GetMeta(mark));
+  if (joined) return Status::Ok();
+  Status marked = state_->meta().InsertMeta(mark, std::to_string(context_.clock.NowSeconds()));
+  return marked.code() == Code::kAlreadyExists ? Status::Ok() : marked;
 }
 
 void Keystore::AnchorAuditLog(const Bytes& anchored_check) {
@@ -165,7 +195,7 @@ void Keystore::AnchorAuditLog(const Bytes& anchored_check) {
 
 Result<AnchorPoint> Keystore::AuditHeadPoint() {
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
-  if (!tail.head) return AnchorPoint{0, AuditGenesis(context_.identity)};
+  if (!tail.head) return AnchorPoint{0, context_.genesis};
   return AnchorPoint{tail.head->seq, tail.head->chain};
 }
 

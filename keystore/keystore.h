@@ -160,6 +160,11 @@ class Keystore {
   Status FinishLifecycleMigration();
   // Anchors the log of a token made before anchoring (keystore.cc), if it can.
   void AnchorAuditLog(const Bytes& anchored_check);
+  // Where several signing nodes share the token's state, each keeps its own audit chain
+  // (AuditStore::ChainName): a node's first open starts its chain with a node-join record, and
+  // meta "node:NAME" says it joined, so that its chain found empty afterwards was emptied by hand
+  // (appends then refuse, `audit verify` names it). Nothing to do for the token's one chain.
+  Status JoinChain();
   Status RotateUnaudited(const MasterKeySource& new_master);
 
   Status SetSadNotBefore(int64_t not_before);

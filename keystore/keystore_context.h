@@ -20,6 +20,11 @@ struct KeystoreContext {
   const Clock& clock;    // stamps every time the keystore records
   std::string identity;  // the token's, and the SAD `aud`
   std::string label;
+  // Where this store's audit chain starts (audit_chain.h: the token's, or its node's).
+  Bytes genesis;
+  // Set while this node's chain takes its first record (Keystore::JoinChain): an empty chain is
+  // otherwise a log that was emptied by hand.
+  bool joining_chain = false;
   DerivedKeys keys;              // replaced by a master-key rotation (rotate_master_key.cc)
   SecureBytes pin_key;           // the key of PIN hashes (pin_hash.h)
   std::string master_check_hex;  // meta master_check as this process's master key computes it

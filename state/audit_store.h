@@ -27,6 +27,10 @@ class AuditStore {
   // segments, state/journal/: damaged, out of order, another token's), each named; empty when
   // nothing is. The rows above are then what could be read; appends are refused meanwhile.
   virtual Result<std::vector<std::string>> CheckStorage() = 0;
+  // Which of the state's audit chains this store reads and appends to: empty where the state
+  // has one log (a file); a node's name where each signing node keeps its own chain
+  // (state/postgres/).
+  virtual std::string ChainName() const { return std::string(); }
 };
 
 }  // namespace samp11

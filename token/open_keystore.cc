@@ -2,9 +2,12 @@
 // the inner PKCS#11 token when the configuration names one.
 #include "token/open_keystore.h"
 
+#include <unistd.h>
 #include "hsm/inner_token.h"
 #include "hsm/pkcs11_key_backend.h"
+
 #include "state/journal/journaled_state.h"
+#include "state/postgres/pg_state_store.h"
 #include "state/sqlite/sqlite_state_store.h"
 #include "token/inner_token_anchor.h"
 
@@ -18,6 +21,20 @@ Status NamePath(const std::string& path, const Status& status) {
 }
 
 }  // namespace
+
+std::unique_ptr<StateLocation> TokenLocation(const TokenConfig& token) {
+  if (!token.database) return KeystoreLocation(token.keystore);
+  PgStateConfig config;
+  config.options.conninfo = token.database->conninfo;
+  config.options.schema = token.database->schema;
+  config.options.timeout_seconds = static_cast<int>(token.database->timeout_seconds);
+  config.node = token.database->node;
+  if (config.node.empty()) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) config.node = host;
+  }
+  return PgStateLocation(std::move(config));
+}
 
 std::unique_ptr<StateLocation> KeystoreLocation(const std::string& path) {
   return JournaledStateLocation(SqliteStateLocation(path), path);
@@ -43,8 +60,7 @@ Result<std::unique_ptr<Keystore>> CreateKeystoreAt(const std::string& path,
 }
 
 Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token, const Clock& clock) {
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store,
-                          KeystoreLocation(token.keystore)->Open());
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, TokenLocation(token)->Open());
   return OpenTokenKeystoreOn(std::move(store), token, clock);
 }
 
@@ -52,7 +68,8 @@ Result<std::unique_ptr<Keystore>> OpenTokenKeystoreOn(std::unique_ptr<StateStore
                                                       const TokenConfig& token,
                                                       const Clock& clock) {
   Result<std::unique_ptr<Keystore>> opened = Keystore::Open(std::move(store), token.master, clock);
-  if (!opened.ok()) return NamePath(token.keystore, opened.status());
+  if (!opened.ok())
+    return token.database ? opened.status() : NamePath(token.keystore, opened.status());
   std::unique_ptr<Keystore> keystore = std::move(opened).value();
   std::shared_ptr<InnerToken> inner;
   if (token.pkcs11_backend) {

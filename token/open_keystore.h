@@ -15,6 +15,10 @@
 
 namespace samp11 {
 
+// Where the token's state is: its keystore file (with the signature journal), or its schema in a
+// PostgreSQL database as this node (the host name unless the configuration names one).
+std::unique_ptr<StateLocation> TokenLocation(const TokenConfig& token);
+
 // The token's keystore with the key backends its configuration names.
 Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token,
                                                     const Clock& clock = DefaultClock());

@@ -31,6 +31,32 @@ bool PgSchemaNameOk(std::string_view name) {
   return name.rfind("pg_", 0) != 0;
 }
 
+Status PgCheckConninfo(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (options == nullptr) {
+    // libpq's message names the part it could not read; the string itself is not repeated.
+    Status bad(Code::kConfig, "PostgreSQL: the connection string cannot be read: " +
+                                  OneLine(error != nullptr ? error : "out of memory"));
+    if (error != nullptr) PQfreemem(error);
+    return bad;
+  }
+  bool has_password = false;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (std::strcmp(option->keyword, "password") == 0 && option->val != nullptr &&
+        *option->val != '\0') {
+      has_password = true;
+    }
+  }
+  PQconninfoFree(options);
+  if (has_password) {
+    return Status(Code::kConfig,
+                  "PostgreSQL: the connection string holds a password: put it in .pgpass "
+                  "(PGPASSFILE) or a service file instead");
+  }
+  return Status::Ok();
+}
+
 void PgParams::Add(std::string value, int format) {
   values_.push_back(std::move(value));
   lengths_.push_back(static_cast<int>(values_.back().size()));

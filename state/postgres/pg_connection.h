@@ -42,6 +42,9 @@ struct PgOptions {
 
 // Whether name may be used as a schema name as it is (never quoted into SQL otherwise).
 bool PgSchemaNameOk(std::string_view name);
+// kConfig if conninfo cannot be parsed or holds a password: a password belongs in .pgpass
+// (PGPASSFILE) or a service file, not in samp11's configuration, which is readable by more.
+Status PgCheckConninfo(const std::string& conninfo);
 
 // Parameters of one statement, $1.. in order: text and integers as text, bytes as binary.
 class PgParams {

@@ -25,6 +25,8 @@ class PgLocation : public StateLocation {
   void DiscardStaged() override;
 
  private:
+  // A node name of 1 to 64 bytes, a connection string without a password.
+  Status CheckConfig() const;
   // A connection to the database with search_path set to schema.
   Result<std::unique_ptr<PgConnection>> ConnectTo(const std::string& schema) const;
   // Whether schema holds a samp11 state (its samp11_schema table).

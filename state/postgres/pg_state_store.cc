@@ -87,10 +87,15 @@ bool PgLocation::Exists() {
   return exists.ok() && *exists;
 }
 
-Result<std::unique_ptr<StateStore>> PgLocation::Create() {
+Status PgLocation::CheckConfig() const {
   if (config_.node.empty() || config_.node.size() > 64) {
     return Status(Code::kConfig, "a PostgreSQL state needs a node name of 1 to 64 bytes");
   }
+  return PgCheckConninfo(config_.options.conninfo);
+}
+
+Result<std::unique_ptr<StateStore>> PgLocation::Create() {
+  SAMP11_RETURN_IF_ERROR(CheckConfig());
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> connection,
                           ConnectTo(config_.options.schema));
   {
@@ -110,9 +115,7 @@ Result<std::unique_ptr<StateStore>> PgLocation::Create() {
 }
 
 Result<std::unique_ptr<StateStore>> PgLocation::Open() {
-  if (config_.node.empty() || config_.node.size() > 64) {
-    return Status(Code::kConfig, "a PostgreSQL state needs a node name of 1 to 64 bytes");
-  }
+  SAMP11_RETURN_IF_ERROR(CheckConfig());
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> connection,
                           ConnectTo(config_.options.schema));
   SAMP11_ASSIGN_OR_RETURN(bool exists, SchemaExists(*connection, config_.options.schema));

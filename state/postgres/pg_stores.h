@@ -146,6 +146,7 @@ class PgAuditStore : public AuditStore {
   Result<std::vector<std::string>> CheckStorage() override { return std::vector<std::string>{}; }
   Result<std::vector<AuditRow>> ListAuditRows(int64_t after_seq, size_t limit,
                                               const AuditRowFilter& filter) override;
+  std::string ChainName() const override { return node_.node; }
 
  private:
   PgConnection& c_;

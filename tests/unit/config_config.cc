@@ -311,6 +311,37 @@ TEST_CASE("config: rollback_anchor, round trip; refusals") {
   }
 }
 
+TEST_CASE("config: a token in a PostgreSQL database instead of a file; refusals") {
+  auto config = ParseConfig(R"({"tokens":[{"label":"demo","master_key_file":"demo.key",)"
+                            R"("database":{"conninfo":"service=samp11","node":"node-a"}}]})",
+                            "/etc");
+  REQUIRE_MESSAGE(config.ok(), config.status().ToString());
+  const TokenConfig& token = config->tokens[0];
+  REQUIRE(token.database);
+  CHECK(token.keystore.empty());
+  CHECK(token.database->conninfo == "service=samp11");
+  CHECK(token.database->schema == "samp11");
+  CHECK(token.database->node == "node-a");
+  CHECK(token.database->timeout_seconds == 5);
+  auto again = ParseConfig(ConfigToJson(*config), "/elsewhere");
+  REQUIRE(again.ok());
+  CHECK(again->tokens[0].database->conninfo == "service=samp11");
+  CHECK(again->tokens[0].database->node == "node-a");
+  CHECK(again->tokens[0].keystore.empty());
+
+  const std::string head = R"({"tokens":[{"label":"demo","master_key_file":"demo.key",)";
+  CheckRefused(head + R"("keystore":"demo.db","database":{"conninfo":"x"}}]})",
+               "exactly one of 'keystore' (a file) and 'database'");
+  CheckRefused(head + R"("label2":1}]})", "unknown member");
+  CheckRefused(R"({"tokens":[{"label":"demo","master_key_file":"demo.key"}]})",
+               "exactly one of 'keystore' (a file) and 'database'");
+  CheckRefused(head + R"("database":{}}]})", "has no 'conninfo'");
+  CheckRefused(head + R"("database":{"conninfo":"x","password":"p"}}]})",
+               "unknown member 'password'");
+  CheckRefused(head + R"("database":{"conninfo":"x","timeout_seconds":0}}]})",
+               "timeout_seconds must be between 1 and 300");
+}
+
 TEST_CASE("config: checkpoints, round trip with defaults; refusals") {
   auto config = Parse(OneToken(R"(,"checkpoints":{"file":"../log/demo.checkpoints"})"));
   REQUIRE_MESSAGE(config.ok(), config.status().ToString());

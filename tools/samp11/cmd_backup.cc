@@ -42,9 +42,8 @@ Status RunRestore(const GlobalOptions& global, const RestoreOptions& o) {
   if (!o.master_key.empty()) master = {MasterKeySource::Kind::kKeyFile, fs::absolute(o.master_key)};
   if (!o.passphrase_env.empty()) master = {MasterKeySource::Kind::kPassphraseEnv, o.passphrase_env};
   SAMP11_ASSIGN_OR_RETURN(Bytes file, ReadFile(o.in));
-  SAMP11_ASSIGN_OR_RETURN(
-      Keystore::RestoreReport report,
-      Keystore::Restore(*KeystoreLocation(token.keystore), master, file, o.force));
+  SAMP11_ASSIGN_OR_RETURN(Keystore::RestoreReport report,
+                          Keystore::Restore(*TokenLocation(token), master, file, o.force));
   std::cout << "token '" << report.header.label << "' restored from " << o.in << " (taken "
             << UtcText(report.header.created_at) << ", audit log up to record "
             << report.header.audit_last_seq << ")\n"

@@ -10,6 +10,9 @@ namespace {
 struct InitOptions {
   std::string label;
   std::string keystore;
+  std::string database;  // a PostgreSQL connection string instead of a keystore file
+  std::string schema = "samp11";
+  std::string node;
   std::string master_key;
   std::string passphrase_env;
   bool protected_path = false;
@@ -19,6 +22,9 @@ Status RunInit(const GlobalOptions& global, const InitOptions& o) {
   namespace fs = std::filesystem;
   if (o.master_key.empty() == o.passphrase_env.empty()) {
     return Status(Code::kArgumentsBad, "give exactly one of --master-key and --passphrase-env");
+  }
+  if (o.keystore.empty() == o.database.empty()) {
+    return Status(Code::kArgumentsBad, "give exactly one of --keystore and --database");
   }
   std::string conf = ConfPath(global);
   ModuleConfig config;
@@ -32,7 +38,13 @@ Status RunInit(const GlobalOptions& global, const InitOptions& o) {
   }
   TokenConfig token;
   token.label = o.label;
-  token.keystore = fs::absolute(o.keystore).string();
+  if (!o.keystore.empty()) {
+    token.keystore = fs::absolute(o.keystore).string();
+  } else {
+    token.database = DatabaseConfig{o.database, o.schema, o.node};
+  }
+  const std::string where =
+      token.database ? "schema " + token.database->schema + " of the database" : token.keystore;
   if (!o.master_key.empty()) {
     token.master = {MasterKeySource::Kind::kKeyFile, fs::absolute(o.master_key).string()};
     SAMP11_RETURN_IF_ERROR(CreateMasterKeyFile(token.master.location));
@@ -50,7 +62,7 @@ Status RunInit(const GlobalOptions& global, const InitOptions& o) {
     return failed;
   };
   Result<std::unique_ptr<Keystore>> keystore =
-      CreateKeystoreAt(token.keystore, token.master, token.label);
+      Keystore::Create(*TokenLocation(token), token.master, token.label, DefaultClock());
   if (!keystore.ok()) return undo_master_key(keystore.status());
   config.tokens.push_back(token);
   std::error_code dir_error;
@@ -63,12 +75,12 @@ Status RunInit(const GlobalOptions& global, const InitOptions& o) {
   if (!saved.ok()) {
     // The keystore stays (its file may hold nothing else yet, but removing a keystore is not
     // init's to do); the message names it so the operator can add it by hand or remove it.
-    return Status(saved.code(), saved.message() + "; the keystore " + token.keystore +
+    return Status(saved.code(), saved.message() + "; the keystore " + where +
                                     " was created and is not in the config");
   }
   std::cout << "token '" << token.label << "' created\n"
             << "  identity (SAD aud): " << (*keystore)->identity() << "\n"
-            << "  keystore:           " << token.keystore << "\n";
+            << "  keystore:           " << where << "\n";
   if (token.master.kind == MasterKeySource::Kind::kKeyFile) {
     std::cout << "  master key file:    " << token.master.location << " (keep it secret)\n";
   }
@@ -82,7 +94,14 @@ void AddInitCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) 
   auto options = std::make_shared<InitOptions>();
   CLI::App* cmd = app.add_subcommand("init", "create a token: keystore, master key, config entry");
   cmd->add_option("--label", options->label, "token label (at most 32 bytes)")->required();
-  cmd->add_option("--keystore", options->keystore, "path of the new SQLite keystore")->required();
+  cmd->add_option("--keystore", options->keystore, "path of the new SQLite keystore");
+  cmd->add_option("--database", options->database,
+                  "a PostgreSQL connection string (no password: .pgpass or a service file) "
+                  "instead of a keystore file, for several signing nodes");
+  cmd->add_option("--schema", options->schema, "with --database: the token's schema")
+      ->capture_default_str();
+  cmd->add_option("--node", options->node,
+                  "with --database: this node's name in the audit log (default: the host name)");
   cmd->add_option("--master-key", options->master_key,
                   "path of the new master key file (created with mode 0600)");
   cmd->add_option("--passphrase-env", options->passphrase_env,

@@ -20,12 +20,18 @@ Status RunInfo(const GlobalOptions& global, bool json) {
     nlohmann::ordered_json j;
     j["label"] = keystore->label();
     j["identity"] = keystore->identity();
-    j["keystore"] = token.keystore;
+    if (token.database) {
+      j["database_schema"] = token.database->schema;
+    } else {
+      j["keystore"] = token.keystore;
+    }
     std::cout << j.dump() << "\n";
   } else {
     std::cout << "label:    " << keystore->label() << "\n"
               << "identity: " << keystore->identity() << "\n"
-              << "keystore: " << token.keystore << "\n";
+              << (token.database ? "database: schema " + token.database->schema
+                                 : "keystore: " + token.keystore)
+              << "\n";
     if (token.sad_provider) {
       std::cout << "sad provider: " << token.sad_provider->type << ", "
                 << token.sad_provider->timeout_seconds << " s";
