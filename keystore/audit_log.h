@@ -62,6 +62,10 @@ class AuditLog {
   // The seq of the newest record (0 for an empty log), as the log's head says: where a reader
   // that wants the newest records starts walking back from.
   Result<int64_t> LastSeq();
+  // This log's chain (empty: the token's one chain) and every chain of the state
+  // (AuditStore::ChainName, ListChainNames): each signing node of a shared state has its own.
+  std::string ChainName() const { return context_.state.audit().ChainName(); }
+  Result<std::vector<std::string>> ChainNames() { return context_.state.audit().ListChainNames(); }
 
   // For the parts that write a record inside an atomic write of their own (a batch claim, a
   // master-key rotation): the row an event becomes (event name and outcome checked; fields cut to

@@ -31,6 +31,11 @@ class AuditStore {
   // has one log (a file); a node's name where each signing node keeps its own chain
   // (state/postgres/).
   virtual std::string ChainName() const { return std::string(); }
+  // Every chain the state holds, by name, in byte order, this store's included: the nodes that
+  // joined or wrote records (a chain emptied by hand is still named), or the one unnamed chain.
+  virtual Result<std::vector<std::string>> ListChainNames() {
+    return std::vector<std::string>{ChainName()};
+  }
 };
 
 }  // namespace samp11

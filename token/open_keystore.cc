@@ -28,12 +28,15 @@ std::unique_ptr<StateLocation> TokenLocation(const TokenConfig& token) {
   config.options.conninfo = token.database->conninfo;
   config.options.schema = token.database->schema;
   config.options.timeout_seconds = static_cast<int>(token.database->timeout_seconds);
-  config.node = token.database->node;
-  if (config.node.empty()) {
-    char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) == 0) config.node = host;
-  }
+  config.node = NodeName(*token.database);
   return PgStateLocation(std::move(config));
+}
+
+std::string NodeName(const DatabaseConfig& database) {
+  if (!database.node.empty()) return database.node;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return std::string();  // refused at open
+  return host;
 }
 
 std::unique_ptr<StateLocation> KeystoreLocation(const std::string& path) {
@@ -57,6 +60,16 @@ Result<std::unique_ptr<Keystore>> CreateKeystoreAt(const std::string& path,
       Keystore::Create(*KeystoreLocation(path), master, label, clock);
   if (!keystore.ok()) return NamePath(path, keystore.status());
   return keystore;
+}
+
+Result<std::unique_ptr<Keystore>> OpenNodeView(const TokenConfig& token, const std::string& node) {
+  if (!token.database) {
+    return Status(Code::kArgumentsBad, "token '" + token.label + "' keeps its state in a file");
+  }
+  TokenConfig as_node = token;
+  as_node.database->node = node;
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, TokenLocation(as_node)->Open());
+  return Keystore::Open(std::move(store), token.master, DefaultClock());
 }
 
 Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token, const Clock& clock) {

@@ -16,8 +16,15 @@
 namespace samp11 {
 
 // Where the token's state is: its keystore file (with the signature journal), or its schema in a
-// PostgreSQL database as this node (the host name unless the configuration names one).
+// PostgreSQL database as this node (NodeName).
 std::unique_ptr<StateLocation> TokenLocation(const TokenConfig& token);
+// This node's name for a token in a database: the configuration's, else the host name.
+std::string NodeName(const DatabaseConfig& database);
+
+// The token's state as the node named node sees it, for reading that node's audit chain (`samp11
+// audit verify` and `node list` go through every node's): no key backend, rollback guard or
+// checkpoints, which are this node's. kArgumentsBad for a token whose state is a file.
+Result<std::unique_ptr<Keystore>> OpenNodeView(const TokenConfig& token, const std::string& node);
 
 // The token's keystore with the key backends its configuration names.
 Result<std::unique_ptr<Keystore>> OpenTokenKeystore(const TokenConfig& token,

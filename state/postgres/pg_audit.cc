@@ -132,6 +132,24 @@ Status PgAppendAuditInTransaction(
   return PgAppendAuditLocked(c, node, make_append);
 }
 
+Result<std::vector<std::string>> PgAuditStore::ListChainNames() {
+  auto lock = c_.Lock();
+  // Every node that opened the token has its mark (Keystore::JoinChain): one whose chain and head
+  // were removed is still named, and verifying every chain finds it empty. Read from the heads
+  // and the marks, never by a scan of the log.
+  SAMP11_ASSIGN_OR_RETURN(
+      PgRows rows,
+      c_.Exec(
+          "listing the nodes' chains",
+          "SELECT node FROM (SELECT node FROM audit_head UNION SELECT substr(name, 6) FROM meta "
+          "WHERE name LIKE 'node:%' UNION SELECT $1::text) AS chains "
+          "ORDER BY node COLLATE \"C\"",
+          PgParams().Text(node_.node)));
+  std::vector<std::string> names;
+  for (int i = 0; i < rows.size(); ++i) names.push_back(rows.Text(i, 0));
+  return names;
+}
+
 Result<AuditTail> PgAuditStore::GetAuditTail() {
   auto lock = c_.Lock();
   // One snapshot for both reads: an append committed between them would pair an old row with a

@@ -147,6 +147,7 @@ class PgAuditStore : public AuditStore {
   Result<std::vector<AuditRow>> ListAuditRows(int64_t after_seq, size_t limit,
                                               const AuditRowFilter& filter) override;
   std::string ChainName() const override { return node_.node; }
+  Result<std::vector<std::string>> ListChainNames() override;
 
  private:
   PgConnection& c_;

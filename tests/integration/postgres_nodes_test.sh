@@ -2,8 +2,8 @@
 # Two signing nodes on one PostgreSQL database, with the real module, CLI and pkcs11-tool: a token
 # made with `samp11 init --database` on node A; node B is the same configuration but for its node
 # name. Node A signs under a SAD; the same SAD presented on node B signs nothing; a fresh one signs
-# there. Each node's audit chain verifies, and the database holds both. A node whose chain a DBA
-# deleted signs nothing and its verify names it. A connection string with a password is refused
+# there. Verify, from either node, checks every node's chain; `node list` shows both. A node whose
+# chain a DBA deleted signs nothing, and verify names it from every node. A connection string with a password is refused
 # without the password in the message.
 # Usage: postgres_nodes_test.sh BUILD_DIR
 set -euo pipefail
@@ -71,11 +71,18 @@ sign b.json 2 b2.sig || { cat b2.sig.log; fail "node B's signature under a fresh
 openssl dgst -sha256 -verify alice.pub.pem -signature b2.sig doc2.txt >/dev/null ||
   fail "node B's signature does not verify"
 
+# From either node, verify checks every node's chain.
 for node in a b; do
   out=$(SAMP11_CONF="$work/$node.json" "$samp11" audit verify) ||
-    fail "node $node's chain: $out"
-  grep intact <<<"$out" >/dev/null || fail "node $node's chain: $out"
+    fail "verify from node $node: $out"
+  for chain in node-a node-b; do
+    grep "^node $chain: audit log: .*, intact" <<<"$out" >/dev/null ||
+      fail "verify from node $node on $chain: $out"
+  done
 done
+out=$(SAMP11_CONF="$work/b.json" "$samp11" node list) || fail "node list: $out"
+grep "^node-a  [0-9]* records, last at " <<<"$out" >/dev/null || fail "node list: $out"
+grep "^node-b  [0-9]* records, last at .*(this node)$" <<<"$out" >/dev/null || fail "node list: $out"
 SAMP11_CONF="$work/b.json" "$samp11" audit show | grep "sign refused" >/dev/null ||
   { SAMP11_CONF="$work/b.json" "$samp11" audit show | tail -5; fail "node B did not record the refusal"; }
 nodes=$(pg_as "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -At \
@@ -99,5 +106,11 @@ rc=0
 out=$(SAMP11_CONF="$work/b.json" "$samp11" audit verify) || rc=$?
 [[ $rc -eq 3 ]] || fail "verify of node B's deleted chain exited $rc: $out"
 grep "the log is empty" <<<"$out" >/dev/null || fail "node B's verify says: $out"
-out=$("$samp11" audit verify) || fail "node A's chain after node B's was deleted: $out"
+# Node A's verify names it too, and its own chain stays intact.
+rc=0
+out=$("$samp11" audit verify) || rc=$?
+[[ $rc -eq 3 ]] || fail "verify from node A with node B's chain deleted exited $rc: $out"
+grep "^node node-a: audit log: .*, intact" <<<"$out" >/dev/null || fail "node A's chain: $out"
+grep -A1 "^node node-b: audit log: 0 records, 1 problem" <<<"$out" | grep "the log is empty" \
+  >/dev/null || fail "node A's verify on node B's chain: $out"
 echo "postgres_nodes: OK"

@@ -178,6 +178,23 @@ Status RunShow(const GlobalOptions& global, const ShowOptions& o) {
   return Status::Ok();
 }
 
+// One chain's report (prefix: which node's, where there are several); whether it found nothing.
+bool PrintReport(const std::string& prefix, const AuditReport& report, bool checkpoints) {
+  std::cout << prefix << "audit log: " << report.records
+            << (report.records == 1 ? " record" : " records");
+  if (report.records > 0) std::cout << ", seq " << report.first_seq << ".." << report.last_seq;
+  if (report.ok()) {
+    std::cout << ", intact";
+    if (checkpoints) std::cout << ", holds every checkpoint";
+    std::cout << "\n";
+    return true;
+  }
+  std::cout << ", " << report.problems.size()
+            << (report.problems.size() == 1 ? " problem:\n" : " problems:\n");
+  for (const AuditProblem& p : report.problems) std::cout << "  " << p.what << "\n";
+  return false;
+}
+
 Result<int> RunVerify(const GlobalOptions& global, const std::string& checkpoints_path) {
   std::vector<std::string> checkpoints;
   if (!checkpoints_path.empty()) {
@@ -185,24 +202,25 @@ Result<int> RunVerify(const GlobalOptions& global, const std::string& checkpoint
     if (!in) return Status(Code::kArgumentsBad, "cannot read " + checkpoints_path);
     for (std::string line; std::getline(in, line);) checkpoints.push_back(line);
   }
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+  SAMP11_ASSIGN_OR_RETURN(TokenConfig token, ChooseToken(global));
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenTokenKeystore(token));
   SAMP11_ASSIGN_OR_RETURN(AuditReport report, ks->audit().Verify());
   if (!checkpoints_path.empty()) {
     SAMP11_ASSIGN_OR_RETURN(std::vector<AuditProblem> found, ks->CheckCheckpoints(checkpoints));
     report.problems.insert(report.problems.end(), found.begin(), found.end());
   }
-  std::cout << "audit log: " << report.records << (report.records == 1 ? " record" : " records");
-  if (report.records > 0) std::cout << ", seq " << report.first_seq << ".." << report.last_seq;
-  if (report.ok()) {
-    std::cout << ", intact";
-    if (!checkpoints_path.empty()) std::cout << ", holds every checkpoint";
-    std::cout << "\n";
-    return 0;
+  const std::string own = ks->audit().ChainName();
+  if (own.empty()) return PrintReport("", report, !checkpoints_path.empty()) ? 0 : kTamperedExit;
+  // Several signing nodes: every node's chain, this one's (with the checkpoints) first.
+  bool ok = PrintReport("node " + own + ": ", report, !checkpoints_path.empty());
+  SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> names, ks->audit().ChainNames());
+  for (const std::string& name : names) {
+    if (name == own) continue;
+    SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> view, OpenNodeView(token, name));
+    SAMP11_ASSIGN_OR_RETURN(AuditReport theirs, view->audit().Verify());
+    ok = PrintReport("node " + name + ": ", theirs, false) && ok;
   }
-  std::cout << ", " << report.problems.size()
-            << (report.problems.size() == 1 ? " problem:\n" : " problems:\n");
-  for (const AuditProblem& p : report.problems) std::cout << "  " << p.what << "\n";
-  return kTamperedExit;
+  return ok ? 0 : kTamperedExit;
 }
 
 // A checkpoint of the log's head, printed and, with append_to, appended to that file (made 0600;

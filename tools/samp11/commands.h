@@ -25,5 +25,6 @@ void AddLifecycleCommands(CLI::App& app, const GlobalOptions& global, int* exit_
 void AddKeyCsrCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddRotateCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddBackupCommands(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddNodeCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 
 }  // namespace samp11::cli
