@@ -2,42 +2,14 @@
 // chain and the MACs are keystore/audit_log.h's.
 #include "state/postgres/pg_audit.h"
 
-#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "state/postgres/pg_rows.h"
+
 namespace samp11 {
-namespace {
-
-// After node, in this order, in every query of audit_log (AuditRowAt reads them from 0).
-constexpr char kAuditColumns[] =
-    "seq, at, pid, event, outcome, signer, key_id, kid, jti, detail, chain, mac";
-
-AuditRow AuditRowAt(const PgRows& rows, int i) {
-  AuditRow row;
-  row.seq = rows.Int64(i, 0);
-  row.at = rows.Int64(i, 1);
-  row.pid = rows.Int64(i, 2);
-  row.event = rows.Text(i, 3);
-  row.outcome = rows.Text(i, 4);
-  row.signer = rows.Text(i, 5);
-  row.key_id = rows.Blob(i, 6);
-  row.kid = rows.Text(i, 7);
-  row.jti = rows.Text(i, 8);
-  row.detail = rows.Text(i, 9);
-  row.chain = rows.Blob(i, 10);
-  row.mac = rows.Blob(i, 11);
-  return row;
-}
-
-// LIMIT is a bigint; a size_t beyond it means "no limit" anyway.
-int64_t LimitParam(size_t limit) {
-  constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int64_t>::max());
-  return static_cast<int64_t>(limit > kMax ? kMax : limit);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Status PgLockAuditAppends(PgConnection& c, const PgNodeContext& node) {
   // A statement of its own: under READ COMMITTED the tail is read by later statements, whose
@@ -54,10 +26,10 @@ Result<AuditTail> PgReadAuditTail(PgConnection& c, const PgNodeContext& node, bo
   AuditTail tail;
   SAMP11_ASSIGN_OR_RETURN(PgRows last,
                           c.Exec("reading the audit log's tail",
-                                 std::string("SELECT ") + kAuditColumns +
+                                 std::string("SELECT ") + kPgAuditColumns +
                                      " FROM audit_log WHERE node = $1 ORDER BY seq DESC LIMIT 1",
                                  PgParams().Text(node.node)));
-  if (last.size() > 0) tail.last_row = AuditRowAt(last, 0);
+  if (last.size() > 0) tail.last_row = PgReadAuditRow(last, 0);
   SAMP11_ASSIGN_OR_RETURN(
       PgRows head, c.Exec("reading the audit head",
                           std::string("SELECT seq, chain, mac FROM audit_head WHERE node = $1") +
@@ -89,7 +61,7 @@ Status PgAppendAuditLocked(
   }
   Result<PgRows> inserted =
       c.Exec("appending an audit record",
-             std::string("INSERT INTO audit_log(node, ") + kAuditColumns +
+             std::string("INSERT INTO audit_log(node, ") + kPgAuditColumns +
                  ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
              PgParams()
                  .Text(node.node)
@@ -167,7 +139,7 @@ Result<std::vector<AuditRow>> PgAuditStore::ListAuditRows(int64_t after_seq, siz
   PgParams params;
   params.Text(node_.node).Int64(after_seq);
   std::string sql =
-      std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE node = $1 AND seq > $2";
+      std::string("SELECT ") + kPgAuditColumns + " FROM audit_log WHERE node = $1 AND seq > $2";
   // Each adds its value and returns its placeholder.
   auto number = [&params](int64_t value) {
     params.Int64(value);
@@ -186,11 +158,11 @@ Result<std::vector<AuditRow>> PgAuditStore::ListAuditRows(int64_t after_seq, siz
   if (filter.since > 0) sql += " AND at >= " + number(filter.since);
   if (filter.until > 0) sql += " AND at <= " + number(filter.until);
   if (!filter.event.empty()) sql += " AND event = " + text(filter.event);
-  sql += " ORDER BY seq LIMIT " + number(LimitParam(limit));
+  sql += " ORDER BY seq LIMIT " + number(PgLimit(limit));
   SAMP11_ASSIGN_OR_RETURN(PgRows rows, c_.Exec("listing audit records", sql, params));
   std::vector<AuditRow> out;
   out.reserve(static_cast<size_t>(rows.size()));
-  for (int i = 0; i < rows.size(); ++i) out.push_back(AuditRowAt(rows, i));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(PgReadAuditRow(rows, i));
   return out;
 }
 

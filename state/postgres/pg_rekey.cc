@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "state/postgres/pg_rows.h"
+
 namespace samp11 {
 namespace {
 
@@ -67,96 +69,6 @@ Status RekeyTable(PgConnection& c, const TableWalk<Row>& walk,
   }
 }
 
-SignerRow ReadSigner(const PgRows& r, int i) {
-  SignerRow row;
-  row.name = r.Text(i, 0);
-  row.created = r.Int64(i, 1);
-  row.mac = r.Blob(i, 2);
-  row.status = r.Text(i, 3);
-  row.status_changed = r.Int64(i, 4);
-  if (!r.IsNull(i, 5)) row.status_mac = r.Blob(i, 5);
-  return row;
-}
-
-ActivationKeyRow ReadActivationKey(const PgRows& r, int i) {
-  ActivationKeyRow row;
-  row.kid = r.Text(i, 0);
-  row.role = r.Text(i, 1);
-  row.owner = r.Text(i, 2);
-  row.alg = r.Text(i, 3);
-  row.public_spki = r.Blob(i, 4);
-  row.created = r.Int64(i, 5);
-  row.mac = r.Blob(i, 6);
-  row.status = r.Text(i, 7);
-  row.status_changed = r.Int64(i, 8);
-  return row;
-}
-
-KeyRow ReadKey(const PgRows& r, int i) {
-  KeyRow row;
-  row.handle = r.Int64(i, 0);
-  row.id = r.Blob(i, 1);
-  row.label = r.Text(i, 2);
-  row.key_type = r.Text(i, 3);
-  row.owner = r.Text(i, 4);
-  row.scal = static_cast<int>(r.Int64(i, 5));
-  row.policy_json = r.Text(i, 6);
-  row.public_spki = r.Blob(i, 7);
-  row.wrapped_private = r.Blob(i, 8);
-  row.created = r.Int64(i, 9);
-  row.backend = r.Text(i, 10);
-  row.origin = r.Text(i, 11);
-  row.status = r.Text(i, 12);
-  row.status_changed = r.Int64(i, 13);
-  row.certified = r.Int64(i, 14) != 0;
-  if (!r.IsNull(i, 15)) row.status_mac = r.Blob(i, 15);
-  return row;
-}
-
-CertRow ReadCert(const PgRows& r, int i) {
-  CertRow row;
-  row.handle = r.Int64(i, 0);
-  row.key_id = r.Blob(i, 1);
-  row.label = r.Text(i, 2);
-  row.der = r.Blob(i, 3);
-  row.subject_der = r.Blob(i, 4);
-  row.issuer_der = r.Blob(i, 5);
-  row.serial_der = r.Blob(i, 6);
-  row.subject_text = r.Text(i, 7);
-  row.not_before = r.Int64(i, 8);
-  row.not_after = r.Int64(i, 9);
-  row.created = r.Int64(i, 10);
-  if (!r.IsNull(i, 11)) row.mac = r.Blob(i, 11);
-  return row;
-}
-
-SignerPinRow ReadPin(const PgRows& r, int i) {
-  SignerPinRow row;
-  row.name = r.Text(i, 0);
-  row.salt = r.Blob(i, 1);
-  row.hash = r.Blob(i, 2);
-  row.failures = r.Int64(i, 3);
-  row.mac = r.Blob(i, 4);
-  return row;
-}
-
-AuditRow ReadAudit(const PgRows& r, int i) {
-  AuditRow row;
-  row.seq = r.Int64(i, 0);
-  row.at = r.Int64(i, 1);
-  row.pid = r.Int64(i, 2);
-  row.event = r.Text(i, 3);
-  row.outcome = r.Text(i, 4);
-  row.signer = r.Text(i, 5);
-  row.key_id = r.Blob(i, 6);
-  row.kid = r.Text(i, 7);
-  row.jti = r.Text(i, 8);
-  row.detail = r.Text(i, 9);
-  row.chain = r.Blob(i, 10);
-  row.mac = r.Blob(i, 11);
-  return row;
-}
-
 AuditHeadRow ReadHead(const PgRows& r, int i) {
   AuditHeadRow row;
   row.seq = r.Int64(i, 0);
@@ -168,68 +80,59 @@ AuditHeadRow ReadHead(const PgRows& r, int i) {
 // Only the MACs (and a key's wrapping) go back: whatever else a callback changed is not written.
 const TableWalk<SignerRow> kSigners = {
     "signers",
-    "name, created, mac, status, status_changed, status_mac",
+    kPgSignerColumns,
     6,
     "name",
     1,
-    ReadSigner,
+    PgReadSignerRow,
     "mac = $1, status_mac = $2",
     [](PgParams& p, const SignerRow& row) { p.Blob(row.mac).Blob(row.status_mac); },
     2};
 const TableWalk<ActivationKeyRow> kActivationKeys = {
     "activation_keys",
-    "kid, role, owner, alg, public_spki, created, mac, status, status_changed",
+    kPgActivationKeyColumns,
     9,
     "kid",
     1,
-    ReadActivationKey,
+    PgReadActivationKeyRow,
     "mac = $1",
     [](PgParams& p, const ActivationKeyRow& row) { p.Blob(row.mac); },
     1};
 const TableWalk<KeyRow> kKeys = {
     "keys",
-    "handle, id, label, key_type, owner, scal, policy_json, public_spki, wrapped_private, "
-    "created, backend, origin, status, status_changed, certified, status_mac",
+    kPgKeyColumns,
     16,
     "handle",
     1,
-    ReadKey,
+    PgReadKeyRow,
     "wrapped_private = $1, status_mac = $2",
     [](PgParams& p, const KeyRow& row) { p.Blob(row.wrapped_private).Blob(row.status_mac); },
     2};
 const TableWalk<CertRow> kCerts = {
-    "certs",
-    "handle, key_id, label, der, subject_der, issuer_der, serial_der, subject_text, not_before, "
-    "not_after, created, mac",
-    12,
-    "handle",
-    1,
-    ReadCert,
-    "mac = $1",
-    [](PgParams& p, const CertRow& row) { p.Blob(row.mac); },
+    "certs", kPgCertColumns, 12,         "handle",
+    1,       PgReadCertRow,  "mac = $1", [](PgParams& p, const CertRow& row) { p.Blob(row.mac); },
     1};
 const TableWalk<SignerPinRow> kPins = {
     "signer_pins",
-    "name, salt, hash, failures, mac",
+    kPgPinColumns,
     5,
     "name",
     1,
-    ReadPin,
+    PgReadPinRow,
     "mac = $1",
     [](PgParams& p, const SignerPinRow& row) { p.Blob(row.mac); },
     1};
 // Every node's chain: the rows carry no node of their own (rows.h), the MAC callbacks do not
 // need one.
-const TableWalk<AuditRow> kAuditRows = {
-    "audit_log",
-    "seq, at, pid, event, outcome, signer, key_id, kid, jti, detail, chain, mac",
-    12,
-    "node, seq",
-    2,
-    ReadAudit,
-    "mac = $1",
-    [](PgParams& p, const AuditRow& row) { p.Blob(row.mac); },
-    1};
+const TableWalk<AuditRow> kAuditRows = {"audit_log",
+                                        kPgAuditColumns,
+                                        12,
+                                        "node, seq",
+                                        2,
+                                        PgReadAuditRow,
+                                        "mac = $1",
+                                        [](PgParams& p, const AuditRow& row) { p.Blob(row.mac); },
+                                        1};
 const TableWalk<AuditHeadRow> kAuditHeads = {
     "audit_head",
     "seq, chain, mac",

@@ -14,6 +14,8 @@ const char kPgCertColumns[] =
     "handle, key_id, label, der, subject_der, issuer_der, serial_der, subject_text, not_before, "
     "not_after, created, mac";
 const char kPgPinColumns[] = "name, salt, hash, failures, mac";
+const char kPgAuditColumns[] =
+    "seq, at, pid, event, outcome, signer, key_id, kid, jti, detail, chain, mac";
 
 namespace {
 
@@ -109,6 +111,23 @@ Status PgRefused(const Status& failed, const std::string& exists_message,
     return Status(Code::kNotFound, missing_parent_message);
   }
   return failed;
+}
+
+AuditRow PgReadAuditRow(const PgRows& rows, int r) {
+  AuditRow row;
+  row.seq = rows.Int64(r, 0);
+  row.at = rows.Int64(r, 1);
+  row.pid = rows.Int64(r, 2);
+  row.event = rows.Text(r, 3);
+  row.outcome = rows.Text(r, 4);
+  row.signer = rows.Text(r, 5);
+  row.key_id = rows.Blob(r, 6);
+  row.kid = rows.Text(r, 7);
+  row.jti = rows.Text(r, 8);
+  row.detail = rows.Text(r, 9);
+  row.chain = rows.Blob(r, 10);
+  row.mac = rows.Blob(r, 11);
+  return row;
 }
 
 }  // namespace samp11

@@ -22,6 +22,8 @@ extern const char kPgSignerColumns[];
 extern const char kPgActivationKeyColumns[];
 extern const char kPgCertColumns[];
 extern const char kPgPinColumns[];
+// audit_log's columns after node (a store reads its node's rows: the node is not in AuditRow).
+extern const char kPgAuditColumns[];
 
 // Row r, columns from 0, as the lists above name them. A NULL blob (status_mac, a certificate's
 // mac) reads as empty, as SQLite's does.
@@ -30,6 +32,7 @@ SignerRow PgReadSignerRow(const PgRows& rows, int r);
 ActivationKeyRow PgReadActivationKeyRow(const PgRows& rows, int r);
 CertRow PgReadCertRow(const PgRows& rows, int r);
 SignerPinRow PgReadPinRow(const PgRows& rows, int r);
+AuditRow PgReadAuditRow(const PgRows& rows, int r);
 
 template <typename Row>
 std::vector<Row> PgReadAll(const PgRows& rows, Row (*read)(const PgRows&, int)) {
