@@ -34,6 +34,13 @@ rc=0
 grep "holds a password" out.txt >/dev/null || { cat out.txt; fail "the refusal does not say why"; }
 if grep hunter2 out.txt >/dev/null; then fail "the password is in the message"; fi
 [[ ! -e refused.json && ! -e refused.key ]] || fail "a refused init left files"
+# A token in a file has no nodes to list.
+export SAMP11_CONF="$work/file.json"
+"$samp11" init --label filed --keystore "$work/file.db" --master-key "$work/file.key" >/dev/null
+rc=0
+"$samp11" node list >out.txt 2>&1 || rc=$?
+[[ $rc -eq 1 ]] || fail "node list of a file token exited $rc"
+grep "keeps its state in a file" out.txt >/dev/null || { cat out.txt; fail "node list says"; }
 
 export SAMP11_CONF="$work/a.json"
 "$samp11" init --label nodes --database "$pg_conninfo" --node node-a \

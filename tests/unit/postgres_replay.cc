@@ -17,6 +17,7 @@
 #include "state/postgres/pg_connection.h"
 #include "state/postgres/pg_replay.h"
 #include "state/postgres/pg_schema.h"
+#include "state/postgres/pg_state_store.h"
 #include "tests/support/pg_cluster.h"
 
 namespace samp11 {
@@ -199,6 +200,30 @@ TEST_CASE("postgres: failures are precise, bounded in time, and say no secret") 
   CHECK(refused.status().code() == Code::kStorage);
   CHECK(refused.status().message().find("cannot connect") != std::string::npos);
   CHECK(refused.status().message().find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("postgres: a connection string that cannot be read, holds a password, or a bad node") {
+  CHECK(PgCheckConninfo(Cluster().ConnInfo()).ok());
+  Status garbage = PgCheckConninfo("host=127.0.0.1 port");
+  CHECK(garbage.code() == Code::kConfig);
+  CHECK(garbage.message().find("cannot be read") != std::string::npos);
+  for (const char* with_password :
+       {"host=127.0.0.1 password=hunter2", "postgresql://samp11:hunter2@127.0.0.1/db"}) {
+    Status refused = PgCheckConninfo(with_password);
+    CHECK(refused.code() == Code::kConfig);
+    CHECK(refused.message().find("holds a password") != std::string::npos);
+    CHECK(refused.message().find("hunter2") == std::string::npos);
+  }
+  PgStateConfig config;
+  config.options.conninfo = Cluster().ConnInfo();
+  config.options.schema = "nodes_named";
+  for (const std::string& node : {std::string(), std::string(65, 'n')}) {
+    config.node = node;
+    CHECK(PgStateLocation(config)->Create().status().code() == Code::kConfig);
+  }
+  config.options.schema = "Not A Schema";
+  config.node = "node-a";
+  CHECK(PgStateLocation(config)->Create().status().code() == Code::kConfig);
 }
 
 TEST_CASE("postgres: a broken connection never commits half a transaction") {
