@@ -119,12 +119,13 @@ Result<PgImage> PgReadImage(const SecureBytes& bytes) {
     return NotAnImage("no \"format\":\"" + std::string(kPgImageFormat) + "\"");
   }
   SAMP11_ASSIGN_OR_RETURN(int64_t version, Count(document, "schema_version"));
-  if (version != kPgSchemaVersion) {
-    // Only one version exists yet; a later one loads older images into a schema of their
-    // version and migrates it.
+  if (version < kPgOldestSameTables || version > kPgSchemaVersion) {
+    // Versions kPgOldestSameTables.. have the same tables; a later version that changes a table
+    // loads older images into a schema of their version and migrates it.
     return Status(version > kPgSchemaVersion ? Code::kConfig : Code::kArgumentsBad,
                   "the backup's image is of PostgreSQL schema version " + std::to_string(version) +
-                      ", this samp11 restores version " + std::to_string(kPgSchemaVersion));
+                      ", this samp11 restores versions " + std::to_string(kPgOldestSameTables) +
+                      " to " + std::to_string(kPgSchemaVersion));
   }
   auto handles = document.find("handles");
   if (handles == document.end() || !handles->is_object()) return NotAnImage("no handles");

@@ -174,6 +174,22 @@ CREATE TRIGGER keys_version AFTER INSERT OR UPDATE OR DELETE ON keys
 CREATE TRIGGER certs_version AFTER INSERT OR UPDATE OR DELETE ON certs
   FOR EACH STATEMENT EXECUTE FUNCTION state_version_bump();
 )",
+    // 2: the version moves with the rights of the schema's owner (SECURITY DEFINER), so that a
+    // signing node's role needs no UPDATE on state_version (examples/postgres-roles.sql): a role
+    // that could write it could set it back after an operator disabled a key, and processes
+    // already warm would not read the key again. The table is named by the trigger's own schema,
+    // never by a search_path the caller chose (a restore renames the schema: TG_TABLE_SCHEMA
+    // follows it).
+    R"(
+CREATE OR REPLACE FUNCTION state_version_bump() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE format('UPDATE %I.state_version SET version = version + 1 WHERE id = 1',
+                 TG_TABLE_SCHEMA);
+  RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION state_version_bump() FROM PUBLIC;
+)",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kPgSchemaVersion + 1);
 

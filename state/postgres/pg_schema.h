@@ -2,7 +2,8 @@
 // it. Nodes that open it at once take turns (a transaction-scoped advisory lock), so each
 // migration runs once; a database made by a newer samp11 is refused rather than written to.
 //
-// Version 1 is the whole state; the audit log keeps one chain per node (audit_log.node).
+// Version 1 is the whole state; the audit log keeps one chain per node (audit_log.node). Version 2
+// moves the key-state version with the owner's rights (pg_schema.cc); its tables are version 1's.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,9 @@
 
 namespace samp11 {
 
-inline constexpr int64_t kPgSchemaVersion = 1;
+inline constexpr int64_t kPgSchemaVersion = 2;
+// The oldest version whose tables are this version's: a backup image of it restores as it is.
+inline constexpr int64_t kPgOldestSameTables = 1;
 
 // Makes or migrates the schema to kPgSchemaVersion. kConfig for a newer one. Lock not held.
 Status PgMigrate(PgConnection& connection);
