@@ -13,6 +13,7 @@ namespace samp11 {
 namespace {
 
 constexpr char kCheckpointLabel[] = "samp11 audit checkpoint v1";
+constexpr char kNodeCheckpointLabel[] = "samp11 audit node checkpoint v1";
 constexpr char kKeyLabel[] = "samp11 audit checkpoint key v1";
 constexpr std::string_view kLineStart = "{\"samp11_checkpoint\"";
 
@@ -26,10 +27,13 @@ Result<EvpPkeyPtr> CheckpointKey(const SecureBytes& carried_key) {
 }
 
 Bytes CheckpointSigningInput(const AuditCheckpoint& checkpoint) {
-  return CanonicalEncoder()
-      .Add(kCheckpointLabel)
-      .Add(checkpoint.token)
-      .AddDecimal(checkpoint.seq)
+  CanonicalEncoder input;
+  if (checkpoint.node.empty()) {
+    input.Add(kCheckpointLabel).Add(checkpoint.token);
+  } else {
+    input.Add(kNodeCheckpointLabel).Add(checkpoint.token).Add(checkpoint.node);
+  }
+  return input.AddDecimal(checkpoint.seq)
       .Add(checkpoint.chain)
       .AddDecimal(checkpoint.spent)
       .AddDecimal(checkpoint.at)
@@ -40,6 +44,7 @@ std::string CheckpointLine(const AuditCheckpoint& checkpoint) {
   nlohmann::ordered_json line;
   line["samp11_checkpoint"] = 1;
   line["token"] = checkpoint.token;
+  if (!checkpoint.node.empty()) line["node"] = checkpoint.node;
   line["seq"] = checkpoint.seq;
   line["chain"] = HexEncode(checkpoint.chain);
   line["spent"] = checkpoint.spent;
@@ -66,6 +71,10 @@ Result<AuditCheckpoint> ParseCheckpointLine(std::string_view text) {
     if (!line.contains(name) || !line[name].is_number_integer()) return bad;
   }
   AuditCheckpoint checkpoint;
+  if (line.contains("node")) {
+    if (!line["node"].is_string() || line["node"].get_ref<const std::string&>().empty()) return bad;
+    checkpoint.node = line["node"].get<std::string>();
+  }
   checkpoint.token = line["token"].get<std::string>();
   checkpoint.seq = line["seq"].get<int64_t>();
   checkpoint.spent = line["spent"].get<int64_t>();

@@ -14,7 +14,10 @@
 // One checkpoint is one JSON line:
 //   {"samp11_checkpoint":1,"token":ID,"seq":N,"chain":HEX,"spent":S,"at":T,"time":ISO,
 //    "sig":BASE64}
-// sig: Ed25519 over canonical("samp11 audit checkpoint v1", token, seq, chain, spent, at). A line
+// sig: Ed25519 over canonical("samp11 audit checkpoint v1", token, seq, chain, spent, at). A
+// token on PostgreSQL keeps a chain per signing node: its checkpoints say whose, with "node":NAME
+// after the token, and sign canonical("samp11 audit node checkpoint v1", token, node, seq, chain,
+// spent, at), so that nodes may share one sink and no line passes for another node's. A line
 // may come with a prefix (a syslog line's time, host and tag): the checkpoint is its JSON object.
 #pragma once
 
@@ -32,6 +35,7 @@ namespace samp11 {
 
 struct AuditCheckpoint {
   std::string token;
+  std::string node;  // the chain's node (AuditStore::ChainName); empty for a token in a file
   int64_t seq = 0;
   Bytes chain;
   int64_t spent = 0;  // spent hashes in the replay ledger (state/replay_store.h)

@@ -133,6 +133,10 @@ class Keystore {
   // signed by this token's key; a log behind a checkpoint (shorter than its seq); a log whose
   // record at a checkpoint's seq has another chain value (it went another way since); a replay
   // ledger with fewer spent hashes than a checkpoint counted. Empty when all is as checkpointed.
+  // A token of several nodes checks the lines of its own node's chain (AuditStore::ChainName) and
+  // leaves the others' to their chains; chain_lines_only: say nothing of lines that are not this
+  // chain's, not even that they are unreadable or forged (a node's view, once another keystore
+  // has said so).
   Result<AuditCheckpoint> MakeCheckpoint();
   // A checkpoint of the record (seq, chain) this process wrote itself (audit_checkpointer.h),
   // with the ledger's count now: its chain value is this process's own, so no head is read.
@@ -143,7 +147,8 @@ class Keystore {
   Status EmitCheckpoints(CheckpointSchedule schedule,
                          std::vector<std::unique_ptr<CheckpointSink>> sinks);
   AuditCheckpointer* checkpointer() { return checkpointer_.get(); }
-  Result<std::vector<AuditProblem>> CheckCheckpoints(const std::vector<std::string>& lines);
+  Result<std::vector<AuditProblem>> CheckCheckpoints(const std::vector<std::string>& lines,
+                                                     bool chain_lines_only = false);
 
   // The time of the last restore or accepted rollback (0: never): SADs issued (iat) before it are
   // refused, since the replay records of hashes spent after the backup may be lost. kTampered if

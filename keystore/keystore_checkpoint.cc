@@ -28,6 +28,7 @@ Result<AuditCheckpoint> Keystore::MakeCheckpoint() {
 Result<AuditCheckpoint> Keystore::SignCheckpoint(int64_t seq, const Bytes& chain) {
   AuditCheckpoint checkpoint;
   checkpoint.token = context_.identity;
+  checkpoint.node = state_->audit().ChainName();
   checkpoint.seq = seq;
   checkpoint.chain = chain;
   // Counted after the head was taken: the ledger only grows, so it held at least this many.
@@ -61,30 +62,46 @@ Result<Bytes> Keystore::CheckpointPublicKey() {
   return PublicKeyToSpki(key.get());
 }
 
-Result<std::vector<AuditProblem>> Keystore::CheckCheckpoints(
-    const std::vector<std::string>& lines) {
+Result<std::vector<AuditProblem>> Keystore::CheckCheckpoints(const std::vector<std::string>& lines,
+                                                             bool chain_lines_only) {
   SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, CheckpointKey(context_.pin_key));
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, state_->audit().GetAuditTail());
   const int64_t head = tail.head ? tail.head->seq : 0;
   // After the tail's read, which folded the journal: every spend is counted.
   SAMP11_ASSIGN_OR_RETURN(const int64_t spent, state_->replay().CountSpentHashes());
+  const std::string chain_name = state_->audit().ChainName();
   std::vector<AuditProblem> problems;
+  // What is wrong with a line itself is said once, by the keystore that checks every line.
+  auto line_problem = [&](std::string what) {
+    if (!chain_lines_only) problems.push_back({0, std::move(what)});
+  };
   for (size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = "checkpoint line " + std::to_string(i + 1);
     Result<AuditCheckpoint> parsed = ParseCheckpointLine(lines[i]);
     if (!parsed.ok()) {
-      problems.push_back({0, where + ": " + parsed.status().message()});
+      line_problem(where + ": " + parsed.status().message());
       continue;
     }
     const AuditCheckpoint& checkpoint = *parsed;
     if (checkpoint.token != context_.identity) {
-      problems.push_back({0, where + ": a checkpoint of another token (" + checkpoint.token + ")"});
+      line_problem(where + ": a checkpoint of another token (" + checkpoint.token + ")");
       continue;
     }
     if (!Ed25519Verify(key.get(), CheckpointSigningInput(checkpoint), checkpoint.signature).ok()) {
-      problems.push_back(
-          {0, where + ": not signed by this token's checkpoint key (forged or edited)"});
+      line_problem(where + ": not signed by this token's checkpoint key (forged or edited)");
+      continue;
+    }
+    if (checkpoint.node != chain_name) {
+      // Another node's line is its chain's to check (cmd_audit.cc opens every node's view).
+      if (chain_name.empty()) {
+        line_problem(where + ": a checkpoint of node " + checkpoint.node +
+                     ", but this token keeps one log, in a file");
+      } else if (checkpoint.node.empty()) {
+        line_problem(where +
+                     ": a checkpoint of this token's log from when it was kept in a file: "
+                     "check it against that file (a checkpoint file per place)");
+      }
       continue;
     }
     const std::string named =

@@ -46,8 +46,12 @@ export SAMP11_CONF="$work/a.json"
 "$samp11" init --label nodes --database "$pg_conninfo" --node node-a \
   --master-key "$work/m.key" >init.txt || { cat init.txt; fail "init --database"; }
 /usr/bin/python3 - <<'PY'
-import json
+import json, os
 config = json.load(open("a.json"))
+# Both nodes send their checkpoints to one sink: each line names its node.
+config["tokens"][0]["checkpoints"] = {"file": os.path.abspath("shared.checkpoints"),
+                                      "every_records": 1}
+json.dump(config, open("a.json", "w"), indent=2)
 config["tokens"][0]["database"]["node"] = "node-b"
 json.dump(config, open("b.json", "w"), indent=2)
 PY
@@ -78,15 +82,23 @@ sign b.json 2 b2.sig || { cat b2.sig.log; fail "node B's signature under a fresh
 openssl dgst -sha256 -verify alice.pub.pem -signature b2.sig doc2.txt >/dev/null ||
   fail "node B's signature does not verify"
 
-# From either node, verify checks every node's chain.
+# From either node, verify checks every node's chain, each against its node's checkpoints.
 for node in a b; do
-  out=$(SAMP11_CONF="$work/$node.json" "$samp11" audit verify) ||
+  grep "\"node\":\"node-$node\"" shared.checkpoints >/dev/null ||
+    { cat shared.checkpoints; fail "no checkpoint of node $node"; }
+  out=$(SAMP11_CONF="$work/$node.json" "$samp11" audit verify --checkpoints shared.checkpoints) ||
     fail "verify from node $node: $out"
   for chain in node-a node-b; do
-    grep "^node $chain: audit log: .*, intact" <<<"$out" >/dev/null ||
+    grep "^node $chain: audit log: .*, intact, holds every checkpoint" <<<"$out" >/dev/null ||
       fail "verify from node $node on $chain: $out"
   done
 done
+# A checkpoint moved to another node's name no longer verifies (the node is signed).
+sed 's/"node":"node-b"/"node":"node-a"/' shared.checkpoints >moved.checkpoints
+rc=0
+out=$("$samp11" audit verify --checkpoints moved.checkpoints) || rc=$?
+[[ $rc -eq 3 ]] || fail "a checkpoint moved to another node passed: $out"
+grep "not signed by this token's checkpoint key" <<<"$out" >/dev/null || fail "moved: $out"
 out=$(SAMP11_CONF="$work/b.json" "$samp11" node list) || fail "node list: $out"
 grep "^node-a  [0-9]* records, last at " <<<"$out" >/dev/null || fail "node list: $out"
 grep "^node-b  [0-9]* records, last at .*(this node)$" <<<"$out" >/dev/null || fail "node list: $out"
@@ -120,4 +132,17 @@ out=$("$samp11" audit verify) || rc=$?
 grep "^node node-a: audit log: .*, intact" <<<"$out" >/dev/null || fail "node A's chain: $out"
 grep -A1 "^node node-b: audit log: 0 records, 1 problem" <<<"$out" | grep "the log is empty" \
   >/dev/null || fail "node A's verify on node B's chain: $out"
+# Its checkpoints name the loss too.
+rc=0
+out=$("$samp11" audit verify --checkpoints shared.checkpoints) || rc=$?
+[[ $rc -eq 3 ]] || fail "verify --checkpoints of a deleted chain exited $rc: $out"
+grep "the log is behind it" <<<"$out" >/dev/null || fail "node B's checkpoints: $out"
+# Deleted with its mark, the node looks as if it never signed, but for its checkpoints.
+pg_as "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -q \
+  -c "DELETE FROM samp11.meta WHERE name = 'node:node-b'"
+rc=0
+out=$("$samp11" audit verify --checkpoints shared.checkpoints) || rc=$?
+[[ $rc -eq 3 ]] || fail "verify of a node deleted with its mark exited $rc: $out"
+grep "of node node-b, which has no chain in the database" <<<"$out" >/dev/null ||
+  fail "a node deleted with its mark: $out"
 echo "postgres_nodes: OK"

@@ -49,6 +49,36 @@ bool Names(const std::vector<AuditProblem>& problems, const std::string& words) 
   return false;
 }
 
+TEST_CASE("checkpoint: a node's line names its node under the signature") {
+  TempDir dir;
+  TestToken token = NewToken(dir);
+  Keystore& ks = *token.keystore;
+  AppendSigns(ks, 2);
+  auto made = ks.MakeCheckpoint();
+  REQUIRE(made.ok());
+  CHECK(made->node.empty());  // a token in a file: one log, the line as before
+  CHECK(CheckpointLine(*made).find("\"node\"") == std::string::npos);
+  CHECK(Check(ks, {CheckpointLine(*made)}).empty());
+  // The same checkpoint as a node's (tests/integration/postgres_nodes_test.sh signs real ones):
+  // the node is in the line and in what is signed, so this token's signature does not cover it.
+  AuditCheckpoint of_node = *made;
+  of_node.node = "node-a";
+  CHECK(CheckpointSigningInput(of_node) != CheckpointSigningInput(*made));
+  const std::string line = CheckpointLine(of_node);
+  CHECK(line.find("\"token\":\"" + ks.identity() + "\",\"node\":\"node-a\"") != std::string::npos);
+  auto parsed = ParseCheckpointLine(line);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->node == "node-a");
+  CHECK(Names(Check(ks, {line}), "not signed by this token's checkpoint key"));
+  // A chain's view (chain_lines_only) says nothing of a line that is not its chain's.
+  auto quiet = ks.CheckCheckpoints({line, "garbage"}, /*chain_lines_only=*/true);
+  REQUIRE(quiet.ok());
+  CHECK(quiet->empty());
+  std::string unnamed = line;
+  unnamed.replace(unnamed.find("node-a"), 6, "");
+  CHECK_FALSE(ParseCheckpointLine(unnamed).ok());
+}
+
 TEST_CASE("checkpoint: a log that holds its checkpoints passes, also as it grows") {
   TempDir dir;
   TestToken token = NewToken(dir);

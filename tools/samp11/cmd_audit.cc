@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -211,14 +212,32 @@ Result<int> RunVerify(const GlobalOptions& global, const std::string& checkpoint
   }
   const std::string own = ks->audit().ChainName();
   if (own.empty()) return PrintReport("", report, !checkpoints_path.empty()) ? 0 : kTamperedExit;
-  // Several signing nodes: every node's chain, this one's (with the checkpoints) first.
-  bool ok = PrintReport("node " + own + ": ", report, !checkpoints_path.empty());
+  // Several signing nodes: every node's chain, this one's first. Each chain is checked against
+  // the checkpoints of its node; this one also says what is wrong with a line itself, and names
+  // a checkpoint of a node that has no chain left at all (deleted with its mark: it looks like a
+  // node that never signed, but for its checkpoints).
   SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> names, ks->audit().ChainNames());
+  const std::set<std::string> chains(names.begin(), names.end());
+  for (size_t i = 0; i < checkpoints.size(); ++i) {
+    Result<AuditCheckpoint> line = ParseCheckpointLine(checkpoints[i]);
+    if (!line.ok() || line->token != ks->identity() || line->node.empty()) continue;
+    if (chains.count(line->node) > 0) continue;
+    report.problems.push_back({line->seq, "checkpoint line " + std::to_string(i + 1) +
+                                              ": of node " + line->node +
+                                              ", which has no chain in the database: its "
+                                              "records were deleted"});
+  }
+  bool ok = PrintReport("node " + own + ": ", report, !checkpoints_path.empty());
   for (const std::string& name : names) {
     if (name == own) continue;
     SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> view, OpenNodeView(token, name));
     SAMP11_ASSIGN_OR_RETURN(AuditReport theirs, view->audit().Verify());
-    ok = PrintReport("node " + name + ": ", theirs, false) && ok;
+    if (!checkpoints_path.empty()) {
+      SAMP11_ASSIGN_OR_RETURN(std::vector<AuditProblem> found,
+                              view->CheckCheckpoints(checkpoints, /*chain_lines_only=*/true));
+      theirs.problems.insert(theirs.problems.end(), found.begin(), found.end());
+    }
+    ok = PrintReport("node " + name + ": ", theirs, !checkpoints_path.empty()) && ok;
   }
   return ok ? 0 : kTamperedExit;
 }
