@@ -10,8 +10,10 @@
 #     lifecycle_cli, rotate_crash and backup_restore, which use pkcs11-tool): the ASan runtime must be the first library of a process, and
 #     preloading it into those programs turns their own leaks at exit into failures that are
 #     not ours; and crash_safety, whose 200 SIGKILLs
-#     test durability, not memory (under ASan it takes three minutes). scripts/test.sh runs
-#     them against the normal build.
+#     test durability, not memory (under ASan it takes three minutes), nor postgres_race and
+#     postgres_race_kill, three nodes of 8 threads racing on PostgreSQL (one SIGKILLed), which
+#     test the database's exactly-once, not memory. scripts/test.sh runs them against the
+#     normal build.
 #   build-tsan (gcc): ThreadSanitizer on the tests that run threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +36,7 @@ build() {  # build DIR SANITIZERS [TARGET...]
   cmake --build "$dir" -j"$jobs" "${targets[@]}" >/dev/null
 }
 
-external='^(consumer_.*|pkcs11_tool|postgres_nodes|postgres_roles|softhsm_backend_cli|rollback_cli_pkcs11|lifecycle_cli|rotate_crash|backup_restore|libp11_engine_deposit|pykcs11_deposit|signer_request|demo|quickstart|crash_safety|debian_package)$'
+external='^(consumer_.*|pkcs11_tool|postgres_nodes|postgres_roles|postgres_race|postgres_race_kill|softhsm_backend_cli|rollback_cli_pkcs11|lifecycle_cli|rotate_crash|backup_restore|libp11_engine_deposit|pykcs11_deposit|signer_request|demo|quickstart|crash_safety|debian_package)$'
 say "build-asan (clang; address,undefined and fuzzer coverage)"
 CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAMP11_FUZZ=ON \
   >/dev/null

@@ -1,6 +1,8 @@
 // The signing path's writes: spent hashes with their audit records, in one transaction.
 #include "state/postgres/pg_audit.h"
 
+#include <algorithm>
+
 namespace samp11 {
 
 Result<std::vector<bool>> PgJournalStore::WriteJournal(const std::vector<Entry>& entries,
@@ -15,17 +17,18 @@ Result<std::vector<bool>> PgJournalStore::WriteJournal(const std::vector<Entry>&
   }
   // Before the first spend (pg_audit.h).
   SAMP11_RETURN_IF_ERROR(PgLockAuditAppends(c_, node_));
-  std::vector<bool> won;
-  won.reserve(entries.size());
-  for (const Entry& entry : entries) {
-    bool spend_won = true;
-    if (entry.spend) {
-      // A lost spend (already spent) rolls back nothing: its insert did not happen.
-      SAMP11_ASSIGN_OR_RETURN(spend_won, PgInsertSpentHash(c_, *entry.spend));
-    }
+  // Every spend first, in the one order of PgInsertSpentHashes: the group holds several threads'
+  // signatures in the order they came, and another node's group may hold the same hashes in
+  // another order. A lost spend (already spent) rolls back nothing: its insert did not happen.
+  std::vector<const SpentHashRow*> spends;
+  spends.reserve(entries.size());
+  for (const Entry& entry : entries) spends.push_back(entry.spend ? &*entry.spend : nullptr);
+  SAMP11_ASSIGN_OR_RETURN(std::vector<bool> won, PgInsertSpentHashes(c_, spends));
+  // Then the records, in the entries' order.
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const bool spend_won = won[i];
     SAMP11_RETURN_IF_ERROR(PgAppendAuditLocked(
-        c_, node_, [&](const AuditTail& tail) { return entry.make_append(tail, spend_won); }));
-    won.push_back(spend_won);
+        c_, node_, [&](const AuditTail& tail) { return entries[i].make_append(tail, spend_won); }));
   }
   SAMP11_RETURN_IF_ERROR(tx->Commit());
   return won;
@@ -37,14 +40,12 @@ Result<std::vector<bool>> PgJournalStore::ClaimSpentHashes(
   auto lock = c_.Lock();
   SAMP11_ASSIGN_OR_RETURN(auto tx, PgTransaction::Begin(c_));
   SAMP11_RETURN_IF_ERROR(PgLockAuditAppends(c_, node_));  // before the first spend (pg_audit.h)
-  std::vector<bool> won;
-  won.reserve(rows.size());
-  size_t claimed = 0;
-  for (const SpentHashRow& row : rows) {
-    SAMP11_ASSIGN_OR_RETURN(bool spent_now, PgInsertSpentHash(c_, row));
-    won.push_back(spent_now);
-    claimed += spent_now ? 1 : 0;
-  }
+  // In the one order of PgInsertSpentHashes, as every spend is.
+  std::vector<const SpentHashRow*> spends;
+  spends.reserve(rows.size());
+  for (const SpentHashRow& row : rows) spends.push_back(&row);
+  SAMP11_ASSIGN_OR_RETURN(std::vector<bool> won, PgInsertSpentHashes(c_, spends));
+  const size_t claimed = static_cast<size_t>(std::count(won.begin(), won.end(), true));
   SAMP11_RETURN_IF_ERROR(PgAppendAuditLocked(
       c_, node_, [&](const AuditTail& tail) { return make_append(tail, claimed); }));
   SAMP11_RETURN_IF_ERROR(tx->Commit());  // synchronous_commit as the server has it: durable here

@@ -1,5 +1,8 @@
 #include "state/postgres/pg_replay.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "state/postgres/pg_stores.h"
 
 namespace samp11 {
@@ -17,6 +20,26 @@ Result<bool> PgInsertSpentHash(PgConnection& c, const SpentHashRow& row) {
                                   .Int64(row.sad_exp)
                                   .Int64(row.spent_at)));
   return inserted.affected() == 1;
+}
+
+Result<std::vector<bool>> PgInsertSpentHashes(PgConnection& c,
+                                              const std::vector<const SpentHashRow*>& rows) {
+  std::vector<size_t> order;
+  order.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] != nullptr) order.push_back(i);
+  }
+  // Stable: of two rows for one hash, the first is inserted first and wins.
+  std::stable_sort(order.begin(), order.end(), [&rows](size_t a, size_t b) {
+    return std::tie(rows[a]->kid, rows[a]->jti, rows[a]->hash) <
+           std::tie(rows[b]->kid, rows[b]->jti, rows[b]->hash);
+  });
+  std::vector<bool> won(rows.size(), true);
+  for (size_t i : order) {
+    SAMP11_ASSIGN_OR_RETURN(bool inserted, PgInsertSpentHash(c, *rows[i]));
+    won[i] = inserted;
+  }
+  return won;
 }
 
 Result<bool> PgReplayStore::InsertSpentHash(const SpentHashRow& row) {

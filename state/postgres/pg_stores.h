@@ -172,6 +172,13 @@ class PgMaintenanceStore : public MaintenanceStore {
 // Shared by the stores, each inside the caller's transaction, lock held.
 // false if that hash of that SAD is spent already (pg_replay.cc).
 Result<bool> PgInsertSpentHash(PgConnection& c, const SpentHashRow& row);
+// Several spends in one transaction, inserted in (kid, jti, hash) order whatever the order of
+// rows: two transactions that spend some of the same hashes then wait for one another, never
+// each for a row the other inserted (a deadlock, which PostgreSQL breaks by failing one). Per row
+// of rows, in its order: whether it won; of two rows for one hash, the first (pg_replay.cc).
+// A null row spends nothing and is reported as won.
+Result<std::vector<bool>> PgInsertSpentHashes(PgConnection& c,
+                                              const std::vector<const SpentHashRow*>& rows);
 // This node's tail; the caller holds a transaction (pg_audit.cc). for_update: the node's head row
 // locked until the transaction ends, so that two appends of one node never take the same seq.
 Result<AuditTail> PgReadAuditTail(PgConnection& c, const PgNodeContext& node, bool for_update);
