@@ -1,13 +1,23 @@
 #include "state/postgres/pg_connection.h"
 
+#include <openssl/ssl.h>
+#include <poll.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+
+#include "common/cancel_signal.h"
+#include "common/log.h"
 
 namespace samp11 {
 namespace {
 
 constexpr char kUniqueViolation[] = "23505";
 constexpr char kForeignKeyViolation[] = "23503";
+// How much longer than the server's statement_timeout the client waits for an answer: the
+// server's own cancellation, an error that leaves the connection usable, comes first.
+constexpr int64_t kAnswerGraceMillis = 1000;
 
 // libpq's messages end with a newline, and may run over several lines.
 std::string OneLine(const char* message) {
@@ -17,6 +27,52 @@ std::string OneLine(const char* message) {
     if (c == '\n') c = ' ';
   }
   return line;
+}
+
+// How long the client waits for one answer.
+int64_t AnswerWaitMillis(const PgOptions& options) {
+  return int64_t{options.timeout_seconds} * 1000 + kAnswerGraceMillis;
+}
+
+bool Succeeded(const PGresult* result) {
+  const ExecStatusType status = PQresultStatus(result);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+// Whether TLS has taken bytes off the socket that libpq has not read yet: a poll of the socket
+// does not see them (libpq's own waits ask the same before they poll).
+bool TlsPending(PGconn* conn) {
+  if (PQsslInUse(conn) == 0) return false;
+  auto* ssl = static_cast<SSL*>(PQsslStruct(conn, "OpenSSL"));
+  return ssl != nullptr && SSL_pending(ssl) > 0;
+}
+
+// Waits until the socket is ready for events or the deadline (monotonic) passes; EINTR retried.
+bool WaitSocket(int fd, short events, int64_t deadline) {
+  for (;;) {
+    const int64_t left = deadline - MonotonicMillis();
+    if (left <= 0) return false;
+    pollfd p{fd, events, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left));
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return true;  // libpq's next call reports the socket's fault
+  }
+}
+
+// The server's notices (and a FATAL sent to an idle connection before the server closes it) go
+// to samp11's log, never to the application's stderr, where libpq would print them.
+void LogNotice(void*, const PGresult* notice) {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  const std::string text = OneLine(PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY)) + " (" +
+                           (severity != nullptr ? severity : "?") + ")";
+  const bool serious = severity != nullptr &&
+                       (std::strcmp(severity, "WARNING") == 0 ||
+                        std::strcmp(severity, "FATAL") == 0 || std::strcmp(severity, "PANIC") == 0);
+  if (serious) {
+    SAMP11_LOG(kWarn, "PostgreSQL says: " << text);
+  } else {
+    SAMP11_LOG(kDebug, "PostgreSQL says: " << text);
+  }
 }
 
 }  // namespace
@@ -127,6 +183,14 @@ Result<PGconn*> PgConnection::Open(const PgOptions& options) {
     PQfinish(conn);
     return failed;
   }
+  // Statements are sent and awaited without blocking (Await), so that the client's deadline
+  // holds whatever the server does.
+  if (PQsetnonblocking(conn, 1) != 0) {
+    Status failed(Code::kStorage, "PostgreSQL: " + OneLine(PQerrorMessage(conn)));
+    PQfinish(conn);
+    return failed;
+  }
+  PQsetNoticeReceiver(conn, LogNotice, nullptr);
   return conn;
 }
 
@@ -145,20 +209,106 @@ std::string PgConnection::Describe() const {
          PQport(conn_);
 }
 
+std::unique_lock<std::mutex> PgConnection::Lock() {
+  const uint64_t ticket = unreachable_.load();
+  std::unique_lock<std::mutex> lock(mu_);
+  ticket_ = ticket;
+  return lock;
+}
+
+bool PgConnection::ServerHungUp() {
+  // A FATAL message and the end of the stream may come in separate reads: a few rounds.
+  for (int round = 0; round < 4; ++round) {
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    if (!TlsPending(conn_) && ::poll(&p, 1, 0) <= 0) return false;  // nothing said: alive
+    if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK) return true;
+  }
+  return false;
+}
+
 Status PgConnection::EnsureOpen(std::string_view context) {
-  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
+  if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK && !ServerHungUp()) {
+    return Status::Ok();
+  }
   if (in_transaction_) {
     return Status(Code::kStorage, "PostgreSQL: " + std::string(context) +
                                       ": the connection broke in a transaction");
   }
   if (conn_ != nullptr) PQfinish(conn_);
   conn_ = nullptr;
+  if (unreachable_.load() != ticket_) {
+    return Status(Code::kStorage, std::string(context) +
+                                      ": not tried again: the database could not be reached "
+                                      "while this call waited (" +
+                                      unreachable_why_ + ")");
+  }
   Result<PGconn*> conn = Open(options_);
   if (!conn.ok()) {
+    unreachable_why_ = conn.status().message();
+    ++unreachable_;
     return Status(Code::kStorage, std::string(context) + ": " + conn.status().message());
   }
   conn_ = *conn;
   return Status::Ok();
+}
+
+Status PgConnection::Unanswered(std::string_view context) {
+  // Nothing more is sent: a cancel request would wait for a server that does not answer, and
+  // would turn a COMMIT waiting for its synchronous standby into one answered as committed (with
+  // only a warning that the standby may not have it). Closing sends a Terminate message, which a
+  // server that runs again reads after the statement, so the statement may still run then (its
+  // outcome is unknown).
+  PQfinish(conn_);
+  conn_ = nullptr;
+  unreachable_why_ = "no answer within " + std::to_string(AnswerWaitMillis(options_) / 1000) + " s";
+  ++unreachable_;
+  return Status(Code::kStorage, "PostgreSQL: " + std::string(context) + ": " + unreachable_why_ +
+                                    "; the connection was closed");
+}
+
+Status PgConnection::Broke(std::string_view context) {
+  // The connection stays as it is (bad): EnsureOpen makes it again, or refuses in a transaction.
+  return Status(Code::kStorage,
+                "PostgreSQL: " + std::string(context) + ": " + OneLine(PQerrorMessage(conn_)));
+}
+
+Result<PgConnection::ResultPtr> PgConnection::Await(std::string_view context) {
+  const int64_t deadline = MonotonicMillis() + AnswerWaitMillis(options_);
+  const int fd = PQsocket(conn_);
+  for (;;) {
+    const int flushed = PQflush(conn_);
+    if (flushed == 0) break;
+    if (flushed < 0) return Broke(context);
+    if (!WaitSocket(fd, POLLOUT | POLLIN, deadline)) return Unanswered(context);
+    if (PQconsumeInput(conn_) == 0) return Broke(context);
+  }
+  ResultPtr kept;  // the first failure, or else the latest result
+  for (;;) {
+    while (PQisBusy(conn_)) {
+      if (!TlsPending(conn_) && !WaitSocket(fd, POLLIN, deadline)) return Unanswered(context);
+      if (PQconsumeInput(conn_) == 0) return Broke(context);
+    }
+    ResultPtr result(PQgetResult(conn_));
+    if (!result) break;
+    if (!kept || Succeeded(kept.get())) kept = std::move(result);
+  }
+  if (!kept) return Broke(context);
+  return kept;
+}
+
+Result<PgRows> PgConnection::Run(std::string_view context, std::string_view sql,
+                                 const PgParams* params) {
+  SAMP11_RETURN_IF_ERROR(EnsureOpen(context));
+  const std::string text(sql);
+  const int sent =
+      params != nullptr
+          ? PQsendQueryParams(conn_, text.c_str(), params->count(), nullptr, params->values(),
+                              params->lengths(), params->formats(), /*resultFormat=*/0)
+          : PQsendQuery(conn_, text.c_str());
+  if (sent == 0) return Broke(context);
+  SAMP11_ASSIGN_OR_RETURN(ResultPtr result, Await(context));
+  if (!Succeeded(result.get())) return Failed(context, result.get());
+  return PgRows(std::move(result));
 }
 
 Status PgConnection::Failed(std::string_view context, const PGresult* result) {
@@ -178,25 +328,11 @@ Status PgConnection::Failed(std::string_view context, const PGresult* result) {
 
 Result<PgRows> PgConnection::Exec(std::string_view context, std::string_view sql,
                                   const PgParams& params) {
-  SAMP11_RETURN_IF_ERROR(EnsureOpen(context));
-  const std::string text(sql);
-  std::unique_ptr<PGresult, PgResultClear> result(
-      PQexecParams(conn_, text.c_str(), params.count(), nullptr, params.values(), params.lengths(),
-                   params.formats(), /*resultFormat=*/0));
-  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    return Failed(context, result.get());
-  }
-  return PgRows(std::move(result));
+  return Run(context, sql, &params);
 }
 
 Status PgConnection::ExecScript(std::string_view context, std::string_view sql) {
-  SAMP11_RETURN_IF_ERROR(EnsureOpen(context));
-  const std::string text(sql);
-  std::unique_ptr<PGresult, PgResultClear> result(PQexec(conn_, text.c_str()));
-  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Failed(context, result.get());
-  return Status::Ok();
+  return Run(context, sql, nullptr).status();
 }
 
 Result<std::unique_ptr<PgTransaction>> PgTransaction::Begin(PgConnection& connection,
@@ -215,8 +351,11 @@ PgTransaction::~PgTransaction() {
 }
 
 Status PgTransaction::Commit() {
-  // A COMMIT whose answer is lost (the connection broke) has an unknown outcome: kStorage, and
-  // the caller must not report what it wrote as done.
+  // A COMMIT whose answer is lost (the connection broke, or no answer came in time) has an
+  // unknown outcome: kStorage, and the caller must not report what it wrote as done. With a
+  // synchronous standby, COMMIT answers once the standby has the transaction: statement_timeout
+  // does not cut that wait short (the server stops it before the commit proper), the client's
+  // deadline does, and a COMMIT given up that way is an unknown outcome like any other.
   Result<PgRows> committed = connection_.Exec("COMMIT", "COMMIT");
   done_ = true;
   connection_.in_transaction_ = false;

@@ -10,11 +10,17 @@
 // target_session_attrs=read-write, on whichever host is the primary then).
 //
 // Time: every statement is bounded (statement_timeout) and so is every connection attempt
-// (connect_timeout), so a database that is down makes a signature fail fast, not hang.
+// (connect_timeout), so a database that is down makes a signature fail fast, not hang. The client
+// bounds every answer too (timeout_seconds and one second more): a server that does not run at
+// all (stopped, a host gone from the network) answers nothing, not even at its statement_timeout.
+// A connection given up that way is closed, and the statement's outcome is unknown, as is that of
+// a COMMIT whose answer was lost: the caller must not report its writes as done. docs/keystore.md,
+// "Faults of the database", says what becomes of a signature then.
 #pragma once
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -96,8 +102,11 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Held for a method's whole sequence of statements (a transaction included).
-  std::unique_lock<std::mutex> Lock() { return std::unique_lock<std::mutex>(mu_); }
+  // Held for a method's whole sequence of statements (a transaction included). A caller that
+  // waited for it while the holder found the database unreachable does not connect again: it
+  // fails at once (kStorage), so that threads queued on one connection do not each wait out the
+  // timeout in turn. The next call tries again.
+  std::unique_lock<std::mutex> Lock();
 
   // One statement; context names what it was for in a failure. Lock held.
   Result<PgRows> Exec(std::string_view context, std::string_view sql,
@@ -109,10 +118,24 @@ class PgConnection {
   std::string Describe() const;
 
  private:
+  using ResultPtr = std::unique_ptr<PGresult, PgResultClear>;
+
   PgConnection(PgOptions options, PGconn* conn) : options_(std::move(options)), conn_(conn) {}
   static Result<PGconn*> Open(const PgOptions& options);
   // A broken connection made again (Lock held): kStorage if the database cannot be reached.
   Status EnsureOpen(std::string_view context);
+  // Whether the server ended this connection while it was idle (a restart, a failover, a
+  // terminated backend): it says so and closes the socket, which a poll sees before anything is
+  // sent. Such a connection is made again before the statement, which then runs.
+  bool ServerHungUp();
+  // One statement (params) or script (params null: the simple protocol, several statements),
+  // sent and its answer awaited until the client's deadline; the result of a script is its first
+  // error, or else its last statement's.
+  Result<PgRows> Run(std::string_view context, std::string_view sql, const PgParams* params);
+  Result<ResultPtr> Await(std::string_view context);
+  // The connection given up: closed without waiting for anything, made again at the next call.
+  Status Unanswered(std::string_view context);
+  Status Broke(std::string_view context);
   Status Failed(std::string_view context, const PGresult* result);
 
   friend class PgTransaction;
@@ -123,6 +146,12 @@ class PgConnection {
   // Within BEGIN ... COMMIT a broken connection is not made again: the statements after the break
   // would run outside the transaction, and its COMMIT would seem to succeed.
   bool in_transaction_ = false;
+  // Times the database could not be reached (a connection attempt failed, an answer never came),
+  // and its value when the holder of mu_ began to wait for it (Lock): if they differ, the
+  // holder's attempt fails at once, with the reason of the last one (unreachable_why_).
+  std::atomic<uint64_t> unreachable_{0};
+  uint64_t ticket_ = 0;
+  std::string unreachable_why_;
 };
 
 // BEGIN ... COMMIT on a locked connection; rolled back unless Commit() succeeded.
