@@ -211,14 +211,17 @@ Result<int> RunVerify(const GlobalOptions& global, const std::string& checkpoint
   }
   const std::string own = ks->audit().ChainName();
   if (own.empty()) return PrintReport("", report, !checkpoints_path.empty()) ? 0 : kTamperedExit;
-  // Several signing nodes: every node's chain, this one's (with the checkpoints) first.
+  // Several signing nodes: every node's chain, this one's (with the checkpoints) first; the chain
+  // without a name is the one a keystore file brought in (`samp11 migrate`).
   bool ok = PrintReport("node " + own + ": ", report, !checkpoints_path.empty());
   SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> names, ks->audit().ChainNames());
   for (const std::string& name : names) {
     if (name == own) continue;
     SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> view, OpenNodeView(token, name));
     SAMP11_ASSIGN_OR_RETURN(AuditReport theirs, view->audit().Verify());
-    ok = PrintReport("node " + name + ": ", theirs, false) && ok;
+    const std::string prefix =
+        name.empty() ? "keystore file's chain (closed): " : "node " + name + ": ";
+    ok = PrintReport(prefix, theirs, false) && ok;
   }
   return ok ? 0 : kTamperedExit;
 }
