@@ -1,5 +1,6 @@
 // Where a token's state lives (a SQLite file; a database), and what only the whole of it can do:
-// be created, be opened, and be replaced by a backup's image.
+// be created, be opened, be replaced by a backup's image, and be made from a migrated token's
+// rows.
 #pragma once
 
 #include <cstdint>

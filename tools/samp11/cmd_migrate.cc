@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/time_text.h"
 #include "state/postgres/pg_connection.h"
 #include "tools/samp11/commands.h"
 
