@@ -20,10 +20,6 @@ Status NamePath(const std::string& path, const Status& status) {
   return Status(status.code(), status.message() + " (" + path + ")");
 }
 
-}  // namespace
-
-namespace {
-
 PgStateConfig PgConfigOf(const DatabaseConfig& database) {
   PgStateConfig config;
   config.options.conninfo = database.conninfo;
