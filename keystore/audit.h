@@ -46,6 +46,9 @@ inline constexpr char kSignerRemove[] = "signer-remove";
 inline constexpr char kMasterKeyRotate[] = "master-key-rotate";
 inline constexpr char kBackup[] = "backup";
 inline constexpr char kRestore[] = "restore";
+// The token's state copied here from another place (`samp11 migrate`, keystore_migrate.cc): the
+// first record the copy's own chain gets after its join, naming where it came from.
+inline constexpr char kMigrate[] = "migrate";
 // The first record of a token's log, written as the token is made (keystore.cc): the log is
 // anchored to the token, and a log without it (or empty) was cut by hand.
 inline constexpr char kTokenCreate[] = "token-create";

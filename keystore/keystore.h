@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -19,6 +21,7 @@
 #include "keystore/backup_file.h"
 #include "keystore/certificates.h"
 #include "keystore/checkpoint_sink.h"
+#include "keystore/contents_check.h"
 #include "keystore/keystore_context.h"
 #include "keystore/master_key.h"
 #include "keystore/replay_ledger.h"
@@ -96,6 +99,28 @@ class Keystore {
   static Result<RestoreReport> Restore(StateLocation& location, const MasterKeySource& master,
                                        const Bytes& backup_file, bool force,
                                        const Clock& clock = DefaultClock());
+  // Migration (keystore_migrate.cc, `samp11 migrate`): copies this token's whole state into target,
+  // which must hold nothing (another implementation: a keystore file to a PostgreSQL schema and
+  // back). Every row of this state is checked first (CheckContents: MACs, wrappings, every audit
+  // chain); any problem refuses it, naming what failed, with nothing written at target. The rows
+  // go through StateLocation::StageContents; the copy is opened under master, gets its `migrate`
+  // record (origin: where it comes from and who moves it, never a secret) in its own chain, is
+  // checked the same way and compared with this state (every table, the handles, every carried
+  // chain's head), and this state is read again: a change meanwhile (a process that wrote to it)
+  // refuses it. Only then does the copy take its place. This state is never changed.
+  // Audit chains: all where the target holds node chains (HoldsNodeChains); else only the
+  // token's one chain, if this state has it, and the chains of nodes are left here, their heads
+  // bound into the migrate record. Not carried: pending activation requests.
+  struct MigrateReport {
+    ContentsFindings copied;                         // what this state held, as checked
+    std::vector<std::string> chains_carried;         // by name ("": the keystore file's)
+    std::map<std::string, AnchorPoint> chains_left;  // left here: the target holds one chain
+    std::string target_chain;    // the chain the copy appends to ("" for a file)
+    int64_t migrate_record = 0;  // the migrate record's seq in it
+  };
+  Result<MigrateReport> MigrateTo(StateLocation& target, const MasterKeySource& master,
+                                  const std::string& origin);
+
   // Guards this keystore against rollback from now on (rollback_guard.h), with anchor kept outside
   // its files. Checks the log against the anchor at once: an anchor never written is set to the
   // log's head (recorded as rollback-anchor); a log that does not hold the anchor's record is

@@ -23,6 +23,8 @@ Result<ActivationKeyRole> RoleFromName(const std::string& name, const std::strin
   return Status(Code::kTampered, what + " has an unknown role");
 }
 
+}  // namespace
+
 // Authenticates the row, then decodes it. Past the MAC every field was written by this code, so
 // a field that does not decode is as suspect as a bad MAC.
 Result<ActivationKey> ActivationKeyFromRow(const SecureBytes& mac_key,
@@ -49,8 +51,6 @@ Result<ActivationKey> ActivationKeyFromRow(const SecureBytes& mac_key,
   key.enabled = row.status == "enabled";
   return key;
 }
-
-}  // namespace
 
 const char* RoleName(ActivationKeyRole role) {
   switch (role) {

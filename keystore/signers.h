@@ -33,6 +33,10 @@ struct ActivationKey {
   bool enabled = true;
 };
 
+// The row authenticated under mac_key (its MAC), then decoded: kTampered naming the key if either
+// fails.
+Result<ActivationKey> ActivationKeyFromRow(const SecureBytes& mac_key, const ActivationKeyRow& row);
+
 class Signers {
  public:
   Signers(KeystoreContext& context, AuditLog& audit) : context_(context), audit_(audit) {}

@@ -7,7 +7,8 @@
 #     samp11 CLI), then scripts/fuzz.sh on that build (FUZZ_SECONDS each, default 20).
 #     Skipped here: the tests that load the module into other programs (pkcs11-tool, OpenSSL's
 #     libp11 engine, python3/PyKCS11, the consumer_* tests of every consumer, the demo,
-#     lifecycle_cli, rotate_crash and backup_restore, which use pkcs11-tool): the ASan runtime must be the first library of a process, and
+#     lifecycle_cli, rotate_crash, backup_restore, postgres_nodes and migrate_cli, which use
+#     pkcs11-tool): the ASan runtime must be the first library of a process, and
 #     preloading it into those programs turns their own leaks at exit into failures that are
 #     not ours; and crash_safety, whose 200 SIGKILLs
 #     test durability, not memory (under ASan it takes three minutes), nor postgres_race and
@@ -36,7 +37,7 @@ build() {  # build DIR SANITIZERS [TARGET...]
   cmake --build "$dir" -j"$jobs" "${targets[@]}" >/dev/null
 }
 
-external='^(consumer_.*|pkcs11_tool|postgres_nodes|postgres_roles|postgres_race|postgres_race_kill|softhsm_backend_cli|rollback_cli_pkcs11|lifecycle_cli|rotate_crash|backup_restore|libp11_engine_deposit|pykcs11_deposit|signer_request|demo|quickstart|crash_safety|debian_package)$'
+external='^(consumer_.*|pkcs11_tool|postgres_nodes|postgres_roles|postgres_race|postgres_race_kill|migrate_cli|softhsm_backend_cli|rollback_cli_pkcs11|lifecycle_cli|rotate_crash|backup_restore|libp11_engine_deposit|pykcs11_deposit|signer_request|demo|quickstart|crash_safety|debian_package)$'
 say "build-asan (clang; address,undefined and fuzzer coverage)"
 CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAMP11_FUZZ=ON \
   >/dev/null

@@ -13,6 +13,7 @@
 #include "common/bytes.h"
 #include "common/status.h"
 #include "state/rows.h"
+#include "state/state_contents.h"
 
 namespace samp11 {
 
@@ -84,6 +85,9 @@ class MaintenanceStore {
   virtual Status Rekey(const RekeyPlan& plan) = 0;
   // One consistent image of everything, taken without stopping other users of the state.
   virtual Result<StateImage> Snapshot() = 0;
+  // Every row at one instant (state_contents.h), every audit chain of the state included, read
+  // without stopping other users of the state. Held in memory whole, as a snapshot's image is.
+  virtual Result<StateContents> Contents() = 0;
 };
 
 }  // namespace samp11

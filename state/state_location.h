@@ -1,5 +1,6 @@
 // Where a token's state lives (a SQLite file; a database), and what only the whole of it can do:
-// be created, be opened, and be replaced by a backup's image.
+// be created, be opened, be replaced by a backup's image, and be made from a migrated token's
+// rows.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +70,19 @@ class StateLocation {
   // becomes the live one.
   virtual Status PromoteStaged(const std::string& aside_tag, std::string* aside) = 0;
   virtual void DiscardStaged() = 0;
+
+  // A migration (keystore/keystore_migrate.cc) runs: StageContents, then checks through the store
+  // it returns (and lets it go), then PromoteStaged, or DiscardStaged after any failure.
+  //
+  // Whether the state keeps one audit chain per signing node (AuditStore::ChainName): contents
+  // staged here may then hold several chains; otherwise only the token's one chain ("").
+  virtual bool HoldsNodeChains() const { return false; }
+  // contents as a new state of its own beside the place of the live one, handles kept, the
+  // engine's bookkeeping its own. kAlreadyExists, with nothing made, if that place is taken (a
+  // file at the path; a schema of that name, even an empty one); kArgumentsBad for contents this
+  // implementation cannot hold (named chains where HoldsNodeChains is false). Left-over stages
+  // are discarded first; on an error nothing is left.
+  virtual Result<std::unique_ptr<StateStore>> StageContents(const StateContents& contents) = 0;
 };
 
 }  // namespace samp11

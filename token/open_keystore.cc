@@ -20,16 +20,20 @@ Status NamePath(const std::string& path, const Status& status) {
   return Status(status.code(), status.message() + " (" + path + ")");
 }
 
+PgStateConfig PgConfigOf(const DatabaseConfig& database) {
+  PgStateConfig config;
+  config.options.conninfo = database.conninfo;
+  config.options.schema = database.schema;
+  config.options.timeout_seconds = static_cast<int>(database.timeout_seconds);
+  config.node = NodeName(database);
+  return config;
+}
+
 }  // namespace
 
 std::unique_ptr<StateLocation> TokenLocation(const TokenConfig& token) {
   if (!token.database) return KeystoreLocation(token.keystore);
-  PgStateConfig config;
-  config.options.conninfo = token.database->conninfo;
-  config.options.schema = token.database->schema;
-  config.options.timeout_seconds = static_cast<int>(token.database->timeout_seconds);
-  config.node = NodeName(*token.database);
-  return PgStateLocation(std::move(config));
+  return PgStateLocation(PgConfigOf(*token.database));
 }
 
 std::string NodeName(const DatabaseConfig& database) {
@@ -66,9 +70,12 @@ Result<std::unique_ptr<Keystore>> OpenNodeView(const TokenConfig& token, const s
   if (!token.database) {
     return Status(Code::kArgumentsBad, "token '" + token.label + "' keeps its state in a file");
   }
-  TokenConfig as_node = token;
-  as_node.database->node = node;
-  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, TokenLocation(as_node)->Open());
+  PgStateConfig config = PgConfigOf(*token.database);
+  config.node = node;
+  // The chain without a node's name is the keystore file's, carried in by `samp11 migrate`.
+  config.file_chain_view = node.empty();
+  SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store,
+                          PgStateLocation(std::move(config))->Open());
   return Keystore::Open(std::move(store), token.master, DefaultClock());
 }
 

@@ -23,7 +23,8 @@ std::string NodeName(const DatabaseConfig& database);
 
 // The token's state as the node named node sees it, for reading that node's audit chain (`samp11
 // audit verify` and `node list` go through every node's): no key backend, rollback guard or
-// checkpoints, which are this node's. kArgumentsBad for a token whose state is a file.
+// checkpoints, which are this node's. An empty node: the chain a keystore file brought in
+// (`samp11 migrate`), which nothing appends to. kArgumentsBad for a token whose state is a file.
 Result<std::unique_ptr<Keystore>> OpenNodeView(const TokenConfig& token, const std::string& node);
 
 // The token's keystore with the key backends its configuration names.

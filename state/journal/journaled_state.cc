@@ -104,6 +104,15 @@ class MaintenanceFront : public MaintenanceStore {
     }));
     return image;
   }
+  // The spends and records still in the journal are part of the contents: folded first.
+  Result<StateContents> Contents() override {
+    Result<StateContents> contents = Status(Code::kInternal, "no contents read");
+    SAMP11_RETURN_IF_ERROR(journal_.FoldAllThen([&] {
+      contents = inner_.Contents();
+      return contents.status();
+    }));
+    return contents;
+  }
 
  private:
   FileJournal& journal_;
@@ -208,6 +217,12 @@ class JournaledLocation : public StateLocation {
     return FileJournal::RemoveLeftovers(token_path_);
   }
   void DiscardStaged() override { inner_->DiscardStaged(); }
+  // Staged contents are a state of their own too; PromoteStaged clears any journal left beside
+  // the path.
+  Result<std::unique_ptr<StateStore>> StageContents(const StateContents& contents) override {
+    return inner_->StageContents(contents);
+  }
+  bool HoldsNodeChains() const override { return inner_->HoldsNodeChains(); }
 
  private:
   std::unique_ptr<StateLocation> inner_;

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "state/memory/memory_contents.h"
 #include "state/memory/memory_image.h"
 #include "state/memory/memory_restore.h"
 #include "state/memory/memory_state.h"
@@ -124,6 +125,17 @@ class MemoryLocation : public StateLocation {
   void DiscardStaged() override {
     std::lock_guard<std::mutex> lock(space_->mu);
     space_->staged.erase(name_);
+  }
+
+  Result<std::unique_ptr<StateStore>> StageContents(const StateContents& contents) override {
+    auto state = std::make_shared<MemoryState>();
+    SAMP11_ASSIGN_OR_RETURN(state->tables, MemoryTablesFrom(contents));
+    std::lock_guard<std::mutex> lock(space_->mu);
+    if (space_->live.count(name_) != 0) {
+      return Status(Code::kAlreadyExists, "keystore " + name_ + " already exists");
+    }
+    space_->staged[name_] = state;  // a left-over stage is replaced
+    return NewMemoryStateStore(std::move(state));
   }
 
  private:

@@ -161,6 +161,7 @@ class MemoryMaintenanceStore : public MaintenanceStore {
   int64_t MigratedFromSchema() const override { return 0; }  // one process's, never migrated
   Status Rekey(const RekeyPlan& plan) override;
   Result<StateImage> Snapshot() override;
+  Result<StateContents> Contents() override;  // memory_contents.cc
 
  private:
   MemoryConnection& c_;

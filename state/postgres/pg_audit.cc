@@ -48,6 +48,12 @@ Result<AuditTail> PgReadAuditTail(PgConnection& c, const PgNodeContext& node, bo
 Status PgAppendAuditLocked(
     PgConnection& c, const PgNodeContext& node,
     const std::function<Result<AuditAppend>(const AuditTail& tail)>& make_append) {
+  // The chain without a node is a keystore file's, carried in by a migration: it ended there.
+  if (node.node.empty()) {
+    return Status(Code::kArgumentsBad,
+                  "the keystore file's audit chain was closed when the token moved to the "
+                  "database: nothing is appended to it");
+  }
   SAMP11_ASSIGN_OR_RETURN(AuditTail tail, PgReadAuditTail(c, node, /*for_update=*/false));
   SAMP11_ASSIGN_OR_RETURN(AuditAppend append, make_append(tail));
   const AuditRow& row = append.row;

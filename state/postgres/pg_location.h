@@ -1,5 +1,6 @@
 // PgStateLocation's class (pg_state_store.h): the live schema, created and opened here
-// (pg_state_store.cc), staged, replaced and promoted by a restore (pg_restore.cc).
+// (pg_state_store.cc), staged, replaced and promoted by a restore (pg_restore.cc) and staged
+// from a migration's rows (pg_contents.cc).
 #pragma once
 
 #include <memory>
@@ -9,6 +10,8 @@
 #include "state/postgres/pg_stores.h"
 
 namespace samp11 {
+
+struct PgImage;
 
 class PgLocation : public StateLocation {
  public:
@@ -23,8 +26,12 @@ class PgLocation : public StateLocation {
                                     std::string* aside) override;
   Status PromoteStaged(const std::string& aside_tag, std::string* aside) override;
   void DiscardStaged() override;
+  bool HoldsNodeChains() const override { return true; }
+  Result<std::unique_ptr<StateStore>> StageContents(const StateContents& contents) override;
 
  private:
+  // The image's rows as the stage (<live>_stage), made afresh: Stage and StageContents.
+  Result<std::unique_ptr<StateStore>> StageImage(const PgImage& image);
   // A node name of 1 to 64 bytes, a connection string without a password.
   Status CheckConfig() const;
   // A connection to the database with search_path set to schema.

@@ -208,6 +208,10 @@ Result<ReplaceCounts> CarryIntoStage(PgConnection& c, const std::string& live,
 Result<std::unique_ptr<StateStore>> PgLocation::Stage(const SecureBytes& image) {
   // Checked before anything is touched: bytes that are not an image leave no schema behind.
   SAMP11_ASSIGN_OR_RETURN(PgImage parsed, PgReadImage(image));
+  return StageImage(parsed);
+}
+
+Result<std::unique_ptr<StateStore>> PgLocation::StageImage(const PgImage& parsed) {
   const std::string stage = config_.options.schema + "_stage";
   SAMP11_RETURN_IF_ERROR(NameFits(stage));
   SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> connection, ConnectTo(stage));

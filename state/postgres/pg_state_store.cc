@@ -88,7 +88,8 @@ bool PgLocation::Exists() {
 }
 
 Status PgLocation::CheckConfig() const {
-  if (config_.node.empty() || config_.node.size() > 64) {
+  if (config_.file_chain_view ? !config_.node.empty()
+                              : config_.node.empty() || config_.node.size() > 64) {
     return Status(Code::kConfig, "a PostgreSQL state needs a node name of 1 to 64 bytes");
   }
   return PgCheckConninfo(config_.options.conninfo);

@@ -163,6 +163,7 @@ class PgMaintenanceStore : public MaintenanceStore {
   int64_t MigratedFromSchema() const override { return 0; }
   Status Rekey(const RekeyPlan& plan) override;
   Result<StateImage> Snapshot() override;
+  Result<StateContents> Contents() override;  // pg_contents.cc
 
  private:
   PgConnection& c_;

@@ -1,6 +1,7 @@
 // A token file as a StateLocation: creating and opening it, and the file moves of a restore
 // (keystore/keystore_backup.cc): the image staged as a file of its own beside the live one, then
-// either folded into the live file (sqlite_restore.cc) or renamed into its place.
+// either folded into the live file (sqlite_restore.cc) or renamed into its place; and a
+// migration's rows (keystore/keystore_migrate.cc), staged and renamed the same way.
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,8 +9,10 @@
 #include <filesystem>
 
 #include "common/file_io.h"
+#include "state/sqlite/sqlite_contents.h"
 #include "state/sqlite/sqlite_restore.h"
 #include "state/sqlite/sqlite_state_store.h"
+#include "state/sqlite/sqlite_util.h"
 
 namespace samp11 {
 namespace {
@@ -85,6 +88,28 @@ class SqliteLocation : public StateLocation {
   }
 
   void DiscardStaged() override { RemoveDatabaseFiles(staged_); }
+
+  Result<std::unique_ptr<StateStore>> StageContents(const StateContents& contents) override {
+    if (Exists()) return Status(Code::kAlreadyExists, "keystore " + path_ + " already exists");
+    RemoveDatabaseFiles(staged_);  // left by an interrupted migration or restore: never live
+    Status loaded = [&]() -> Status {
+      // Made as `samp11 init` makes a file (mode 0600, the current schema), then filled through a
+      // connection of its own in one transaction.
+      SAMP11_RETURN_IF_ERROR(OpenSqliteStateStore(staged_, /*create=*/true).status());
+      SAMP11_ASSIGN_OR_RETURN(SqliteDbPtr db, SqliteOpenConnection(staged_, SQLITE_OPEN_READWRITE));
+      SAMP11_RETURN_IF_ERROR(SqliteExec(db.get(), "PRAGMA foreign_keys = ON"));
+      SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db.get()));
+      SAMP11_RETURN_IF_ERROR(SqliteLoadContents(db.get(), contents));
+      return tx->Commit();
+    }();
+    if (!loaded.ok()) {
+      RemoveDatabaseFiles(staged_);
+      return loaded;
+    }
+    Result<std::unique_ptr<StateStore>> store = OpenSqliteStateStore(staged_, /*create=*/false);
+    if (!store.ok()) RemoveDatabaseFiles(staged_);
+    return store;
+  }
 
  private:
   std::string AsidePath(const std::string& tag) const { return path_ + ".before-restore-" + tag; }

@@ -168,6 +168,7 @@ class SqliteMaintenanceStore : public MaintenanceStore {
   int64_t MigratedFromSchema() const override { return migrated_from_; }
   Status Rekey(const RekeyPlan& plan) override;
   Result<StateImage> Snapshot() override;
+  Result<StateContents> Contents() override;  // sqlite_contents.cc
 
  private:
   SqliteConnection& c_;

@@ -339,6 +339,10 @@ class FailingMaintenance : public MaintenanceStore {
     return Guard<Result<StateImage>>(plan_, "maintenance.Snapshot", 0,
                                      [&] { return in_.Snapshot(); });
   }
+  Result<StateContents> Contents() override {
+    return Guard<Result<StateContents>>(plan_, "maintenance.Contents", 0,
+                                        [&] { return in_.Contents(); });
+  }
 
  private:
   MaintenanceStore& in_;

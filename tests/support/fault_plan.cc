@@ -61,6 +61,7 @@ const std::vector<std::string>& FaultPlan::Methods() {
       "maintenance.FillMissingLifecycleMacs",
       "maintenance.Rekey",
       "maintenance.Snapshot",
+      "maintenance.Contents",
   };
   return kMethods;
 }

@@ -140,6 +140,7 @@ std::map<std::string, Call> OneCallOfEach() {
        [](StateStore& s) { return s.maintenance().FillMissingLifecycleMacs({}).status(); }},
       {"maintenance.Rekey", [](StateStore& s) { return s.maintenance().Rekey(RekeyPlan{}); }},
       {"maintenance.Snapshot", [](StateStore& s) { return s.maintenance().Snapshot().status(); }},
+      {"maintenance.Contents", [](StateStore& s) { return s.maintenance().Contents().status(); }},
   };
 }
 

@@ -212,20 +212,26 @@ Result<int> RunVerify(const GlobalOptions& global, const std::string& checkpoint
   }
   const std::string own = ks->audit().ChainName();
   if (own.empty()) return PrintReport("", report, !checkpoints_path.empty()) ? 0 : kTamperedExit;
-  // Several signing nodes: every node's chain, this one's first. Each chain is checked against
-  // the checkpoints of its node; this one also says what is wrong with a line itself, and names
-  // a checkpoint of a node that has no chain left at all (deleted with its mark: it looks like a
-  // node that never signed, but for its checkpoints).
+  // Several signing nodes: every node's chain, this one's first; the chain without a name is the
+  // one a keystore file brought in (`samp11 migrate`), closed. Each chain is checked against the
+  // checkpoints of its node (the closed one against the lines from the file's days); this one
+  // also says what is wrong with a line itself, and names checkpoints of a chain that is not in
+  // the database at all (a node's deleted with its mark: it looks like a node that never signed,
+  // but for its checkpoints).
   SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> names, ks->audit().ChainNames());
   const std::set<std::string> chains(names.begin(), names.end());
   for (size_t i = 0; i < checkpoints.size(); ++i) {
     Result<AuditCheckpoint> line = ParseCheckpointLine(checkpoints[i]);
-    if (!line.ok() || line->token != ks->identity() || line->node.empty()) continue;
-    if (chains.count(line->node) > 0) continue;
-    report.problems.push_back({line->seq, "checkpoint line " + std::to_string(i + 1) +
-                                              ": of node " + line->node +
-                                              ", which has no chain in the database: its "
-                                              "records were deleted"});
+    if (!line.ok() || line->token != ks->identity() || chains.count(line->node) > 0) continue;
+    const std::string whose = line->node.empty()
+                                  ? "of the token's log from when it was kept in a file, which "
+                                    "is not in the database (moved before `samp11 migrate` kept "
+                                    "it, or deleted)"
+                                  : "of node " + line->node +
+                                        ", which has no chain in the database: its records were "
+                                        "deleted";
+    report.problems.push_back(
+        {line->seq, "checkpoint line " + std::to_string(i + 1) + ": " + whose});
   }
   bool ok = PrintReport("node " + own + ": ", report, !checkpoints_path.empty());
   for (const std::string& name : names) {
@@ -237,7 +243,9 @@ Result<int> RunVerify(const GlobalOptions& global, const std::string& checkpoint
                               view->CheckCheckpoints(checkpoints, /*chain_lines_only=*/true));
       theirs.problems.insert(theirs.problems.end(), found.begin(), found.end());
     }
-    ok = PrintReport("node " + name + ": ", theirs, !checkpoints_path.empty()) && ok;
+    const std::string prefix =
+        name.empty() ? "keystore file's chain (closed): " : "node " + name + ": ";
+    ok = PrintReport(prefix, theirs, !checkpoints_path.empty()) && ok;
   }
   return ok ? 0 : kTamperedExit;
 }

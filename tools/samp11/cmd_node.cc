@@ -25,7 +25,9 @@ Status RunNodeList(const GlobalOptions& global) {
     }
     Keystore& view = other ? *other : *mine;
     SAMP11_ASSIGN_OR_RETURN(int64_t last, view.audit().LastSeq());
-    std::cout << name << "  " << last << (last == 1 ? " record" : " records");
+    // The chain without a name: the one a keystore file brought in (`samp11 migrate`), closed.
+    std::cout << (name.empty() ? "(keystore file)" : name) << "  " << last
+              << (last == 1 ? " record" : " records");
     if (last > 0) {
       SAMP11_ASSIGN_OR_RETURN(std::vector<AuditRecord> newest,
                               view.audit().List(AuditFilter{}, last - 1));

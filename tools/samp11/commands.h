@@ -26,5 +26,6 @@ void AddKeyCsrCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
 void AddRotateCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddBackupCommands(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddNodeCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+void AddMigrateCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 
 }  // namespace samp11::cli

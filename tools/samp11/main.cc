@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   AddRotateCommand(app, global, &exit_code);
   AddBackupCommands(app, global, &exit_code);
   AddNodeCommand(app, global, &exit_code);
+  AddMigrateCommand(app, global, &exit_code);
   // For the build (CMakeLists.txt): the manual page and the bash completion, from the tree above.
   if (argc == 2 && std::string(argv[1]) == "--man-page") {
     std::cout << ManPage(app, SAMP11_VERSION, kExitStatus);
