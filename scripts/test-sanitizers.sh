@@ -42,8 +42,10 @@ say "build-asan (clang; address,undefined and fuzzer coverage)"
 CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAMP11_FUZZ=ON \
   >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
+# The SAM and module suites on PostgreSQL (unit_sam_postgres, module_tests_postgres) stay with the
+# plain suite; the PostgreSQL state runs under ASan in unit_postgres.
 (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 900 \
-  -E "$external|^module_tests(_pkcs11)?\$|^unit_(sam|fault)_pkcs11\$|^bench_smoke\$")
+  -E "$external|^module_tests(_pkcs11|_postgres)?\$|^unit_(sam|fault)_pkcs11\$|^unit_sam_postgres\$|^bench_smoke\$")
 say "ASan: the tests that load SoftHSM"
 # The tests that load SoftHSM (the pkcs11 key backend's inner token: module_tests has cases that
 # always do, and it, unit_sam and unit_fault run again with every key in it; bench_smoke has a

@@ -1,4 +1,5 @@
-// Hand edits of the token file through the built module (issue 21): a key row given to another
+// Hand edits of the token's state (its file, or its schema in PostgreSQL: state_editor.h) through
+// the built module (issue 21): a key row given to another
 // signer or with a lowered SCAL is CKR_DEVICE_ERROR, with an audit record of outcome "error",
 // at the next C_SignInit, C_Login or C_Sign of an application that already signed with the key
 // (warm) and of one started after the edit (cold, C_Finalize and C_Initialize); never
@@ -7,7 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/integration/module_fixture.h"
-#include "tests/support/sqlite_file.h"
+#include "tests/support/state_editor.h"
 
 namespace samp11::testing {
 namespace {
@@ -24,9 +25,9 @@ struct Setup {
 
   std::string Sad(const Bytes& doc) { return f.token().SadForData("alice", key.info, doc); }
   void Edit(const std::string& sql) {
-    SqliteFile file(f.token().config().keystore);
-    file.Exec(sql + " WHERE id = x'" + HexEncode(key.info.id) + "'");
-    REQUIRE(file.Changes() == 1);
+    StateEditor state(f.token().config());
+    state.Exec(sql + " WHERE id = " + StateEditor::Blob(f.token().config(), key.info.id));
+    REQUIRE(state.Changes() == 1);
   }
   CK_RV Sign(CK_BYTE_PTR out, CK_ULONG* len) {
     Bytes doc = kDoc;

@@ -16,7 +16,9 @@ CK_FUNCTION_LIST_PTR LoadModule();  // dlopen once per process; SAMP11_MODULE_PA
 class ModuleFixture {
  public:
   // Creates a token with the given signers, points SAMP11_CONF at it and C_Initialize's.
-  // key_backend: as TestToken's ("" follows SAMP11_TEST_KEY_BACKEND).
+  // key_backend: as TestToken's ("" follows SAMP11_TEST_KEY_BACKEND). The configuration file names
+  // the token's state, a file or (SAMP11_TEST_STATE=postgres) a database schema, so the programs
+  // a test starts (sign_with_sad, samp11) reach the same state through SAMP11_CONF.
   explicit ModuleFixture(const std::vector<std::string>& signers = {"alice", "bob"},
                          const SamPolicy& policy = SamPolicy{},
                          const std::string& key_backend = "");

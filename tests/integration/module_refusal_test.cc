@@ -7,7 +7,7 @@
 #include "crypto/keys.h"
 #include "crypto/symmetric.h"
 #include "tests/integration/module_fixture.h"
-#include "tests/support/sqlite_file.h"
+#include "tests/support/state_editor.h"
 
 namespace samp11::testing {
 namespace {
@@ -191,11 +191,12 @@ TEST_CASE("refused SADs never flip the PIN counter flags") {
   CHECK(s.Sign(s.Sad()) == CKR_OK);
 }
 
-// Edits a row of the token file behind the module's back, as an attacker with file access would.
-void EditRow(const std::string& db_path, const std::string& sql) {
-  SqliteFile file(db_path);
-  file.Exec(sql);
-  CHECK(file.Changes() > 0);
+// Edits a row of the token's state behind the module's back, as an attacker with access to the
+// file or the database would.
+void EditRow(const TokenConfig& token, const std::string& sql) {
+  StateEditor state(token);
+  state.Exec(sql);
+  CHECK(state.Changes() > 0);
 }
 
 TEST_CASE("a key row moved to another signer is refused with CKR_DEVICE_ERROR") {
@@ -204,8 +205,8 @@ TEST_CASE("a key row moved to another signer is refused with CKR_DEVICE_ERROR") 
   CK_SESSION_HANDLE session = f.OpenSession();
   CK_OBJECT_HANDLE handle = f.FindKey(session, bobs.info.id);  // before the edit
   // The attacker re-labels Bob's key as Alice's, so that Alice's SADs would activate it.
-  EditRow(f.token().config().keystore,
-          "UPDATE keys SET owner='alice' WHERE id=x'" + HexEncode(bobs.info.id) + "'");
+  EditRow(f.token().config(), "UPDATE keys SET owner='alice' WHERE id=" +
+                                  StateEditor::Blob(f.token().config(), bobs.info.id));
   KeyInfo as_alice = bobs.info;
   as_alice.owner = "alice";
   // The token shows no object from a row that fails its check: the search says so at once.
@@ -227,7 +228,7 @@ TEST_CASE("a swapped activation key is refused with CKR_DEVICE_ERROR") {
   // Mallory's device public key written over Alice's enrolment.
   const std::string alice_kid = f.token().device("alice").kid;
   const std::string mallory_kid = f.token().device("mallory").kid;
-  EditRow(f.token().config().keystore,
+  EditRow(f.token().config(),
           "UPDATE activation_keys SET public_spki=(SELECT public_spki FROM activation_keys WHERE "
           "kid='" +
               mallory_kid + "') WHERE kid='" + alice_kid + "'");

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "crypto/keys.h"
 #include "crypto/random.h"
+#include "tests/support/pg_cluster.h"
 #include "tests/support/softhsm.h"
 
 namespace samp11::testing {
@@ -26,7 +28,39 @@ void Must(const Status& status, const char* what) {
   if (!status.ok()) throw std::runtime_error(std::string(what) + ": " + status.ToString());
 }
 
+// Where a new token's state goes in PostgreSQL: a database made once per process in its shared
+// cluster, and a schema of its own per token, so that no token sees another's rows. The server
+// is the test's own and may be slow under a loaded CI machine: 30 s before a statement fails,
+// where the product's default is 5 (no test here waits on a timeout).
+DatabaseConfig PostgresTokenState() {
+  static const std::string conninfo = [] {
+    PgCluster& cluster = SharedPgCluster();
+    Must(cluster.CreateDatabase("tokens"), "database for the test tokens");
+    return cluster.ConnInfo("tokens");
+  }();
+  static std::atomic<int> tokens{0};
+  DatabaseConfig database;
+  database.conninfo = conninfo;
+  database.schema = "token_" + std::to_string(++tokens);
+  database.node = "test-node";
+  database.timeout_seconds = 30;
+  return database;
+}
+
 }  // namespace
+
+const std::string& TestState() {
+  static const std::string state = [] {
+    const char* value = std::getenv("SAMP11_TEST_STATE");
+    std::string name = value == nullptr ? "" : value;
+    if (name.empty()) return std::string("sqlite");
+    if (name != "sqlite" && name != "postgres") {
+      throw std::runtime_error("SAMP11_TEST_STATE is sqlite or postgres, not '" + name + "'");
+    }
+    return name;
+  }();
+  return state;
+}
 
 const std::string& TestKeyBackend() {
   static const std::string backend = [] {
@@ -55,12 +89,19 @@ TempDir::~TempDir() {
 TestToken::TestToken(const std::vector<std::string>& signers, const std::string& key_backend) {
   config_path_ = dir_.path() + "/samp11.json";
   config_.label = "test";
-  config_.keystore = dir_.path() + "/test.db";
+  if (TestingPostgresState()) {
+    config_.database = PostgresTokenState();
+  } else {
+    config_.keystore = dir_.path() + "/test.db";
+  }
   config_.master = {MasterKeySource::Kind::kKeyFile, dir_.path() + "/master.key"};
   config_.key_backend = key_backend.empty() ? TestKeyBackend() : key_backend;
   if (config_.key_backend == "pkcs11") config_.pkcs11_backend = SoftHsmSandbox::Get().Config();
   Must(CreateMasterKeyFile(config_.master.location), "master key");
-  Must(CreateKeystoreAt(config_.keystore, config_.master, config_.label).status(), "keystore");
+  // Made as `samp11 init` makes it (cmd_init.cc), in the file or the schema the config names.
+  Must(Keystore::Create(*TokenLocation(config_), config_.master, config_.label, DefaultClock())
+           .status(),
+       "keystore");
   // Opened again the way the module and the CLI open it, with the configured backends; the inner
   // token is connected on first use only (the first inner key), as in the module.
   keystore_ = Must(OpenTokenKeystore(config_), "open keystore");

@@ -5,6 +5,10 @@
 // The key backend is the tests' parameter: SAMP11_TEST_KEY_BACKEND=pkcs11 makes every TestToken
 // keep its new keys in the process's SoftHSM sandbox (softhsm.h) instead of the keystore file, so
 // that one suite checks both backends (CMake registers unit_sam and module_tests once for each).
+//
+// So is where the token's state lives: SAMP11_TEST_STATE=postgres makes every TestToken keep it in
+// a schema of its own of the process's PostgreSQL cluster (pg_cluster.h), as `samp11 init
+// --database` makes it, instead of a keystore file (unit_sam_postgres, module_tests_postgres).
 #pragma once
 
 #include <map>
@@ -26,6 +30,10 @@ namespace samp11::testing {
 // typo in CI does not quietly run the file backend twice.
 const std::string& TestKeyBackend();
 inline bool TestingPkcs11Backend() { return TestKeyBackend() == "pkcs11"; }
+
+// SAMP11_TEST_STATE: "sqlite" (unset or empty) or "postgres"; anything else throws, as above.
+const std::string& TestState();
+inline bool TestingPostgresState() { return TestState() == "postgres"; }
 
 class TempDir {
  public:
@@ -63,7 +71,10 @@ class TestToken {
   // Creates a token labelled "test" with the given signers, each with a P-256 device key
   // (a signer named "ed-*" gets an Ed25519 device, "p384-*" a P-384 one). key_backend is the
   // token's default backend, "" for TestKeyBackend(); a "pkcs11" token's inner token is the
-  // SoftHSM sandbox's. Its keystore is opened as the module opens it (OpenTokenKeystore).
+  // SoftHSM sandbox's. Its state is a keystore file in dir(), or with TestingPostgresState() a
+  // fresh schema of one database of the shared cluster, as node "test-node" (config().database:
+  // every process that loads config_path() reaches it). Its keystore is opened as the module
+  // opens it (OpenTokenKeystore).
   explicit TestToken(const std::vector<std::string>& signers = {"alice", "bob"},
                      const std::string& key_backend = "");
 

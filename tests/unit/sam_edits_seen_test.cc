@@ -1,9 +1,9 @@
-// Hand edits of the token file reach the SAM's next decision (issue 21): a key, signer or
-// activation-key row that fails its check is kTampered (CKR_DEVICE_ERROR) at the next C_SignInit,
-// C_Login or C_Sign of a process that already signed with it ("warm") and of one that opens the
-// file after the edit ("cold"), with an audit record whose outcome is "error"; never a signature,
-// never an answer that blames the SAD or the caller (kActivationInvalid, a context login refused
-// for a SCAL1 key).
+// Hand edits of the token's state (its file, or its schema in PostgreSQL: state_editor.h) reach
+// the SAM's next decision (issue 21): a key, signer or activation-key row that fails its check is
+// kTampered (CKR_DEVICE_ERROR) at the next C_SignInit, C_Login or C_Sign of a process that already
+// signed with it ("warm") and of one that opens the state after the edit ("cold"), with an audit
+// record whose outcome is "error"; never a signature, never an answer that blames the SAD or the
+// caller (kActivationInvalid, a context login refused for a SCAL1 key).
 #include <doctest/doctest.h>
 
 #include <functional>
@@ -11,13 +11,13 @@
 #include "crypto/keys.h"
 #include "keystore/audit.h"
 #include "sam/sign_operation.h"
-#include "tests/support/sqlite_file.h"
+#include "tests/support/state_editor.h"
 #include "tests/support/test_token.h"
 
 namespace samp11 {
 namespace {
 
-using testing::SqliteFile;
+using testing::StateEditor;
 using testing::TestToken;
 
 const MechanismSpec kEcdsaSha256{MechanismKind::kEcdsaWithHash, HashAlg::kSha256, {}};
@@ -57,11 +57,13 @@ struct Fixture {
   }
 
   void Edit(const std::string& sql) {
-    SqliteFile file(token.config().keystore);
-    file.Exec(sql);
-    REQUIRE(file.Changes() > 0);
+    StateEditor state(token.config());
+    state.Exec(sql);
+    REQUIRE(state.Changes() > 0);
   }
-  std::string Where(const KeyInfo& k) const { return " WHERE id = x'" + HexEncode(k.id) + "'"; }
+  std::string Where(const KeyInfo& k) const {
+    return " WHERE id = " + StateEditor::Blob(token.config(), k.id);
+  }
 
   // C_SignInit, C_Login(CKU_CONTEXT_SPECIFIC), C_Sign for doc, with edit made before `before`
   // (never, for nullopt). Returns the first failure, or the signature.
@@ -188,13 +190,16 @@ TEST_CASE("edits seen by the SAM: the signer's row") {
     sql = "UPDATE signers SET created = created - 86400 WHERE name = 'alice'";
   }
   SUBCASE("status") { sql = "UPDATE signers SET status = 'disabled' WHERE name = 'alice'"; }
+  bool breaks_references = false;
   SUBCASE("renamed, so that the key's signer is gone") {
     sql = "UPDATE signers SET name = 'alicia' WHERE name = 'alice'";
+    breaks_references = true;
   }
   for (bool warm : {true, false}) {
     CAPTURE(warm);
     Fixture f;
     REQUIRE(f.Sign(f.key.info, kFirst).ok());
+    if (breaks_references) StateEditor(f.token.config()).DropForeignKeys();
     f.Edit(sql);
     if (!warm) f.Restart();
     // A user login with a SAD of the signer: the signer's row is read and refused.
@@ -213,8 +218,8 @@ TEST_CASE("edits seen by the SAM: the device key of a SAD already logged in, or 
     edit = [](Fixture& f) {
       auto attacker = GenerateKey(KeyType::kEcP256);
       REQUIRE(attacker.ok());
-      SqliteFile(f.token.config().keystore)
-          .ExecWithBlob("UPDATE activation_keys SET public_spki = ? WHERE kid = '" +
+      StateEditor(f.token.config())
+          .ExecWithBlob("UPDATE activation_keys SET public_spki = $1 WHERE kid = '" +
                             f.token.device("alice").kid + "'",
                         *PublicKeyToSpki(attacker->get()));
     };
