@@ -25,12 +25,10 @@ using ResultPtr = std::unique_ptr<PGresult, ResultClear>;
 }  // namespace
 
 PgCommitProbe::PgCommitProbe(const std::string& conninfo) {
-  conn_ = PQconnectdb(conninfo.c_str());
-  if (PQstatus(conn_) != CONNECTION_OK) {
-    std::string why = PQerrorMessage(conn_);
-    PQfinish(conn_);
-    conn_ = nullptr;
-    throw BenchError("the durable-write probe cannot connect to PostgreSQL: " + why);
+  conn_.reset(PQconnectdb(conninfo.c_str()));
+  if (PQstatus(conn_.get()) != CONNECTION_OK) {
+    throw BenchError(std::string("the durable-write probe cannot connect to PostgreSQL: ") +
+                     PQerrorMessage(conn_.get()));
   }
   Exec("SET client_min_messages = warning", "quiet notices");  // DROP ... CASCADE says what
   server_ = {{"server_version", Show("server_version")},
@@ -54,35 +52,34 @@ PgCommitProbe::PgCommitProbe(const std::string& conninfo) {
            "hash))",
        "create the scratch table");
   Exec("CREATE INDEX ON " + s + ".spent_hashes(sad_exp)", "create the scratch index");
-  ResultPtr prepared(PQprepare(conn_, "spend",
+  ResultPtr prepared(PQprepare(conn_.get(), "spend",
                                ("INSERT INTO " + s +
                                 ".spent_hashes(kid, jti, hash, key_id, sad_exp, spent_at) "
                                 "VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
                                    .c_str(),
                                6, nullptr));
   if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
-    throw BenchError(std::string("prepare the probe's INSERT: ") + PQerrorMessage(conn_));
+    throw BenchError(std::string("prepare the probe's INSERT: ") + PQerrorMessage(conn_.get()));
   }
 }
 
 PgCommitProbe::~PgCommitProbe() {
-  if (conn_ == nullptr) return;
   // Best effort: a scratch schema left behind is dropped by the next probe on that database.
-  ResultPtr dropped(PQexec(conn_, (std::string("DROP SCHEMA ") + kSchema + " CASCADE").c_str()));
-  PQfinish(conn_);
+  ResultPtr dropped(
+      PQexec(conn_.get(), (std::string("DROP SCHEMA ") + kSchema + " CASCADE").c_str()));
 }
 
 void PgCommitProbe::Exec(const std::string& sql, const char* what) {
-  ResultPtr r(PQexec(conn_, sql.c_str()));
+  ResultPtr r(PQexec(conn_.get(), sql.c_str()));
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-    throw BenchError(std::string(what) + ": " + PQerrorMessage(conn_));
+    throw BenchError(std::string(what) + ": " + PQerrorMessage(conn_.get()));
   }
 }
 
 std::string PgCommitProbe::Show(const char* setting) {
-  ResultPtr r(PQexec(conn_, (std::string("SHOW ") + setting).c_str()));
+  ResultPtr r(PQexec(conn_.get(), (std::string("SHOW ") + setting).c_str()));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1) {
-    throw BenchError(std::string("SHOW ") + setting + ": " + PQerrorMessage(conn_));
+    throw BenchError(std::string("SHOW ") + setting + ": " + PQerrorMessage(conn_.get()));
   }
   return PQgetvalue(r.get(), 0, 0);
 }
@@ -117,11 +114,11 @@ double PgCommitProbe::MedianMicros(int n, double* mean_us) {
         0, 0, static_cast<int>(r.hash.size()), static_cast<int>(r.key_id.size()), 0, 0};
     const int formats[6] = {0, 0, 1, 1, 0, 0};
     auto a = SteadyClock::now();
-    ResultPtr done(PQexecPrepared(conn_, "spend", 6, values, lengths, formats, 0));
+    ResultPtr done(PQexecPrepared(conn_.get(), "spend", 6, values, lengths, formats, 0));
     times.push_back(Micros(SteadyClock::now() - a));
     if (PQresultStatus(done.get()) != PGRES_COMMAND_OK ||
         std::string(PQcmdTuples(done.get())) != "1") {
-      throw BenchError(std::string("the probe's INSERT: ") + PQerrorMessage(conn_));
+      throw BenchError(std::string("the probe's INSERT: ") + PQerrorMessage(conn_.get()));
     }
   }
   if (mean_us != nullptr) {

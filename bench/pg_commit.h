@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -33,7 +34,10 @@ class PgCommitProbe {
   void Exec(const std::string& sql, const char* what);
   std::string Show(const char* setting);
 
-  PGconn* conn_ = nullptr;
+  struct Finish {
+    void operator()(PGconn* c) const { PQfinish(c); }
+  };
+  std::unique_ptr<PGconn, Finish> conn_;  // closed also when the constructor throws
   nlohmann::json server_;
 };
 
