@@ -13,7 +13,7 @@
 #             BENCH_WRAP is put before the program: BENCH_WRAP="perf record -g -o /tmp/p.data" ...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../tests/integration/pg_cluster.sh
+# shellcheck source-path=SCRIPTDIR source=../tests/integration/pg_cluster.sh
 . "$here/../tests/integration/pg_cluster.sh"
 build=build
 smoke=0
