@@ -1,7 +1,8 @@
 // The key types of every row and the mechanism the rows use with each: CKM_ECDSA over a 32-byte
 // SHA-256 hash, CKM_RSA_PKCS over its DigestInfo, CKM_EDDSA over a 32-byte message (the SAD
 // binds its SHA-256). The CKA_ID of a samp11 key is "be" BACKEND SCAL TYPE (bench/run.sh makes
-// them): backend 01 file, 02 SoftHSM; SCAL 01, 02; type 01..05 as in kKeys.
+// them): backend 01 file, 02 SoftHSM, 03 the token in PostgreSQL (keys in its database); SCAL 01,
+// 02; type 01..05 as in kKeys.
 #pragma once
 
 #include <p11-kit/pkcs11.h>
@@ -30,7 +31,7 @@ const KeySpec& Spec(KeyType t);  // throws BenchError for a type not in kKeys
 // The types that also have SCAL1 keys (bench/run.sh makes those three only).
 bool IsScal1Type(KeyType t);
 
-// backend_code: "01" file, "02" SoftHSM; scal: 1 or 2.
+// backend_code: "01" file, "02" SoftHSM, "03" PostgreSQL; scal: 1 or 2.
 Bytes SamKeyId(const std::string& backend_code, int scal, KeyType t);
 
 CK_MECHANISM_TYPE MechanismOf(KeyType t);

@@ -17,7 +17,8 @@ const RowResult* FindRow(const std::vector<RowResult>& rows, const std::string& 
                          const std::string& mode, KeyType type, int threads);
 
 // sig/s; 0 for a row without a limit (signatures per durable write 0: openssl, softhsm). The
-// durable write is the row's own (measured around it) when it has one, else the run's median.
+// durable write is the row's own (measured around it) when it has one, else the run's median of
+// the same kind (the file's fdatasync, or the PostgreSQL server's commit).
 double LimitOf(const RowResult& r, const std::vector<RowResult>& rows, const LimitParts& parts);
 
 }  // namespace samp11::bench

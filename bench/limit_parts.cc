@@ -55,16 +55,43 @@ double SadVerifyMicros(const Device& device, int n) {
 
 void LimitParts::SampleDurableWrite() {
   durable_write_samples_us.push_back(DurableWriteMicros(write_dir, write_n));
+  if (pg) {
+    double mean = 0;
+    pg_commit_samples_us.push_back(pg->MedianMicros(pg_n, &mean));
+    pg_commit_mean_samples_us.push_back(mean);
+  }
 }
 
 double LimitParts::DurableWriteUs() const { return Median(durable_write_samples_us); }
 
+double LimitParts::PgCommitUs() const { return Median(pg_commit_samples_us); }
+
+DurableWrite FileDurableWrite(const std::string& dir) {
+  return {kFdatasync, [dir](int n) { return DurableWriteMicros(dir, n); }};
+}
+
+DurableWrite PgDurableWrite(std::shared_ptr<PgCommitProbe> probe) {
+  if (!probe) throw BenchError("the run has no PostgreSQL server to time a commit on");
+  return {kPgCommit, [probe](int n) { return probe->MedianMicros(n); }};
+}
+
 nlohmann::json LimitParts::ToJson() const {
-  return {{"sad_alg", sad_alg},
-          {"sad_verify_us", sad_verify_us},
-          {"durable_write_us", DurableWriteUs()},
-          {"durable_write", "write(100 bytes) + fdatasync, append, keystore's folder"},
-          {"durable_write_samples_us", durable_write_samples_us}};
+  nlohmann::json j = {{"sad_alg", sad_alg},
+                      {"sad_verify_us", sad_verify_us},
+                      {"durable_write_us", DurableWriteUs()},
+                      {"durable_write", "write(100 bytes) + fdatasync, append, keystore's folder"},
+                      {"durable_write_samples_us", durable_write_samples_us}};
+  if (pg) {
+    j["postgres_commit_us"] = PgCommitUs();
+    j["postgres_commit"] =
+        "INSERT ... ON CONFLICT DO NOTHING of a spent-hash-shaped row, prepared, its own "
+        "transaction, synchronous commit, one client over 127.0.0.1 (median of " +
+        std::to_string(pg_n) + " per sample)";
+    j["postgres_commit_samples_us"] = pg_commit_samples_us;
+    j["postgres_commit_mean_samples_us"] = pg_commit_mean_samples_us;
+    j["postgres_server"] = pg->Server();
+  }
+  return j;
 }
 
 LimitParts MeasureLimitParts(const RunOptions& o, const Device& device) {
@@ -72,10 +99,19 @@ LimitParts MeasureLimitParts(const RunOptions& o, const Device& device) {
   parts.sad_verify_us = SadVerifyMicros(device, o.smoke ? 5 : 2000);
   parts.write_dir = o.keystore_dir;
   parts.write_n = o.smoke ? 5 : 300;
+  if (!o.pg_conninfo.empty()) {
+    parts.pg = std::make_shared<PgCommitProbe>(o.pg_conninfo);
+    parts.pg_n = o.smoke ? 5 : 2000;
+  }
   parts.SampleDurableWrite();
   parts.sad_alg = SadAlgName(Must(SadAlgForKey(device.key.get()), "alg"));
   std::fprintf(stderr, "  SAD verify (OpenSSL) %.1f us, durable write %.1f us\n",
                parts.sad_verify_us, parts.DurableWriteUs());
+  if (parts.pg) {
+    std::fprintf(stderr, "  PostgreSQL commit %.1f us (median; mean %.1f us), server %s\n",
+                 parts.PgCommitUs(), parts.pg_commit_mean_samples_us.back(),
+                 parts.pg->Server().dump().c_str());
+  }
   return parts;
 }
 

@@ -1,12 +1,16 @@
 // The physical limit's parts that are not rows (docs/performance.md, "Parts of the limit"): the
-// SAD's JWS verification by OpenSSL and one durable write in the keystore's folder.
+// SAD's JWS verification by OpenSSL, one durable write in the keystore's folder and, when the run
+// has a token in PostgreSQL, one durable write there (a commit on its server, pg_commit.h).
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "bench/device.h"
+#include "bench/pg_commit.h"
+#include "bench/row.h"
 #include "bench/run_options.h"
 
 namespace samp11::bench {
@@ -26,11 +30,22 @@ struct LimitParts {
   std::string write_dir;
   int write_n = 0;
   std::vector<double> durable_write_samples_us;
+  // The PostgreSQL token's commit, sampled with the file's (pg_n commits each time); null when
+  // the run has no token in PostgreSQL.
+  std::shared_ptr<PgCommitProbe> pg;
+  int pg_n = 0;
+  std::vector<double> pg_commit_samples_us;
+  std::vector<double> pg_commit_mean_samples_us;
 
   void SampleDurableWrite();
   double DurableWriteUs() const;  // median of the samples so far
+  double PgCommitUs() const;      // median of the PostgreSQL samples so far
   nlohmann::json ToJson() const;
 };
+
+// A row's own durable writes (row.h): write + fdatasync in dir, or a commit through probe.
+DurableWrite FileDurableWrite(const std::string& dir);
+DurableWrite PgDurableWrite(std::shared_ptr<PgCommitProbe> probe);
 
 // The SAD verification and the first durable write sample; reports them on stderr.
 LimitParts MeasureLimitParts(const RunOptions& o, const Device& device);

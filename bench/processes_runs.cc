@@ -1,9 +1,6 @@
 #include "bench/processes_runs.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -11,6 +8,7 @@
 
 #include "bench/key_specs.h"
 #include "bench/p11.h"
+#include "bench/spawn.h"
 #include "bench/stats.h"
 
 namespace samp11::bench {
@@ -19,43 +17,22 @@ namespace {
 using nlohmann::json;
 
 // Starts count processes of this same executable's `scal1-process` that sign over one common
-// window, and returns their JSON lines. They are all started before any is read.
-std::vector<json> SpawnTogether(const RunOptions& o, const std::string& key_id, int count,
-                                double seconds) {
+// window, and returns their JSON lines.
+std::vector<json> SpawnScal1Processes(const RunOptions& o, const std::string& key_id, int count,
+                                      double seconds) {
   // Time for every process to load the module, log in and verify a signature before the window.
-  const int64_t start_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count() +
-                              1500;
   char window[64];
   std::snprintf(window, sizeof window, " --start-at-ms %lld --seconds %.3f",
-                static_cast<long long>(start_at_ms), seconds);
+                static_cast<long long>(StartAtMs(1500)), seconds);
   // The login reaches the children through the environment (the bench has no other thread at
   // this point), not through the shell command line that ps shows.
   if (setenv("SAMP11_BENCH_LOGIN", o.name_pin.c_str(), 1) != 0) {
     throw BenchError("setenv SAMP11_BENCH_LOGIN");
   }
-  const std::string cmd = "SAMP11_CONF='" + o.conf + "' /proc/" + std::to_string(getpid()) +
-                          "/exe scal1-process --module '" + o.module + "' --token '" + o.token +
+  const std::string cmd = "SAMP11_CONF='" + o.conf + "' " + SelfExe() +
+                          " scal1-process --module '" + o.module + "' --token '" + o.token +
                           "' --key-id " + key_id + window;
-  std::vector<FILE*> children;
-  for (int i = 0; i < count; ++i) {
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) throw BenchError("popen scal1-process");
-    children.push_back(p);
-  }
-  std::vector<json> results;
-  std::string failure;
-  for (FILE* p : children) {
-    std::string out;
-    char buf[4096];
-    while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
-    int rc = pclose(p);
-    if (rc != 0 && failure.empty()) failure = "scal1-process failed (" + std::to_string(rc) + ")";
-    if (rc == 0) results.push_back(json::parse(out));
-  }
-  if (!failure.empty()) throw BenchError(failure + ": " + cmd);
-  return results;
+  return SpawnTogether(std::vector<std::string>(count, cmd));
 }
 
 // The summed rate of count processes over repeats (median), with the last repeat's details.
@@ -65,7 +42,7 @@ json MeasureCount(const RunOptions& o, const std::string& key_id, int count, int
   json last;
   double max_late_ms = 0;
   for (int rep = 0; rep < repeats; ++rep) {
-    std::vector<json> results = SpawnTogether(o, key_id, count, seconds);
+    std::vector<json> results = SpawnScal1Processes(o, key_id, count, seconds);
     double sum = 0;
     json per_process = json::array();
     for (const json& r : results) {

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "bench/key_specs.h"
-#include "bench/limit_parts.h"
 #include "bench/p11.h"
 #include "bench/stats.h"
 #include "bench/sync_counter.h"
@@ -16,12 +15,12 @@ namespace samp11::bench {
 
 RowResult RunRow(const std::string& group, const std::string& mode, KeyType type, int threads,
                  Workload& w, EVP_PKEY* pub, const RunSettings& settings,
-                 const std::string& write_dir) {
+                 const DurableWrite* write) {
   RowResult r;
   // The disk of a shared machine changes its mind: the row's limit uses a durable write
   // measured right before and right after it.
   const int write_n = settings.smoke ? 3 : 30;
-  double write_before = write_dir.empty() ? 0 : DurableWriteMicros(write_dir, write_n);
+  double write_before = write == nullptr ? 0 : write->median_us(write_n);
   r.group = group;
   r.mode = mode;
   r.type = type;
@@ -104,8 +103,9 @@ RowResult RunRow(const std::string& group, const std::string& mode, KeyType type
   r.syncs_per_signature = static_cast<double>(calls) / static_cast<double>(r.signatures);
   r.sync_us_per_signature = static_cast<double>(ns) / 1e3 / static_cast<double>(r.signatures);
   if (threads == 1) r.p50_minus_sync_us = Percentile(minus_sync, 0.5);
-  if (!write_dir.empty()) {
-    r.durable_write_us = (write_before + DurableWriteMicros(write_dir, write_n)) / 2;
+  if (write != nullptr) {
+    r.durable_write_us = (write_before + write->median_us(write_n)) / 2;
+    r.durable_write = write->what;
   }
   std::fprintf(stderr, "  %-44s %9.1f sig/s  p50 %8.1f us  p99 %8.1f us  (%lld signatures)\n",
                row.c_str(), r.sps, r.p50_us, r.p99_us, static_cast<long long>(r.signatures));

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "bench/documents.h"
@@ -23,9 +24,19 @@ struct Workload {
   virtual const Doc& DocOf(int thread, int i) const = 0;
 };
 
+// A keystore's durable write, timed just before and just after a samp11 row: the part of the row's
+// limit that a shared machine moves most (docs/performance.md, "Parts of the limit").
+struct DurableWrite {
+  std::string what;                        // kFdatasync or kPgCommit
+  std::function<double(int n)> median_us;  // the median time of n of them
+};
+inline constexpr char kFdatasync[] = "fdatasync";       // 100 bytes appended + fdatasync
+inline constexpr char kPgCommit[] = "postgres-commit";  // pg_commit.h
+
 struct RowResult {
-  std::string group;  // openssl, softhsm, samp11-file, samp11-softhsm, samp11-p11kit
-  std::string mode;   // raw, plain, context-login, single-sad, batch-100, scal1, deposit, ...
+  // openssl, softhsm, samp11-file, samp11-softhsm, samp11-postgres, samp11-p11kit
+  std::string group;
+  std::string mode;  // raw, plain, context-login, single-sad, batch-100, scal1, deposit, ...
   KeyType type;
   int threads = 1;
   double sps = 0;
@@ -39,6 +50,7 @@ struct RowResult {
   double sync_us_per_signature = 0;  // time in them
   double p50_minus_sync_us = 0;      // 1 thread: median of (latency - its own sync time)
   double durable_write_us = 0;       // measured just before and after the row (samp11 rows)
+  std::string durable_write;         // which (DurableWrite::what); empty for other rows
 };
 
 struct RunSettings {
@@ -52,10 +64,10 @@ struct RunSettings {
 
 // Runs a row: a warm-up sizes each repeat to about seconds_per_rep, then reps repeats; the
 // rate is the median over repeats, latencies are pooled. The first signature of every thread
-// and repeat is verified against the public key. With a write_dir, a durable write is timed
-// there just before and just after the row (RowResult::durable_write_us).
+// and repeat is verified against the public key. With a durable write, it is timed just before
+// and just after the row (RowResult::durable_write_us).
 RowResult RunRow(const std::string& group, const std::string& mode, KeyType type, int threads,
                  Workload& w, EVP_PKEY* pub, const RunSettings& settings,
-                 const std::string& write_dir = "");
+                 const DurableWrite* write = nullptr);
 
 }  // namespace samp11::bench

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Runs samp11_bench (docs/performance.md): sets up, in a temporary folder, a SoftHSMv2 peer token,
 # a samp11 token with keys in its file keystore and in SoftHSM (key backend), SCAL1 keys with a
-# PIN, the cold-start keystores (10 and 1,000,000 keys, cached under BUILD_DIR/bench-cache), and
-# samp11 behind `p11-kit server`; then runs the whole set and writes bench/results/NAME.json.
+# PIN, a samp11 token in a PostgreSQL cluster of the run's own (the same signer and key types), the
+# cold-start keystores (10 and 1,000,000 keys, cached under BUILD_DIR/bench-cache), and samp11
+# behind `p11-kit server`; then runs the whole set and writes bench/results/NAME.json.
 # Usage: bench/run.sh [BUILD_DIR] [--smoke] [--name NAME] [--keys N] [--only ROW [--seconds S]]
 #   --smoke   a few signatures per row, a 1,000-key keystore, no p11-kit row (CTest bench_smoke)
 #   --keys N  the large cold-start keystore's size (default 1000000)
 #   --only ROW  for a profiler: only the samp11 row GROUP/MODE/KEY/THREADS (for instance
-#             samp11-file/single-sad/ec-p256/2) or processes/1 or processes/4, S seconds per
-#             repeat (default 5), no cold-start keystores, no p11-kit, no JSON. BENCH_WRAP is put
-#             before the program: BENCH_WRAP="perf record -g -o /tmp/p.data" bench/run.sh ...
+#             samp11-file/single-sad/ec-p256/2), processes/1 or processes/4, nodes/1 or nodes/2,
+#             S seconds per repeat (default 5), no cold-start keystores, no p11-kit, no JSON.
+#             BENCH_WRAP is put before the program: BENCH_WRAP="perf record -g -o /tmp/p.data" ...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../tests/integration/pg_cluster.sh
+. "$here/../tests/integration/pg_cluster.sh"
 build=build
 smoke=0
 name=$(date -u +%Y-%m-%d-%H%M)
@@ -38,13 +41,19 @@ client=/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so
 for f in "$samp11" "$module" "$bench" "$softhsm"; do
   [ -e "$f" ] || { echo "run.sh: $f is missing (build samp11, samp11_cli, samp11_bench)" >&2; exit 1; }
 done
+[ -x "$pg_bin/initdb" ] || { echo "run.sh: PostgreSQL 15 ($pg_bin) is missing" >&2; exit 1; }
 [ "$smoke" = 1 ] && big_keys=1000
 start=$(date +%s)
 work=$(mktemp -d)
+# The PostgreSQL cluster in a folder of its own, which its server's user may enter; $work stays
+# the bench's only.
+pg_dir=$(mktemp -d)
 server_pid=
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
+  cd /  # pg_ctl runs as the server's user, who may not enter $work
+  pg_stop "$pg_dir"
+  rm -rf "$work" "$pg_dir"
 }
 trap cleanup EXIT
 cd "$work"
@@ -99,6 +108,47 @@ for i in "${!types[@]}"; do
 done
 aud=$("$samp11" token info --identity)
 
+# The token in PostgreSQL: a cluster of the run's own with a deployment's settings (fsync and
+# synchronous_commit on: the rows pay the real durable cost), the same signer, device key and PIN
+# as the file token, keys be03 SCAL TYPE. node-a.json and node-b.json are the configurations of
+# its two node processes (the nodes row); the bench itself is node "bench", in all.json beside
+# the file token.
+log "PostgreSQL token: cluster, init, signer, keys"
+cd /  # initdb and pg_ctl run as the server's user, who may not enter $work
+pg_start "$pg_dir"
+cd "$work"
+pg_cli() { SAMP11_CONF="$work/node-a.json" quiet "$samp11" "$@"; }
+pg_cli init --label bench-pg --database "$pg_conninfo" --node node-a --master-key "$work/pg.key"
+pg_cli signer add alice --activation-key dev.pub.pem
+SAMP11_PIN=$scal1_pin pg_cli signer set-pin alice
+for i in "${!types[@]}"; do
+  t=${types[$i]} n=0$((i + 1))
+  pg_cli key generate --signer alice --type "$t" --id "be0302$n" --label "pg-$t"
+  case $t in rsa-2048 | ec-p256 | ed25519)
+    pg_cli key generate --signer alice --type "$t" --id "be0301$n" --label "pg-scal1-$t" \
+      --scal 1 --max-signatures 1000000 --max-seconds 86400 ;;
+  esac
+done
+pg_aud=$(SAMP11_CONF="$work/node-a.json" "$samp11" token info --identity)
+python3 - "$work" <<'EOF'
+import copy, json, sys
+work = sys.argv[1]
+with open(f"{work}/node-a.json") as f:
+    node_a = json.load(f)
+with open(f"{work}/samp11.json") as f:
+    both = json.load(f)
+def with_node(token, name):
+    token = copy.deepcopy(token)
+    token["database"]["node"] = name
+    return token
+node_b = copy.deepcopy(node_a)
+node_b["tokens"] = [with_node(node_a["tokens"][0], "node-b")]
+both["tokens"].append(with_node(node_a["tokens"][0], "bench"))
+for name, config in (("node-b", node_b), ("all", both)):
+    with open(f"{work}/{name}.json", "w") as f:
+        json.dump(config, f, indent=2)
+EOF
+
 # Cold-start keystores: one EC P-256 SCAL2 key c0ffee01 plus N-1 Ed25519 keys b0<counter>,
 # cached under the build folder (the 1,000,000-key one takes a while to make).
 cache="$build/bench-cache"
@@ -148,8 +198,12 @@ out="$here/results/$name.json"
 smoke_args=()
 [ "$smoke" = 1 ] && smoke_args=(--smoke)
 log "running samp11_bench ($machine)"
-${BENCH_WRAP:-} "$bench" run --module "$module" --token bench --conf "$SAMP11_CONF" --device-key dev.pem \
+# The bench's module loads both tokens (all.json); --conf is the file token's alone.
+SAMP11_CONF="$work/all.json" ${BENCH_WRAP:-} "$bench" run --module "$module" --token bench \
+  --conf "$work/samp11.json" --device-key dev.pem \
   --aud "$aud" --scal1-login "alice:$scal1_pin" --softhsm "$softhsm" --softhsm-token peer \
   --softhsm-pin "$peer_pin" --keystore-dir "$work" --machine "$machine" --out "$out" \
+  --pg-token bench-pg --pg-aud "$pg_aud" --pg-conninfo "$pg_conninfo" \
+  --pg-node-conf "$work/node-a.json" --pg-node-conf "$work/node-b.json" \
   "${coldstart_args[@]}" "${client_args[@]}" "${smoke_args[@]}" "${only_args[@]}"
 log "done in $(($(date +%s) - start)) s"

@@ -7,6 +7,7 @@
 //   samp11_bench bulk-keys ...  adds many Ed25519 keys to a keystore (the cold-start keystore)
 //   samp11_bench coldstart ...  one process: C_Initialize -> first signature, RSS, C_FindObjects
 //   samp11_bench scal1-process ...  one of several processes signing over a common window
+//   samp11_bench node-process ...   one signing node of a token in PostgreSQL, the same way
 //
 // The program also counts every fsync and fdatasync of the process (sync_counter.h).
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@
 
 #include "bench/bulk_keys.h"
 #include "bench/coldstart.h"
+#include "bench/node_process.h"
 #include "bench/processes.h"
 #include "bench/run_all.h"
 #include "bench/run_options.h"
@@ -53,6 +55,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 600.0));
   run_cmd->add_flag("--skip-softhsm-backend", run.skip_softhsm_backend,
                     "no samp11 rows with keys in SoftHSM");
+  run_cmd->add_option("--pg-token", run.pg_token,
+                      "the token in PostgreSQL (in the module's SAMP11_CONF); empty: no "
+                      "samp11-postgres rows");
+  run_cmd->add_option("--pg-aud", run.pg_aud, "its identity");
+  run_cmd->add_option("--pg-conninfo", run.pg_conninfo,
+                      "its server (the limit's commit is timed there)");
+  run_cmd->add_option("--pg-node-conf", run.pg_node_confs,
+                      "the configuration of a node process (repeat: node 1, node 2)");
 
   std::string bulk_conf, bulk_signer = "alice", bulk_prefix = "b0";
   int64_t bulk_count = 0;
@@ -85,11 +95,26 @@ int main(int argc, char** argv) {
       ->required();
   proc_cmd->add_option("--seconds", proc.seconds, "window length")->required();
 
+  NodeProcessOptions node;
+  CLI::App* node_cmd = app.add_subcommand(
+      "node-process", "one signing node (SAMP11_CONF) with single SADs over a common window");
+  node_cmd->add_option("--module", node.module, "libsamp11.so")->required();
+  node_cmd->add_option("--token", node.token, "token label")->required();
+  node_cmd->add_option("--key-id", node.key_id, "SCAL2 key id (hex)")->required();
+  node_cmd->add_option("--key-type", node.key_type, "its type (rsa-2048, ...)")->required();
+  node_cmd->add_option("--device-key", node.device_key, "device key (PEM)")->required();
+  node_cmd->add_option("--aud", node.aud, "token identity")->required();
+  node_cmd->add_option("--start-at-ms", node.start_at_ms, "window start, ms since the epoch")
+      ->required();
+  node_cmd->add_option("--seconds", node.seconds, "window length")->required();
+  node_cmd->add_option("--sads", node.sads, "SADs issued before the window")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run_cmd) return RunAll(run);
     if (*bulk_cmd) return RunBulkKeys(bulk_conf, bulk_signer, bulk_count, bulk_prefix);
     if (*cold_cmd) return RunColdStart(cold);
+    if (*node_cmd) return RunNodeProcess(node);
     if (*proc_cmd) {
       const char* login = std::getenv("SAMP11_BENCH_LOGIN");
       if (login == nullptr) throw std::runtime_error("SAMP11_BENCH_LOGIN (NAME:PIN) is not set");
