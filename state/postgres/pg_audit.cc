@@ -20,6 +20,12 @@ Status PgLockAuditAppends(PgConnection& c, const PgNodeContext& node) {
       .status();
 }
 
+Result<std::string> PgLockAuditAppendsScript(PgConnection& c, const PgNodeContext& node) {
+  // A statement of its own in the script, as above: the tail is read after it, in later ones.
+  SAMP11_ASSIGN_OR_RETURN(std::string name, c.Literal("quoting the node's name", node.node));
+  return "SELECT pg_advisory_xact_lock(hashtext(" + name + "))";
+}
+
 Result<AuditTail> PgReadAuditTail(PgConnection& c, const PgNodeContext& node, bool for_update) {
   // The head row alone cannot serialise appends (an empty log has none): the lock does.
   if (for_update) SAMP11_RETURN_IF_ERROR(PgLockAuditAppends(c, node));

@@ -15,6 +15,9 @@ namespace samp11 {
 
 // Takes the node's append lock until the transaction ends (again in the same transaction: a no-op).
 Status PgLockAuditAppends(PgConnection& c, const PgNodeContext& node);
+// The same as a statement for PgTransaction::Begin's prologue: the lock taken in BEGIN's round
+// trip.
+Result<std::string> PgLockAuditAppendsScript(PgConnection& c, const PgNodeContext& node);
 
 // PgAppendAuditInTransaction with the append lock already held by this transaction.
 Status PgAppendAuditLocked(

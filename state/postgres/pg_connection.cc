@@ -335,10 +335,31 @@ Status PgConnection::ExecScript(std::string_view context, std::string_view sql) 
   return Run(context, sql, nullptr).status();
 }
 
+Result<std::string> PgConnection::Literal(std::string_view context, std::string_view value) {
+  SAMP11_RETURN_IF_ERROR(EnsureOpen(context));
+  char* quoted = PQescapeLiteral(conn_, value.data(), value.size());
+  if (quoted == nullptr) return Broke(context);
+  std::string literal(quoted);
+  PQfreemem(quoted);
+  return literal;
+}
+
 Result<std::unique_ptr<PgTransaction>> PgTransaction::Begin(PgConnection& connection,
-                                                            std::string_view isolation) {
-  SAMP11_RETURN_IF_ERROR(
-      connection.ExecScript("BEGIN", "BEGIN ISOLATION LEVEL " + std::string(isolation)));
+                                                            std::string_view isolation,
+                                                            std::string_view prologue) {
+  std::string script = "BEGIN ISOLATION LEVEL " + std::string(isolation);
+  if (!prologue.empty()) script += "; " + std::string(prologue);
+  Status begun = connection.ExecScript("BEGIN", script);
+  if (!begun.ok()) {
+    // BEGIN ran and a statement of the prologue failed (a lock not had in time): the server
+    // holds the aborted transaction open until it is rolled back.
+    PGconn* conn = connection.conn_;
+    if (conn != nullptr && PQstatus(conn) == CONNECTION_OK &&
+        PQtransactionStatus(conn) != PQTRANS_IDLE) {
+      (void)connection.ExecScript("ROLLBACK", "ROLLBACK");
+    }
+    return begun;
+  }
   connection.in_transaction_ = true;
   return std::unique_ptr<PgTransaction>(new PgTransaction(connection));
 }

@@ -113,6 +113,9 @@ class PgConnection {
                       const PgParams& params = PgParams());
   // Statements without parameters, in one round trip (schema, transaction control). Lock held.
   Status ExecScript(std::string_view context, std::string_view sql);
+  // value as an SQL string literal for a script (ExecScript), quoted by libpq for this
+  // connection's encoding; connects first if need be (never within a transaction). Lock held.
+  Result<std::string> Literal(std::string_view context, std::string_view value);
 
   // "database D on H:P", for messages.
   std::string Describe() const;
@@ -157,9 +160,12 @@ class PgConnection {
 // BEGIN ... COMMIT on a locked connection; rolled back unless Commit() succeeded.
 class PgTransaction {
  public:
-  // isolation: "READ COMMITTED", "REPEATABLE READ" or "SERIALIZABLE".
-  static Result<std::unique_ptr<PgTransaction>> Begin(
-      PgConnection& connection, std::string_view isolation = "READ COMMITTED");
+  // isolation: "READ COMMITTED", "REPEATABLE READ" or "SERIALIZABLE". prologue: statements
+  // without parameters (fixed text, values quoted by Literal) run right after BEGIN in the same
+  // round trip; if any of them fails, the transaction is rolled back and Begin fails.
+  static Result<std::unique_ptr<PgTransaction>> Begin(PgConnection& connection,
+                                                      std::string_view isolation = "READ COMMITTED",
+                                                      std::string_view prologue = "");
   ~PgTransaction();
   PgTransaction(const PgTransaction&) = delete;
   PgTransaction& operator=(const PgTransaction&) = delete;

@@ -2,21 +2,20 @@
 #include "state/postgres/pg_audit.h"
 
 #include <algorithm>
+#include <string>
 
 namespace samp11 {
 
 Result<std::vector<bool>> PgJournalStore::WriteJournal(const std::vector<Entry>& entries,
                                                        bool synced) {
   auto lock = c_.Lock();
-  SAMP11_ASSIGN_OR_RETURN(auto tx, PgTransaction::Begin(c_));
   // Not synced: COMMIT returns before its WAL is flushed, yet is visible to every node at once.
   // WAL is flushed in order, so the next synced commit makes this one durable too.
-  if (!synced) {
-    SAMP11_RETURN_IF_ERROR(
-        c_.ExecScript("an unsynced journal write", "SET LOCAL synchronous_commit = off"));
-  }
-  // Before the first spend (pg_audit.h).
-  SAMP11_RETURN_IF_ERROR(PgLockAuditAppends(c_, node_));
+  std::string prologue = synced ? "" : "SET LOCAL synchronous_commit = off; ";
+  // The append lock before the first spend (pg_audit.h); all of it in BEGIN's round trip.
+  SAMP11_ASSIGN_OR_RETURN(std::string lock_audit, PgLockAuditAppendsScript(c_, node_));
+  prologue += lock_audit;
+  SAMP11_ASSIGN_OR_RETURN(auto tx, PgTransaction::Begin(c_, "READ COMMITTED", prologue));
   // Every spend first, in the one order of PgInsertSpentHashes: the group holds several threads'
   // signatures in the order they came, and another node's group may hold the same hashes in
   // another order. A lost spend (already spent) rolls back nothing: its insert did not happen.
@@ -38,8 +37,9 @@ Result<std::vector<bool>> PgJournalStore::ClaimSpentHashes(
     const std::vector<SpentHashRow>& rows,
     const std::function<Result<AuditAppend>(const AuditTail& tail, size_t claimed)>& make_append) {
   auto lock = c_.Lock();
-  SAMP11_ASSIGN_OR_RETURN(auto tx, PgTransaction::Begin(c_));
-  SAMP11_RETURN_IF_ERROR(PgLockAuditAppends(c_, node_));  // before the first spend (pg_audit.h)
+  // The append lock before the first spend (pg_audit.h), in BEGIN's round trip.
+  SAMP11_ASSIGN_OR_RETURN(std::string lock_audit, PgLockAuditAppendsScript(c_, node_));
+  SAMP11_ASSIGN_OR_RETURN(auto tx, PgTransaction::Begin(c_, "READ COMMITTED", lock_audit));
   // In the one order of PgInsertSpentHashes, as every spend is.
   std::vector<const SpentHashRow*> spends;
   spends.reserve(rows.size());
