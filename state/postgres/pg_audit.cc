@@ -30,6 +30,34 @@ Result<AuditTail> PgReadAuditTail(PgConnection& c, const PgNodeContext& node, bo
   // The head row alone cannot serialise appends (an empty log has none): the lock does.
   if (for_update) SAMP11_RETURN_IF_ERROR(PgLockAuditAppends(c, node));
   AuditTail tail;
+  if (!for_update) {
+    // The last record and the head in one statement (one round trip, one snapshot): either may be
+    // missing, so both are joined to a row that is always there. seq is never NULL in a record
+    // or a head: NULL says there is none.
+    SAMP11_ASSIGN_OR_RETURN(
+        PgRows both,
+        c.Exec("reading the audit log's tail and head",
+               "SELECT t.*, h.seq, h.chain, h.mac FROM (SELECT 1) AS one "
+               "LEFT JOIN LATERAL (SELECT " +
+                   std::string(kPgAuditColumns) +
+                   " FROM audit_log WHERE node = $1 ORDER BY seq DESC LIMIT 1) AS t ON true "
+                   "LEFT JOIN audit_head AS h ON h.node = $1",
+               PgParams().Text(node.node)));
+    if (both.size() != 1) {
+      return Status(Code::kStorage, "PostgreSQL: reading the audit log's tail and head: " +
+                                        std::to_string(both.size()) + " rows, not one");
+    }
+    if (!both.IsNull(0, 0)) tail.last_row = PgReadAuditRow(both, 0);
+    if (!both.IsNull(0, kPgAuditColumnCount)) {
+      AuditHeadRow row;
+      row.seq = both.Int64(0, kPgAuditColumnCount);
+      row.chain = both.Blob(0, kPgAuditColumnCount + 1);
+      row.mac = both.Blob(0, kPgAuditColumnCount + 2);
+      tail.head = std::move(row);
+    }
+    return tail;
+  }
+  // FOR UPDATE cannot lock the nullable side of an outer join: two statements.
   SAMP11_ASSIGN_OR_RETURN(PgRows last,
                           c.Exec("reading the audit log's tail",
                                  std::string("SELECT ") + kPgAuditColumns +
@@ -38,8 +66,7 @@ Result<AuditTail> PgReadAuditTail(PgConnection& c, const PgNodeContext& node, bo
   if (last.size() > 0) tail.last_row = PgReadAuditRow(last, 0);
   SAMP11_ASSIGN_OR_RETURN(
       PgRows head, c.Exec("reading the audit head",
-                          std::string("SELECT seq, chain, mac FROM audit_head WHERE node = $1") +
-                              (for_update ? " FOR UPDATE" : ""),
+                          "SELECT seq, chain, mac FROM audit_head WHERE node = $1 FOR UPDATE",
                           PgParams().Text(node.node)));
   if (head.size() > 0) {
     AuditHeadRow row;
@@ -71,10 +98,16 @@ Status PgAppendAuditLocked(
                                        " is out of order: this node's log is at record " +
                                        std::to_string(next - 1));
   }
+  // The record and the head in one statement (one round trip): the head is written only from
+  // the record's insert, and a failure of either fails both.
   Result<PgRows> inserted =
       c.Exec("appending an audit record",
-             std::string("INSERT INTO audit_log(node, ") + kPgAuditColumns +
-                 ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             std::string("WITH appended AS (INSERT INTO audit_log(node, ") + kPgAuditColumns +
+                 ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq) "
+                 "INSERT INTO audit_head(node, seq, chain, mac) "
+                 "SELECT $1::text, $14::bigint, $15::bytea, $16::bytea FROM appended "
+                 "ON CONFLICT (node) DO UPDATE SET seq = EXCLUDED.seq, chain = EXCLUDED.chain, "
+                 "mac = EXCLUDED.mac",
              PgParams()
                  .Text(node.node)
                  .Int64(row.seq)
@@ -88,25 +121,23 @@ Status PgAppendAuditLocked(
                  .Text(row.jti)
                  .Text(row.detail)
                  .Blob(row.chain)
-                 .Blob(row.mac));
+                 .Blob(row.mac)
+                 .Int64(append.head.seq)
+                 .Blob(append.head.chain)
+                 .Blob(append.head.mac));
   // Only the primary key (node, seq) is unique: appends are serialised, so a taken seq means the
-  // head is behind the log, as in SQLite.
+  // head is behind the log, as in SQLite. (The head's own conflict is the update.)
   if (inserted.status().code() == Code::kAlreadyExists) {
     return Status(Code::kTampered, "audit record " + std::to_string(row.seq) +
                                        " already exists: the audit head is behind the log");
   }
   SAMP11_RETURN_IF_ERROR(inserted.status());
-  return c
-      .Exec("replacing the audit head",
-            "INSERT INTO audit_head(node, seq, chain, mac) VALUES($1, $2, $3, $4) "
-            "ON CONFLICT (node) DO UPDATE SET seq = EXCLUDED.seq, chain = EXCLUDED.chain, "
-            "mac = EXCLUDED.mac",
-            PgParams()
-                .Text(node.node)
-                .Int64(append.head.seq)
-                .Blob(append.head.chain)
-                .Blob(append.head.mac))
-      .status();
+  // The head follows the record: one row written, or the record was not.
+  if (inserted->affected() != 1) {
+    return Status(Code::kStorage,
+                  "PostgreSQL: appending an audit record: the head was not written");
+  }
+  return Status::Ok();
 }
 
 Status PgAppendAuditInTransaction(

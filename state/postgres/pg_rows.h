@@ -24,6 +24,8 @@ extern const char kPgCertColumns[];
 extern const char kPgPinColumns[];
 // audit_log's columns after node (a store reads its node's rows: the node is not in AuditRow).
 extern const char kPgAuditColumns[];
+// How many columns kPgAuditColumns names.
+constexpr int kPgAuditColumnCount = 12;
 
 // Row r, columns from 0, as the lists above name them. A NULL blob (status_mac, a certificate's
 // mac) reads as empty, as SQLite's does.

@@ -254,6 +254,39 @@ TEST_CASE_TEMPLATE("state: a batch claim spends what is left and records how man
   CheckHeadAt(*store, 2);
 }
 
+TEST_CASE_TEMPLATE("state: a batch claim keeps every byte of what it spends", S,
+                   SAMP11_STATE_IMPLEMENTATIONS) {
+  // PostgreSQL sends a batch's rows as arrays in one statement: quotes, backslashes, commas,
+  // braces, a "NULL", spaces, UTF-8, empty strings and every byte value arrive as they were.
+  S states;
+  auto store = NewStore(states);
+  std::vector<SpentHashRow> rows;
+  const std::vector<std::string> texts = {
+      "a\"b", "back\\slash", "comma,brace{}", "NULL", " spaced ", "\xc3\xa9t\xc3\xa9", ""};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    SpentHashRow row = Spent(texts[i], "unused", 100 + static_cast<int64_t>(i), texts[i]);
+    row.hash = Bytes{0x00, 0x5c, 0x22, 0x2c, 0xff, static_cast<uint8_t>(i)};
+    row.key_id = Bytes{0x7b, 0x00, 0x7d};
+    rows.push_back(row);
+  }
+  rows[5].hash.clear();  // an empty hash too
+  auto claim = [&store](const std::vector<SpentHashRow>& claimed) {
+    return Must(store->journal().ClaimSpentHashes(
+        claimed, [](const AuditTail& tail, size_t) -> Result<AuditAppend> {
+          return NextRecord(tail, "claim");
+        }));
+  };
+  CHECK(claim(rows) == std::vector<bool>(rows.size(), true));
+  for (const SpentHashRow& row : rows) {
+    CAPTURE(row.jti);
+    CHECK(Must(store->replay().IsHashSpent(row.kid, row.jti, row.hash)));
+  }
+  CHECK(claim(rows) == std::vector<bool>(rows.size(), false));
+  // sad_exp arrived too: the rows of exp 100..102 are purged, the others kept.
+  CHECK(Must(store->replay().PurgeSpentHashes(103)) == 3);
+  CHECK(Must(store->replay().CountSpentHashes()) == static_cast<int64_t>(rows.size()) - 3);
+}
+
 TEST_CASE_TEMPLATE("state: a batch claim whose record fails spends nothing", S,
                    SAMP11_STATE_IMPLEMENTATIONS) {
   S states;
