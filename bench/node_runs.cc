@@ -29,9 +29,7 @@ json MeasureNodeCount(const RunOptions& o, int count, int repeats, double second
   // Time for a process to issue its SADs (about 30 us each), load the module, open the token and
   // verify a signature before the window.
   const int64_t start_delay_ms = 1500 + sads / 10;
-  std::vector<double> rates;
-  json last;
-  double max_late_ms = 0;
+  SpawnedRepeats runs;
   for (int rep = 0; rep < repeats; ++rep) {
     char window[96];
     std::snprintf(window, sizeof window, " --start-at-ms %lld --seconds %.3f --sads %d",
@@ -43,22 +41,11 @@ json MeasureNodeCount(const RunOptions& o, int count, int repeats, double second
                          "' --key-id " + key_id + " --key-type " + Spec(kType).name +
                          " --device-key '" + o.device_key + "' --aud '" + o.pg_aud + "'" + window);
     }
-    std::vector<json> results = SpawnTogether(commands);
-    double sum = 0;
-    json per_process = json::array();
-    for (const json& r : results) {
-      sum += r["signatures"].get<double>() / seconds;
-      max_late_ms = std::max(max_late_ms, r["late_ms"].get<double>());
-      per_process.push_back(r);
-    }
-    rates.push_back(sum);
-    last = per_process;
+    runs.Add(SpawnTogether(commands), seconds);
   }
-  json m = {{"nodes", count},
-            {"sps", Median(rates)},
-            {"sps_per_repeat", rates},
-            {"max_late_ms", max_late_ms},
-            {"last_repeat", last}};
+  json m = runs.Summary();
+  m["nodes"] = count;
+  const double max_late_ms = runs.max_late_ms();
   std::fprintf(stderr,
                "  %d node(s) x 1 process x 1 thread, single-SAD %s: %9.1f sig/s (late %.0f ms at "
                "most)\n",

@@ -38,26 +38,13 @@ std::vector<json> SpawnScal1Processes(const RunOptions& o, const std::string& ke
 // The summed rate of count processes over repeats (median), with the last repeat's details.
 json MeasureCount(const RunOptions& o, const std::string& key_id, int count, int repeats,
                   double seconds) {
-  std::vector<double> rates;
-  json last;
-  double max_late_ms = 0;
+  SpawnedRepeats runs;
   for (int rep = 0; rep < repeats; ++rep) {
-    std::vector<json> results = SpawnScal1Processes(o, key_id, count, seconds);
-    double sum = 0;
-    json per_process = json::array();
-    for (const json& r : results) {
-      sum += r["signatures"].get<double>() / seconds;
-      max_late_ms = std::max(max_late_ms, r["late_ms"].get<double>());
-      per_process.push_back(r);
-    }
-    rates.push_back(sum);
-    last = per_process;
+    runs.Add(SpawnScal1Processes(o, key_id, count, seconds), seconds);
   }
-  json m = {{"processes", count},
-            {"sps", Median(rates)},
-            {"sps_per_repeat", rates},
-            {"max_late_ms", max_late_ms},
-            {"last_repeat", last}};
+  json m = runs.Summary();
+  m["processes"] = count;
+  const double max_late_ms = runs.max_late_ms();
   std::fprintf(stderr,
                "  %d process(es) x 1 thread, SCAL1 ec-p256: %9.1f sig/s (late %.0f ms at most)\n",
                count, m["sps"].get<double>(), max_late_ms);

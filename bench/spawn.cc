@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "bench/p11.h"
+#include "bench/stats.h"
 
 namespace samp11::bench {
 
@@ -42,6 +44,25 @@ std::vector<nlohmann::json> SpawnTogether(const std::vector<std::string>& comman
   }
   if (!failure.empty()) throw BenchError(failure);
   return results;
+}
+
+void SpawnedRepeats::Add(const std::vector<nlohmann::json>& children, double seconds) {
+  double sum = 0;
+  nlohmann::json per_process = nlohmann::json::array();
+  for (const nlohmann::json& r : children) {
+    sum += r["signatures"].get<double>() / seconds;
+    max_late_ms_ = std::max(max_late_ms_, r["late_ms"].get<double>());
+    per_process.push_back(r);
+  }
+  rates_.push_back(sum);
+  last_ = per_process;
+}
+
+nlohmann::json SpawnedRepeats::Summary() const {
+  return {{"sps", Median(rates_)},
+          {"sps_per_repeat", rates_},
+          {"max_late_ms", max_late_ms_},
+          {"last_repeat", last_}};
 }
 
 }  // namespace samp11::bench

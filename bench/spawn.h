@@ -20,4 +20,20 @@ std::string SelfExe();
 // Throws BenchError naming the first command that failed, once all have ended.
 std::vector<nlohmann::json> SpawnTogether(const std::vector<std::string>& commands);
 
+// The repeats of a row of child processes: each repeat's rate is the sum of its children's
+// signatures over the window; the row is their median, with the latest start seen and the last
+// repeat's children as they reported.
+class SpawnedRepeats {
+ public:
+  void Add(const std::vector<nlohmann::json>& children, double seconds);
+  // {"sps", "sps_per_repeat", "max_late_ms", "last_repeat"}.
+  nlohmann::json Summary() const;
+  double max_late_ms() const { return max_late_ms_; }
+
+ private:
+  std::vector<double> rates_;
+  nlohmann::json last_;
+  double max_late_ms_ = 0;
+};
+
 }  // namespace samp11::bench
