@@ -7,6 +7,7 @@
 
 #include "crypto/digest.h"
 #include "crypto/json.h"
+#include "crypto/jwks.h"
 #include "crypto/key_parts.h"
 #include "crypto/keys.h"
 #include "crypto/ossl.h"
@@ -82,21 +83,26 @@ Result<EvpPkeyPtr> OkpFromJwk(const json& jwk) {
   return key;
 }
 
+// RFC 7518 section 6.3.1: n and e are unsigned big-endian, base64url; their size is the key's.
+Result<EvpPkeyPtr> RsaFromJwk(const json& jwk) {
+  SAMP11_ASSIGN_OR_RETURN(std::string n_text, StringMember(jwk, "n"));
+  SAMP11_ASSIGN_OR_RETURN(std::string e_text, StringMember(jwk, "e"));
+  std::optional<Bytes> n = Base64UrlDecode(n_text);
+  std::optional<Bytes> e = Base64UrlDecode(e_text);
+  if (!n || n->empty()) return JwkError("member 'n' is not base64url");
+  if (!e || e->empty()) return JwkError("member 'e' is not base64url");
+  // Bounds the work before OpenSSL sees the numbers: 4096 bits is the largest key samp11 uses,
+  // and an exponent longer than 8 bytes is no real key's.
+  if (n->size() > 512 || e->size() > 8) return JwkError("RSA 'n' or 'e' is too long");
+  Result<EvpPkeyPtr> key = PublicKeyFromRsaParts(*n, *e);
+  if (!key.ok()) return JwkError(key.status().message());
+  return key;
+}
+
 Result<EvpPkeyPtr> PublicKeyFromJwk(std::string_view text) {
   Result<json> parsed = ParseJsonObject(text, Code::kArgumentsBad);
   if (!parsed.ok()) return JwkError(parsed.status().message());
-  const json& jwk = *parsed;
-  // An enrolled activation key is public; a private member means a secret was pasted in the
-  // wrong place, and accepting it would store it in the clear.
-  for (const char* secret : {"d", "p", "q", "dp", "dq", "qi", "k"}) {
-    if (jwk.contains(secret)) {
-      return JwkError(std::string("private member '") + secret + "' present; enrol the public key");
-    }
-  }
-  SAMP11_ASSIGN_OR_RETURN(std::string kty, StringMember(jwk, "kty"));
-  if (kty == "EC") return EcFromJwk(jwk);
-  if (kty == "OKP") return OkpFromJwk(jwk);
-  return Status(Code::kUnsupported, "JWK: kty '" + Excerpt(kty) + "' is not supported");
+  return PublicKeyFromJwkObject(*parsed);
 }
 
 Result<EvpPkeyPtr> PublicKeyFromPem(std::string_view text) {
@@ -114,6 +120,27 @@ Result<EvpPkeyPtr> PublicKeyFromPem(std::string_view text) {
 }
 
 }  // namespace
+
+const char* JwkPrivateMember(const json& jwk) {
+  for (const char* secret : {"d", "p", "q", "dp", "dq", "qi", "k", "oth"}) {
+    if (jwk.contains(secret)) return secret;
+  }
+  return nullptr;
+}
+
+Result<EvpPkeyPtr> PublicKeyFromJwkObject(const json& jwk) {
+  if (!jwk.is_object()) return JwkError("a JWK is a JSON object");
+  // An enrolled activation key is public; a private member means a secret was pasted in the
+  // wrong place, and accepting it would store it in the clear.
+  if (const char* secret = JwkPrivateMember(jwk)) {
+    return JwkError(std::string("private member '") + secret + "' present; enrol the public key");
+  }
+  SAMP11_ASSIGN_OR_RETURN(std::string kty, StringMember(jwk, "kty"));
+  if (kty == "EC") return EcFromJwk(jwk);
+  if (kty == "OKP") return OkpFromJwk(jwk);
+  if (kty == "RSA") return RsaFromJwk(jwk);
+  return Status(Code::kUnsupported, "JWK: kty '" + Excerpt(kty) + "' is not supported");
+}
 
 Result<EvpPkeyPtr> PublicKeyFromPemOrJwk(std::string_view text) {
   std::string_view trimmed = Trim(text);

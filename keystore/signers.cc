@@ -40,8 +40,7 @@ Result<ActivationKey> ActivationKeyFromRow(const SecureBytes& mac_key,
   key.alg = *alg;
   Result<EvpPkeyPtr> public_key = PublicKeyFromSpki(row.public_spki);
   if (!public_key.ok()) return Status(Code::kTampered, what + " has an unreadable public key");
-  Result<SadAlg> key_alg = SadAlgForKey(public_key->get());
-  if (!key_alg.ok() || *key_alg != key.alg) {
+  if (!CheckSadAlgKey(key.alg, public_key->get()).ok()) {
     return Status(Code::kTampered, what + " has a public key that does not fit its algorithm");
   }
   key.public_key = Share(std::move(*public_key));

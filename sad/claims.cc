@@ -30,7 +30,16 @@ Status CheckSadClaims(const SadClaims& claims, std::string_view token_identity, 
   if (policy.clock_skew_seconds < 0 || policy.max_lifetime_seconds <= 0) {
     return Status(Code::kConfig, "SAD time policy: skew must be >= 0 and lifetime > 0");
   }
-  if (claims.aud != token_identity) return Invalid("aud does not name this token");
+  if (claims.audiences.empty()) {
+    if (claims.aud != token_identity) return Invalid("aud does not name this token");
+  } else {
+    bool named = false;
+    for (const std::string& aud : claims.audiences) {
+      named =
+          named || aud == token_identity || (!policy.audience.empty() && aud == policy.audience);
+    }
+    if (!named) return Invalid("aud names neither this token nor its configured audience");
+  }
   if (claims.hashes.size() > policy.max_hashes) {
     return Invalid("binds " + std::to_string(claims.hashes.size()) + " hashes, the limit is " +
                    std::to_string(policy.max_hashes));

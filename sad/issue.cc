@@ -61,6 +61,10 @@ Result<std::string> IssueSad(const SadClaims& claims, std::string_view kid, EVP_
     case SadAlg::kEdDSA:
       signature = Ed25519Sign(device_key, input);
       break;
+    case SadAlg::kRS256:
+    case SadAlg::kPS256:
+      // SadAlgForKey never names them: RSA keys verify authorization servers' tokens only.
+      break;
   }
   if (!signature.ok()) return signature.status();
   std::string sad = signing_input + "." + Base64UrlEncode(*signature);

@@ -1,7 +1,6 @@
 // ParseSad: the structure of a received SAD, checked before any cryptography touches it.
-#include <limits>
-
 #include "crypto/json.h"
+#include "sad/json_claims.h"
 #include "sad/rules.h"
 #include "sad/sad.h"
 
@@ -11,9 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-Status Invalid(const std::string& message) {
-  return Status(Code::kActivationInvalid, "SAD " + message);
-}
+Status Invalid(const std::string& message) { return SadInvalid(message); }
 
 Result<Bytes> DecodePart(std::string_view part, const char* name) {
   if (part.empty()) return Invalid(std::string(name) + " part is empty");
@@ -32,31 +29,15 @@ Result<json> DecodeJsonPart(std::string_view part, const char* name) {
 }
 
 Result<std::string> HeaderString(const json& header, const char* name) {
-  auto it = header.find(name);
-  if (it == header.end()) return Invalid(std::string("header: ") + name + " is missing");
-  if (!it->is_string()) return Invalid(std::string("header: ") + name + " is not a string");
-  return it->get<std::string>();
+  return SadString(header, name, std::string("header: ") + name);
 }
 
 Result<std::string> ClaimString(const json& payload, const char* name) {
-  auto it = payload.find(name);
-  if (it == payload.end()) return Invalid(std::string("claim '") + name + "' is missing");
-  if (!it->is_string()) return Invalid(std::string("claim '") + name + "' is not a string");
-  return it->get<std::string>();
+  return SadString(payload, name, std::string("claim '") + name + "'");
 }
 
 Result<int64_t> ClaimInteger(const json& payload, const char* name) {
-  auto it = payload.find(name);
-  if (it == payload.end()) return Invalid(std::string("claim '") + name + "' is missing");
-  // is_number_integer excludes 1.0 and 1e3: a time or count written as a float is refused.
-  if (!it->is_number_integer()) {
-    return Invalid(std::string("claim '") + name + "' is not an integer");
-  }
-  if (it->is_number_unsigned() &&
-      it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return Invalid(std::string("claim '") + name + "' is out of range");
-  }
-  return it->get<int64_t>();
+  return SadInteger(payload, name, std::string("claim '") + name + "'");
 }
 
 Status ParseHeader(const json& header, ParsedSad& sad) {
@@ -74,7 +55,14 @@ Status ParseHeader(const json& header, ParsedSad& sad) {
   SAMP11_ASSIGN_OR_RETURN(sad.kid, HeaderString(header, "kid"));
   SAMP11_RETURN_IF_ERROR(CheckSadKid(sad.kid));
   SAMP11_ASSIGN_OR_RETURN(std::string typ, HeaderString(header, "typ"));
-  if (typ != kSadType) return Invalid(std::string("header: typ must be '") + kSadType + "'");
+  if (typ == kSadType) {
+    sad.form = SadForm::kSamp11;
+  } else if (typ == kAccessTokenType || typ == kAccessTokenMediaType) {
+    sad.form = SadForm::kAccessToken;
+  } else {
+    return Invalid(std::string("header: typ must be '") + kSadType + "' or '" + kAccessTokenType +
+                   "'");
+  }
   return Status::Ok();
 }
 
@@ -83,11 +71,8 @@ Status ParseHashes(const json& payload, SadClaims& claims) {
   if (it == payload.end()) return Invalid("claim 'hashes' is missing");
   if (!it->is_array()) return Invalid("claim 'hashes' is not an array");
   for (size_t i = 0; i < it->size(); ++i) {
-    const json& item = (*it)[i];
-    if (!item.is_string()) return Invalid("hashes[" + std::to_string(i) + "] is not a string");
-    std::optional<Bytes> hash = Base64Decode(item.get_ref<const std::string&>());
-    if (!hash) return Invalid("hashes[" + std::to_string(i) + "] is not padded base64");
-    claims.hashes.push_back(std::move(*hash));
+    SAMP11_ASSIGN_OR_RETURN(Bytes hash, SadDigest((*it)[i], "hashes[" + std::to_string(i) + "]"));
+    claims.hashes.push_back(std::move(hash));
   }
   return Status::Ok();
 }
@@ -144,7 +129,11 @@ Result<ParsedSad> ParseSad(std::string_view compact) {
   SAMP11_ASSIGN_OR_RETURN(json header, DecodeJsonPart(header_part, "header"));
   SAMP11_RETURN_IF_ERROR(ParseHeader(header, sad));
   SAMP11_ASSIGN_OR_RETURN(json payload, DecodeJsonPart(payload_part, "payload"));
-  SAMP11_RETURN_IF_ERROR(ParseClaims(payload, sad.claims));
+  if (sad.form == SadForm::kAccessToken) {
+    SAMP11_RETURN_IF_ERROR(ParseAccessTokenClaims(payload, sad));
+  } else {
+    SAMP11_RETURN_IF_ERROR(ParseClaims(payload, sad.claims));
+  }
   SAMP11_ASSIGN_OR_RETURN(sad.signature, DecodePart(signature_part, "signature"));
   sad.signing_input = std::string(compact.substr(0, second));
   return sad;

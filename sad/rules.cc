@@ -10,7 +10,9 @@ Status Invalid(const std::string& message) {
   return Status(Code::kActivationInvalid, "SAD " + message);
 }
 
-Status CheckString(const char* name, std::string_view value, size_t max_length) {
+}  // namespace
+
+Status CheckSadString(const char* name, std::string_view value, size_t max_length) {
   if (value.empty()) return Invalid(std::string("claim '") + name + "' is empty");
   if (value.size() > max_length) {
     return Invalid(std::string("claim '") + name + "' is longer than " +
@@ -25,6 +27,8 @@ Status CheckString(const char* name, std::string_view value, size_t max_length) 
   }
   return Status::Ok();
 }
+
+namespace {
 
 bool IsLowerHex(std::string_view text) {
   for (char c : text) {
@@ -43,15 +47,15 @@ Status CheckTime(const char* name, int64_t value) {
 }  // namespace
 
 Status CheckSadClaimValues(const SadClaims& claims) {
-  SAMP11_RETURN_IF_ERROR(CheckString("iss", claims.iss, kMaxSadStringLength));
-  SAMP11_RETURN_IF_ERROR(CheckString("sub", claims.sub, kMaxSadStringLength));
-  SAMP11_RETURN_IF_ERROR(CheckString("aud", claims.aud, kMaxSadStringLength));
-  SAMP11_RETURN_IF_ERROR(CheckString("credentialID", claims.credential_id, kMaxSadStringLength));
+  SAMP11_RETURN_IF_ERROR(CheckSadString("iss", claims.iss, kMaxSadStringLength));
+  SAMP11_RETURN_IF_ERROR(CheckSadString("sub", claims.sub, kMaxSadStringLength));
+  SAMP11_RETURN_IF_ERROR(CheckSadString("aud", claims.aud, kMaxSadStringLength));
+  SAMP11_RETURN_IF_ERROR(CheckSadString("credentialID", claims.credential_id, kMaxSadStringLength));
   // CKA_ID bytes are compared as text, so one spelling only: lower-case hex.
   if (claims.credential_id.size() % 2 != 0 || !IsLowerHex(claims.credential_id)) {
     return Invalid("claim 'credentialID' must be lower-case hex of even length");
   }
-  SAMP11_RETURN_IF_ERROR(CheckString("jti", claims.jti, kMaxJtiLength));
+  SAMP11_RETURN_IF_ERROR(CheckSadString("jti", claims.jti, kMaxJtiLength));
   if (claims.hashes.empty()) return Invalid("claim 'hashes' is empty");
   std::set<Bytes> seen;
   for (size_t i = 0; i < claims.hashes.size(); ++i) {

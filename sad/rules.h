@@ -17,6 +17,8 @@ constexpr int64_t kMaxNumericDate = 253402300799;
 // 128) and free of control characters; credentialID lower-case hex of even length; 1.. hashes,
 // each of hash_alg's size, all distinct; iat and exp within 0..kMaxNumericDate.
 Status CheckSadClaimValues(const SadClaims& claims);
+// One string's rules: non-empty, at most max_length bytes, no control character.
+Status CheckSadString(const char* name, std::string_view value, size_t max_length);
 // The same rules for the header's kid.
 Status CheckSadKid(std::string_view kid);
 

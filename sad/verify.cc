@@ -19,8 +19,8 @@ Status VerifySadSignature(const ParsedSad& sad, EVP_PKEY* key, SadAlg expected_a
     return Invalid(std::string("alg confusion: header says ") + SadAlgName(sad.alg) +
                    ", the key is registered for " + SadAlgName(expected_alg));
   }
-  Result<SadAlg> key_alg = SadAlgForKey(key);
-  if (!key_alg.ok() || *key_alg != expected_alg) {
+  // Again at each use, not only at registration: an RSA key under 2048 bits never verifies.
+  if (!CheckSadAlgKey(expected_alg, key).ok()) {
     return Invalid(std::string("registered key does not fit ") + SadAlgName(expected_alg));
   }
   Bytes input = ToBytes(sad.signing_input);
@@ -41,6 +41,15 @@ Status VerifySadSignature(const ParsedSad& sad, EVP_PKEY* key, SadAlg expected_a
     case SadAlg::kEdDSA:
       if (sad.signature.size() != 64) return Invalid("signature: EdDSA needs 64 bytes");
       verified = Ed25519Verify(key, input, sad.signature);
+      break;
+    case SadAlg::kRS256:
+      verified = RsaPkcs1VerifyDigestInfo(
+          key, MakeDigestInfo(HashAlg::kSha256, Digest(HashAlg::kSha256, input)), sad.signature);
+      break;
+    case SadAlg::kPS256:
+      // RFC 7518 section 3.5: MGF1 with the same hash, a salt as long as the hash.
+      verified = RsaPssVerifyHash(key, Digest(HashAlg::kSha256, input),
+                                  PssParams{HashAlg::kSha256, HashAlg::kSha256, 32}, sad.signature);
       break;
   }
   if (!verified.ok()) return Invalid("signature does not verify");

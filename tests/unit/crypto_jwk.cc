@@ -149,7 +149,8 @@ TEST_CASE("JWK refusals") {
   CHECK(code("not a key") == Code::kArgumentsBad);
   CHECK(code("{") == Code::kArgumentsBad);
   CHECK(code("[1]") == Code::kArgumentsBad);
-  CHECK(code(WithMember(ec, "kty", "RSA")) == Code::kUnsupported);
+  CHECK(code(WithMember(ec, "kty", "oct")) == Code::kUnsupported);
+  CHECK(code(WithMember(ec, "kty", "RSA")) == Code::kArgumentsBad);  // no n, no e
   CHECK(code(WithMember(ec, "kty", 1)) == Code::kArgumentsBad);
   CHECK(code(WithMember(ec, "crv", "P-521")) == Code::kUnsupported);
   CHECK(code(WithMember(ec, "crv", "P-384")) == Code::kArgumentsBad);  // 32-byte coordinates

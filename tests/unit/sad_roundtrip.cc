@@ -68,8 +68,12 @@ TEST_CASE("SAD algorithm names and keys") {
   CHECK(std::string(SadAlgName(SadAlg::kES256)) == "ES256");
   CHECK(std::string(SadAlgName(SadAlg::kES384)) == "ES384");
   CHECK(std::string(SadAlgName(SadAlg::kEdDSA)) == "EdDSA");
+  CHECK(std::string(SadAlgName(SadAlg::kRS256)) == "RS256");
+  CHECK(std::string(SadAlgName(SadAlg::kPS256)) == "PS256");
   CHECK(*SadAlgFromName("ES384") == SadAlg::kES384);
-  for (const char* bad : {"none", "HS256", "es256", "RS256", "ES512", "Ed25519", ""}) {
+  CHECK(*SadAlgFromName("PS256") == SadAlg::kPS256);
+  for (const char* bad :
+       {"none", "HS256", "es256", "rs256", "RS384", "PS512", "ES512", "Ed25519", ""}) {
     CAPTURE(bad);
     CHECK_FALSE(SadAlgFromName(bad).ok());
   }

@@ -40,6 +40,9 @@ inline KeyType KeyTypeFor(SadAlg alg) {
       return KeyType::kEcP384;
     case SadAlg::kEdDSA:
       return KeyType::kEd25519;
+    case SadAlg::kRS256:
+    case SadAlg::kPS256:
+      return KeyType::kRsa2048;
   }
   return KeyType::kEcP256;
 }
@@ -67,9 +70,25 @@ inline nlohmann::ordered_json TestPayload(const SadClaims& claims = TestClaims()
 inline Bytes TestSign(const std::string& signing_input, SadAlg alg) {
   EVP_PKEY* key = TestKey(KeyTypeFor(alg));
   Bytes input = ToBytes(signing_input);
-  Result<Bytes> sig = alg == SadAlg::kEdDSA   ? Ed25519Sign(key, input)
-                      : alg == SadAlg::kES256 ? EcdsaSignHash(key, Digest(HashAlg::kSha256, input))
-                                              : EcdsaSignHash(key, Digest(HashAlg::kSha384, input));
+  Bytes sha256 = Digest(HashAlg::kSha256, input);
+  Result<Bytes> sig = Status(Code::kInternal, "no algorithm");
+  switch (alg) {
+    case SadAlg::kEdDSA:
+      sig = Ed25519Sign(key, input);
+      break;
+    case SadAlg::kES256:
+      sig = EcdsaSignHash(key, sha256);
+      break;
+    case SadAlg::kES384:
+      sig = EcdsaSignHash(key, Digest(HashAlg::kSha384, input));
+      break;
+    case SadAlg::kRS256:
+      sig = RsaPkcs1SignDigestInfo(key, MakeDigestInfo(HashAlg::kSha256, sha256));
+      break;
+    case SadAlg::kPS256:
+      sig = RsaPssSignHash(key, sha256, PssParams{HashAlg::kSha256, HashAlg::kSha256, 32});
+      break;
+  }
   REQUIRE(sig.ok());
   return *sig;
 }
