@@ -46,6 +46,11 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
                       std::to_string(sad.claims.iat) + " < " + std::to_string(not_before) + ")");
   }
 
+  if (sad.form == SadForm::kAccessToken) {
+    // Its sub is the authorization server's subject, never a signer's name: until subjects are
+    // enrolled to signers, no access token is taken.
+    return Status(Code::kActivationInvalid, "SAD access tokens are not taken by this token");
+  }
   // Who may speak for whom: a device key only for its own signer (the SAD is self-issued, so
   // iss names the signer too); an authorization server for any enrolled signer, under its name.
   if (key.role == ActivationKeyRole::kDevice) {
