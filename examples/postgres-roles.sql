@@ -49,4 +49,7 @@ GRANT INSERT, UPDATE (state, detail, updated), DELETE ON sad_requests TO :"node_
 -- SCAL1 PINs: a node counts failures and resets the count; setting a PIN is the operator's.
 GRANT UPDATE (failures) ON signer_pins TO :"node_role";
 
+-- Subjects enrolled as signers (signer_subjects) and the authorization servers' keys: read only,
+-- above; enrolling and rotating them is the operator's.
+
 COMMIT;

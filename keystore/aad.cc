@@ -41,6 +41,16 @@ Bytes SignerPinMacInput(const SignerPinRow& row) {
   return CanonicalEncoder().Add("signer-pin-v1").Add(row.name).Add(row.salt).Add(row.hash).bytes();
 }
 
+Bytes SignerSubjectMacInput(const SignerSubjectRow& row) {
+  return CanonicalEncoder()
+      .Add("signer-subject-v1")
+      .Add(row.issuer)
+      .Add(row.subject)
+      .Add(row.signer)
+      .AddDecimal(row.created)
+      .bytes();
+}
+
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row) {
   // A key whose status never changed keeps the form it was MAC'd in before schema 5; once it
   // changed, the MAC covers the status and its time. Setting a changed row back to "enabled at

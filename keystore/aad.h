@@ -20,6 +20,8 @@ Bytes SignerMacInput(const SignerRow& row);
 Bytes SignerPinMacInput(const SignerPinRow& row);
 // ("activation-key-v1", kid, role, owner, alg, public_spki, created)
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row);
+// ("signer-subject-v1", issuer, subject, signer, created)
+Bytes SignerSubjectMacInput(const SignerSubjectRow& row);
 // ("key-v1", id, key_type, owner, scal, policy_json, public_spki, created) for a file key, and
 // ("key-v2", backend, origin, id, ...) for a key in another backend: the AES-GCM associated data of
 // the wrapped private key (or of the reference to it). The label is not bound: it is a display name

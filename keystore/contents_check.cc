@@ -76,6 +76,15 @@ Bytes Encode(const SignerPinRow& r) {
       .Add(r.mac)
       .bytes();
 }
+Bytes Encode(const SignerSubjectRow& r) {
+  return CanonicalEncoder()
+      .Add(r.issuer)
+      .Add(r.subject)
+      .Add(r.signer)
+      .AddDecimal(r.created)
+      .Add(r.mac)
+      .bytes();
+}
 Bytes Encode(const ActivationKeyRow& r) {
   return CanonicalEncoder()
       .Add(r.kid)
@@ -270,6 +279,13 @@ ContentsFindings CheckContents(const StateContents& contents, const KeystoreCont
                     "', who has no signer row");
     }
   }
+  for (const SignerSubjectRow& row : contents.subjects) {
+    const std::string name = "subject '" + row.subject + "' of issuer '" + row.issuer + "'";
+    found.Check(VerifyRowMac(context.keys.mac, SignerSubjectMacInput(row), row.mac, name));
+    if (signers.count(row.signer) == 0) {
+      found.Problem(name + " is enrolled as signer '" + row.signer + "', who has no signer row");
+    }
+  }
   std::multiset<Bytes> certified_ids;
   for (const CertRow& row : contents.certs) certified_ids.insert(row.key_id);
   std::set<Bytes> key_ids;
@@ -313,11 +329,13 @@ ContentsFindings CheckContents(const StateContents& contents, const KeystoreCont
   out.keys = static_cast<int64_t>(contents.keys.size());
   out.certs = static_cast<int64_t>(contents.certs.size());
   out.pins = static_cast<int64_t>(contents.pins.size());
+  out.subjects = static_cast<int64_t>(contents.subjects.size());
   out.spent_hashes = static_cast<int64_t>(contents.spent_hashes.size());
   out.deposits = static_cast<int64_t>(contents.deposits.size());
   out.digests["signers"] = TableDigest(contents.signers);
   out.digests["signer PINs"] = TableDigest(contents.pins);
   out.digests["activation keys"] = TableDigest(contents.activation_keys);
+  out.digests["signer subjects"] = TableDigest(contents.subjects);
   out.digests["keys"] = TableDigest(contents.keys);
   out.digests["certificates"] = TableDigest(contents.certs);
   out.digests["spent hashes"] = TableDigest(contents.spent_hashes);

@@ -120,6 +120,12 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
                                            "the PIN of signer '" + row.name + "'"));
     return Status::Ok();
   };
+  plan.subject = [&](SignerSubjectRow& row) -> Status {
+    SAMP11_ASSIGN_OR_RETURN(row.mac,
+                            Remac(old.mac, next.mac, SignerSubjectMacInput(row), row.mac,
+                                  "subject '" + row.subject + "' of issuer '" + row.issuer + "'"));
+    return Status::Ok();
+  };
   plan.audit_row = [&](AuditRow& row) -> Status {
     SAMP11_ASSIGN_OR_RETURN(Bytes mac, AuditRecordMac(old.audit, row.seq, row.chain));
     if (!ConstantTimeEqual(mac, row.mac)) {

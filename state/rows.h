@@ -49,6 +49,17 @@ struct ActivationKeyRow {
   int64_t status_changed = 0;
 };
 
+// An authorization server's subject enrolled as a signer (`samp11 signer add NAME --subject S
+// --issuer I`): an access token whose iss is I and whose sub is S speaks for NAME, and for no one
+// else. (issuer, subject) is unique; mac covers every field (keystore/aad.h). Schema 6.
+struct SignerSubjectRow {
+  std::string issuer;
+  std::string subject;
+  std::string signer;
+  int64_t created = 0;
+  Bytes mac;
+};
+
 struct KeyRow {
   int64_t handle = 0;  // assigned by the store, > 0, never reused
   Bytes id;            // CKA_ID, unique

@@ -32,7 +32,8 @@ struct StateContents {
   std::vector<SignerRow> signers;
   std::vector<SignerPinRow> pins;  // failures (the PIN try counters) included
   std::vector<ActivationKeyRow> activation_keys;
-  std::vector<KeyRow> keys;  // handles kept
+  std::vector<SignerSubjectRow> subjects;  // by issuer, subject
+  std::vector<KeyRow> keys;                // handles kept
   std::vector<CertRow> certs;
   std::vector<SpentHashRow> spent_hashes;
   std::vector<DepositRow> deposits;

@@ -16,6 +16,7 @@ Result<StateContents> MemoryMaintenanceStore::Contents() {
   for (const auto& [name, row] : t.signers) contents.signers.push_back(row);
   for (const auto& [name, row] : t.pins) contents.pins.push_back(row);
   for (const auto& [kid, row] : t.activation_keys) contents.activation_keys.push_back(row);
+  for (const auto& [key, row] : t.subjects) contents.subjects.push_back(row);
   for (const auto& [handle, row] : t.keys) contents.keys.push_back(row);
   for (const auto& [handle, row] : t.certs) contents.certs.push_back(row);
   for (const auto& [key, row] : t.spent_hashes) contents.spent_hashes.push_back(row);
@@ -51,6 +52,14 @@ Result<MemoryTables> MemoryTablesFrom(const StateContents& contents) {
   for (const ActivationKeyRow& row : contents.activation_keys) {
     if (!t.activation_keys.emplace(row.kid, row).second) {
       return Status(Code::kAlreadyExists, "activation key " + row.kid + " is there twice");
+    }
+  }
+  for (const SignerSubjectRow& row : contents.subjects) {
+    if (t.signers.count(row.signer) == 0) {
+      return Status(Code::kNotFound, "a subject's signer " + row.signer + " has no row");
+    }
+    if (!t.subjects.emplace(std::make_pair(row.issuer, row.subject), row).second) {
+      return Status(Code::kAlreadyExists, "subject " + row.subject + " is there twice");
     }
   }
   for (const KeyRow& row : contents.keys) {

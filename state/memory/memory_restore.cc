@@ -74,7 +74,7 @@ Result<int64_t> CarrySignerStatuses(const MemoryTables& live, MemoryTables& rest
   return carried;
 }
 
-// A removed signer's device keys and PIN go, whichever state removed it.
+// A removed signer's device keys, PIN and subjects go, whichever state removed it.
 void DropRemovedSignersSecrets(MemoryTables& restored) {
   auto removed = [&](const std::string& name) {
     auto found = restored.signers.find(name);
@@ -87,6 +87,9 @@ void DropRemovedSignersSecrets(MemoryTables& restored) {
   }
   for (auto it = restored.pins.begin(); it != restored.pins.end();) {
     it = removed(it->first) ? restored.pins.erase(it) : std::next(it);
+  }
+  for (auto it = restored.subjects.begin(); it != restored.subjects.end();) {
+    it = removed(it->second.signer) ? restored.subjects.erase(it) : std::next(it);
   }
 }
 

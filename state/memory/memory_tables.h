@@ -45,9 +45,10 @@ struct MemoryTables {
   std::map<int64_t, CertRow> certs;                         // by handle
   std::map<SpentHashKey, SpentHashRow> spent_hashes;
   std::map<DepositKey, DepositRow> deposits;
-  std::map<std::string, SadRequestRow> requests;  // by id
-  std::map<std::string, SignerPinRow> pins;       // by signer name
-  std::map<int64_t, AuditRow> audit;              // by seq
+  std::map<std::string, SadRequestRow> requests;                             // by id
+  std::map<std::string, SignerPinRow> pins;                                  // by signer name
+  std::map<std::pair<std::string, std::string>, SignerSubjectRow> subjects;  // (issuer, subject)
+  std::map<int64_t, AuditRow> audit;                                         // by seq
   std::optional<AuditHeadRow> audit_head;
   // The highest handle ever given (AUTOINCREMENT): a handle is never reused, not even after a
   // restore brought back a state that had not given it yet.

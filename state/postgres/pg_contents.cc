@@ -47,6 +47,13 @@ json Row(const ActivationKeyRow& r) {
           {"status", r.status},
           {"status_changed", r.status_changed}};
 }
+json Row(const SignerSubjectRow& r) {
+  return {{"issuer", r.issuer},
+          {"subject", r.subject},
+          {"signer", r.signer},
+          {"created", r.created},
+          {"mac", Bytea(r.mac)}};
+}
 json Row(const KeyRow& r) {
   return {{"handle", r.handle},
           {"id", Bytea(r.id)},
@@ -146,6 +153,7 @@ PgImage ImageOf(const StateContents& contents) {
   tables["deposited_sads"] = std::move(sads);
   tables["deposited_hashes"] = std::move(hashes);
   tables["sad_requests"] = json::array();  // not carried (state_contents.h)
+  tables["signer_subjects"] = Array(contents.subjects);
   PgImage image;
   image.last_key_handle = contents.last_key_handle;
   image.last_cert_handle = contents.last_cert_handle;
@@ -211,6 +219,12 @@ Result<StateContents> ReadContents(PgConnection& c) {
       c.Exec("reading activation keys", select + kPgActivationKeyColumns +
                                             " FROM activation_keys ORDER BY kid COLLATE \"C\""));
   contents.activation_keys = PgReadAll(activation_keys, PgReadActivationKeyRow);
+  SAMP11_ASSIGN_OR_RETURN(
+      PgRows subjects,
+      c.Exec("reading subjects", select + kPgSubjectColumns +
+                                     " FROM signer_subjects ORDER BY issuer COLLATE \"C\", "
+                                     "subject COLLATE \"C\""));
+  contents.subjects = PgReadAll(subjects, PgReadSubjectRow);
   SAMP11_ASSIGN_OR_RETURN(
       PgRows keys, c.Exec("reading keys", select + kPgKeyColumns + " FROM keys ORDER BY handle"));
   contents.keys = PgReadAll(keys, PgReadKeyRow);

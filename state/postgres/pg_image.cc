@@ -133,10 +133,16 @@ Result<PgImage> PgReadImage(const SecureBytes& bytes) {
   SAMP11_ASSIGN_OR_RETURN(image.last_key_handle, Count(*handles, "keys"));
   SAMP11_ASSIGN_OR_RETURN(image.last_cert_handle, Count(*handles, "certs"));
   auto tables = document.find("tables");
-  if (tables == document.end() || !tables->is_object() || tables->size() != kTableCount) {
+  size_t expected = 0;
+  for (const PgImageTable& table : kPgImageTables) expected += table.since <= version ? 1 : 0;
+  if (tables == document.end() || !tables->is_object() || tables->size() != expected) {
     return NotAnImage("not the tables of this schema");
   }
   for (const PgImageTable& table : kPgImageTables) {
+    if (table.since > version) {  // added since the image's version: nothing of it to restore
+      image.tables.push_back("[]");
+      continue;
+    }
     auto rows = tables->find(table.name);
     if (rows == tables->end() || !rows->is_array()) {
       return NotAnImage(std::string("no table ") + table.name);

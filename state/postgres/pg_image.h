@@ -32,6 +32,9 @@ inline constexpr char kPgImageFormat[] = "samp11-postgres-state";
 struct PgImageTable {
   const char* name;
   const char* order;  // its primary key: images of the same rows are the same bytes
+  // The schema version that added it: an image of an older version has no such table, and
+  // restores it empty (it did not exist then, so nothing of it can be lost).
+  int64_t since = 1;
 };
 
 // Parents before children, so that loading in this order never breaks a foreign key.
@@ -48,6 +51,7 @@ inline constexpr PgImageTable kPgImageTables[] = {
     {"deposited_sads", "kid, jti"},
     {"deposited_hashes", "key_id, hash, kid, jti"},
     {"sad_requests", "id"},
+    {"signer_subjects", "issuer, subject", 3},
 };
 
 // An image read and checked, its tables as JSON texts ready to load. Wiped when it goes: the

@@ -171,13 +171,15 @@ Result<ReplaceCounts> CarryIntoStage(PgConnection& c, const std::string& live,
                   ".activation_keys AS l WHERE l.kid = r.kid)"));
   SAMP11_ASSIGN_OR_RETURN(counts.activation_key_statuses,
                           CarryActivationKeyStatuses(c, live, macs));
-  // A removed signer's device keys and PIN go, whichever state removed it; deposits and pending
-  // requests are transient: neither the backup's nor the live ones come back.
+  // A removed signer's device keys, PIN and subjects go, whichever state removed it; deposits and
+  // pending requests are transient: neither the backup's nor the live ones come back.
   SAMP11_RETURN_IF_ERROR(c.ExecScript(
       "dropping what a restore does not bring back",
       "DELETE FROM activation_keys WHERE role = 'device' AND owner IN (SELECT name FROM signers "
       "WHERE status = 'removed');"
       "DELETE FROM signer_pins WHERE name IN (SELECT name FROM signers WHERE status = "
+      "'removed');"
+      "DELETE FROM signer_subjects WHERE signer IN (SELECT name FROM signers WHERE status = "
       "'removed');"
       "DELETE FROM deposited_hashes; DELETE FROM deposited_sads; DELETE FROM sad_requests;"));
   // Handles the live state gave are never given again: each identity goes on from the highest

@@ -14,6 +14,7 @@ const char kPgCertColumns[] =
     "handle, key_id, label, der, subject_der, issuer_der, serial_der, subject_text, not_before, "
     "not_after, created, mac";
 const char kPgPinColumns[] = "name, salt, hash, failures, mac";
+const char kPgSubjectColumns[] = "issuer, subject, signer, created, mac";
 const char kPgAuditColumns[] =
     "seq, at, pid, event, outcome, signer, key_id, kid, jti, detail, chain, mac";
 
@@ -69,6 +70,16 @@ ActivationKeyRow PgReadActivationKeyRow(const PgRows& rows, int r) {
   row.mac = rows.Blob(r, 6);
   row.status = rows.Text(r, 7);
   row.status_changed = rows.Int64(r, 8);
+  return row;
+}
+
+SignerSubjectRow PgReadSubjectRow(const PgRows& rows, int r) {
+  SignerSubjectRow row;
+  row.issuer = rows.Text(r, 0);
+  row.subject = rows.Text(r, 1);
+  row.signer = rows.Text(r, 2);
+  row.created = rows.Int64(r, 3);
+  row.mac = rows.Blob(r, 4);
   return row;
 }
 

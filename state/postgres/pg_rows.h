@@ -1,4 +1,5 @@
-// The columns of the tables keys, signers, activation_keys, certs and signer_pins, and the one
+// The columns of the tables keys, signers, activation_keys, certs, signer_pins and
+// signer_subjects, and the one
 // reader of each row kind (the shape of state/sqlite/sqlite_rows.h): every query of a table
 // selects these columns in this order, so a row is read the same way everywhere. Also what the
 // stores share about writing: the refusal messages and LIMIT.
@@ -22,6 +23,7 @@ extern const char kPgSignerColumns[];
 extern const char kPgActivationKeyColumns[];
 extern const char kPgCertColumns[];
 extern const char kPgPinColumns[];
+extern const char kPgSubjectColumns[];
 // audit_log's columns after node (a store reads its node's rows: the node is not in AuditRow).
 extern const char kPgAuditColumns[];
 // How many columns kPgAuditColumns names.
@@ -34,6 +36,7 @@ SignerRow PgReadSignerRow(const PgRows& rows, int r);
 ActivationKeyRow PgReadActivationKeyRow(const PgRows& rows, int r);
 CertRow PgReadCertRow(const PgRows& rows, int r);
 SignerPinRow PgReadPinRow(const PgRows& rows, int r);
+SignerSubjectRow PgReadSubjectRow(const PgRows& rows, int r);
 AuditRow PgReadAuditRow(const PgRows& rows, int r);
 
 template <typename Row>

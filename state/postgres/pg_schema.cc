@@ -190,6 +190,20 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION state_version_bump() FROM PUBLIC;
 )",
+    // 3: an authorization server's subjects enrolled as signers (state/rows.h SignerSubjectRow),
+    // as state/sqlite/sqlite_schema.cc keeps them. Read at every access token's verification, not
+    // cached, so no state_version trigger.
+    R"(
+CREATE TABLE signer_subjects(
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  signer TEXT NOT NULL REFERENCES signers(name),
+  created BIGINT NOT NULL,
+  mac BYTEA NOT NULL,
+  PRIMARY KEY(issuer, subject)
+);
+CREATE INDEX signer_subjects_signer ON signer_subjects(signer);
+)",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kPgSchemaVersion + 1);
 

@@ -4,6 +4,7 @@
 //
 // Version 1 is the whole state; the audit log keeps one chain per node (audit_log.node). Version 2
 // moves the key-state version with the owner's rights (pg_schema.cc); its tables are version 1's.
+// Version 3 adds signer_subjects.
 #pragma once
 
 #include <cstdint>
@@ -13,8 +14,9 @@
 
 namespace samp11 {
 
-inline constexpr int64_t kPgSchemaVersion = 2;
-// The oldest version whose tables are this version's: a backup image of it restores as it is.
+inline constexpr int64_t kPgSchemaVersion = 3;
+// The oldest version whose tables are this version's, but for tables added since (an image
+// without them restores them empty, pg_image.h): a backup image of it restores as it is.
 inline constexpr int64_t kPgOldestSameTables = 1;
 
 // Makes or migrates the schema to kPgSchemaVersion. kConfig for a newer one. Lock not held.

@@ -48,6 +48,13 @@ class PgSignerStore : public SignerStore {
   Result<std::vector<ActivationKeyRow>> ListActivationKeys() override;
   Status UpdateActivationKeys(const std::vector<ActivationKeyRow>& rows) override;
   Status DeleteActivationKey(std::string_view kid) override;
+  Status ReplaceActivationKeys(const std::vector<ActivationKeyRow>& inserted,
+                               const std::vector<std::string>& deleted) override;
+  Status InsertSignerSubject(const SignerSubjectRow& row) override;
+  Result<std::optional<SignerSubjectRow>> FindSignerSubject(std::string_view issuer,
+                                                            std::string_view subject) override;
+  Result<std::vector<SignerSubjectRow>> ListSignerSubjects() override;
+  Status DeleteSignerSubject(std::string_view issuer, std::string_view subject) override;
 
  private:
   PgConnection& c_;

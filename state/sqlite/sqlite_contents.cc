@@ -125,6 +125,10 @@ Result<StateContents> SqliteReadContents(sqlite3* db) {
       contents.activation_keys,
       All(db, select + kActivationKeyColumns + " FROM activation_keys ORDER BY kid",
           ReadActivationKeyRow));
+  SAMP11_ASSIGN_OR_RETURN(
+      contents.subjects,
+      All(db, select + kSubjectColumns + " FROM signer_subjects ORDER BY issuer, subject",
+          ReadSubjectRow));
   SAMP11_ASSIGN_OR_RETURN(contents.keys,
                           All(db, select + kKeyColumns + " FROM keys ORDER BY handle", ReadKeyRow));
   SAMP11_ASSIGN_OR_RETURN(
@@ -214,6 +218,19 @@ Status SqliteLoadContents(sqlite3* db, const StateContents& contents) {
                                  .Blob(r.mac)
                                  .Text(r.status)
                                  .Int(r.status_changed)
+                                 .Run());
+    }
+  }
+  {
+    SAMP11_ASSIGN_OR_RETURN(SqliteStatement insert,
+                            Insert(db, "signer_subjects", kSubjectColumns, 5));
+    for (const SignerSubjectRow& r : contents.subjects) {
+      SAMP11_RETURN_IF_ERROR(Binder(insert)
+                                 .Text(r.issuer)
+                                 .Text(r.subject)
+                                 .Text(r.signer)
+                                 .Int(r.created)
+                                 .Blob(r.mac)
                                  .Run());
     }
   }

@@ -128,6 +128,15 @@ Status SqliteRekey(sqlite3* db, const RekeyPlan& plan) {
         return BindMac(update, row.mac, rowid);
       });
   SAMP11_RETURN_IF_ERROR(walked6);
+  Status walked7 = RekeyTable<SignerSubjectRow>(
+      db,
+      std::string("SELECT ") + kSubjectColumns +
+          ", rowid FROM signer_subjects WHERE rowid > ? ORDER BY rowid LIMIT ?",
+      ReadSubjectRow, 5, plan.subject, "UPDATE signer_subjects SET mac = ? WHERE rowid = ?",
+      [](SqliteStatement& update, const SignerSubjectRow& row, int64_t rowid) {
+        return BindMac(update, row.mac, rowid);
+      });
+  SAMP11_RETURN_IF_ERROR(walked7);
   for (const auto& [name, value] : plan.meta) {
     SAMP11_ASSIGN_OR_RETURN(
         auto stmt,

@@ -14,6 +14,7 @@ const char kCertColumns[] =
     "handle, key_id, label, der, subject_der, issuer_der, serial_der, subject_text, not_before, "
     "not_after, created, mac";
 const char kPinColumns[] = "name, salt, hash, failures, mac";
+const char kSubjectColumns[] = "issuer, subject, signer, created, mac";
 const char kSadRequestColumns[] =
     "id, created, expires, signer, key_id, request_json, state, detail, updated";
 const char kAuditColumns[] =
@@ -63,6 +64,16 @@ ActivationKeyRow ReadActivationKeyRow(SqliteStatement& stmt) {
   row.mac = stmt.ColumnBlob(6);
   row.status = stmt.ColumnText(7);
   row.status_changed = stmt.ColumnInt64(8);
+  return row;
+}
+
+SignerSubjectRow ReadSubjectRow(SqliteStatement& stmt) {
+  SignerSubjectRow row;
+  row.issuer = stmt.ColumnText(0);
+  row.subject = stmt.ColumnText(1);
+  row.signer = stmt.ColumnText(2);
+  row.created = stmt.ColumnInt64(3);
+  row.mac = stmt.ColumnBlob(4);
   return row;
 }
 

@@ -188,12 +188,28 @@ CREATE INDEX sad_requests_state ON sad_requests(state, created);
 CREATE INDEX sad_requests_expires ON sad_requests(expires);
 )sql";
 
+// Schema 6: an authorization server's subjects enrolled as signers (SignerSubjectRow): an access
+// token whose (iss, sub) has a row here speaks for that row's signer. mac binds every column
+// (keystore/aad.h). Also the whole migration from version 5.
+constexpr char kSignerSubjects[] = R"sql(
+CREATE TABLE IF NOT EXISTS signer_subjects(
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  signer TEXT NOT NULL REFERENCES signers(name),
+  created INTEGER NOT NULL,
+  mac BLOB NOT NULL,
+  PRIMARY KEY(issuer, subject)
+);
+CREATE INDEX IF NOT EXISTS signer_subjects_signer ON signer_subjects(signer);
+)sql";
+
 }  // namespace
 
 Status CreateSchema(sqlite3* db) {
   SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSchema));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerSubjects));
   SAMP11_ASSIGN_OR_RETURN(
       auto stmt, SqliteStatement::Prepare(db, "INSERT INTO meta(name, value) VALUES(?, ?)"));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
@@ -249,8 +265,10 @@ Result<bool> Migrate(sqlite3* db) {
   if (version == kSchemaVersion) return false;  // someone else migrated it
   if (version == "1") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom1));
   if (version == "1" || version == "2") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom2));
-  if (version != "4") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));  // 4 has it
-  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom4));
+  const bool before4 = version == "1" || version == "2" || version == "3";
+  if (before4) SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));
+  if (before4 || version == "4") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom4));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerSubjects));  // every version before 6
   SAMP11_ASSIGN_OR_RETURN(auto write,
                           SqliteStatement::Prepare(db, "UPDATE meta SET value = ? WHERE name = ?"));
   SAMP11_RETURN_IF_ERROR(write.BindText(1, kSchemaVersion));
@@ -278,7 +296,7 @@ Result<int64_t> CheckSchemaVersion(sqlite3* db) {
     if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
     version = stmt.ColumnText(0);
   }
-  if (version == "3" || version == "4") {  // new tables and columns; nothing to rewrite
+  if (version == "3" || version == "4" || version == "5") {  // new tables and columns only
     SAMP11_ASSIGN_OR_RETURN(bool migrated, Migrate(db));
     return migrated ? static_cast<int64_t>(std::stoll(version)) : int64_t{0};
   }

@@ -128,6 +128,8 @@ for sql in "UPDATE spent_hashes SET spent_at = 0" "DELETE FROM spent_hashes" \
   "TRUNCATE audit_log" "DELETE FROM audit_head" "UPDATE keys SET status = 'enabled'" \
   "DELETE FROM keys" "UPDATE signers SET status = 'enabled'" \
   "INSERT INTO activation_keys SELECT * FROM activation_keys LIMIT 0" \
+  "INSERT INTO signer_subjects SELECT * FROM signer_subjects LIMIT 0" \
+  "UPDATE signer_subjects SET signer = 'mallory'" \
   "UPDATE meta SET value = 'x' WHERE name = 'label'" "DELETE FROM meta" \
   "UPDATE state_version SET version = 0" "UPDATE samp11_schema SET version = 1" \
   "UPDATE signer_pins SET hash = salt" "UPDATE sad_requests SET signer = 'mallory'" \

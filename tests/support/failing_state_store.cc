@@ -90,6 +90,29 @@ class FailingSigners : public SignerStore {
     return Guard<Result<std::vector<ActivationKeyRow>>>(plan_, "signers.ListActivationKeys", 0,
                                                         [&] { return in_.ListActivationKeys(); });
   }
+  Status ReplaceActivationKeys(const std::vector<ActivationKeyRow>& inserted,
+                               const std::vector<std::string>& deleted) override {
+    return Guard<Status>(plan_, "signers.ReplaceActivationKeys", 0,
+                         [&] { return in_.ReplaceActivationKeys(inserted, deleted); });
+  }
+  Status InsertSignerSubject(const SignerSubjectRow& row) override {
+    return Guard<Status>(plan_, "signers.InsertSignerSubject", 0,
+                         [&] { return in_.InsertSignerSubject(row); });
+  }
+  Result<std::optional<SignerSubjectRow>> FindSignerSubject(std::string_view issuer,
+                                                            std::string_view subject) override {
+    return Guard<Result<std::optional<SignerSubjectRow>>>(
+        plan_, "signers.FindSignerSubject", 0,
+        [&] { return in_.FindSignerSubject(issuer, subject); });
+  }
+  Result<std::vector<SignerSubjectRow>> ListSignerSubjects() override {
+    return Guard<Result<std::vector<SignerSubjectRow>>>(plan_, "signers.ListSignerSubjects", 0,
+                                                        [&] { return in_.ListSignerSubjects(); });
+  }
+  Status DeleteSignerSubject(std::string_view issuer, std::string_view subject) override {
+    return Guard<Status>(plan_, "signers.DeleteSignerSubject", 0,
+                         [&] { return in_.DeleteSignerSubject(issuer, subject); });
+  }
 
  private:
   SignerStore& in_;

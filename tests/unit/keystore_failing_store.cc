@@ -67,6 +67,16 @@ std::map<std::string, Call> OneCallOfEach() {
        [](StateStore& s) { return s.signers().DeleteActivationKey("k"); }},
       {"signers.UpdateActivationKeys",
        [](StateStore& s) { return s.signers().UpdateActivationKeys({ActivationKeyRow{}}); }},
+      {"signers.ReplaceActivationKeys",
+       [](StateStore& s) { return s.signers().ReplaceActivationKeys({ActivationKeyRow{}}, {}); }},
+      {"signers.InsertSignerSubject",
+       [](StateStore& s) { return s.signers().InsertSignerSubject(SignerSubjectRow{}); }},
+      {"signers.FindSignerSubject",
+       [](StateStore& s) { return s.signers().FindSignerSubject("i", "s").status(); }},
+      {"signers.ListSignerSubjects",
+       [](StateStore& s) { return s.signers().ListSignerSubjects().status(); }},
+      {"signers.DeleteSignerSubject",
+       [](StateStore& s) { return s.signers().DeleteSignerSubject("i", "s"); }},
       {"keys.InsertKey",
        [](StateStore& s) {
          KeyRow row;

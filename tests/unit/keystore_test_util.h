@@ -141,8 +141,10 @@ class RawDb : public SqliteFile {
 
 inline std::string HexLiteral(const Bytes& b) { return "x'" + HexEncode(b) + "'"; }
 
-// Turns a current token file back into what schema version 4 wrote (no activation key status).
+// Turns a current token file back into what schema version 4 wrote (no activation key status, no
+// subjects).
 inline void MakeSchemaVersion4(RawDb& raw) {
+  raw.Exec("DROP TABLE signer_subjects");
   raw.Exec("ALTER TABLE activation_keys DROP COLUMN status");
   raw.Exec("ALTER TABLE activation_keys DROP COLUMN status_changed");
   raw.Exec("UPDATE meta SET value = '4' WHERE name = 'schema_version'");

@@ -21,6 +21,8 @@ void Populate(StateStore& store) {
   bob.status_changed = 50;
   MustOk(store.signers().UpdateSignerStatus(bob));
   MustOk(store.signers().InsertActivationKey(ActivationKey("alice-phone", "alice")));
+  MustOk(store.signers().InsertSignerSubject(Subject("https://idp", "s-alice", "alice")));
+  MustOk(store.signers().InsertSignerSubject(Subject("https://idp", "s-bob", "bob")));
   MustOk(store.pins().UpsertSignerPin(Pin("alice")));
   CHECK(Must(store.pins().TakePinTry("alice", 5)));  // a try counted: failures 1
   std::vector<KeyRow> keys = {Key("kd", "label", "alice"), Key("kk", "label", "alice")};
@@ -51,6 +53,7 @@ std::string Text(const StateContents& c) {
   for (const auto& row : c.signers) add(row);
   for (const auto& row : c.pins) add(row);
   for (const auto& row : c.activation_keys) add(row);
+  for (const auto& row : c.subjects) add(row);
   for (const auto& row : c.keys) add(row);
   for (const auto& row : c.certs) add(row);
   for (const auto& row : c.spent_hashes) {

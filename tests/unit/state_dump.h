@@ -37,6 +37,10 @@ inline void DumpRow(std::ostream& o, const SignerPinRow& r) {
   o << "pin " << r.name << ' ' << Hex(r.salt) << ' ' << Hex(r.hash) << ' ' << r.failures << ' '
     << Hex(r.mac) << '\n';
 }
+inline void DumpRow(std::ostream& o, const SignerSubjectRow& r) {
+  o << "subject " << r.issuer << ' ' << r.subject << ' ' << r.signer << ' ' << r.created << ' '
+    << Hex(r.mac) << '\n';
+}
 inline void DumpRow(std::ostream& o, const AuditRow& r) {
   o << "audit " << r.seq << ' ' << r.at << ' ' << r.pid << ' ' << r.event << ' ' << r.outcome << ' '
     << r.signer << ' ' << Hex(r.key_id) << ' ' << r.kid << ' ' << r.jti << ' ' << r.detail << ' '
@@ -65,6 +69,7 @@ inline std::string Dump(StateStore& store, const DumpScope& scope = {}) {
   }
   for (const auto& row : Must(store.signers().ListSigners())) DumpRow(o, row);
   for (const auto& row : Must(store.signers().ListActivationKeys())) DumpRow(o, row);
+  for (const auto& row : Must(store.signers().ListSignerSubjects())) DumpRow(o, row);
   // Destroyed keys too: by handle, up to the highest a listing or lookup has shown.
   int64_t last = 0;
   for (const auto& row : Must(store.keys().ListKeys(0, 100000))) last = row.handle;

@@ -292,6 +292,11 @@ RekeyPlan MarkingPlan(const std::string& fail_at = "") {
     row.hash = ToBytes("edited");
     return step("pin");
   };
+  plan.subject = [=](SignerSubjectRow& row) {
+    mark(row.mac);
+    row.signer = "edited";
+    return step("subject");
+  };
   plan.audit_row = [=](AuditRow& row) {
     mark(row.mac);
     row.event = "edited";
@@ -325,13 +330,14 @@ TEST_CASE_TEMPLATE("state: Rekey rewrites every MAC and wrapping, or nothing", S
   CertRow cert = Cert("k", "cert");
   MustOk(store->certs().InsertCert(cert));
   MustOk(store->pins().UpsertSignerPin(Pin("alice")));
+  MustOk(store->signers().InsertSignerSubject(Subject("https://idp", "s-alice", "alice")));
   MustOk(store->meta().SetMeta("x", "old"));
   MustOk(store->meta().SetMeta("y", "gone"));
   MustOk(AppendRecord(*store, Record("first")));
 
   const std::string before = Dump(*store);
-  for (const char* step :
-       {"signer", "activation_key", "key", "cert", "pin", "audit_row", "audit_head", "append"}) {
+  for (const char* step : {"signer", "activation_key", "key", "cert", "pin", "subject", "audit_row",
+                           "audit_head", "append"}) {
     CAPTURE(step);
     CHECK(store->maintenance().Rekey(MarkingPlan(step)).code() == Code::kInternal);
     CHECK(Dump(*store) == before);
@@ -356,6 +362,9 @@ TEST_CASE_TEMPLATE("state: Rekey rewrites every MAC and wrapping, or nothing", S
   SignerPinRow pin = *Must(reopened->pins().FindSignerPin("alice"));
   CHECK(pin.mac == ToBytes("new-pin-mac-hash"));
   CHECK(pin.hash == ToBytes("hash"));
+  SignerSubjectRow subject = *Must(reopened->signers().FindSignerSubject("https://idp", "s-alice"));
+  CHECK(subject.mac == ToBytes("new-mac-s-alice"));
+  CHECK(subject.signer == "alice");
   CHECK(*Must(reopened->meta().GetMeta("x")) == "rotated");
   CHECK_FALSE(Must(reopened->meta().GetMeta("y")).has_value());
   auto rows = Must(reopened->audit().ListAuditRows(0, 10, {}));

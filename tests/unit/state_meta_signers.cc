@@ -1,4 +1,5 @@
 // Shared suite: MetaStore and SignerStore, on every implementation (state_test_util.h).
+#include "state_dump.h"
 #include "state_test_util.h"
 
 namespace samp11 {
@@ -182,6 +183,80 @@ TEST_CASE_TEMPLATE("state: activation key status updates write status, time and 
   CHECK(Must(store->signers().FindActivationKey("as-2")).value().status == "enabled");
 }
 
+TEST_CASE_TEMPLATE("state: subjects enrolled as signers: by (issuer, subject), unique, listed", S,
+                   SAMP11_STATE_IMPLEMENTATIONS) {
+  S states;
+  auto store = NewStore(states);
+  auto other = OpenStore(states);
+  MustOk(store->signers().InsertSigner(Signer("alice")));
+  MustOk(store->signers().InsertSigner(Signer("bob")));
+  MustOk(store->signers().InsertSignerSubject(Subject("https://b", "s1", "alice")));
+  MustOk(store->signers().InsertSignerSubject(Subject("https://a", "s2", "bob")));
+  MustOk(store->signers().InsertSignerSubject(Subject("https://a", "s1", "alice")));
+  // (issuer, subject) names one signer: the same subject again is refused, whoever it names.
+  CHECK(store->signers().InsertSignerSubject(Subject("https://a", "s1", "bob")).code() ==
+        Code::kAlreadyExists);
+  // Only an enrolled signer (the foreign key of the SQL states).
+  CHECK(store->signers().InsertSignerSubject(Subject("https://a", "s9", "nobody")).code() ==
+        Code::kNotFound);
+
+  SignerSubjectRow found = *Must(other->signers().FindSignerSubject("https://a", "s1"));
+  SignerSubjectRow expected = Subject("https://a", "s1", "alice");
+  CHECK(found.issuer == expected.issuer);
+  CHECK(found.subject == expected.subject);
+  CHECK(found.signer == expected.signer);
+  CHECK(found.created == expected.created);
+  CHECK(found.mac == expected.mac);
+  CHECK_FALSE(Must(other->signers().FindSignerSubject("https://a", "s3")).has_value());
+  CHECK_FALSE(Must(other->signers().FindSignerSubject("https://c", "s1")).has_value());
+
+  std::vector<std::string> listed;
+  for (const auto& row : Must(other->signers().ListSignerSubjects())) {
+    listed.push_back(row.issuer + " " + row.subject);
+  }
+  CHECK(listed == std::vector<std::string>{"https://a s1", "https://a s2", "https://b s1"});
+
+  MustOk(store->signers().DeleteSignerSubject("https://a", "s1"));
+  CHECK_FALSE(Must(other->signers().FindSignerSubject("https://a", "s1")).has_value());
+  CHECK(store->signers().DeleteSignerSubject("https://a", "s1").code() == Code::kNotFound);
+  CHECK(Must(store->signers().ListSignerSubjects()).size() == 2);
+}
+
+TEST_CASE_TEMPLATE("state: an issuer's key set replaced: inserts and deletes, all or none", S,
+                   SAMP11_STATE_IMPLEMENTATIONS) {
+  S states;
+  auto store = NewStore(states);
+  auto other = OpenStore(states);
+  MustOk(
+      store->signers().InsertActivationKey(ActivationKey("old-1", "idp", "authorization-server")));
+  MustOk(
+      store->signers().InsertActivationKey(ActivationKey("old-2", "idp", "authorization-server")));
+  MustOk(store->signers().InsertActivationKey(ActivationKey("dev", "alice")));
+  const StateVersion theirs = Must(other->maintenance().KeyStateVersion());
+  const std::string before = Dump(*store);
+
+  // A deleted kid missing, or an inserted one taken: nothing written.
+  CHECK(store->signers()
+            .ReplaceActivationKeys({ActivationKey("new-1", "idp", "authorization-server")},
+                                   {"old-1", "nobody"})
+            .code() == Code::kNotFound);
+  CHECK(store->signers()
+            .ReplaceActivationKeys({ActivationKey("new-1", "idp", "authorization-server"),
+                                    ActivationKey("dev", "idp", "authorization-server")},
+                                   {"old-1"})
+            .code() == Code::kAlreadyExists);
+  CHECK(Dump(*store) == before);
+
+  MustOk(store->signers().ReplaceActivationKeys(
+      {ActivationKey("new-1", "idp", "authorization-server"),
+       ActivationKey("new-2", "idp", "authorization-server")},
+      {"old-1"}));
+  std::vector<std::string> kids;
+  for (const auto& row : Must(other->signers().ListActivationKeys())) kids.push_back(row.kid);
+  CHECK(kids == std::vector<std::string>{"dev", "new-1", "new-2", "old-2"});
+  CHECK(Must(other->maintenance().KeyStateVersion()) != theirs);  // caches read afresh
+}
+
 TEST_CASE_TEMPLATE("state: removing a signer waits for its keys, then takes its devices and PIN", S,
                    SAMP11_STATE_IMPLEMENTATIONS) {
   S states;
@@ -194,6 +269,8 @@ TEST_CASE_TEMPLATE("state: removing a signer waits for its keys, then takes its 
   MustOk(store->signers().InsertActivationKey(ActivationKey("bob-phone", "bob")));
   MustOk(store->pins().UpsertSignerPin(Pin("alice")));
   MustOk(store->pins().UpsertSignerPin(Pin("bob")));
+  MustOk(store->signers().InsertSignerSubject(Subject("https://idp", "s-alice", "alice")));
+  MustOk(store->signers().InsertSignerSubject(Subject("https://idp", "s-bob", "bob")));
   KeyRow key = Key("alice-key", "k", "alice");
   MustOk(store->keys().InsertKey(key));
 
@@ -208,6 +285,7 @@ TEST_CASE_TEMPLATE("state: removing a signer waits for its keys, then takes its 
   CHECK(Must(store->signers().FindSigner("alice"))->status == "enabled");
   CHECK(Must(store->signers().FindActivationKey("alice-phone")).has_value());
   CHECK(Must(store->pins().FindSignerPin("alice")).has_value());
+  CHECK(Must(store->signers().FindSignerSubject("https://idp", "s-alice")).has_value());
 
   key.status = "destroyed";
   MustOk(store->keys().DestroyKey(key));
@@ -223,6 +301,8 @@ TEST_CASE_TEMPLATE("state: removing a signer waits for its keys, then takes its 
   CHECK(Must(store->signers().FindActivationKey("bob-phone")).has_value());
   CHECK_FALSE(Must(store->pins().FindSignerPin("alice")).has_value());
   CHECK(Must(store->pins().FindSignerPin("bob")).has_value());
+  CHECK_FALSE(Must(store->signers().FindSignerSubject("https://idp", "s-alice")).has_value());
+  CHECK(Must(store->signers().FindSignerSubject("https://idp", "s-bob")).has_value());
   CHECK(Must(store->keys().FindKeyById(key.id))->owner == "alice");
 
   SignerRow nobody = removed;

@@ -31,7 +31,7 @@ TEST_CASE("sqlite state: create makes a 0600 file of the current schema, once") 
     CHECK((st.st_mode & 0777) == 0600);
     auto meta = Must(store->meta().GetMeta("schema_version"));
     REQUIRE(meta.has_value());
-    CHECK(*meta == "5");
+    CHECK(*meta == "6");
   }
   CHECK(OpenSqliteStateStore(path, true).status().code() == Code::kAlreadyExists);
   CHECK(OpenSqliteStateStore(dir.File("missing.db"), false).status().code() == Code::kNotFound);
@@ -42,12 +42,30 @@ TEST_CASE("sqlite state: another schema version, or not a keystore, is kConfig")
   TempFolder dir;
   std::string path = dir.File("t.db");
   Must(OpenSqliteStateStore(path, true));
-  Exec(path, "UPDATE meta SET value = '6' WHERE name = 'schema_version'");
+  Exec(path, "UPDATE meta SET value = '7' WHERE name = 'schema_version'");
   CHECK(OpenSqliteStateStore(path, false).status().code() == Code::kConfig);
 
   std::string other = dir.File("other.db");
   testing::SqliteFile(other, testing::SqliteFile::Missing::kCreate).Exec("CREATE TABLE t(x)");
   CHECK(OpenSqliteStateStore(other, false).status().code() == Code::kConfig);
+}
+
+TEST_CASE("sqlite state: a schema-5 file gains the signer_subjects table, rows kept") {
+  TempFolder dir;
+  std::string path = dir.File("t.db");
+  {
+    auto store = Must(OpenSqliteStateStore(path, true));
+    testing::MustOk(store->signers().InsertSigner(testing::Signer("alice")));
+  }
+  Exec(path, "DROP TABLE signer_subjects");
+  Exec(path, "UPDATE meta SET value = '5' WHERE name = 'schema_version'");
+  auto store = Must(OpenSqliteStateStore(path, false));
+  CHECK(store->maintenance().MigratedFromSchema() == 5);
+  CHECK(*Must(store->meta().GetMeta("schema_version")) == "6");
+  CHECK(Must(store->signers().FindSigner("alice")).has_value());
+  testing::MustOk(
+      store->signers().InsertSignerSubject(testing::Subject("https://idp", "s", "alice")));
+  CHECK(Must(store->signers().FindSignerSubject("https://idp", "s")).has_value());
 }
 
 TEST_CASE("sqlite state: the file is in WAL mode") {
@@ -82,6 +100,7 @@ TEST_CASE("sqlite state: MigratedFromSchema says which open migrated the file, a
   Exec(path, "ALTER TABLE activation_keys DROP COLUMN status");
   Exec(path, "ALTER TABLE activation_keys DROP COLUMN status_changed");
   Exec(path, "DROP TABLE sad_requests");
+  Exec(path, "DROP TABLE signer_subjects");
   Exec(path, "UPDATE meta SET value = '3' WHERE name = 'schema_version'");
   CHECK(Must(OpenSqliteStateStore(path, false))->maintenance().MigratedFromSchema() == 3);
   CHECK(Must(OpenSqliteStateStore(path, false))->maintenance().MigratedFromSchema() == 0);

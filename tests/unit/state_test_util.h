@@ -164,6 +164,17 @@ inline ActivationKeyRow ActivationKey(const std::string& kid, const std::string&
   return row;
 }
 
+inline SignerSubjectRow Subject(const std::string& issuer, const std::string& subject,
+                                const std::string& signer) {
+  SignerSubjectRow row;
+  row.issuer = issuer;
+  row.subject = subject;
+  row.signer = signer;
+  row.created = 3;
+  row.mac = ToBytes("mac-" + subject);
+  return row;
+}
+
 inline KeyRow Key(const std::string& id, const std::string& label, const std::string& owner) {
   KeyRow row;
   row.id = ToBytes(id);
