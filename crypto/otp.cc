@@ -47,6 +47,16 @@ size_t OtpHashSize(OtpHash hash) {
   return 20;
 }
 
+Result<Bytes> OtpDigest(OtpHash hash, const uint8_t* data, size_t size) {
+  Bytes out(OtpHashSize(hash));
+  size_t written = 0;
+  if (EVP_Q_digest(LibCtx(), OtpHashName(hash), nullptr, data, size, out.data(), &written) != 1 ||
+      written != out.size()) {
+    return OpenSslError("EVP_Q_digest");
+  }
+  return out;
+}
+
 Result<SecureBytes> OtpHmac(OtpHash hash, const SecureBytes& key, const Bytes& message) {
   EvpMacPtr mac(EVP_MAC_fetch(LibCtx(), "HMAC", nullptr));
   if (!mac) return OpenSslError("EVP_MAC_fetch(HMAC)");

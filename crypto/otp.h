@@ -21,6 +21,9 @@ const char* OtpHashName(OtpHash hash);
 // asks for at least 128 bits; RFC 6238's test keys are the hash's length).
 size_t OtpHashSize(OtpHash hash);
 
+// The hash of data (OCRA's PIN hash, which may be SHA-1).
+Result<Bytes> OtpDigest(OtpHash hash, const uint8_t* data, size_t size);
+
 // HMAC(key, message) with the hash, through EVP_MAC.
 Result<SecureBytes> OtpHmac(OtpHash hash, const SecureBytes& key, const Bytes& message);
 

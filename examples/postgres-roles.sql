@@ -49,4 +49,8 @@ GRANT INSERT, UPDATE (state, detail, updated), DELETE ON sad_requests TO :"node_
 -- SCAL1 PINs: a node counts failures and resets the count; setting a PIN is the operator's.
 GRANT UPDATE (failures) ON signer_pins TO :"node_role";
 
+-- One-time passwords (TOTP, OCRA): a node moves the last accepted step and counts wrong
+-- responses; the secret, its parameters and enrolment are the operator's.
+GRANT UPDATE (last_step, failures) ON signer_otp TO :"node_role";
+
 COMMIT;

@@ -41,6 +41,16 @@ Bytes SignerPinMacInput(const SignerPinRow& row) {
   return CanonicalEncoder().Add("signer-pin-v1").Add(row.name).Add(row.salt).Add(row.hash).bytes();
 }
 
+Bytes OtpWrapAad(const SignerOtpRow& row) {
+  return CanonicalEncoder()
+      .Add("signer-otp-v1")
+      .Add(row.name)
+      .Add(row.kind)
+      .Add(row.params)
+      .AddDecimal(row.created)
+      .bytes();
+}
+
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row) {
   // A key whose status never changed keeps the form it was MAC'd in before schema 5; once it
   // changed, the MAC covers the status and its time. Setting a changed row back to "enabled at

@@ -88,6 +88,9 @@ void DropRemovedSignersSecrets(MemoryTables& restored) {
   for (auto it = restored.pins.begin(); it != restored.pins.end();) {
     it = removed(it->first) ? restored.pins.erase(it) : std::next(it);
   }
+  for (auto it = restored.otp.begin(); it != restored.otp.end();) {
+    it = removed(it->first.first) ? restored.otp.erase(it) : std::next(it);
+  }
 }
 
 }  // namespace

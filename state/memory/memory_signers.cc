@@ -84,6 +84,9 @@ Status MemorySignerStore::RemoveSigner(const SignerRow& row) {
                                                        : std::next(it);
   }
   tables.pins.erase(row.name);
+  for (auto it = tables.otp.begin(); it != tables.otp.end();) {
+    it = it->first.first == row.name ? tables.otp.erase(it) : std::next(it);
+  }
   WriteStatus(signer->second, row);
   c_.Wrote(/*signing_path=*/false);
   return Status::Ok();

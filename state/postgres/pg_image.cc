@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <limits>
+#include <string_view>
 
 #include "state/postgres/pg_schema.h"
 
@@ -133,10 +134,18 @@ Result<PgImage> PgReadImage(const SecureBytes& bytes) {
   SAMP11_ASSIGN_OR_RETURN(image.last_key_handle, Count(*handles, "keys"));
   SAMP11_ASSIGN_OR_RETURN(image.last_cert_handle, Count(*handles, "certs"));
   auto tables = document.find("tables");
-  if (tables == document.end() || !tables->is_object() || tables->size() != kTableCount) {
+  // Before version 3 an image had no signer_otp: it loads as an empty one.
+  const bool before_otp = version < 3;
+  if (tables == document.end() || !tables->is_object() ||
+      tables->size() != kTableCount - (before_otp ? 1 : 0)) {
     return NotAnImage("not the tables of this schema");
   }
   for (const PgImageTable& table : kPgImageTables) {
+    if (before_otp && std::string_view(table.name) == "signer_otp") {
+      if (tables->contains(table.name)) return NotAnImage("a signer_otp table before version 3");
+      image.tables.push_back("[]");
+      continue;
+    }
     auto rows = tables->find(table.name);
     if (rows == tables->end() || !rows->is_array()) {
       return NotAnImage(std::string("no table ") + table.name);

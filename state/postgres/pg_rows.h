@@ -22,6 +22,7 @@ extern const char kPgSignerColumns[];
 extern const char kPgActivationKeyColumns[];
 extern const char kPgCertColumns[];
 extern const char kPgPinColumns[];
+extern const char kPgOtpColumns[];
 // audit_log's columns after node (a store reads its node's rows: the node is not in AuditRow).
 extern const char kPgAuditColumns[];
 // How many columns kPgAuditColumns names.
@@ -34,6 +35,7 @@ SignerRow PgReadSignerRow(const PgRows& rows, int r);
 ActivationKeyRow PgReadActivationKeyRow(const PgRows& rows, int r);
 CertRow PgReadCertRow(const PgRows& rows, int r);
 SignerPinRow PgReadPinRow(const PgRows& rows, int r);
+SignerOtpRow PgReadOtpRow(const PgRows& rows, int r);
 AuditRow PgReadAuditRow(const PgRows& rows, int r);
 
 template <typename Row>

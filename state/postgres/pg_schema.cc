@@ -190,6 +190,19 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION state_version_bump() FROM PUBLIC;
 )",
+    // 3: signers' one-time-password enrolments (keystore/signer_otp.h), as SQLite's schema 6.
+    R"(
+CREATE TABLE signer_otp(
+  name TEXT NOT NULL REFERENCES signers(name),
+  kind TEXT NOT NULL,
+  params TEXT NOT NULL,
+  secret BYTEA NOT NULL,
+  created BIGINT NOT NULL,
+  last_step BIGINT NOT NULL DEFAULT 0,
+  failures BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY(name, kind)
+);
+)",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kPgSchemaVersion + 1);
 

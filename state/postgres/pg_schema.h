@@ -4,6 +4,8 @@
 //
 // Version 1 is the whole state; the audit log keeps one chain per node (audit_log.node). Version 2
 // moves the key-state version with the owner's rights (pg_schema.cc); its tables are version 1's.
+// Version 3 adds signer_otp (signers' one-time-password enrolments); an image of an older version
+// has no such table, and loads as having none (pg_image.cc).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,7 @@
 
 namespace samp11 {
 
-inline constexpr int64_t kPgSchemaVersion = 2;
+inline constexpr int64_t kPgSchemaVersion = 3;
 // The oldest version whose tables are this version's: a backup image of it restores as it is.
 inline constexpr int64_t kPgOldestSameTables = 1;
 

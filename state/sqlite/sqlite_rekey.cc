@@ -128,6 +128,15 @@ Status SqliteRekey(sqlite3* db, const RekeyPlan& plan) {
         return BindMac(update, row.mac, rowid);
       });
   SAMP11_RETURN_IF_ERROR(walked6);
+  Status walked7 = RekeyTable<SignerOtpRow>(
+      db,
+      std::string("SELECT ") + kOtpColumns +
+          ", rowid FROM signer_otp WHERE rowid > ? ORDER BY rowid LIMIT ?",
+      ReadOtpRow, 7, plan.otp, "UPDATE signer_otp SET secret = ? WHERE rowid = ?",
+      [](SqliteStatement& update, const SignerOtpRow& row, int64_t rowid) {
+        return BindMac(update, row.wrapped_secret, rowid);
+      });
+  SAMP11_RETURN_IF_ERROR(walked7);
   for (const auto& [name, value] : plan.meta) {
     SAMP11_ASSIGN_OR_RETURN(
         auto stmt,

@@ -18,6 +18,7 @@ extern const char kSignerColumns[];
 extern const char kActivationKeyColumns[];
 extern const char kCertColumns[];
 extern const char kPinColumns[];
+extern const char kOtpColumns[];
 extern const char kSadRequestColumns[];
 extern const char kAuditColumns[];
 
@@ -27,6 +28,7 @@ SignerRow ReadSignerRow(SqliteStatement& stmt);
 ActivationKeyRow ReadActivationKeyRow(SqliteStatement& stmt);
 CertRow ReadCertRow(SqliteStatement& stmt);
 SignerPinRow ReadPinRow(SqliteStatement& stmt);
+SignerOtpRow ReadOtpRow(SqliteStatement& stmt);
 SadRequestRow ReadSadRequestRow(SqliteStatement& stmt);
 AuditRow ReadAuditRow(SqliteStatement& stmt);
 

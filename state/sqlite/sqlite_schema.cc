@@ -188,12 +188,30 @@ CREATE INDEX sad_requests_state ON sad_requests(state, created);
 CREATE INDEX sad_requests_expires ON sad_requests(expires);
 )sql";
 
+// Schema 6: signers' one-time-password enrolments (keystore/signer_otp.h). secret is AES-GCM-
+// wrapped under the master key with (name, kind, params, created) as associated data (aad.h);
+// last_step (the last TOTP or OCRA time step accepted) and failures (wrong OCRA responses in a
+// row) change only in single UPDATEs that test and set them. Also the migration from version 5.
+constexpr char kSignerOtp[] = R"sql(
+CREATE TABLE signer_otp(
+  name TEXT NOT NULL REFERENCES signers(name),
+  kind TEXT NOT NULL,
+  params TEXT NOT NULL,
+  secret BLOB NOT NULL,
+  created INTEGER NOT NULL,
+  last_step INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(name, kind)
+);
+)sql";
+
 }  // namespace
 
 Status CreateSchema(sqlite3* db) {
   SAMP11_ASSIGN_OR_RETURN(auto tx, SqliteWriteTransaction::Begin(db));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSchema));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerOtp));
   SAMP11_ASSIGN_OR_RETURN(
       auto stmt, SqliteStatement::Prepare(db, "INSERT INTO meta(name, value) VALUES(?, ?)"));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
@@ -249,8 +267,11 @@ Result<bool> Migrate(sqlite3* db) {
   if (version == kSchemaVersion) return false;  // someone else migrated it
   if (version == "1") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom1));
   if (version == "1" || version == "2") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom2));
-  if (version != "4") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));  // 4 has it
-  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom4));
+  if (version != "4" && version != "5") {  // 4 and 5 have it
+    SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));
+  }
+  if (version != "5") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom4));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerOtp));
   SAMP11_ASSIGN_OR_RETURN(auto write,
                           SqliteStatement::Prepare(db, "UPDATE meta SET value = ? WHERE name = ?"));
   SAMP11_RETURN_IF_ERROR(write.BindText(1, kSchemaVersion));
@@ -278,7 +299,7 @@ Result<int64_t> CheckSchemaVersion(sqlite3* db) {
     if (!found) return Status(Code::kConfig, "the keystore has no schema_version");
     version = stmt.ColumnText(0);
   }
-  if (version == "3" || version == "4") {  // new tables and columns; nothing to rewrite
+  if (version == "3" || version == "4" || version == "5") {  // new tables and columns only
     SAMP11_ASSIGN_OR_RETURN(bool migrated, Migrate(db));
     return migrated ? static_cast<int64_t>(std::stoll(version)) : int64_t{0};
   }

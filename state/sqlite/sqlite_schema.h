@@ -7,15 +7,16 @@
 
 namespace samp11 {
 
-constexpr char kSchemaVersion[] = "5";
+constexpr char kSchemaVersion[] = "6";
 
 // Creates every table and index and records the schema version, in one transaction.
 Status CreateSchema(sqlite3* db);
 // kConfig unless the file is a samp11 keystore of kSchemaVersion or of an older version it
 // migrates (1: adds the keys' backend and origin columns; 2: adds the lifecycle columns, whose
 // MACs the keystore fills at its next open, and vacuums the file once so that nothing written
-// before secure_delete was on lingers in free pages; 3: adds the sad_requests table).
-// Returns the version it migrated the file from, or 0 if it migrated nothing.
+// before secure_delete was on lingers in free pages; 3: adds the sad_requests table; 4: the
+// activation keys' status; 5: adds the signer_otp table). Returns the version it migrated the file
+// from, or 0 if it migrated nothing.
 Result<int64_t> CheckSchemaVersion(sqlite3* db);
 
 }  // namespace samp11

@@ -523,7 +523,7 @@ TEST_CASE("lifecycle: a schema-2 file is migrated: everything enabled, MACs fill
   f.Reopen();
   auto version = testing::RawStore(f.token.path)->meta().GetMeta("schema_version");
   REQUIRE(version.ok());
-  CHECK(**version == "5");
+  CHECK(**version == "6");
   CHECK(f.State(f.alice_key) == KeyState::kUsable);
   CHECK(f.ks().keys().Unwrap(f.alice_key.handle).ok());
   CHECK(f.State(f.bob_key) == KeyState::kCertificateExpired);  // certified during the migration

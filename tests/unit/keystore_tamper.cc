@@ -119,7 +119,7 @@ TEST_CASE("keystore: a version 1 file (no backend column) is migrated and its ke
   auto version = testing::RawStore(f.token.path)->meta().GetMeta("schema_version");
   REQUIRE(version.ok());
   REQUIRE(version->has_value());
-  CHECK(**version == "5");
+  CHECK(**version == "6");
   // Reopening a migrated file is a plain open.
   ks.reset();
   CHECK(f.Reopen()->keys().Unwrap(f.mallory_key.handle).ok());

@@ -231,7 +231,7 @@ TEST_CASE("scal1: what is a SAD and what is a PIN") {
 }
 
 TEST_CASE("scal1: concurrent signatures under one login never pass max_signatures") {
-  PinActivation pin("alice", 1000);
+  PinActivation pin("alice", 1000, false);
   const Bytes key_id = ToBytes("k");
   const ActivationLimits limits{50, std::nullopt};
   std::atomic<int> granted{0};
