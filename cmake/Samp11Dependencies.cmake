@@ -9,6 +9,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(P11KIT REQUIRED IMPORTED_TARGET p11-kit-1)
 # The PostgreSQL state of several signing nodes (state/postgres/).
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# The QR code `samp11 signer set-totp` draws for an authenticator app (the CLI only).
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 if(SAMP11_BUILD_TESTS)
   find_package(doctest 2.4 REQUIRED)
 endif()

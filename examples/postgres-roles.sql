@@ -51,5 +51,8 @@ GRANT UPDATE (failures) ON signer_pins TO :"node_role";
 
 -- Subjects enrolled as signers (signer_subjects) and the authorization servers' keys: read only,
 -- above; enrolling and rotating them is the operator's.
+-- One-time passwords (TOTP, OCRA): a node moves the last accepted step and counts wrong
+-- responses; the secret, its parameters and enrolment are the operator's.
+GRANT UPDATE (last_step, failures) ON signer_otp TO :"node_role";
 
 COMMIT;

@@ -51,6 +51,16 @@ Bytes SignerSubjectMacInput(const SignerSubjectRow& row) {
       .bytes();
 }
 
+Bytes OtpWrapAad(const SignerOtpRow& row) {
+  return CanonicalEncoder()
+      .Add("signer-otp-v1")
+      .Add(row.name)
+      .Add(row.kind)
+      .Add(row.params)
+      .AddDecimal(row.created)
+      .bytes();
+}
+
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row) {
   // A key whose status never changed keeps the form it was MAC'd in before schema 5; once it
   // changed, the MAC covers the status and its time. Setting a changed row back to "enabled at

@@ -18,6 +18,10 @@ namespace samp11 {
 Bytes SignerMacInput(const SignerRow& row);
 // ("signer-pin-v1", name, salt, hash): failures is not covered (it changes by SQL alone).
 Bytes SignerPinMacInput(const SignerPinRow& row);
+// ("signer-otp-v1", name, kind, params, created): the AES-GCM associated data of a signer's
+// wrapped OTP secret, which binds the secret to its signer, kind and parameters (digits, period,
+// OCRA suite): none of them can be changed or moved to another signer without failing to open.
+Bytes OtpWrapAad(const SignerOtpRow& row);
 // ("activation-key-v1", kid, role, owner, alg, public_spki, created)
 Bytes ActivationKeyMacInput(const ActivationKeyRow& row);
 // ("signer-subject-v1", issuer, subject, signer, created)

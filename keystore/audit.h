@@ -37,6 +37,12 @@ inline constexpr char kIssuerDisable[] = "issuer-disable";
 inline constexpr char kIssuerEnable[] = "issuer-enable";
 inline constexpr char kCertImport[] = "cert-import";
 inline constexpr char kSignerSetPin[] = "signer-set-pin";
+// A signer's one-time-password secret made (keystore/signer_otp.h): TOTP for SCAL1 logins, OCRA
+// for SCAL2 activations. A login or activation that used one is recorded as such (login-pin's
+// detail, an OCRA SAD's sad-verify); too many wrong OCRA responses lock it (ocra-locked).
+inline constexpr char kSignerSetTotp[] = "signer-set-totp";
+inline constexpr char kSignerSetOcra[] = "signer-set-ocra";
+inline constexpr char kOcraLocked[] = "ocra-locked";
 inline constexpr char kKeyDisable[] = "key-disable";
 inline constexpr char kKeyEnable[] = "key-enable";
 inline constexpr char kKeyDestroy[] = "key-destroy";

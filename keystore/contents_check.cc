@@ -85,6 +85,17 @@ Bytes Encode(const SignerSubjectRow& r) {
       .Add(r.mac)
       .bytes();
 }
+Bytes Encode(const SignerOtpRow& r) {
+  return CanonicalEncoder()
+      .Add(r.name)
+      .Add(r.kind)
+      .Add(r.params)
+      .Add(r.wrapped_secret)
+      .AddDecimal(r.created)
+      .AddDecimal(r.last_step)
+      .AddDecimal(r.failures)
+      .bytes();
+}
 Bytes Encode(const ActivationKeyRow& r) {
   return CanonicalEncoder()
       .Add(r.kid)
@@ -270,6 +281,14 @@ ContentsFindings CheckContents(const StateContents& contents, const KeystoreCont
     found.Check(VerifyRowMac(context.keys.mac, SignerPinMacInput(row), row.mac, name));
     if (signers.count(row.name) == 0) found.Problem(name + " has no signer row");
   }
+  for (const SignerOtpRow& row : contents.otp) {
+    const std::string name = "the " + row.kind + " enrolment of signer '" + row.name + "'";
+    // Opening the wrapping proves the binding (aad.h); the secret is wiped as it goes.
+    if (!AeadOpen(context.keys.wrap, OtpWrapAad(row), row.wrapped_secret).ok()) {
+      found.Problem(name + " failed its integrity check");
+    }
+    if (signers.count(row.name) == 0) found.Problem(name + " has no signer row");
+  }
   for (const ActivationKeyRow& row : contents.activation_keys) {
     Result<ActivationKey> key = ActivationKeyFromRow(context.keys.mac, row);
     if (!key.ok()) {
@@ -330,10 +349,12 @@ ContentsFindings CheckContents(const StateContents& contents, const KeystoreCont
   out.certs = static_cast<int64_t>(contents.certs.size());
   out.pins = static_cast<int64_t>(contents.pins.size());
   out.subjects = static_cast<int64_t>(contents.subjects.size());
+  out.otp = static_cast<int64_t>(contents.otp.size());
   out.spent_hashes = static_cast<int64_t>(contents.spent_hashes.size());
   out.deposits = static_cast<int64_t>(contents.deposits.size());
   out.digests["signers"] = TableDigest(contents.signers);
   out.digests["signer PINs"] = TableDigest(contents.pins);
+  out.digests["signer OTPs"] = TableDigest(contents.otp);
   out.digests["activation keys"] = TableDigest(contents.activation_keys);
   out.digests["signer subjects"] = TableDigest(contents.subjects);
   out.digests["keys"] = TableDigest(contents.keys);

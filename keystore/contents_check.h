@@ -26,6 +26,7 @@ struct ContentsFindings {
   int64_t certs = 0;
   int64_t pins = 0;
   int64_t subjects = 0;
+  int64_t otp = 0;
   int64_t spent_hashes = 0;
   int64_t deposits = 0;
   // Every chain's head as its rows end it: (0, genesis) for an empty chain.

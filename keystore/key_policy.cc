@@ -8,6 +8,7 @@ namespace {
 constexpr char kActivation[] = "activation";
 constexpr char kMaxSignatures[] = "max_signatures";
 constexpr char kMaxSeconds[] = "max_seconds";
+constexpr char kRequireOtp[] = "require_otp";
 
 Status Unsupported(const std::string& why) {
   return Status(Code::kUnsupported, "key policy not understood: " + why);
@@ -54,6 +55,7 @@ Result<std::string> KeyPolicyJson(int scal, const std::optional<ActivationLimits
   nlohmann::ordered_json activation = nlohmann::ordered_json::object();
   if (limits->max_signatures) activation[kMaxSignatures] = *limits->max_signatures;
   if (limits->max_seconds) activation[kMaxSeconds] = *limits->max_seconds;
+  if (limits->require_otp) activation[kRequireOtp] = true;
   nlohmann::ordered_json policy;
   policy[kActivation] = std::move(activation);
   return policy.dump();
@@ -74,6 +76,12 @@ Result<std::optional<ActivationLimits>> ActivationLimitsOf(const std::string& po
       SAMP11_ASSIGN_OR_RETURN(limits.max_signatures, ReadLimit(activation, kMaxSignatures));
     } else if (it.key() == kMaxSeconds) {
       SAMP11_ASSIGN_OR_RETURN(limits.max_seconds, ReadLimit(activation, kMaxSeconds));
+    } else if (it.key() == kRequireOtp) {
+      // Only ever written as true: any other value is a policy this version did not write.
+      if (!it.value().is_boolean() || !it.value().get<bool>()) {
+        return Unsupported("require_otp is not true");
+      }
+      limits.require_otp = true;
     } else {
       return Unsupported("unknown activation member '" + it.key() + "'");
     }

@@ -53,7 +53,8 @@ Keystore::Keystore(std::unique_ptr<StateStore> state, DerivedKeys keys, std::str
       certs_(context_, audit_, keys_),
       replay_(context_, audit_),
       requests_(context_),
-      pins_(context_, audit_, signers_) {
+      pins_(context_, audit_, signers_),
+      otp_(context_, audit_, signers_) {
   context_.genesis = AuditChainGenesis(context_.identity, state_->audit().ChainName());
 }
 

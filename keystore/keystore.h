@@ -27,6 +27,7 @@
 #include "keystore/replay_ledger.h"
 #include "keystore/rollback_anchor.h"
 #include "keystore/rollback_guard.h"
+#include "keystore/signer_otp.h"
 #include "keystore/signer_pins.h"
 #include "keystore/signers.h"
 #include "keystore/signing_keys.h"
@@ -62,6 +63,7 @@ class Keystore {
   ReplayLedger& replay() { return replay_; }
   ActivationRequests& requests() { return requests_; }
   SignerPins& pins() { return pins_; }
+  SignerOtp& otp() { return otp_; }
 
   // Removes a signer (Signers::RemoveSigner); refused while the signer has keys that are not
   // destroyed, unless destroy_keys, which destroys them first, each audited.
@@ -211,6 +213,7 @@ class Keystore {
   ReplayLedger replay_;
   ActivationRequests requests_;
   SignerPins pins_;
+  SignerOtp otp_;
   // Last, so destroyed first: its last checkpoint is signed while everything else still stands.
   std::unique_ptr<AuditCheckpointer> checkpointer_;
 };

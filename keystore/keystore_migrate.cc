@@ -150,6 +150,7 @@ Result<Keystore::MigrateReport> Keystore::MigrateTo(StateLocation& target,
                        std::to_string(report.copied.destroyed_keys) + " destroyed), " +
                        std::to_string(report.copied.certs) + " certificates, " +
                        std::to_string(report.copied.pins) + " PINs, " +
+                       std::to_string(report.copied.otp) + " OTP enrolments, " +
                        std::to_string(report.copied.spent_hashes) + " spent hashes, " +
                        std::to_string(report.copied.deposits) + " deposits";
   if (!report.chains_left.empty()) {

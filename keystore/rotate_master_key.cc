@@ -126,6 +126,16 @@ Status Keystore::RotateUnaudited(const MasterKeySource& new_master) {
                                   "subject '" + row.subject + "' of issuer '" + row.issuer + "'"));
     return Status::Ok();
   };
+  plan.otp = [&](SignerOtpRow& row) -> Status {
+    Result<SecureBytes> secret = AeadOpen(old.wrap, OtpWrapAad(row), row.wrapped_secret);
+    if (!secret.ok()) {
+      return Status(Code::kTampered, "the " + row.kind + " enrolment of signer '" + row.name +
+                                         "' failed its integrity check; nothing rotated");
+    }
+    SAMP11_ASSIGN_OR_RETURN(row.wrapped_secret,
+                            AeadSeal(next.wrap, OtpWrapAad(row), secret->data(), secret->size()));
+    return Status::Ok();
+  };
   plan.audit_row = [&](AuditRow& row) -> Status {
     SAMP11_ASSIGN_OR_RETURN(Bytes mac, AuditRecordMac(old.audit, row.seq, row.chain));
     if (!ConstantTimeEqual(mac, row.mac)) {

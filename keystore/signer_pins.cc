@@ -40,7 +40,8 @@ Status SignerPins::SetSignerPinUnaudited(const std::string& signer, std::string_
 }
 
 Result<PinCheck> SignerPins::CheckSignerPin(const std::string& signer, std::string_view pin,
-                                            int max_tries) {
+                                            int max_tries,
+                                            const std::function<Result<bool>()>& second_factor) {
   if (max_tries < 1) return Status(Code::kArgumentsBad, "max_tries must be at least 1");
   SAMP11_ASSIGN_OR_RETURN(std::optional<SignerPinRow> row,
                           context_.state.pins().FindSignerPin(signer));
@@ -59,6 +60,9 @@ Result<PinCheck> SignerPins::CheckSignerPin(const std::string& signer, std::stri
   if (CheckPinFormat(pin).ok()) {
     SAMP11_ASSIGN_OR_RETURN(Bytes hash, HashPin(context_.pin_key, pin, row->salt));
     match = ConstantTimeEqual(hash, row->hash);
+  }
+  if (match && second_factor) {
+    SAMP11_ASSIGN_OR_RETURN(match, second_factor());
   }
   if (match) {
     SAMP11_RETURN_IF_ERROR(context_.state.pins().ResetPinFailures(signer));

@@ -1,6 +1,7 @@
 // Signers' PINs (pins.h): a signer's PIN activates that signer's SCAL1 keys, never SCAL2 ones.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,11 @@ class SignerPins {
   // kLocked once max_tries wrong PINs came in a row (the PIN is then not even hashed); each try
   // is counted, durably, before the PIN is compared (in constant time). kTampered if the row's
   // MAC fails.
-  Result<PinCheck> CheckSignerPin(const std::string& signer, std::string_view pin, int max_tries);
+  // second_factor, when given, is asked only once the PIN matched, under the same try: if it
+  // answers false the login is kIncorrect and the try stays counted (a wrong one-time code costs
+  // a try as a wrong PIN does; a wrong PIN never reaches it, so it never burns a code).
+  Result<PinCheck> CheckSignerPin(const std::string& signer, std::string_view pin, int max_tries,
+                                  const std::function<Result<bool>()>& second_factor = nullptr);
   Result<std::vector<std::string>> SignersWithPins();
   // The worst state over all signers' PINs, for the token's CKF_USER_PIN_* flags.
   Result<PinState> PinStatus(int max_tries);

@@ -14,8 +14,8 @@ bool IsPinLogin(CK_UTF8CHAR_PTR pin, CK_ULONG len) {
 
 Rv LoginUserPin(SessionRef& s, CK_UTF8CHAR_PTR pin, CK_ULONG len) {
   if (len > kMaxPinLoginLength) {
-    return Rv(CKR_PIN_LEN_RANGE,
-              "a PIN login is at most " + std::to_string(kMaxPinLoginLength) + " bytes (NAME:PIN)");
+    return Rv(CKR_PIN_LEN_RANGE, "a PIN login is at most " + std::to_string(kMaxPinLoginLength) +
+                                     " bytes (NAME:PIN:CODE)");
   }
   // Read in place from the application's buffer: the PIN is never copied, logged or echoed.
   const std::string_view value(reinterpret_cast<const char*>(pin), len);

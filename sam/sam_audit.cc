@@ -99,6 +99,7 @@ Result<std::shared_ptr<PinActivation>> Sam::PinLogin(std::string_view value) {
   event.event = audit_event::kLoginPin;
   if (login.ok()) {
     event.signer = (*login)->signer();
+    if ((*login)->with_otp()) event.detail = "PIN and TOTP code";
   } else if (size_t colon = value.find(':'); colon != std::string_view::npos) {
     event.signer = std::string(value.substr(0, colon));  // the name part only, never the PIN
   }

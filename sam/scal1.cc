@@ -1,6 +1,9 @@
 // SCAL1: the PIN login and the signature it allows (Sam::PinLogin, Sam::SignScal1).
 #include "sam/scal1.h"
 
+#include <functional>
+#include <optional>
+
 #include "common/log.h"
 #include "sam/sam.h"
 
@@ -14,6 +17,26 @@ bool LooksLikeSad(std::string_view value) {
   if (value.find('.', second + 1) != std::string_view::npos) return false;
   return value.substr(0, 3) == "eyJ";
 }
+
+namespace {
+
+// The code a TOTP check refused, in words: logged for the operator, never shown to the caller
+// (who learns only "wrong PIN or code": a reused code would otherwise confirm a guessed PIN).
+const char* TotpRefusal(OtpCheck check) {
+  switch (check) {
+    case OtpCheck::kWrong:
+      return "a wrong or out-of-time TOTP code";
+    case OtpCheck::kReused:
+      return "a TOTP code (or a later one) already used";
+    case OtpCheck::kNotEnrolled:
+      return "no TOTP enrolment";
+    case OtpCheck::kOk:
+      break;
+  }
+  return "";
+}
+
+}  // namespace
 
 Status PinActivation::TakeSignature(const Bytes& key_id, const ActivationLimits& limits,
                                     int64_t now) {
@@ -49,18 +72,23 @@ int64_t PinActivation::signatures(const Bytes& key_id) const {
 Result<std::shared_ptr<PinActivation>> Sam::PinLoginUnaudited(std::string_view value) {
   SAMP11_RETURN_IF_ERROR(keystore_.CheckNotRolledBack());  // keystore/rollback_guard.h
   if (value.size() > kMaxPinLoginLength) {
-    return Status(
-        Code::kActivationTooLong,
-        "a PIN login is at most " + std::to_string(kMaxPinLoginLength) + " characters (NAME:PIN)");
+    return Status(Code::kActivationTooLong, "a PIN login is at most " +
+                                                std::to_string(kMaxPinLoginLength) +
+                                                " characters (NAME:PIN:CODE)");
   }
-  // "NAME:PIN", or a bare PIN: a PIN holds no ':' (pin_hash.h), so the first ':' always ends a
-  // name, and no part of a PIN is ever looked up as one.
+  // "NAME:PIN", "NAME:PIN:CODE", or a bare PIN: a PIN holds no ':' (pin_hash.h), so the first ':'
+  // always ends a name and the second a PIN, and no part of a PIN is ever looked up as one.
   std::string signer;
   std::string_view pin = value;
+  std::optional<std::string_view> code;
   size_t colon = value.find(':');
   if (colon != std::string_view::npos) {
     signer = std::string(value.substr(0, colon));
     pin = value.substr(colon + 1);
+    if (size_t second = pin.find(':'); second != std::string_view::npos) {
+      code = pin.substr(second + 1);
+      pin = pin.substr(0, second);
+    }
   } else {
     SAMP11_ASSIGN_OR_RETURN(std::vector<std::string> with_pins, keystore_.pins().SignersWithPins());
     if (with_pins.empty()) {
@@ -73,16 +101,44 @@ Result<std::shared_ptr<PinActivation>> Sam::PinLoginUnaudited(std::string_view v
     signer = with_pins.front();
   }
 
-  SAMP11_ASSIGN_OR_RETURN(PinCheck check,
-                          keystore_.pins().CheckSignerPin(signer, pin, policy_.pin_max_tries));
+  // A signer with a TOTP enrolment logs in with both factors, always: NAME:PIN alone activates
+  // none of that signer's keys, and is refused before the PIN is even checked (no try taken, and
+  // no answer that would confirm a guessed PIN).
+  SAMP11_ASSIGN_OR_RETURN(bool has_totp, keystore_.otp().HasTotp(signer));
+  if (has_totp && !code) {
+    return Status(Code::kActivationInvalid, "signer '" + signer +
+                                                "' has a one-time password: log in with "
+                                                "NAME:PIN:CODE");
+  }
+  if (!has_totp && code) {
+    return Status(Code::kActivationInvalid,
+                  "signer '" + signer + "' has no one-time password (`samp11 signer set-totp`)");
+  }
+  OtpCheck totp = OtpCheck::kNotEnrolled;
+  std::function<Result<bool>()> second_factor;
+  if (code) {
+    second_factor = [&]() -> Result<bool> {
+      SAMP11_ASSIGN_OR_RETURN(totp, keystore_.otp().CheckTotp(signer, *code, Now()));
+      return totp == OtpCheck::kOk;
+    };
+  }
+  SAMP11_ASSIGN_OR_RETURN(PinCheck check, keystore_.pins().CheckSignerPin(
+                                              signer, pin, policy_.pin_max_tries, second_factor));
+  const std::string factors = code ? "PIN or one-time code" : "PIN";
   switch (check.result) {
     case PinCheck::kOk:
-      SAMP11_LOG(kInfo, "PIN login as signer '" << signer << "'");
-      return std::make_shared<PinActivation>(signer, Now());
+      SAMP11_LOG(kInfo,
+                 "PIN login as signer '" << signer << "'" << (code ? " with a TOTP code" : ""));
+      return std::make_shared<PinActivation>(signer, Now(), code.has_value());
     case PinCheck::kIncorrect:
+      if (code && totp != OtpCheck::kNotEnrolled) {
+        SAMP11_LOG(kInfo, "PIN login of signer '" << signer << "' refused: the PIN matched, "
+                                                  << TotpRefusal(totp));
+      }
       // Logged, with every refusal, by the caller (pkcs11/ logs each CK_RV it returns).
       return Status(Code::kActivationInvalid,
-                    "wrong PIN for signer '" + signer + "' (" + std::to_string(check.remaining) +
+                    "wrong " + factors + " for signer '" + signer + "' (" +
+                        std::to_string(check.remaining) +
                         (check.remaining == 1 ? " try left)" : " tries left)"));
     case PinCheck::kLocked:
       return Status(Code::kPinLocked, "the PIN of signer '" + signer +
@@ -107,6 +163,11 @@ Result<Bytes> Sam::SignScal1(const UnwrappedKey& key, const SignMechanism& mecha
                           ActivationLimitsOf(key.info.policy_json));
   if (!limits) {
     return Status(Code::kRejected, "key " + key_id + " is SCAL1 but has no activation limits");
+  }
+  if (limits->require_otp && !pin->with_otp()) {
+    return Status(Code::kNoActivation, "key " + key_id +
+                                           " needs a PIN login with its owner's one-time code "
+                                           "(NAME:PIN:CODE; `samp11 signer set-totp`)");
   }
   // No SAD binds it, but the record names the hash signed all the same: a seal key's log (a CA,
   // a time-stamping unit) must show what each signature was over. Pure EdDSA fixes no hash: its

@@ -6,6 +6,10 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev doctest-dev libp11-kit-dev
+  # The QR code `samp11 signer set-totp` draws for an authenticator app.
+  libqrencode-dev
+  # TOTP codes made apart from samp11 for the tests (otp_totp).
+  oathtool
   openssl sqlite3 p11-kit opensc libengine-pkcs11-openssl python3-pykcs11 softhsm2
   # `samp11 metrics` in the tests: parsed by Prometheus' Python client, and read by
   # node_exporter's textfile collector.

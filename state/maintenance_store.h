@@ -46,6 +46,7 @@ struct RekeyPlan {
   std::function<Status(CertRow&)> cert;                     // mac
   std::function<Status(SignerPinRow&)> pin;                 // mac
   std::function<Status(SignerSubjectRow&)> subject;         // mac
+  std::function<Status(SignerOtpRow&)> otp;                 // wrapped_secret
   std::function<Status(AuditRow&)> audit_row;               // mac
   std::function<Status(AuditHeadRow&)> audit_head;          // mac
   // Meta rows to set, or to delete when the value is empty.

@@ -35,6 +35,22 @@ struct SignerPinRow {
   Bytes mac;
 };
 
+// A signer's one-time-password enrolment (keystore/signer_otp.h): kind "totp" (RFC 6238, the
+// second factor of a SCAL1 PIN login) or "ocra" (RFC 6287, a SCAL2 activation bound to a
+// document hash). The shared secret is AES-GCM-wrapped under the master key with (name, kind,
+// params, created) as associated data, which authenticates the whole binding. last_step and
+// failures are plain counters, changed only by single atomic updates: last_step is the last TOTP
+// (or OCRA time) step accepted, failures the wrong OCRA responses in a row.
+struct SignerOtpRow {
+  std::string name;
+  std::string kind;    // "totp" or "ocra"
+  std::string params;  // totp: "ALG:DIGITS:PERIOD" (e.g. "SHA1:6:30"); ocra: the suite
+  Bytes wrapped_secret;
+  int64_t created = 0;
+  int64_t last_step = 0;
+  int64_t failures = 0;
+};
+
 struct ActivationKeyRow {
   std::string kid;
   std::string role;   // "device" or "authorization-server"

@@ -31,6 +31,7 @@ struct StateContents {
   std::vector<std::pair<std::string, std::string>> meta;
   std::vector<SignerRow> signers;
   std::vector<SignerPinRow> pins;  // failures (the PIN try counters) included
+  std::vector<SignerOtpRow> otp;   // last_step and failures included
   std::vector<ActivationKeyRow> activation_keys;
   std::vector<SignerSubjectRow> subjects;  // by issuer, subject
   std::vector<KeyRow> keys;                // handles kept

@@ -16,6 +16,7 @@
 #include "state/key_store.h"
 #include "state/maintenance_store.h"
 #include "state/meta_store.h"
+#include "state/otp_store.h"
 #include "state/pin_store.h"
 #include "state/replay_store.h"
 #include "state/request_store.h"
@@ -36,6 +37,7 @@ class StateStore {
   virtual DepositStore& deposits() = 0;
   virtual RequestStore& requests() = 0;
   virtual PinStore& pins() = 0;
+  virtual OtpStore& otp() = 0;
   virtual AuditStore& audit() = 0;
   virtual MaintenanceStore& maintenance() = 0;
 };

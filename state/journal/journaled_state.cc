@@ -138,6 +138,7 @@ class JournaledStore : public StateStore {
   DepositStore& deposits() override { return inner_->deposits(); }
   RequestStore& requests() override { return inner_->requests(); }
   PinStore& pins() override { return inner_->pins(); }
+  OtpStore& otp() override { return inner_->otp(); }
   AuditStore& audit() override { return audit_front_; }
   MaintenanceStore& maintenance() override { return maintenance_front_; }
 

@@ -15,6 +15,7 @@ Result<StateContents> MemoryMaintenanceStore::Contents() {
   contents.meta.assign(t.meta.begin(), t.meta.end());
   for (const auto& [name, row] : t.signers) contents.signers.push_back(row);
   for (const auto& [name, row] : t.pins) contents.pins.push_back(row);
+  for (const auto& [key, row] : t.otp) contents.otp.push_back(row);
   for (const auto& [kid, row] : t.activation_keys) contents.activation_keys.push_back(row);
   for (const auto& [key, row] : t.subjects) contents.subjects.push_back(row);
   for (const auto& [handle, row] : t.keys) contents.keys.push_back(row);
@@ -48,6 +49,14 @@ Result<MemoryTables> MemoryTablesFrom(const StateContents& contents) {
       return Status(Code::kNotFound, "the PIN of signer " + row.name + " has no signer");
     }
     t.pins[row.name] = row;
+  }
+  for (const SignerOtpRow& row : contents.otp) {
+    if (t.signers.count(row.name) == 0) {
+      return Status(Code::kNotFound, "the OTP of signer " + row.name + " has no signer");
+    }
+    if (!t.otp.emplace(OtpKey{row.name, row.kind}, row).second) {
+      return Status(Code::kAlreadyExists, "the OTP of signer " + row.name + " is there twice");
+    }
   }
   for (const ActivationKeyRow& row : contents.activation_keys) {
     if (!t.activation_keys.emplace(row.kid, row).second) {

@@ -34,6 +34,8 @@ void Fields(IO& io, Row& r) {
        r.updated);
   } else if constexpr (std::is_same_v<Plain, SignerPinRow>) {
     io(r.name, r.salt, r.hash, r.failures, r.mac);
+  } else if constexpr (std::is_same_v<Plain, SignerOtpRow>) {
+    io(r.name, r.kind, r.params, r.wrapped_secret, r.created, r.last_step, r.failures);
   } else if constexpr (std::is_same_v<Plain, AuditRow>) {
     io(r.seq, r.at, r.pid, r.event, r.outcome, r.signer, r.key_id, r.kid, r.jti, r.detail, r.chain,
        r.mac);
@@ -194,6 +196,7 @@ void WriteAll(Writer& w, const MemoryTables& t) {
   WriteTable(w, t.deposits);
   WriteTable(w, t.requests);
   WriteTable(w, t.pins);
+  WriteTable(w, t.otp);
   WriteTable(w, t.audit);
   w(t.audit_head.has_value());
   if (t.audit_head) Fields(w, *t.audit_head);
@@ -227,6 +230,10 @@ bool ReadAll(Reader& r, MemoryTables& t) {
                       }) &&
             ReadTable(r, t.requests, [](const SadRequestRow& row) { return row.id; }) &&
             ReadTable(r, t.pins, [](const SignerPinRow& row) { return row.name; }) &&
+            ReadTable(r, t.otp,
+                      [](const SignerOtpRow& row) {
+                        return OtpKey{row.name, row.kind};
+                      }) &&
             ReadTable(r, t.audit, [](const AuditRow& row) { return row.seq; });
   if (!ok) return false;
   bool has_head = false;

@@ -17,7 +17,7 @@ namespace samp11 {
 
 inline constexpr char kMemoryImageMagic[] = "samp11 memory state";  // 20 bytes with its NUL
 // Also StateImage::schema_version for a memory state.
-inline constexpr int64_t kMemoryImageVersion = 1;
+inline constexpr int64_t kMemoryImageVersion = 2;
 
 SecureBytes EncodeMemoryImage(const MemoryTables& tables);
 // The tables back, indexed. kArgumentsBad for anything EncodeMemoryImage did not make: another

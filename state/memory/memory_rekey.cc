@@ -34,6 +34,9 @@ void KeepKeyWrapping(KeyRow& stored, const KeyRow& row) {
 void KeepCertMac(CertRow& stored, const CertRow& row) { stored.mac = row.mac; }
 void KeepPinMac(SignerPinRow& stored, const SignerPinRow& row) { stored.mac = row.mac; }
 void KeepSubjectMac(SignerSubjectRow& stored, const SignerSubjectRow& row) { stored.mac = row.mac; }
+void KeepOtpWrapping(SignerOtpRow& stored, const SignerOtpRow& row) {
+  stored.wrapped_secret = row.wrapped_secret;
+}
 void KeepAuditMac(AuditRow& stored, const AuditRow& row) { stored.mac = row.mac; }
 
 }  // namespace
@@ -46,6 +49,7 @@ Status MemoryRekey(MemoryTables& tables, const RekeyPlan& plan) {
   SAMP11_RETURN_IF_ERROR(RekeyTable(tables.certs, plan.cert, KeepCertMac));
   SAMP11_RETURN_IF_ERROR(RekeyTable(tables.pins, plan.pin, KeepPinMac));
   SAMP11_RETURN_IF_ERROR(RekeyTable(tables.subjects, plan.subject, KeepSubjectMac));
+  SAMP11_RETURN_IF_ERROR(RekeyTable(tables.otp, plan.otp, KeepOtpWrapping));
   for (const auto& [name, value] : plan.meta) {
     if (value) {
       tables.meta[name] = *value;

@@ -91,6 +91,9 @@ void DropRemovedSignersSecrets(MemoryTables& restored) {
   for (auto it = restored.subjects.begin(); it != restored.subjects.end();) {
     it = removed(it->second.signer) ? restored.subjects.erase(it) : std::next(it);
   }
+  for (auto it = restored.otp.begin(); it != restored.otp.end();) {
+    it = removed(it->first.first) ? restored.otp.erase(it) : std::next(it);
+  }
 }
 
 }  // namespace

@@ -87,6 +87,9 @@ Status MemorySignerStore::RemoveSigner(const SignerRow& row) {
   for (auto it = tables.subjects.begin(); it != tables.subjects.end();) {
     it = it->second.signer == row.name ? tables.subjects.erase(it) : std::next(it);
   }
+  for (auto it = tables.otp.begin(); it != tables.otp.end();) {
+    it = it->first.first == row.name ? tables.otp.erase(it) : std::next(it);
+  }
   WriteStatus(signer->second, row);
   c_.Wrote(/*signing_path=*/false);
   return Status::Ok();

@@ -18,6 +18,7 @@ class MemoryStateStore : public StateStore {
         deposits_(connection_),
         requests_(connection_),
         pins_(connection_),
+        otp_(connection_),
         audit_(connection_),
         maintenance_(connection_) {}
 
@@ -30,6 +31,7 @@ class MemoryStateStore : public StateStore {
   DepositStore& deposits() override { return deposits_; }
   RequestStore& requests() override { return requests_; }
   PinStore& pins() override { return pins_; }
+  OtpStore& otp() override { return otp_; }
   AuditStore& audit() override { return audit_; }
   MaintenanceStore& maintenance() override { return maintenance_; }
 
@@ -44,6 +46,7 @@ class MemoryStateStore : public StateStore {
   MemoryDepositStore deposits_;
   MemoryRequestStore requests_;
   MemoryPinStore pins_;
+  MemoryOtpStore otp_;
   MemoryAuditStore audit_;
   MemoryMaintenanceStore maintenance_;
 };

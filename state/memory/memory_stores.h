@@ -134,6 +134,20 @@ class MemoryRequestStore : public RequestStore {
   MemoryConnection& c_;
 };
 
+class MemoryOtpStore : public OtpStore {
+ public:
+  explicit MemoryOtpStore(MemoryConnection& c) : c_(c) {}
+  Status UpsertSignerOtp(const SignerOtpRow& row) override;
+  Result<std::optional<SignerOtpRow>> FindSignerOtp(std::string_view name,
+                                                    std::string_view kind) override;
+  Result<bool> AdvanceOtpStep(std::string_view name, std::string_view kind, int64_t step) override;
+  Result<bool> TakeOtpTry(std::string_view name, std::string_view kind, int64_t max_tries) override;
+  Status ResetOtpFailures(std::string_view name, std::string_view kind) override;
+
+ private:
+  MemoryConnection& c_;
+};
+
 class MemoryPinStore : public PinStore {
  public:
   explicit MemoryPinStore(MemoryConnection& c) : c_(c) {}

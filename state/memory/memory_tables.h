@@ -20,6 +20,8 @@ namespace samp11 {
 using SpentHashKey = std::tuple<std::string, std::string, Bytes>;
 // (kid, jti): a deposited SAD's primary key.
 using DepositKey = std::pair<std::string, std::string>;
+// (name, kind): a signer's OTP enrolment's primary key.
+using OtpKey = std::pair<std::string, std::string>;
 
 // Erases the rows of a table whose SAD expired before `sad_exp_before` (spent hashes and
 // deposits are purged alike); returns how many went.
@@ -48,6 +50,7 @@ struct MemoryTables {
   std::map<std::string, SadRequestRow> requests;                             // by id
   std::map<std::string, SignerPinRow> pins;                                  // by signer name
   std::map<std::pair<std::string, std::string>, SignerSubjectRow> subjects;  // (issuer, subject)
+  std::map<OtpKey, SignerOtpRow> otp;                                        // (name, kind)
   std::map<int64_t, AuditRow> audit;                                         // by seq
   std::optional<AuditHeadRow> audit_head;
   // The highest handle ever given (AUTOINCREMENT): a handle is never reused, not even after a

@@ -36,6 +36,12 @@ json Row(const SignerPinRow& r) {
           {"failures", r.failures},
           {"mac", Bytea(r.mac)}};
 }
+json Row(const SignerOtpRow& r) {
+  return {{"name", r.name},        {"kind", r.kind},
+          {"params", r.params},    {"secret", Bytea(r.wrapped_secret)},
+          {"created", r.created},  {"last_step", r.last_step},
+          {"failures", r.failures}};
+}
 json Row(const ActivationKeyRow& r) {
   return {{"kid", r.kid},
           {"role", r.role},
@@ -119,6 +125,7 @@ PgImage ImageOf(const StateContents& contents) {
   tables["meta"] = std::move(meta);
   tables["signers"] = Array(contents.signers);
   tables["signer_pins"] = Array(contents.pins);
+  tables["signer_otp"] = Array(contents.otp);
   tables["activation_keys"] = Array(contents.activation_keys);
   tables["keys"] = Array(contents.keys);
   tables["certs"] = Array(contents.certs);
@@ -214,6 +221,11 @@ Result<StateContents> ReadContents(PgConnection& c) {
       PgRows pins, c.Exec("reading PINs", select + kPgPinColumns +
                                               " FROM signer_pins ORDER BY name COLLATE \"C\""));
   contents.pins = PgReadAll(pins, PgReadPinRow);
+  SAMP11_ASSIGN_OR_RETURN(
+      PgRows otp, c.Exec("reading OTP enrolments",
+                         select + kPgOtpColumns +
+                             " FROM signer_otp ORDER BY name COLLATE \"C\", kind COLLATE \"C\""));
+  contents.otp = PgReadAll(otp, PgReadOtpRow);
   SAMP11_ASSIGN_OR_RETURN(
       PgRows activation_keys,
       c.Exec("reading activation keys", select + kPgActivationKeyColumns +

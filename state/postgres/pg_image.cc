@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <limits>
+#include <string_view>
 
 #include "state/postgres/pg_schema.h"
 

@@ -132,6 +132,16 @@ const TableWalk<SignerSubjectRow> kSubjects = {
     "mac = $1",
     [](PgParams& p, const SignerSubjectRow& row) { p.Blob(row.mac); },
     1};
+const TableWalk<SignerOtpRow> kOtp = {
+    "signer_otp",
+    kPgOtpColumns,
+    7,
+    "name, kind",
+    2,
+    PgReadOtpRow,
+    "secret = $1",
+    [](PgParams& p, const SignerOtpRow& row) { p.Blob(row.wrapped_secret); },
+    1};
 // Every node's chain: the rows carry no node of their own (rows.h), the MAC callbacks do not
 // need one.
 const TableWalk<AuditRow> kAuditRows = {"audit_log",
@@ -162,6 +172,7 @@ Status PgRekey(PgConnection& c, const PgNodeContext& node, const RekeyPlan& plan
   SAMP11_RETURN_IF_ERROR(c.ExecScript(
       "locking the state for a rotation",
       "LOCK TABLE meta, signers, activation_keys, keys, certs, signer_pins, signer_subjects, "
+      "signer_otp, "
       "audit_log, audit_head IN EXCLUSIVE MODE"));
   SAMP11_RETURN_IF_ERROR(RekeyTable(c, kSigners, plan.signer));
   SAMP11_RETURN_IF_ERROR(RekeyTable(c, kActivationKeys, plan.activation_key));
@@ -169,6 +180,7 @@ Status PgRekey(PgConnection& c, const PgNodeContext& node, const RekeyPlan& plan
   SAMP11_RETURN_IF_ERROR(RekeyTable(c, kCerts, plan.cert));
   SAMP11_RETURN_IF_ERROR(RekeyTable(c, kPins, plan.pin));
   SAMP11_RETURN_IF_ERROR(RekeyTable(c, kSubjects, plan.subject));
+  SAMP11_RETURN_IF_ERROR(RekeyTable(c, kOtp, plan.otp));
   for (const auto& [name, value] : plan.meta) {
     Result<PgRows> written =
         value ? c.Exec("rotating meta",

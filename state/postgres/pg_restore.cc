@@ -181,6 +181,8 @@ Result<ReplaceCounts> CarryIntoStage(PgConnection& c, const std::string& live,
       "'removed');"
       "DELETE FROM signer_subjects WHERE signer IN (SELECT name FROM signers WHERE status = "
       "'removed');"
+      "DELETE FROM signer_otp WHERE name IN (SELECT name FROM signers WHERE status = "
+      "'removed');"
       "DELETE FROM deposited_hashes; DELETE FROM deposited_sads; DELETE FROM sad_requests;"));
   // Handles the live state gave are never given again: each identity goes on from the highest
   // the live state, the backup or a row reached.

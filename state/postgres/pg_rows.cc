@@ -15,6 +15,7 @@ const char kPgCertColumns[] =
     "not_after, created, mac";
 const char kPgPinColumns[] = "name, salt, hash, failures, mac";
 const char kPgSubjectColumns[] = "issuer, subject, signer, created, mac";
+const char kPgOtpColumns[] = "name, kind, params, secret, created, last_step, failures";
 const char kPgAuditColumns[] =
     "seq, at, pid, event, outcome, signer, key_id, kid, jti, detail, chain, mac";
 
@@ -97,6 +98,18 @@ CertRow PgReadCertRow(const PgRows& rows, int r) {
   row.not_after = rows.Int64(r, 9);
   row.created = rows.Int64(r, 10);
   row.mac = NullableBlob(rows, r, 11);
+  return row;
+}
+
+SignerOtpRow PgReadOtpRow(const PgRows& rows, int r) {
+  SignerOtpRow row;
+  row.name = rows.Text(r, 0);
+  row.kind = rows.Text(r, 1);
+  row.params = rows.Text(r, 2);
+  row.wrapped_secret = rows.Blob(r, 3);
+  row.created = rows.Int64(r, 4);
+  row.last_step = rows.Int64(r, 5);
+  row.failures = rows.Int64(r, 6);
   return row;
 }
 

@@ -24,6 +24,7 @@ extern const char kPgActivationKeyColumns[];
 extern const char kPgCertColumns[];
 extern const char kPgPinColumns[];
 extern const char kPgSubjectColumns[];
+extern const char kPgOtpColumns[];
 // audit_log's columns after node (a store reads its node's rows: the node is not in AuditRow).
 extern const char kPgAuditColumns[];
 // How many columns kPgAuditColumns names.
@@ -37,6 +38,7 @@ ActivationKeyRow PgReadActivationKeyRow(const PgRows& rows, int r);
 CertRow PgReadCertRow(const PgRows& rows, int r);
 SignerPinRow PgReadPinRow(const PgRows& rows, int r);
 SignerSubjectRow PgReadSubjectRow(const PgRows& rows, int r);
+SignerOtpRow PgReadOtpRow(const PgRows& rows, int r);
 AuditRow PgReadAuditRow(const PgRows& rows, int r);
 
 template <typename Row>

@@ -192,7 +192,8 @@ REVOKE ALL ON FUNCTION state_version_bump() FROM PUBLIC;
 )",
     // 3: an authorization server's subjects enrolled as signers (state/rows.h SignerSubjectRow),
     // as state/sqlite/sqlite_schema.cc keeps them. Read at every access token's verification, not
-    // cached, so no state_version trigger.
+    // cached, so no state_version trigger. And signers' one-time-password enrolments
+    // (keystore/signer_otp.h), as SQLite's schema 6.
     R"(
 CREATE TABLE signer_subjects(
   issuer TEXT NOT NULL,
@@ -203,6 +204,16 @@ CREATE TABLE signer_subjects(
   PRIMARY KEY(issuer, subject)
 );
 CREATE INDEX signer_subjects_signer ON signer_subjects(signer);
+CREATE TABLE signer_otp(
+  name TEXT NOT NULL REFERENCES signers(name),
+  kind TEXT NOT NULL,
+  params TEXT NOT NULL,
+  secret BYTEA NOT NULL,
+  created BIGINT NOT NULL,
+  last_step BIGINT NOT NULL DEFAULT 0,
+  failures BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY(name, kind)
+);
 )",
 };
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kPgSchemaVersion + 1);

@@ -4,7 +4,8 @@
 //
 // Version 1 is the whole state; the audit log keeps one chain per node (audit_log.node). Version 2
 // moves the key-state version with the owner's rights (pg_schema.cc); its tables are version 1's.
-// Version 3 adds signer_subjects.
+// Version 3 adds signer_subjects and signer_otp (signers' one-time-password enrolments); an image
+// of an older version has neither table, and loads as having none (pg_image.cc).
 #pragma once
 
 #include <cstdint>

@@ -89,9 +89,10 @@ Status PgSignerStore::RemoveSigner(const SignerRow& row) {
                                            std::to_string(count) +
                                            " key(s): destroy them first (or --destroy-keys)");
   }
-  for (const char* sql : {"DELETE FROM activation_keys WHERE owner = $1 AND role = 'device'",
-                          "DELETE FROM signer_pins WHERE name = $1",
-                          "DELETE FROM signer_subjects WHERE signer = $1"}) {
+  for (const char* sql :
+       {"DELETE FROM activation_keys WHERE owner = $1 AND role = 'device'",
+        "DELETE FROM signer_pins WHERE name = $1", "DELETE FROM signer_subjects WHERE signer = $1",
+        "DELETE FROM signer_otp WHERE name = $1"}) {
     SAMP11_RETURN_IF_ERROR(c_.Exec("removing a signer", sql, PgParams().Text(row.name)).status());
   }
   SAMP11_RETURN_IF_ERROR(WriteStatus(c_, row));

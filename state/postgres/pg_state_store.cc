@@ -22,6 +22,7 @@ class PgStateStore : public StateStore {
         deposits_(*connection_),
         requests_(*connection_),
         pins_(*connection_),
+        otp_(*connection_),
         audit_(*connection_, node_),
         maintenance_(*connection_, node_) {}
 
@@ -34,6 +35,7 @@ class PgStateStore : public StateStore {
   DepositStore& deposits() override { return deposits_; }
   RequestStore& requests() override { return requests_; }
   PinStore& pins() override { return pins_; }
+  OtpStore& otp() override { return otp_; }
   AuditStore& audit() override { return audit_; }
   MaintenanceStore& maintenance() override { return maintenance_; }
 
@@ -49,6 +51,7 @@ class PgStateStore : public StateStore {
   PgDepositStore deposits_;
   PgRequestStore requests_;
   PgPinStore pins_;
+  PgOtpStore otp_;
   PgAuditStore audit_;
   PgMaintenanceStore maintenance_;
 };

@@ -132,6 +132,20 @@ class PgRequestStore : public RequestStore {
   PgConnection& c_;
 };
 
+class PgOtpStore : public OtpStore {
+ public:
+  explicit PgOtpStore(PgConnection& c) : c_(c) {}
+  Status UpsertSignerOtp(const SignerOtpRow& row) override;
+  Result<std::optional<SignerOtpRow>> FindSignerOtp(std::string_view name,
+                                                    std::string_view kind) override;
+  Result<bool> AdvanceOtpStep(std::string_view name, std::string_view kind, int64_t step) override;
+  Result<bool> TakeOtpTry(std::string_view name, std::string_view kind, int64_t max_tries) override;
+  Status ResetOtpFailures(std::string_view name, std::string_view kind) override;
+
+ private:
+  PgConnection& c_;
+};
+
 class PgPinStore : public PinStore {
  public:
   explicit PgPinStore(PgConnection& c) : c_(c) {}

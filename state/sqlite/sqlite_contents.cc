@@ -122,6 +122,9 @@ Result<StateContents> SqliteReadContents(sqlite3* db) {
   SAMP11_ASSIGN_OR_RETURN(
       contents.pins, All(db, select + kPinColumns + " FROM signer_pins ORDER BY name", ReadPinRow));
   SAMP11_ASSIGN_OR_RETURN(
+      contents.otp,
+      All(db, select + kOtpColumns + " FROM signer_otp ORDER BY name, kind", ReadOtpRow));
+  SAMP11_ASSIGN_OR_RETURN(
       contents.activation_keys,
       All(db, select + kActivationKeyColumns + " FROM activation_keys ORDER BY kid",
           ReadActivationKeyRow));
@@ -202,6 +205,20 @@ Status SqliteLoadContents(sqlite3* db, const StateContents& contents) {
     for (const SignerPinRow& r : contents.pins) {
       SAMP11_RETURN_IF_ERROR(
           Binder(insert).Text(r.name).Blob(r.salt).Blob(r.hash).Int(r.failures).Blob(r.mac).Run());
+    }
+  }
+  {
+    SAMP11_ASSIGN_OR_RETURN(SqliteStatement insert, Insert(db, "signer_otp", kOtpColumns, 7));
+    for (const SignerOtpRow& r : contents.otp) {
+      SAMP11_RETURN_IF_ERROR(Binder(insert)
+                                 .Text(r.name)
+                                 .Text(r.kind)
+                                 .Text(r.params)
+                                 .Blob(r.wrapped_secret)
+                                 .Int(r.created)
+                                 .Int(r.last_step)
+                                 .Int(r.failures)
+                                 .Run());
     }
   }
   {

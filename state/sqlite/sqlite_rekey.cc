@@ -137,6 +137,15 @@ Status SqliteRekey(sqlite3* db, const RekeyPlan& plan) {
         return BindMac(update, row.mac, rowid);
       });
   SAMP11_RETURN_IF_ERROR(walked7);
+  Status walked8 = RekeyTable<SignerOtpRow>(
+      db,
+      std::string("SELECT ") + kOtpColumns +
+          ", rowid FROM signer_otp WHERE rowid > ? ORDER BY rowid LIMIT ?",
+      ReadOtpRow, 7, plan.otp, "UPDATE signer_otp SET secret = ? WHERE rowid = ?",
+      [](SqliteStatement& update, const SignerOtpRow& row, int64_t rowid) {
+        return BindMac(update, row.wrapped_secret, rowid);
+      });
+  SAMP11_RETURN_IF_ERROR(walked8);
   for (const auto& [name, value] : plan.meta) {
     SAMP11_ASSIGN_OR_RETURN(
         auto stmt,

@@ -250,6 +250,10 @@ Result<ReplaceCounts> ReplaceDatabaseContents(const std::string& live_path,
         SqliteExec(db,
                    "DELETE FROM restored.signer_subjects WHERE signer IN (SELECT name FROM "
                    "restored.signers WHERE status = 'removed')"));
+    SAMP11_RETURN_IF_ERROR(SqliteExec(
+        db,
+        "DELETE FROM restored.signer_otp WHERE name IN (SELECT name FROM restored.signers "
+        "WHERE status = 'removed')"));
 
     // Children before parents on delete, parents first on insert.
     for (auto it = tables.rbegin(); it != tables.rend(); ++it) {

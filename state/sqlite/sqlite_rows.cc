@@ -15,6 +15,7 @@ const char kCertColumns[] =
     "not_after, created, mac";
 const char kPinColumns[] = "name, salt, hash, failures, mac";
 const char kSubjectColumns[] = "issuer, subject, signer, created, mac";
+const char kOtpColumns[] = "name, kind, params, secret, created, last_step, failures";
 const char kSadRequestColumns[] =
     "id, created, expires, signer, key_id, request_json, state, detail, updated";
 const char kAuditColumns[] =
@@ -101,6 +102,18 @@ SignerPinRow ReadPinRow(SqliteStatement& stmt) {
   row.hash = stmt.ColumnBlob(2);
   row.failures = stmt.ColumnInt64(3);
   row.mac = stmt.ColumnBlob(4);
+  return row;
+}
+
+SignerOtpRow ReadOtpRow(SqliteStatement& stmt) {
+  SignerOtpRow row;
+  row.name = stmt.ColumnText(0);
+  row.kind = stmt.ColumnText(1);
+  row.params = stmt.ColumnText(2);
+  row.wrapped_secret = stmt.ColumnBlob(3);
+  row.created = stmt.ColumnInt64(4);
+  row.last_step = stmt.ColumnInt64(5);
+  row.failures = stmt.ColumnInt64(6);
   return row;
 }
 

@@ -19,6 +19,7 @@ extern const char kActivationKeyColumns[];
 extern const char kCertColumns[];
 extern const char kPinColumns[];
 extern const char kSubjectColumns[];
+extern const char kOtpColumns[];
 extern const char kSadRequestColumns[];
 extern const char kAuditColumns[];
 
@@ -29,6 +30,7 @@ ActivationKeyRow ReadActivationKeyRow(SqliteStatement& stmt);
 CertRow ReadCertRow(SqliteStatement& stmt);
 SignerPinRow ReadPinRow(SqliteStatement& stmt);
 SignerSubjectRow ReadSubjectRow(SqliteStatement& stmt);
+SignerOtpRow ReadOtpRow(SqliteStatement& stmt);
 SadRequestRow ReadSadRequestRow(SqliteStatement& stmt);
 AuditRow ReadAuditRow(SqliteStatement& stmt);
 

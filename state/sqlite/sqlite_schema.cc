@@ -190,7 +190,7 @@ CREATE INDEX sad_requests_expires ON sad_requests(expires);
 
 // Schema 6: an authorization server's subjects enrolled as signers (SignerSubjectRow): an access
 // token whose (iss, sub) has a row here speaks for that row's signer. mac binds every column
-// (keystore/aad.h). Also the whole migration from version 5.
+// (keystore/aad.h). Also, with kSignerOtp, the whole migration from version 5.
 constexpr char kSignerSubjects[] = R"sql(
 CREATE TABLE IF NOT EXISTS signer_subjects(
   issuer TEXT NOT NULL,
@@ -203,6 +203,23 @@ CREATE TABLE IF NOT EXISTS signer_subjects(
 CREATE INDEX IF NOT EXISTS signer_subjects_signer ON signer_subjects(signer);
 )sql";
 
+// Schema 6 too: signers' one-time-password enrolments (keystore/signer_otp.h). secret is AES-GCM-
+// wrapped under the master key with (name, kind, params, created) as associated data (aad.h);
+// last_step (the last TOTP or OCRA time step accepted) and failures (wrong OCRA responses in a
+// row) change only in single UPDATEs that test and set them.
+constexpr char kSignerOtp[] = R"sql(
+CREATE TABLE signer_otp(
+  name TEXT NOT NULL REFERENCES signers(name),
+  kind TEXT NOT NULL,
+  params TEXT NOT NULL,
+  secret BLOB NOT NULL,
+  created INTEGER NOT NULL,
+  last_step INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(name, kind)
+);
+)sql";
+
 }  // namespace
 
 Status CreateSchema(sqlite3* db) {
@@ -210,6 +227,7 @@ Status CreateSchema(sqlite3* db) {
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSchema));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));
   SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerSubjects));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerOtp));
   SAMP11_ASSIGN_OR_RETURN(
       auto stmt, SqliteStatement::Prepare(db, "INSERT INTO meta(name, value) VALUES(?, ?)"));
   SAMP11_RETURN_IF_ERROR(stmt.BindText(1, "schema_version"));
@@ -268,7 +286,9 @@ Result<bool> Migrate(sqlite3* db) {
   const bool before4 = version == "1" || version == "2" || version == "3";
   if (before4) SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSadRequests));
   if (before4 || version == "4") SAMP11_RETURN_IF_ERROR(SqliteExec(db, kFrom4));
-  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerSubjects));  // every version before 6
+  // Every version before 6:
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerSubjects));
+  SAMP11_RETURN_IF_ERROR(SqliteExec(db, kSignerOtp));
   SAMP11_ASSIGN_OR_RETURN(auto write,
                           SqliteStatement::Prepare(db, "UPDATE meta SET value = ? WHERE name = ?"));
   SAMP11_RETURN_IF_ERROR(write.BindText(1, kSchemaVersion));

@@ -15,8 +15,8 @@ Status CreateSchema(sqlite3* db);
 // migrates (1: adds the keys' backend and origin columns; 2: adds the lifecycle columns, whose
 // MACs the keystore fills at its next open, and vacuums the file once so that nothing written
 // before secure_delete was on lingers in free pages; 3: adds the sad_requests table; 4: adds the
-// activation keys' status columns; 5: adds the signer_subjects table). Returns the version it
-// migrated the file from, or 0 if it migrated nothing.
+// activation keys' status columns; 5: adds the signer_subjects and signer_otp tables). Returns the
+// version it migrated the file from, or 0 if it migrated nothing.
 Result<int64_t> CheckSchemaVersion(sqlite3* db);
 
 }  // namespace samp11

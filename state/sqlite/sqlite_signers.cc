@@ -79,7 +79,8 @@ Status SqliteSignerStore::RemoveSigner(const SignerRow& row) {
   }
   for (const char* sql :
        {"DELETE FROM activation_keys WHERE owner = ? AND role = 'device'",
-        "DELETE FROM signer_pins WHERE name = ?", "DELETE FROM signer_subjects WHERE signer = ?"}) {
+        "DELETE FROM signer_pins WHERE name = ?", "DELETE FROM signer_subjects WHERE signer = ?",
+        "DELETE FROM signer_otp WHERE name = ?"}) {
     SAMP11_ASSIGN_OR_RETURN(auto stmt, c_.Prepare(sql));
     SAMP11_RETURN_IF_ERROR(stmt.BindText(1, row.name));
     SAMP11_RETURN_IF_ERROR(stmt.Run());

@@ -27,6 +27,7 @@ class SqliteStateStore : public StateStore {
         deposits_(connection_),
         requests_(connection_),
         pins_(connection_),
+        otp_(connection_),
         audit_(connection_),
         maintenance_(connection_, path, migrated_from) {}
 
@@ -39,6 +40,7 @@ class SqliteStateStore : public StateStore {
   DepositStore& deposits() override { return deposits_; }
   RequestStore& requests() override { return requests_; }
   PinStore& pins() override { return pins_; }
+  OtpStore& otp() override { return otp_; }
   AuditStore& audit() override { return audit_; }
   MaintenanceStore& maintenance() override { return maintenance_; }
 
@@ -53,6 +55,7 @@ class SqliteStateStore : public StateStore {
   SqliteDepositStore deposits_;
   SqliteRequestStore requests_;
   SqlitePinStore pins_;
+  SqliteOtpStore otp_;
   SqliteAuditStore audit_;
   SqliteMaintenanceStore maintenance_;
 };

@@ -140,6 +140,20 @@ class SqliteRequestStore : public RequestStore {
   SqliteConnection& c_;
 };
 
+class SqliteOtpStore : public OtpStore {
+ public:
+  explicit SqliteOtpStore(SqliteConnection& c) : c_(c) {}
+  Status UpsertSignerOtp(const SignerOtpRow& row) override;
+  Result<std::optional<SignerOtpRow>> FindSignerOtp(std::string_view name,
+                                                    std::string_view kind) override;
+  Result<bool> AdvanceOtpStep(std::string_view name, std::string_view kind, int64_t step) override;
+  Result<bool> TakeOtpTry(std::string_view name, std::string_view kind, int64_t max_tries) override;
+  Status ResetOtpFailures(std::string_view name, std::string_view kind) override;
+
+ private:
+  SqliteConnection& c_;
+};
+
 class SqlitePinStore : public PinStore {
  public:
   explicit SqlitePinStore(SqliteConnection& c) : c_(c) {}

@@ -123,7 +123,7 @@ says "already exists"
 # To PostgreSQL, the config switched: the file's chain comes along, node n1 starts its own.
 run 0 migrate --to-database "$pg_conninfo" --schema moved --node n1 --switch
 says "copied from the keystore file $work/token.db to schema moved of a PostgreSQL database (node n1)"
-says "1 signers, 1 activation keys, 1 keys (0 destroyed), 1 certificates, 0 PINs, 1 spent hashes"
+says "1 signers, 1 activation keys, 1 keys (0 destroyed), 1 certificates, 0 PINs, 0 OTP enrolments, 1 spent hashes"
 says "audit chains carried: the keystore file's (up to record $file_records)"
 says "the copy's own chain: node n1's, migrate record 2"
 if grep -e "$pg_port" -e "127.0.0.1" out.txt >/dev/null; then fail "the connection string is out"; fi

@@ -320,6 +320,36 @@ class FailingPins : public PinStore {
   FaultPlan& plan_;
 };
 
+class FailingOtp : public OtpStore {
+ public:
+  FailingOtp(OtpStore& inner, FaultPlan& plan) : in_(inner), plan_(plan) {}
+  Status UpsertSignerOtp(const SignerOtpRow& row) override {
+    return Guard<Status>(plan_, "otp.UpsertSignerOtp", 0, [&] { return in_.UpsertSignerOtp(row); });
+  }
+  Result<std::optional<SignerOtpRow>> FindSignerOtp(std::string_view name,
+                                                    std::string_view kind) override {
+    return Guard<Result<std::optional<SignerOtpRow>>>(
+        plan_, "otp.FindSignerOtp", 0, [&] { return in_.FindSignerOtp(name, kind); });
+  }
+  Result<bool> AdvanceOtpStep(std::string_view name, std::string_view kind, int64_t step) override {
+    return Guard<Result<bool>>(plan_, "otp.AdvanceOtpStep", 0,
+                               [&] { return in_.AdvanceOtpStep(name, kind, step); });
+  }
+  Result<bool> TakeOtpTry(std::string_view name, std::string_view kind,
+                          int64_t max_tries) override {
+    return Guard<Result<bool>>(plan_, "otp.TakeOtpTry", 0,
+                               [&] { return in_.TakeOtpTry(name, kind, max_tries); });
+  }
+  Status ResetOtpFailures(std::string_view name, std::string_view kind) override {
+    return Guard<Status>(plan_, "otp.ResetOtpFailures", 0,
+                         [&] { return in_.ResetOtpFailures(name, kind); });
+  }
+
+ private:
+  OtpStore& in_;
+  FaultPlan& plan_;
+};
+
 class FailingAudit : public AuditStore {
  public:
   FailingAudit(AuditStore& inner, FaultPlan& plan) : in_(inner), plan_(plan) {}
@@ -387,6 +417,7 @@ FailingStateStore::FailingStateStore(std::unique_ptr<StateStore> inner,
   deposits_ = std::make_unique<FailingDeposits>(inner_->deposits(), p);
   requests_ = std::make_unique<FailingRequests>(inner_->requests(), p);
   pins_ = std::make_unique<FailingPins>(inner_->pins(), p);
+  otp_ = std::make_unique<FailingOtp>(inner_->otp(), p);
   audit_ = std::make_unique<FailingAudit>(inner_->audit(), p);
   maintenance_ = std::make_unique<FailingMaintenance>(inner_->maintenance(), p);
 }

@@ -36,6 +36,7 @@ class FailingStateStore : public StateStore {
   DepositStore& deposits() override { return *deposits_; }
   RequestStore& requests() override { return *requests_; }
   PinStore& pins() override { return *pins_; }
+  OtpStore& otp() override { return *otp_; }
   AuditStore& audit() override { return *audit_; }
   MaintenanceStore& maintenance() override { return *maintenance_; }
 
@@ -52,6 +53,7 @@ class FailingStateStore : public StateStore {
   std::unique_ptr<DepositStore> deposits_;
   std::unique_ptr<RequestStore> requests_;
   std::unique_ptr<PinStore> pins_;
+  std::unique_ptr<OtpStore> otp_;
   std::unique_ptr<AuditStore> audit_;
   std::unique_ptr<MaintenanceStore> maintenance_;
 };

@@ -153,6 +153,7 @@ class SpendsDuringCopy : public StateStore, public MaintenanceStore {
   DepositStore& deposits() override { return inner_->deposits(); }
   RequestStore& requests() override { return inner_->requests(); }
   PinStore& pins() override { return inner_->pins(); }
+  OtpStore& otp() override { return inner_->otp(); }
   AuditStore& audit() override { return inner_->audit(); }
   MaintenanceStore& maintenance() override { return *this; }
 

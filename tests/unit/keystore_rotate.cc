@@ -11,6 +11,7 @@
 #include "crypto/keys.h"
 #include "keystore/keystore.h"
 #include "keystore_test_util.h"
+#include "otp_test_util.h"
 
 namespace samp11 {
 namespace {
@@ -38,6 +39,9 @@ struct Populated {
   std::map<std::string, KeyInfo> keys;  // by label
   std::map<std::string, EvpPkeyPtr> private_keys;
   std::string device_kid;
+  Bytes totp_secret;
+  Bytes ocra_secret;
+  int64_t totp_at = 1795000000;  // each check takes a later step
 
   Populated() {
     token = NewToken(dir);
@@ -58,6 +62,12 @@ struct Populated {
     REQUIRE(kid.ok());
     device_kid = *kid;
     REQUIRE(ks().pins().SetSignerPin("bob", "2468").ok());
+    auto totp = ks().otp().EnrolTotp("bob", TotpParams());
+    REQUIRE(totp.ok());
+    totp_secret = Bytes(totp->data(), totp->data() + totp->size());
+    auto ocra = ks().otp().EnrolOcra("alice", "OCRA-1:HOTP-SHA256-8:QH64", std::nullopt);
+    REQUIRE(ocra.ok());
+    ocra_secret = Bytes(ocra->data(), ocra->data() + ocra->size());
     for (int i = 0; i < 150; ++i) {  // more than one page of audit rows
       AuditEvent event;
       event.event = audit_event::kSign;
@@ -105,6 +115,20 @@ void CheckCarriedOver(Populated& p, Keystore& ks) {
   REQUIRE(wrong.ok());
   CHECK(wrong->result == PinCheck::kIncorrect);
   REQUIRE(ks.pins().CheckSignerPin("bob", "2468", 3).ok());  // back to no failures
+  // The OTP secrets, rewrapped: the same codes still check.
+  p.totp_at += 30;
+  const std::string code =
+      testing::TestTotp("SHA1", p.totp_secret.data(), p.totp_secret.size(), p.totp_at, 30, 6);
+  auto totp = ks.otp().CheckTotp("bob", code, p.totp_at);
+  REQUIRE_MESSAGE(totp.ok(), totp.status().ToString());
+  CHECK(*totp == OtpCheck::kOk);
+  const Bytes doc(32, 7);
+  const std::string response =
+      testing::TestOcra("OCRA-1:HOTP-SHA256-8:QH64", "SHA256", 8, p.ocra_secret.data(),
+                        p.ocra_secret.size(), HexEncode(doc));
+  auto ocra = ks.otp().CheckOcra("alice", doc, response, p.totp_at, 3);
+  REQUIRE_MESSAGE(ocra.ok(), ocra.status().ToString());
+  CHECK(ocra->result == OcraCheck::kOk);
   auto report = ks.audit().Verify();
   REQUIRE(report.ok());
   CHECK(report->ok());

@@ -141,10 +141,17 @@ class RawDb : public SqliteFile {
 
 inline std::string HexLiteral(const Bytes& b) { return "x'" + HexEncode(b) + "'"; }
 
-// Turns a current token file back into what schema version 4 wrote (no activation key status, no
-// subjects).
-inline void MakeSchemaVersion4(RawDb& raw) {
+// Turns a current token file back into what schema version 5 wrote (no subjects, no one-time
+// passwords).
+inline void MakeSchemaVersion5(RawDb& raw) {
   raw.Exec("DROP TABLE signer_subjects");
+  raw.Exec("DROP TABLE signer_otp");
+  raw.Exec("UPDATE meta SET value = '5' WHERE name = 'schema_version'");
+}
+
+// Turns a current token file back into what schema version 4 wrote (no activation key status).
+inline void MakeSchemaVersion4(RawDb& raw) {
+  MakeSchemaVersion5(raw);
   raw.Exec("ALTER TABLE activation_keys DROP COLUMN status");
   raw.Exec("ALTER TABLE activation_keys DROP COLUMN status_changed");
   raw.Exec("UPDATE meta SET value = '4' WHERE name = 'schema_version'");

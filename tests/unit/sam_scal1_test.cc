@@ -11,6 +11,7 @@
 #include "keystore/audit_metrics.h"
 #include "sam/sign_operation.h"
 #include "tests/support/fake_clock.h"
+#include "otp_test_util.h"
 #include "tests/support/test_token.h"
 
 namespace samp11 {
@@ -219,6 +220,67 @@ TEST_CASE("scal1: the forms of a PIN login") {
   CHECK(sam.PinLogin("seal:s3cret pin").ok());
 }
 
+std::string TotpCode(const SecureBytes& secret, int64_t at) {
+  return testing::TestTotp("SHA1", secret.data(), secret.size(), at, 30, 6);
+}
+
+TEST_CASE("scal1: a signer with TOTP logs in with NAME:PIN:CODE, and with nothing less") {
+  Fixture f;
+  f.clock.Set(1795000015);
+  auto enrolled = f.token.keystore().otp().EnrolTotp("alice", TotpParams());
+  REQUIRE(enrolled.ok());
+  const SecureBytes& secret = *enrolled;
+  UnwrappedKey key = f.Scal1Key("alice", ActivationLimits{5, std::nullopt});
+  const std::string code = TotpCode(secret, f.clock.NowSeconds());
+
+  // NAME:PIN alone: refused before the PIN is checked, no try taken.
+  auto pin_only = f.sam.PinLogin("alice:1234");
+  CHECK(pin_only.status().code() == Code::kActivationInvalid);
+  CHECK(pin_only.status().message().find("NAME:PIN:CODE") != std::string::npos);
+  // A right code with a wrong PIN: refused, a try counted, and the code not spent by it.
+  auto wrong_pin = f.sam.PinLogin("alice:0000:" + code);
+  CHECK(wrong_pin.status().code() == Code::kActivationInvalid);
+  CHECK(wrong_pin.status().message().find("2 tries left") != std::string::npos);
+  CHECK(wrong_pin.status().message().find(code) == std::string::npos);  // never the code
+  // Both right: a login that says it carried a code, and signs.
+  auto login = f.Login("alice:1234:" + code);
+  CHECK(login->with_otp());
+  CHECK(f.Sign(key.info, PinOnly(login)).ok());
+  // The same code again (another session, another process): refused, and counted.
+  auto reused = f.sam.PinLogin("alice:1234:" + code);
+  CHECK(reused.status().code() == Code::kActivationInvalid);
+  CHECK(reused.status().message().find("wrong PIN or one-time code") != std::string::npos);
+  // A code outside the skew: refused.
+  f.clock.Advance(30);
+  CHECK(f.sam.PinLogin("alice:1234:" + TotpCode(secret, f.clock.NowSeconds() + 90))
+            .status()
+            .code() == Code::kActivationInvalid);
+  // Three wrong tries in a row (the reused code, the late one, and this): locked, as a PIN locks.
+  CHECK(f.sam.PinLogin("alice:1234:000000").status().code() == Code::kActivationInvalid);
+  auto locked = f.sam.PinLogin("alice:1234:" + TotpCode(secret, f.clock.NowSeconds()));
+  CHECK(locked.status().code() == Code::kPinLocked);
+  // Bob has no TOTP: a code is refused, his PIN alone logs in.
+  CHECK(f.sam.PinLogin("bob:5678:123456").status().code() == Code::kActivationInvalid);
+  CHECK(f.sam.PinLogin("bob:5678").ok());
+}
+
+TEST_CASE("scal1: a key that requires a one-time code signs only under a login with one") {
+  Fixture f;
+  f.clock.Set(1795000015);
+  ActivationLimits limits{5, std::nullopt};
+  limits.require_otp = true;
+  UnwrappedKey bobs = f.Scal1Key("bob", limits);
+  auto plain = f.Login("bob:5678");
+  CHECK_FALSE(plain->with_otp());
+  auto refused = f.Sign(bobs.info, PinOnly(plain));
+  CHECK(refused.status().code() == Code::kNoActivation);
+  CHECK(refused.status().message().find("one-time code") != std::string::npos);
+  auto enrolled = f.token.keystore().otp().EnrolTotp("bob", TotpParams());
+  REQUIRE(enrolled.ok());
+  auto with_code = f.Login("bob:5678:" + TotpCode(*enrolled, f.clock.NowSeconds()));
+  CHECK(f.Sign(bobs.info, PinOnly(with_code)).ok());
+}
+
 TEST_CASE("scal1: what is a SAD and what is a PIN") {
   CHECK(LooksLikeSad("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"));
   CHECK(LooksLikeSad("eyJ.x."));
@@ -231,7 +293,7 @@ TEST_CASE("scal1: what is a SAD and what is a PIN") {
 }
 
 TEST_CASE("scal1: concurrent signatures under one login never pass max_signatures") {
-  PinActivation pin("alice", 1000);
+  PinActivation pin("alice", 1000, false);
   const Bytes key_id = ToBytes("k");
   const ActivationLimits limits{50, std::nullopt};
   std::atomic<int> granted{0};

@@ -210,5 +210,74 @@ TEST_CASE_TEMPLATE("state: PIN tries are taken while failures < max, and reset",
   CHECK_FALSE(Must(store->pins().FindSignerPin("nobody")).has_value());
 }
 
+SignerOtpRow Otp(const std::string& name, const std::string& kind, const std::string& secret) {
+  SignerOtpRow row;
+  row.name = name;
+  row.kind = kind;
+  row.params = kind == "totp" ? "SHA1:6:30" : "OCRA-1:HOTP-SHA256-8:QH64";
+  row.wrapped_secret = ToBytes(secret);
+  row.created = 7;
+  return row;
+}
+
+TEST_CASE_TEMPLATE("state: OTP enrolments: only for signers, one per kind, replaced whole", S,
+                   SAMP11_STATE_IMPLEMENTATIONS) {
+  S states;
+  auto store = NewStore(states);
+  MustOk(store->signers().InsertSigner(Signer("alice")));
+  CHECK(store->otp().UpsertSignerOtp(Otp("nobody", "totp", "s")).code() == Code::kNotFound);
+  MustOk(store->otp().UpsertSignerOtp(Otp("alice", "totp", "t1")));
+  MustOk(store->otp().UpsertSignerOtp(Otp("alice", "ocra", "o1")));
+  SignerOtpRow found = *Must(store->otp().FindSignerOtp("alice", "totp"));
+  CHECK(found.params == "SHA1:6:30");
+  CHECK(found.wrapped_secret == ToBytes("t1"));
+  CHECK(found.created == 7);
+  CHECK(found.last_step == 0);
+  CHECK(Must(store->otp().FindSignerOtp("alice", "ocra"))->wrapped_secret == ToBytes("o1"));
+  CHECK_FALSE(Must(store->otp().FindSignerOtp("alice", "other")).has_value());
+
+  // Re-enrolment replaces the secret and starts the counters again (the operator's unlock).
+  CHECK(Must(store->otp().AdvanceOtpStep("alice", "totp", 50)));
+  CHECK(Must(store->otp().TakeOtpTry("alice", "ocra", 1)));
+  MustOk(store->otp().UpsertSignerOtp(Otp("alice", "totp", "t2")));
+  MustOk(store->otp().UpsertSignerOtp(Otp("alice", "ocra", "o2")));
+  found = *Must(store->otp().FindSignerOtp("alice", "totp"));
+  CHECK(found.wrapped_secret == ToBytes("t2"));
+  CHECK(found.last_step == 0);
+  CHECK(Must(store->otp().FindSignerOtp("alice", "ocra"))->failures == 0);
+
+  // A removed signer's enrolments go with it.
+  SignerRow removed = Signer("alice");
+  removed.status = "removed";
+  removed.status_changed = 9;
+  MustOk(store->signers().RemoveSigner(removed));
+  CHECK_FALSE(Must(store->otp().FindSignerOtp("alice", "totp")).has_value());
+  CHECK_FALSE(Must(store->otp().FindSignerOtp("alice", "ocra")).has_value());
+}
+
+TEST_CASE_TEMPLATE("state: an OTP step is accepted once, only forward; tries counted to max", S,
+                   SAMP11_STATE_IMPLEMENTATIONS) {
+  S states;
+  auto store = NewStore(states);
+  MustOk(store->signers().InsertSigner(Signer("alice")));
+  MustOk(store->otp().UpsertSignerOtp(Otp("alice", "totp", "t")));
+  MustOk(store->otp().UpsertSignerOtp(Otp("alice", "ocra", "o")));
+  CHECK(Must(store->otp().AdvanceOtpStep("alice", "totp", 100)));
+  CHECK_FALSE(Must(store->otp().AdvanceOtpStep("alice", "totp", 100)));  // the same step again
+  CHECK_FALSE(Must(store->otp().AdvanceOtpStep("alice", "totp", 99)));   // an earlier one
+  CHECK(Must(store->otp().AdvanceOtpStep("alice", "totp", 101)));
+  CHECK(Must(store->otp().FindSignerOtp("alice", "totp"))->last_step == 101);
+  CHECK(Must(store->otp().FindSignerOtp("alice", "ocra"))->last_step == 0);  // per kind
+  CHECK_FALSE(Must(store->otp().AdvanceOtpStep("nobody", "totp", 1)));
+
+  for (int i = 0; i < 3; ++i) CHECK(Must(store->otp().TakeOtpTry("alice", "ocra", 3)));
+  CHECK_FALSE(Must(store->otp().TakeOtpTry("alice", "ocra", 3)));
+  CHECK(Must(store->otp().FindSignerOtp("alice", "ocra"))->failures == 3);
+  MustOk(store->otp().ResetOtpFailures("alice", "ocra"));
+  CHECK(Must(store->otp().FindSignerOtp("alice", "ocra"))->failures == 0);
+  CHECK_FALSE(Must(store->otp().TakeOtpTry("nobody", "ocra", 3)));
+  MustOk(store->otp().ResetOtpFailures("nobody", "ocra"));
+}
+
 }  // namespace
 }  // namespace samp11

@@ -97,6 +97,7 @@ TEST_CASE("sqlite state: MigratedFromSchema says which open migrated the file, a
   CHECK(Must(OpenSqliteStateStore(path, false))->maintenance().MigratedFromSchema() == 0);
   // Back to what schema 3 wrote (no activation requests, no activation key status): the next
   // open migrates from 3.
+  Exec(path, "DROP TABLE signer_otp");
   Exec(path, "ALTER TABLE activation_keys DROP COLUMN status");
   Exec(path, "ALTER TABLE activation_keys DROP COLUMN status_changed");
   Exec(path, "DROP TABLE sad_requests");
@@ -108,6 +109,28 @@ TEST_CASE("sqlite state: MigratedFromSchema says which open migrated the file, a
   // ALTER TABLE finds the columns there and the open fails; nothing is filled.
   Exec(path, "UPDATE meta SET value = '2' WHERE name = 'schema_version'");
   CHECK_FALSE(OpenSqliteStateStore(path, false).ok());
+}
+
+TEST_CASE("sqlite state: a schema-5 file gets the signer_otp table, its rows kept") {
+  TempFolder dir;
+  std::string path = dir.File("t.db");
+  {
+    auto store = Must(OpenSqliteStateStore(path, true));
+    testing::MustOk(store->signers().InsertSigner(testing::Signer("alice")));
+  }
+  Exec(path, "DROP TABLE signer_otp");
+  Exec(path, "UPDATE meta SET value = '5' WHERE name = 'schema_version'");
+  auto store = Must(OpenSqliteStateStore(path, false));
+  CHECK(store->maintenance().MigratedFromSchema() == 5);
+  CHECK(Must(store->meta().GetMeta("schema_version")) == std::optional<std::string>("6"));
+  CHECK(Must(store->signers().FindSigner("alice")).has_value());
+  SignerOtpRow row;
+  row.name = "alice";
+  row.kind = "totp";
+  row.params = "SHA1:6:30";
+  row.wrapped_secret = ToBytes("wrapped");
+  testing::MustOk(store->otp().UpsertSignerOtp(row));
+  CHECK(Must(store->otp().FindSignerOtp("alice", "totp")).has_value());
 }
 
 TEST_CASE("sqlite state: two processes spending the same hash at once, exactly one wins") {

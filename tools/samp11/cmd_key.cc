@@ -27,6 +27,7 @@ struct GenerateOptions {
   int64_t max_seconds = 0;
   CLI::Option* max_signatures_option = nullptr;
   CLI::Option* max_seconds_option = nullptr;
+  bool require_otp = false;  // SCAL1: the PIN login must carry the owner's TOTP code
   std::string csr_path;
   std::string subject;
   std::string public_key_path;
@@ -67,9 +68,10 @@ Result<std::optional<ActivationLimits>> LimitsFromOptions(const GenerateOptions&
   if (o.max_seconds_option->count() > 0) limits.max_seconds = o.max_seconds;
   const bool given = limits.max_signatures || limits.max_seconds;
   if (o.scal == 2) {
-    if (given) {
+    if (given || o.require_otp) {
       return Status(Code::kArgumentsBad,
-                    "--max-signatures and --max-seconds are for SCAL1 keys (--scal 1)");
+                    "--max-signatures, --max-seconds and --require-otp are for SCAL1 keys "
+                    "(--scal 1)");
     }
     return std::optional<ActivationLimits>();
   }
@@ -78,6 +80,7 @@ Result<std::optional<ActivationLimits>> LimitsFromOptions(const GenerateOptions&
                   "a SCAL1 key needs --max-signatures N, --max-seconds T or both");
   }
   SAMP11_RETURN_IF_ERROR(CheckActivationLimits(limits));
+  limits.require_otp = o.require_otp;
   return std::optional<ActivationLimits>(limits);
 }
 
@@ -111,7 +114,7 @@ Status RunGenerate(const GlobalOptions& global, const GenerateOptions& o) {
               << (limits->max_seconds
                       ? " within " + std::to_string(*limits->max_seconds) + " seconds"
                       : std::string())
-              << " per login\n";
+              << " per login" << (limits->require_otp ? " with a TOTP code" : "") << "\n";
   }
   return WriteKeyOutputs(key, o.public_key_path, o.csr_path, o.subject);
 }
@@ -434,6 +437,9 @@ void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code) {
                                                    "SCAL1: signatures per PIN login (1..1000000)");
   gen->max_seconds_option = gen_cmd->add_option("--max-seconds", gen->max_seconds,
                                                 "SCAL1: seconds a PIN login lasts (1..86400)");
+  gen_cmd->add_flag("--require-otp", gen->require_otp,
+                    "SCAL1: sign only under a PIN login with the owner's TOTP code "
+                    "(NAME:PIN:CODE; `samp11 signer set-totp`)");
   gen_cmd->add_option("--csr", gen->csr_path, "write a PKCS#10 request here");
   gen_cmd->add_option("--subject", gen->subject, "CSR subject, e.g. /CN=Alice/O=Example");
   gen_cmd->add_option("--public-key", gen->public_key_path, "write the public key (PEM) here");

@@ -108,8 +108,8 @@ Status RunMigrate(const GlobalOptions& global, const MigrateOptions& o) {
   std::cout << "token '" << token.label << "' copied from " << from << " to " << to << "\n"
             << "  checked at both ends: " << c.signers << " signers, " << c.activation_keys
             << " activation keys, " << c.keys << " keys (" << c.destroyed_keys << " destroyed), "
-            << c.certs << " certificates, " << c.pins << " PINs, " << c.spent_hashes
-            << " spent hashes, " << c.deposits << " deposits\n"
+            << c.certs << " certificates, " << c.pins << " PINs, " << c.otp << " OTP enrolments, "
+            << c.spent_hashes << " spent hashes, " << c.deposits << " deposits\n"
             << "  audit chains carried: " << Chains(report.chains_carried, c.heads) << "\n";
   if (!report.chains_left.empty()) {
     std::vector<std::string> left;

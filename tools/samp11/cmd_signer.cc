@@ -190,6 +190,8 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
     *exit_code = s.ok() ? 0 : Fail(s);
   });
 
+  AddSignerOtpCommands(*signer, global, exit_code);
+
   CLI::App* list_cmd = signer->add_subcommand("list", "list signers and their activation keys");
   list_cmd->callback([&global, exit_code] {
     auto run = [&]() -> Status {

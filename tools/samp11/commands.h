@@ -11,6 +11,8 @@ namespace samp11::cli {
 void AddInitCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddTokenCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
+// signer set-totp | set-ocra (cmd_signer_otp.cc), added by AddSignerCommand.
+void AddSignerOtpCommands(CLI::App& signer, const GlobalOptions& global, int* exit_code);
 void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddKeyCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
 void AddCertCommand(CLI::App& app, const GlobalOptions& global, int* exit_code);
