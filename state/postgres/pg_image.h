@@ -42,7 +42,7 @@ inline constexpr PgImageTable kPgImageTables[] = {
     {"meta", "name"},
     {"signers", "name"},
     {"signer_pins", "name"},
-    {"signer_otp", "name, kind"},
+    {"signer_otp", "name, kind", 3},
     {"activation_keys", "kid"},
     {"keys", "handle"},
     {"certs", "handle"},

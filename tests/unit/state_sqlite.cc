@@ -50,14 +50,15 @@ TEST_CASE("sqlite state: another schema version, or not a keystore, is kConfig")
   CHECK(OpenSqliteStateStore(other, false).status().code() == Code::kConfig);
 }
 
-TEST_CASE("sqlite state: a schema-5 file gains the signer_subjects table, rows kept") {
+TEST_CASE("sqlite state: a schema-5 file gains the signer_subjects and signer_otp tables, rows kept") {
   TempFolder dir;
   std::string path = dir.File("t.db");
   {
     auto store = Must(OpenSqliteStateStore(path, true));
     testing::MustOk(store->signers().InsertSigner(testing::Signer("alice")));
   }
-  Exec(path, "DROP TABLE signer_subjects");
+  Exec(path, "DROP TABLE signer_subjects");  // schema 5 had neither table
+  Exec(path, "DROP TABLE signer_otp");
   Exec(path, "UPDATE meta SET value = '5' WHERE name = 'schema_version'");
   auto store = Must(OpenSqliteStateStore(path, false));
   CHECK(store->maintenance().MigratedFromSchema() == 5);
@@ -111,13 +112,14 @@ TEST_CASE("sqlite state: MigratedFromSchema says which open migrated the file, a
   CHECK_FALSE(OpenSqliteStateStore(path, false).ok());
 }
 
-TEST_CASE("sqlite state: a schema-5 file gets the signer_otp table, its rows kept") {
+TEST_CASE("sqlite state: a schema-5 file gets the signer_otp table (and signer_subjects), its rows kept") {
   TempFolder dir;
   std::string path = dir.File("t.db");
   {
     auto store = Must(OpenSqliteStateStore(path, true));
     testing::MustOk(store->signers().InsertSigner(testing::Signer("alice")));
   }
+  Exec(path, "DROP TABLE signer_subjects");  // schema 5 had neither table
   Exec(path, "DROP TABLE signer_otp");
   Exec(path, "UPDATE meta SET value = '5' WHERE name = 'schema_version'");
   auto store = Must(OpenSqliteStateStore(path, false));
