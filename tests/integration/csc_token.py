@@ -6,6 +6,7 @@ an encryption key beside them, and a token with the claims Keycloak adds.
 Used by csc_tokens_test.py; also a command line for trying a token by hand:
   csc_token.py jwks KEYS_DIR OUT_JWKS          # makes the five keys and their public JWK Set
   csc_token.py token KEYS_DIR KID SUB AUD CREDENTIAL_ID FILE...   # prints one token
+  csc_token.py answer KEY_FILE SUB   # an exec SAD provider: the token for the request on stdin
 """
 import base64
 import hashlib
@@ -74,7 +75,7 @@ def claims(sub, aud, credential_id, digests, oid=SHA256_OID, lifetime=300, now=N
 
 def sign(key, payload, alg=None, kid=None, typ="at+jwt"):
     """Compact JWS of payload by key; the header's alg and kid default to the key's."""
-    header = {"alg": alg or key.alg, "typ": typ, "kid": kid or key.key_id}
+    header = {"alg": alg or key.get("alg"), "typ": typ, "kid": kid or key.get("kid")}
     token = jws.JWS(json.dumps(payload).encode())
     token.add_signature(key, alg=header["alg"], protected=json.dumps(header))
     return token.serialize(compact=True)
@@ -90,7 +91,7 @@ def unsigned(payload, kid):
 def hmac_with_public_key(rsa_key, payload):
     """HS256 keyed with the RSA key's public PEM, under the RSA key's kid: the classic confusion."""
     secret = jwk.JWK(kty="oct", k=jwk.base64url_encode(rsa_key.export_to_pem()))
-    return sign(secret, payload, alg="HS256", kid=rsa_key.key_id)
+    return sign(secret, payload, alg="HS256", kid=rsa_key.get("kid"))
 
 
 def main(argv):
@@ -110,6 +111,17 @@ def main(argv):
             key = jwk.JWK.from_json(f.read())
         digests = [digest_b64(open(path, "rb").read()) for path in argv[6:]]
         print(sign(key, claims(argv[3], argv[4], argv[5], digests)))
+        return 0
+    if argv[:1] == ["answer"] and len(argv) == 3:
+        # The authorization server answering samp11's activation request (docs/sad.md, "The
+        # activation request") with an access token for exactly that key and hash.
+        request = json.load(sys.stdin)
+        with open(argv[1]) as f:
+            key = jwk.JWK.from_json(f.read())
+        payload = claims(argv[2], [request["token"]["identity"]],
+                         request["key"]["credentialID"], [request["hash"]],
+                         oid=request["hashAlgorithmOID"], lifetime=120)
+        print(sign(key, payload))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -324,6 +324,30 @@ def main():
         with open("samp11.json", "w") as f:
             json.dump(config, f)
         pkcs11_tool("by-uri", token("kc-rs256", doc("by-uri"), aud=[uri, "account"]))
+
+        # 9. The two other ways in: a deposit (`samp11 sad deposit`, verified when made), and
+        # the pull path, whose exec provider answers with an access token (csc_token.py answer).
+        with open("deposit.jwt", "w") as f:
+            f.write(token("kc-es256", doc("deposited")))
+        run(samp11, "sad", "deposit", "deposit.jwt")
+        with open("stranger.jwt", "w") as f:
+            f.write(stranger)
+        done = run(samp11, "sad", "deposit", "stranger.jwt", check=False)
+        assert done.returncode == 1 and "is not enrolled" in done.stderr, done.stderr
+        with open("kc-ps256.json", "w") as f:
+            f.write(keys["kc-ps256"].export_private())
+        run(samp11, "token", "sad-provider", "exec", "--timeout", "30", "--", "/usr/bin/python3",
+            os.path.join(os.path.dirname(os.path.realpath(__file__)), "csc_token.py"), "answer",
+            os.path.join(work, "kc-ps256.json"), SUBJECT)
+        m = Module(module)
+        mech = PyKCS11.Mechanism(PyKCS11.CKM_ECDSA_SHA256, None)
+        verify("deposited", bytes(m.session.sign(m.key("a11ce001"), docs["deposited"], mech)))
+        doc("pulled")
+        verify("pulled", bytes(m.session.sign(m.key("a11ce001"), docs["pulled"], mech)))
+        m.session.closeSession()
+        del m
+        audit = run(samp11, "audit", "show", "--event", "sign").stdout
+        assert "via signer-request" in audit and "via deposit" in audit, audit[-1500:]
     print(f"csc_tokens_test: ok ({time.monotonic() - started:.1f} s)")
 
 
