@@ -7,6 +7,7 @@ form with its CK_RV, and what it leaves unspent.
 
 Usage: csc_tokens_test.py BUILD_DIR
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -172,6 +173,13 @@ def main():
             login, rv, sig = m.sign("a11ce001", batch, docs[name])
             expect(rv, PyKCS11.CKR_OK, "batch " + name)
             verify(name, sig)
+
+        # signHash's shape: CKM_ECDSA over the bare hash the token lists (docs/consumers.md).
+        digest = doc("sign-hash")
+        login, rv, sig = m.sign("a11ce001", token("kc-rs256", digest),
+                                hashlib.sha256(docs["sign-hash"]).digest(), PyKCS11.CKM_ECDSA)
+        expect(rv, PyKCS11.CKR_OK, "CKM_ECDSA over the listed hash")
+        verify("sign-hash", sig)
 
         # 3. Refused at the login, nothing spent.
         def refused_login(want, value, what, reason, key_id="a11ce001"):
