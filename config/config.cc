@@ -41,6 +41,7 @@ constexpr char kPinMaxTries[] = "pin_max_tries";
 constexpr char kMaxLifetime[] = "max_lifetime_seconds";
 constexpr char kClockSkew[] = "clock_skew_seconds";
 constexpr char kMaxHashes[] = "max_hashes";
+constexpr char kAudience[] = "audience";
 constexpr char kKeyBackend[] = "key_backend";
 constexpr char kPkcs11Backend[] = "pkcs11_backend";
 // Members of "pkcs11_backend".
@@ -112,7 +113,8 @@ std::string Resolve(const std::string& path, const std::string& base_dir) {
 
 Status ParseSad(const Json& sad, const std::string& where, SadTimePolicy& policy) {
   if (!sad.is_object()) return ConfigError(where + " must be an object");
-  SAMP11_RETURN_IF_ERROR(CheckMembers(sad, where, {kMaxLifetime, kClockSkew, kMaxHashes}));
+  SAMP11_RETURN_IF_ERROR(
+      CheckMembers(sad, where, {kMaxLifetime, kClockSkew, kMaxHashes, kAudience}));
   if (sad.contains(kMaxLifetime)) {
     SAMP11_ASSIGN_OR_RETURN(policy.max_lifetime_seconds,
                             GetInteger(sad, kMaxLifetime, where, 1, 3600));
@@ -123,6 +125,18 @@ Status ParseSad(const Json& sad, const std::string& where, SadTimePolicy& policy
   if (sad.contains(kMaxHashes)) {
     SAMP11_ASSIGN_OR_RETURN(int64_t max_hashes, GetInteger(sad, kMaxHashes, where, 1, 1000));
     policy.max_hashes = static_cast<size_t>(max_hashes);
+  }
+  if (sad.contains(kAudience)) {
+    // The URI an authorization server puts in an access token's aud for this SAM: a SAD's
+    // string rules (sad/rules.h), so that it can ever match.
+    SAMP11_ASSIGN_OR_RETURN(policy.audience, GetString(sad, kAudience, where));
+    bool printable = !policy.audience.empty() && policy.audience.size() <= 256;
+    for (char c : policy.audience) {
+      printable = printable && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+    }
+    if (!printable) {
+      return ConfigError(where + "." + kAudience + " must be 1 to 256 bytes, no control character");
+    }
   }
   return Status::Ok();
 }

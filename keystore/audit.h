@@ -35,6 +35,9 @@ inline constexpr char kActivationKeyAdd[] = "activation-key-add";
 inline constexpr char kActivationKeyRemove[] = "activation-key-remove";
 inline constexpr char kIssuerDisable[] = "issuer-disable";
 inline constexpr char kIssuerEnable[] = "issuer-enable";
+// An authorization server's subject enrolled as a signer, or taken off (signer_subjects).
+inline constexpr char kSubjectAdd[] = "subject-add";
+inline constexpr char kSubjectRemove[] = "subject-remove";
 inline constexpr char kCertImport[] = "cert-import";
 inline constexpr char kSignerSetPin[] = "signer-set-pin";
 // A signer's one-time-password secret made (keystore/signer_otp.h): TOTP for SCAL1 logins, OCRA

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "crypto/jwks.h"
 #include "crypto/ossl.h"
 #include "crypto/sad_alg.h"
 #include "keystore/audit_log.h"
@@ -73,12 +74,34 @@ class Signers {
   // Audited (issuer-disable, issuer-enable), with reason. Already so: Ok, nothing written.
   Status SetIssuerEnabled(const std::string& issuer, bool enabled, const std::string& reason);
 
+  // An authorization server's JWK Set (issuer_jwks.cc). replace false: registers every key of
+  // jwks for issuer (kAlreadyExists if a kid is registered). replace true: the issuer's keys
+  // become jwks' (new kids added, kids no longer in the set removed, the others kept; kNotFound if
+  // the issuer has no keys; kArgumentsBad if a kept kid now names another key or algorithm, or the
+  // issuer is disabled). One atomic write either way; one audit record per kid added or removed.
+  struct JwksChange {
+    std::vector<std::string> added, removed, kept;
+  };
+  Result<JwksChange> SetIssuerJwks(const std::string& issuer, const Jwks& jwks, bool replace);
+
+  // Subjects (signer_subjects.cc): an access token of `issuer` whose sub is `subject` speaks for
+  // `signer` and no one else. AddSubject needs an enrolled signer (not removed) and an issuer
+  // name of 1..255 bytes; kAlreadyExists if the subject is enrolled. Audited.
+  Status AddSubject(const std::string& signer, const std::string& issuer,
+                    const std::string& subject);
+  Status RemoveSubject(const std::string& issuer, const std::string& subject,
+                       const std::string& reason);  // kNotFound if none; audited
+  // The signer (issuer, subject) is enrolled as, its row's MAC checked (kTampered if edited);
+  // kNotFound if none.
+  Result<std::string> SignerForSubject(const std::string& issuer, const std::string& subject);
+  Result<std::vector<SignerSubjectRow>> ListSubjects();  // MACs checked
+
   // Lifecycle (lifecycle.h), each audited; reason, when given, goes into the record.
   Status DisableSigner(const std::string& name, const std::string& reason);
   Status EnableSigner(const std::string& name, const std::string& reason);
-  // Marks the signer removed and deletes its device keys and PIN. destroy_keys, when given, runs
-  // first (inside the audited step) and must leave the signer without live keys; without it a
-  // signer that still has keys is refused.
+  // Marks the signer removed and deletes its device keys, PIN and subjects. destroy_keys, when
+  // given, runs first (inside the audited step) and must leave the signer without live keys;
+  // without it a signer that still has keys is refused.
   Status RemoveSigner(const std::string& name, const std::string& reason,
                       const std::function<Status()>& destroy_keys);
 

@@ -47,9 +47,26 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
   }
 
   if (sad.form == SadForm::kAccessToken) {
-    // Its sub is the authorization server's subject, never a signer's name: until subjects are
-    // enrolled to signers, no access token is taken.
-    return Status(Code::kActivationInvalid, "SAD access tokens are not taken by this token");
+    // Only an authorization server issues access tokens, under the name it was registered with
+    // (its iss URL), and its sub is its own subject: the signer is whoever that subject was
+    // enrolled as (`samp11 signer add --subject --issuer`), never a name read from the token.
+    if (key.role != ActivationKeyRole::kAuthorizationServer) {
+      return Status(Code::kActivationInvalid, "SAD access token signed by the device key '" +
+                                                  sad.kid + "', not an authorization server's");
+    }
+    if (sad.claims.iss != key.owner) {
+      return Status(Code::kActivationInvalid, "SAD access token iss '" + sad.claims.iss +
+                                                  "' is not the authorization server '" +
+                                                  key.owner + "' that signed it");
+    }
+    Result<std::string> signer = keystore_.signers().SignerForSubject(key.owner, sad.token_subject);
+    if (!signer.ok()) {
+      if (signer.status().code() != Code::kNotFound) return signer.status();
+      return Status(Code::kActivationInvalid, "SAD access token subject '" + sad.token_subject +
+                                                  "' of '" + key.owner +
+                                                  "' is not enrolled as a signer");
+    }
+    verified->sad.claims.sub = std::move(signer).value();
   }
   // Who may speak for whom: a device key only for its own signer (the SAD is self-issued, so
   // iss names the signer too); an authorization server for any enrolled signer, under its name.
@@ -80,9 +97,16 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text)
   if (!signer.ok() || signer->status == signer_status::kRemoved) {
     return Status(Code::kActivationInvalid, "SAD signer '" + sad.claims.sub + "' is not enrolled");
   }
-  SAMP11_LOG(kInfo, "SAD verified: signer=" << sad.claims.sub << " kid=" << sad.kid
-                                            << " jti=" << sad.claims.jti
-                                            << " hashes=" << sad.claims.hashes.size());
+  if (sad.form == SadForm::kAccessToken) {
+    SAMP11_LOG(kInfo, "access token verified: signer="
+                          << sad.claims.sub << " subject=" << sad.token_subject
+                          << " client_id=" << sad.client_id << " kid=" << sad.kid
+                          << " jti=" << sad.claims.jti << " hashes=" << sad.claims.hashes.size());
+  } else {
+    SAMP11_LOG(kInfo, "SAD verified: signer=" << sad.claims.sub << " kid=" << sad.kid
+                                              << " jti=" << sad.claims.jti
+                                              << " hashes=" << sad.claims.hashes.size());
+  }
   return std::shared_ptr<const VerifiedSad>(std::move(verified));
 }
 

@@ -12,12 +12,23 @@ namespace samp11 {
 namespace {
 
 // Names the SAD of a refused decision as it claims to be: parsing needs no trust.
+// An access token's sub is its server's subject, not a signer: the record keeps it, with the
+// client the token was issued to, in the detail.
+std::string AccessTokenFacts(const ParsedSad& sad) {
+  return "access token of '" + sad.claims.iss + "': subject '" + sad.token_subject +
+         "', client_id '" + sad.client_id + "'";
+}
+
 void ClaimedNames(std::string_view text, AuditEvent& event) {
   Result<ParsedSad> parsed = ParseSad(text);
   if (!parsed.ok()) return;
   event.kid = parsed->kid;
   event.jti = parsed->claims.jti;
-  event.signer = parsed->claims.sub;
+  if (parsed->form == SadForm::kAccessToken) {
+    event.detail = AccessTokenFacts(*parsed);
+  } else {
+    event.signer = parsed->claims.sub;
+  }
 }
 
 }  // namespace
@@ -30,6 +41,7 @@ Status Sam::AuditSadDecision(const char* event_name, std::string_view text, cons
     event.kid = sad->sad.kid;
     event.jti = sad->sad.claims.jti;
     event.signer = sad->signer();
+    if (sad->sad.form == SadForm::kAccessToken) event.detail = AccessTokenFacts(sad->sad);
     if (key == nullptr) event.key_id = HexDecode(sad->sad.claims.credential_id).value_or(Bytes());
   } else {
     ClaimedNames(text, event);

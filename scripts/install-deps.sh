@@ -26,6 +26,9 @@ packages=(
   gnutls-bin
   # The PostgreSQL state (state/postgres/): libpq, and the server the tests start clusters of.
   libpq-dev postgresql-15
+  # CSC v2 access tokens for the csc_tokens test, made by a JOSE implementation that is not
+  # samp11's own (tests/integration/csc_token.py).
+  python3-jwcrypto
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes (gcc has its own).
   clang libclang-rt-14-dev
 )

@@ -37,7 +37,7 @@ build() {  # build DIR SANITIZERS [TARGET...]
   cmake --build "$dir" -j"$jobs" "${targets[@]}" >/dev/null
 }
 
-external='^(consumer_.*|pkcs11_tool|otp_totp|otp_ocra|postgres_nodes|postgres_roles|postgres_race|postgres_race_kill|migrate_cli|softhsm_backend_cli|rollback_cli_pkcs11|lifecycle_cli|rotate_crash|backup_restore|libp11_engine_deposit|pykcs11_deposit|signer_request|demo|quickstart|crash_safety|debian_package)$'
+external='^(consumer_.*|pkcs11_tool|otp_totp|otp_ocra|postgres_nodes|postgres_roles|postgres_race|postgres_race_kill|migrate_cli|softhsm_backend_cli|rollback_cli_pkcs11|lifecycle_cli|rotate_crash|backup_restore|libp11_engine_deposit|pykcs11_deposit|csc_tokens|signer_request|demo|quickstart|crash_safety|debian_package)$'
 say "build-asan (clang; address,undefined and fuzzer coverage)"
 CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAMP11_FUZZ=ON \
   >/dev/null

@@ -2,6 +2,7 @@
 // and each rule it refuses, one broken at a time from a valid token.
 #include <doctest/doctest.h>
 
+#include "crypto/keys.h"
 #include "sad_test_util.h"
 
 namespace samp11 {
@@ -102,6 +103,43 @@ TEST_CASE("an access token parses into the SAD claims the SAM checks") {
     // A PS256 signature is not an RS256 one, whatever the header says.
     CHECK_FALSE(VerifySadSignature(*other, TestKey(KeyType::kRsa2048), SadAlg::kRS256).ok());
   }
+}
+
+// docs/sad.md's example access token, made by jwcrypto with the Ed25519 key of RFC 8032 section
+// 7.1 test 1 (deterministic, so the bytes are the documented ones).
+constexpr char kDocExample[] =
+    "eyJhbGciOiJFZERTQSIsInR5cCI6ImF0K2p3dCIsImtpZCI6ImtjLWVkZHNhLTEifQ.eyJpc3MiOiJodHRwczovL2t"
+    "jLmV4YW1wbGUvcmVhbG1zL3RzcCIsInN1YiI6ImYzYTljMmQ0LTViNmUtNGY3MC04YTkxLWIyYzNkNGU1ZjYwNyIsI"
+    "mF1ZCI6WyJodHRwczovL3NhbS5leGFtcGxlL3RzcCIsImFjY291bnQiXSwiZXhwIjoxNzk1MDAwMzAwLCJpYXQiOjE"
+    "3OTUwMDAwMDAsImp0aSI6Im9ucnRhYzo5YzFmMmE3ZSIsImNsaWVudF9pZCI6ImNzYy1zZXJ2aWNlIiwiYXpwIjoiY"
+    "3NjLXNlcnZpY2UiLCJzY29wZSI6Im9wZW5pZCBjcmVkZW50aWFsIiwiYXV0aG9yaXphdGlvbl9kZXRhaWxzIjpbeyJ"
+    "0eXBlIjoiY3JlZGVudGlhbCIsImNyZWRlbnRpYWxJRCI6ImExMWNlMDAwMDAwMDAwMDEiLCJkb2N1bWVudERpZ2Vzd"
+    "HMiOlt7Imhhc2giOiJoNFkyYjVRODQ5RjlwQzNZWG94RXB3TEplS3dkU2szYlZ5VisrZDBxZHRNPSIsImxhYmVsIjo"
+    "iY29udHJhY3QgNDIudHh0In1dLCJoYXNoQWxnb3JpdGhtT0lEIjoiMi4xNi44NDAuMS4xMDEuMy40LjIuMSIsIm51b"
+    "VNpZ25hdHVyZXMiOjF9XX0.AnWTDF7GcLkgVxm2e9xKa8yASVFYrp9lGKT31EPEkJvSzeeWsVyH09f6Xpa3VJF4JxH"
+    "YCVd9f69fYFh25HRnCw";
+
+TEST_CASE("docs/sad.md's example access token parses and verifies as documented") {
+  Result<ParsedSad> parsed = ParseSad(kDocExample);
+  REQUIRE(parsed.ok());
+  CHECK(std::string(kDocExample).size() == 829);
+  CHECK(parsed->form == SadForm::kAccessToken);
+  CHECK(parsed->kid == "kc-eddsa-1");
+  CHECK(parsed->claims.iss == "https://kc.example/realms/tsp");
+  CHECK(parsed->token_subject == "f3a9c2d4-5b6e-4f70-8a91-b2c3d4e5f607");
+  CHECK(parsed->client_id == "csc-service");
+  CHECK(parsed->claims.credential_id == "a11ce00000000001");
+  CHECK(parsed->claims.hashes ==
+        std::vector<Bytes>{
+            Digest(HashAlg::kSha256, ToBytes("I, Alice, agree to the terms of contract 42.\n"))});
+  Result<EvpPkeyPtr> key = PublicKeyFromPemOrJwk(
+      R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})");
+  REQUIRE(key.ok());
+  CHECK(VerifySadSignature(*parsed, key->get(), SadAlg::kEdDSA).ok());
+  SadTimePolicy policy;
+  policy.audience = "https://sam.example/tsp";
+  CHECK(
+      CheckSadClaims(parsed->claims, "5b2c0f9ad1e84b7c8e3f6a1d2c4b9e07", 1795000000, policy).ok());
 }
 
 TEST_CASE("an access token's audience: its identity or the configured URI") {

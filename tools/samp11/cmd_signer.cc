@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "crypto/jwks.h"
 #include "crypto/keys.h"
 #include "tools/samp11/commands.h"
 
@@ -39,7 +40,64 @@ struct SignerOptions {
   std::string name;
   std::string activation_key;
   std::string kid;
+  std::string subject;  // with issuer: an authorization server's subject enrolled as this signer
+  std::string issuer;
+  std::string jwks;  // issuer add: the authorization server's JWK Set file
 };
+
+struct JwksOptions {
+  std::string name;
+  std::string jwks;
+};
+
+Result<Jwks> ReadJwks(const std::string& path) {
+  SAMP11_ASSIGN_OR_RETURN(Bytes text, ReadFile(path));
+  return ParseJwks(ToString(text));
+}
+
+void PrintJwksChange(const std::string& issuer, const Jwks& jwks,
+                     const Signers::JwksChange& change) {
+  auto alg_of = [&jwks](const std::string& kid) {
+    for (const JwksKey& key : jwks.keys) {
+      if (key.kid == kid) return SadAlgName(key.alg);
+    }
+    return "?";
+  };
+  for (const std::string& kid : change.added) {
+    std::cout << "authorization server '" << issuer << "' key " << kid << " (" << alg_of(kid)
+              << ") registered\n";
+  }
+  for (const std::string& kid : change.kept) {
+    std::cout << "authorization server '" << issuer << "' key " << kid << " (" << alg_of(kid)
+              << ") kept\n";
+  }
+  for (const std::string& kid : change.removed) {
+    std::cout << "authorization server '" << issuer << "' key " << kid
+              << " removed: its SADs are refused from now on\n";
+  }
+  for (const std::string& kid : jwks.skipped) {
+    std::cout << "key " << kid << " skipped: not for signatures (\"use\")\n";
+  }
+}
+
+// `signer add --subject S --issuer I` and `signer add-subject`: both or neither.
+Status AddSubjectIfGiven(Keystore& ks, const SignerOptions& o) {
+  if (o.subject.empty() && o.issuer.empty()) return Status::Ok();
+  if (o.subject.empty() || o.issuer.empty()) {
+    return Status(Code::kArgumentsBad, "--subject and --issuer go together");
+  }
+  SAMP11_RETURN_IF_ERROR(ks.signers().AddSubject(o.name, o.issuer, o.subject));
+  std::cout << "subject '" << o.subject << "' of '" << o.issuer << "' enrolled as '" << o.name
+            << "': its access tokens activate this signer's keys\n";
+  return Status::Ok();
+}
+
+constexpr char kSubjectHelp[] =
+    "an authorization server's subject (the `sub` of its access tokens) that is this signer; "
+    "with --issuer";
+constexpr char kSubjectIssuerHelp[] =
+    "the authorization server (its name, the `iss` of its access tokens) whose subject --subject "
+    "is";
 
 struct RemoveKeyOptions {
   std::string owner;
@@ -112,11 +170,28 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   auto add = std::make_shared<SignerOptions>();
   CLI::App* add_cmd = signer->add_subcommand("add", "enrol a signer with their device's key");
   add_cmd->add_option("name", add->name, "signer name (the SAD `sub`)")->required();
-  add_cmd->add_option("--activation-key", add->activation_key, kPublicKeyHelp)->required();
+  add_cmd->add_option("--activation-key", add->activation_key,
+                      std::string(kPublicKeyHelp) + "; or --subject and --issuer, or both");
   add_cmd->add_option("--kid", add->kid, "key id (default: its RFC 7638 JWK thumbprint)");
+  add_cmd->add_option("--subject", add->subject, kSubjectHelp);
+  add_cmd->add_option("--issuer", add->issuer, kSubjectIssuerHelp);
   add_cmd->callback([&global, add, exit_code] {
     auto run = [&]() -> Status {
+      if (add->activation_key.empty() && add->subject.empty()) {
+        return Status(Code::kArgumentsBad,
+                      "a signer needs --activation-key, or --subject and --issuer");
+      }
+      if (add->subject.empty() != add->issuer.empty()) {
+        return Status(Code::kArgumentsBad, "--subject and --issuer go together");
+      }
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      if (add->activation_key.empty()) {
+        // An access token's signer only: enrolled with the subject, in two audited steps (a
+        // refused subject leaves the signer enrolled without it: `signer add-subject` then).
+        SAMP11_RETURN_IF_ERROR(ks->signers().AddSigner(add->name));
+        std::cout << "signer '" << add->name << "' enrolled\n";
+        return AddSubjectIfGiven(*ks, *add);
+      }
       // Check the key before enrolling, so a bad key file leaves no half-enrolled signer.
       SAMP11_ASSIGN_OR_RETURN(EvpPkeyPtr key, ReadPublicKey(add->activation_key));
       SAMP11_RETURN_IF_ERROR(SadAlgForKey(key.get()).status());
@@ -138,8 +213,9 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       }
       SAMP11_RETURN_IF_ERROR(ks->signers().AddSigner(add->name));
       std::cout << "signer '" << add->name << "' enrolled\n";
-      return AddActivationKey(*ks, ActivationKeyRole::kDevice, add->name, add->activation_key,
-                              add->kid);
+      SAMP11_RETURN_IF_ERROR(AddActivationKey(*ks, ActivationKeyRole::kDevice, add->name,
+                                              add->activation_key, add->kid));
+      return AddSubjectIfGiven(*ks, *add);
     };
     Status s = run();
     *exit_code = s.ok() ? 0 : Fail(s);
@@ -156,6 +232,43 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
       return AddActivationKey(*ks, ActivationKeyRole::kDevice, add_key->name,
                               add_key->activation_key, add_key->kid);
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto add_subject = std::make_shared<SignerOptions>();
+  CLI::App* add_subject_cmd = signer->add_subcommand(
+      "add-subject", "enrol an authorization server's subject as an enrolled signer");
+  add_subject_cmd->add_option("name", add_subject->name, "signer name")->required();
+  add_subject_cmd->add_option("--subject", add_subject->subject, kSubjectHelp)->required();
+  add_subject_cmd->add_option("--issuer", add_subject->issuer, kSubjectIssuerHelp)->required();
+  add_subject_cmd->callback([&global, add_subject, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      return AddSubjectIfGiven(*ks, *add_subject);
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+
+  auto remove_subject = std::make_shared<RemoveKeyOptions>();
+  auto remove_subject_issuer = std::make_shared<std::string>();
+  CLI::App* remove_subject_cmd = signer->add_subcommand(
+      "remove-subject",
+      "take a subject off its signer: that server's access tokens for it are refused at once");
+  remove_subject_cmd->add_option("--subject", remove_subject->kid, "the subject")->required();
+  remove_subject_cmd->add_option("--issuer", *remove_subject_issuer, "its authorization server")
+      ->required();
+  remove_subject_cmd->add_option("--reason", remove_subject->reason, "why, for the audit record");
+  remove_subject_cmd->callback([&global, remove_subject, remove_subject_issuer, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      SAMP11_RETURN_IF_ERROR(ks->signers().RemoveSubject(
+          *remove_subject_issuer, remove_subject->kid, remove_subject->reason));
+      std::cout << "subject '" << remove_subject->kid << "' of '" << *remove_subject_issuer
+                << "' removed\n";
+      return Status::Ok();
     };
     Status s = run();
     *exit_code = s.ok() ? 0 : Fail(s);
@@ -198,6 +311,7 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
       SAMP11_ASSIGN_OR_RETURN(std::vector<SignerRow> signers, ks->signers().ListSignerRecords());
       SAMP11_ASSIGN_OR_RETURN(std::vector<ActivationKey> keys, ks->signers().ListActivationKeys());
+      SAMP11_ASSIGN_OR_RETURN(std::vector<SignerSubjectRow> subjects, ks->signers().ListSubjects());
       for (const SignerRow& row : signers) {
         if (row.status == signer_status::kRemoved) continue;
         const std::string& name = row.name;
@@ -206,6 +320,11 @@ void AddSignerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
         for (const ActivationKey& k : keys) {
           if (k.role == ActivationKeyRole::kDevice && k.owner == name) {
             std::cout << "  device key " << k.kid << " (" << SadAlgName(k.alg) << ")\n";
+          }
+        }
+        for (const SignerSubjectRow& subject : subjects) {
+          if (subject.signer == name) {
+            std::cout << "  subject '" << subject.subject << "' of '" << subject.issuer << "'\n";
           }
         }
       }
@@ -228,17 +347,55 @@ void AddIssuerCommand(CLI::App& app, const GlobalOptions& global, int* exit_code
   issuer->require_subcommand(1);
   auto add = std::make_shared<SignerOptions>();
   CLI::App* add_cmd = issuer->add_subcommand("add", "register an authorization server's key");
-  add_cmd->add_option("name", add->name, "issuer name (the SAD `iss` it uses)")->required();
   add_cmd
-      ->add_option("--key", add->activation_key,
-                   "its public key: a PEM or JWK file, or a JWK inline ('{\"kty\":...}')")
+      ->add_option("name", add->name,
+                   "issuer name: the `iss` of its SADs and access tokens (for an OAuth "
+                   "authorization server, its issuer URL)")
       ->required();
-  add_cmd->add_option("--kid", add->kid, "key id (default: JWK thumbprint)");
+  CLI::Option* key_option =
+      add_cmd->add_option("--key", add->activation_key,
+                          "its public key: a PEM or JWK file, or a JWK inline ('{\"kty\":...}')");
+  CLI::Option* jwks_option = add_cmd->add_option(
+      "--jwks", add->jwks,
+      "its JWK Set file ({\"keys\":[...]}): every signing key, by kid; RS256, PS256 (RSA 2048, "
+      "3072, 4096 bits; \"alg\" required), ES256, ES384, EdDSA");
+  key_option->excludes(jwks_option);
+  add_cmd->add_option("--kid", add->kid, "key id (default: JWK thumbprint)")->excludes(jwks_option);
   add_cmd->callback([&global, add, exit_code] {
     auto run = [&]() -> Status {
+      if (add->activation_key.empty() == add->jwks.empty()) {
+        return Status(Code::kArgumentsBad, "give --key or --jwks");
+      }
+      if (!add->jwks.empty()) {
+        SAMP11_ASSIGN_OR_RETURN(Jwks jwks, ReadJwks(add->jwks));
+        SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+        SAMP11_ASSIGN_OR_RETURN(Signers::JwksChange change,
+                                ks->signers().SetIssuerJwks(add->name, jwks, false));
+        PrintJwksChange(add->name, jwks, change);
+        return Status::Ok();
+      }
       SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
       return AddActivationKey(*ks, ActivationKeyRole::kAuthorizationServer, add->name,
                               add->activation_key, add->kid);
+    };
+    Status s = run();
+    *exit_code = s.ok() ? 0 : Fail(s);
+  });
+  auto update = std::make_shared<JwksOptions>();
+  CLI::App* update_cmd = issuer->add_subcommand(
+      "update",
+      "replace an authorization server's keys with its current JWK Set: new kids registered, "
+      "kids no longer in it removed (their SADs refused at once), in one write");
+  update_cmd->add_option("name", update->name, "issuer name")->required();
+  update_cmd->add_option("--jwks", update->jwks, "its JWK Set file")->required();
+  update_cmd->callback([&global, update, exit_code] {
+    auto run = [&]() -> Status {
+      SAMP11_ASSIGN_OR_RETURN(Jwks jwks, ReadJwks(update->jwks));
+      SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<Keystore> ks, OpenKeystore(global));
+      SAMP11_ASSIGN_OR_RETURN(Signers::JwksChange change,
+                              ks->signers().SetIssuerJwks(update->name, jwks, true));
+      PrintJwksChange(update->name, jwks, change);
+      return Status::Ok();
     };
     Status s = run();
     *exit_code = s.ok() ? 0 : Fail(s);
