@@ -266,12 +266,11 @@ Result<CheckpointsConfig> ParseCheckpoints(const Json& object, const std::string
 Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
                                const std::string& base_dir) {
   if (!entry.is_object()) return ConfigError(where + " must be an object");
-  SAMP11_RETURN_IF_ERROR(
-      CheckMembers(entry, where,
-                   {kLabel, kKeystore, kDatabase, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad,
-                    kAllowKeygen, kProtectedPath, kPinMaxTries, kOcraMaxTries, kKeyBackend,
-                    kPkcs11Backend,
-                    kRequireCertificate, kSadProvider, kRollbackAnchor, kCheckpoints}));
+  SAMP11_RETURN_IF_ERROR(CheckMembers(
+      entry, where,
+      {kLabel, kKeystore, kDatabase, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
+       kProtectedPath, kPinMaxTries, kOcraMaxTries, kKeyBackend, kPkcs11Backend,
+       kRequireCertificate, kSadProvider, kRollbackAnchor, kCheckpoints}));
   TokenConfig token;
   if (!entry.contains(kLabel)) return ConfigError(where + " has no 'label'");
   if (entry.contains(kKeystore) == entry.contains(kDatabase)) {

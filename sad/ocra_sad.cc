@@ -42,9 +42,9 @@ Result<OcraSad> ParseOcraSad(std::string_view text) {
   if (text.substr(0, prefix.size()) != prefix) return Invalid("does not start with 'ocra1.'");
   std::optional<Bytes> bytes = Base64UrlDecode(text.substr(prefix.size()));
   if (!bytes || bytes->empty()) return Invalid("is not 'ocra1.' and unpadded base64url");
-  Result<json> parsed = ParseJsonObject(
-      std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()),
-      Code::kActivationInvalid);
+  Result<json> parsed =
+      ParseJsonObject(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()),
+                      Code::kActivationInvalid);
   if (!parsed.ok()) return Invalid(parsed.status().message());
   const json& object = *parsed;
   // A closed member set: an OCRA SAD carries nothing the SAM would not check.

@@ -44,8 +44,9 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifyOcraSad(std::string_view t
     case OcraCheck::kOk:
       break;
     case OcraCheck::kNotEnrolled:
-      return Status(Code::kActivationInvalid,
-                    "signer '" + ocra.signer + "' has no OCRA enrolment (`samp11 signer set-ocra`)");
+      return Status(
+          Code::kActivationInvalid,
+          "signer '" + ocra.signer + "' has no OCRA enrolment (`samp11 signer set-ocra`)");
     case OcraCheck::kLocked:
       return Status(Code::kPinLocked, "the OCRA enrolment of signer '" + ocra.signer +
                                           "' is locked after too many wrong responses; `samp11 "
@@ -62,8 +63,8 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::VerifyOcraSad(std::string_view t
   SAMP11_ASSIGN_OR_RETURN(int64_t not_before, keystore_.SadNotBefore());
   if (not_before != 0 && now < not_before + policy_.sad.max_lifetime_seconds) {
     return Status(Code::kActivationInvalid,
-                  "OCRA SADs are refused until " + std::to_string(not_before +
-                                                                  policy_.sad.max_lifetime_seconds) +
+                  "OCRA SADs are refused until " +
+                      std::to_string(not_before + policy_.sad.max_lifetime_seconds) +
                       ": the keystore was restored or its rollback accepted");
   }
 
@@ -94,8 +95,7 @@ Status Sam::CheckOcraEnrolment(const VerifiedSad& sad) const {
                           keystore_.otp().OcraEnrolment(sad.signer()));
   if (!enrolment || *enrolment != sad.ocra_enrolment) {
     return Status(Code::kRejected, "the OCRA enrolment that checked SAD jti=" + sad.sad.claims.jti +
-                                       " of signer '" + sad.signer() +
-                                       "' was replaced or removed");
+                                       " of signer '" + sad.signer() + "' was replaced or removed");
   }
   return Status::Ok();
 }
