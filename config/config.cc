@@ -38,6 +38,7 @@ constexpr char kAllowKeygen[] = "allow_pkcs11_keygen";
 constexpr char kProtectedPath[] = "protected_authentication_path";
 constexpr char kRequireCertificate[] = "require_certificate";
 constexpr char kPinMaxTries[] = "pin_max_tries";
+constexpr char kOcraMaxTries[] = "ocra_max_tries";
 constexpr char kMaxLifetime[] = "max_lifetime_seconds";
 constexpr char kClockSkew[] = "clock_skew_seconds";
 constexpr char kMaxHashes[] = "max_hashes";
@@ -279,11 +280,11 @@ Result<CheckpointsConfig> ParseCheckpoints(const Json& object, const std::string
 Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
                                const std::string& base_dir) {
   if (!entry.is_object()) return ConfigError(where + " must be an object");
-  SAMP11_RETURN_IF_ERROR(
-      CheckMembers(entry, where,
-                   {kLabel, kKeystore, kDatabase, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad,
-                    kAllowKeygen, kProtectedPath, kPinMaxTries, kKeyBackend, kPkcs11Backend,
-                    kRequireCertificate, kSadProvider, kRollbackAnchor, kCheckpoints}));
+  SAMP11_RETURN_IF_ERROR(CheckMembers(
+      entry, where,
+      {kLabel, kKeystore, kDatabase, kMasterKeyFile, kMasterKeyPassphraseEnv, kSad, kAllowKeygen,
+       kProtectedPath, kPinMaxTries, kOcraMaxTries, kKeyBackend, kPkcs11Backend,
+       kRequireCertificate, kSadProvider, kRollbackAnchor, kCheckpoints}));
   TokenConfig token;
   if (!entry.contains(kLabel)) return ConfigError(where + " has no 'label'");
   if (entry.contains(kKeystore) == entry.contains(kDatabase)) {
@@ -342,6 +343,10 @@ Result<TokenConfig> ParseToken(const Json& entry, const std::string& where,
   if (entry.contains(kPinMaxTries)) {
     SAMP11_ASSIGN_OR_RETURN(int64_t tries, GetInteger(entry, kPinMaxTries, where, 1, 20));
     token.policy.pin_max_tries = static_cast<int>(tries);
+  }
+  if (entry.contains(kOcraMaxTries)) {
+    SAMP11_ASSIGN_OR_RETURN(int64_t tries, GetInteger(entry, kOcraMaxTries, where, 1, 20));
+    token.policy.ocra_max_tries = static_cast<int>(tries);
   }
   if (entry.contains(kPkcs11Backend)) {
     SAMP11_ASSIGN_OR_RETURN(
@@ -491,6 +496,7 @@ std::string ConfigToJson(const ModuleConfig& config) {
     entry[kProtectedPath] = token.policy.protected_authentication_path;
     entry[kRequireCertificate] = token.policy.require_certificate;
     entry[kPinMaxTries] = token.policy.pin_max_tries;
+    entry[kOcraMaxTries] = token.policy.ocra_max_tries;
     entry[kKeyBackend] = token.key_backend;
     if (token.pkcs11_backend) {
       const InnerTokenConfig& inner = *token.pkcs11_backend;

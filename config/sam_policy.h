@@ -17,6 +17,10 @@ struct SamPolicy {
   // Wrong PINs in a row after which a signer's PIN locks (SCAL1 keys; `samp11 signer set-pin`
   // unlocks). 1..20.
   int pin_max_tries = 5;
+  // Wrong OCRA responses in a row after which a signer's OCRA enrolment locks (OCRA SADs,
+  // docs/sad.md; `samp11 signer set-ocra` unlocks by enrolling again). 1..20: an 8-digit
+  // response must not be guessable online.
+  int ocra_max_tries = 5;
   // May a key with no certificate sign? A key with certificates always needs one valid now
   // (keystore/lifecycle.h). Off by default: keys are made first and certified afterwards (the
   // CSR), and sealing keys may never get one; a trust service that issues a certificate for every

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/digest.h"
 #include "crypto/random.h"
 #include "crypto/symmetric.h"
 #include "keystore/aad.h"
@@ -189,6 +190,13 @@ Result<SecureBytes> SignerOtp::EnrolOcra(const std::string& signer, std::string_
   return made;
 }
 
+Result<std::optional<Bytes>> SignerOtp::OcraEnrolment(const std::string& signer) {
+  SAMP11_ASSIGN_OR_RETURN(std::optional<SignerOtpRow> row, Find(signer, kOtpKindOcra));
+  if (!row) return std::optional<Bytes>();
+  SAMP11_RETURN_IF_ERROR(Open(*row).status());
+  return std::optional<Bytes>(Digest(HashAlg::kSha256, row->wrapped_secret));
+}
+
 Result<std::optional<OcraSuite>> SignerOtp::OcraSuiteOf(const std::string& signer) {
   SAMP11_ASSIGN_OR_RETURN(std::optional<SignerOtpRow> row, Find(signer, kOtpKindOcra));
   if (!row) return std::optional<OcraSuite>();
@@ -201,7 +209,7 @@ Result<OcraCheck> SignerOtp::CheckOcra(const std::string& signer, const Bytes& h
                                        std::string_view response, int64_t now, int max_tries) {
   if (max_tries < 1) return Status(Code::kArgumentsBad, "max_tries must be at least 1");
   SAMP11_ASSIGN_OR_RETURN(std::optional<SignerOtpRow> row, Find(signer, kOtpKindOcra));
-  if (!row) return OcraCheck{OcraCheck::kNotEnrolled, 0, 0};
+  if (!row) return OcraCheck{OcraCheck::kNotEnrolled, 0, 0, {}};
   SAMP11_ASSIGN_OR_RETURN(SecureBytes secret, Open(*row));
   SAMP11_ASSIGN_OR_RETURN(OcraSuite suite, ParseOcraSuite(row->params));
   OcraInput input;
@@ -215,7 +223,7 @@ Result<OcraCheck> SignerOtp::CheckOcra(const std::string& signer, const Bytes& h
   // crashes or races. A locked enrolment is refused here, before anything is computed.
   SAMP11_ASSIGN_OR_RETURN(bool taken,
                           context_.state.otp().TakeOtpTry(signer, kOtpKindOcra, max_tries));
-  if (!taken) return OcraCheck{OcraCheck::kLocked, 0, 0};
+  if (!taken) return OcraCheck{OcraCheck::kLocked, 0, 0, {}};
 
   const size_t key_size = OtpHashSize(suite.hash);
   SecureBytes key(secret.data(), key_size);
@@ -237,7 +245,8 @@ Result<OcraCheck> SignerOtp::CheckOcra(const std::string& signer, const Bytes& h
   OPENSSL_cleanse(input.pin_hash.data(), input.pin_hash.size());
   if (matched) {
     SAMP11_RETURN_IF_ERROR(context_.state.otp().ResetOtpFailures(signer, kOtpKindOcra));
-    return OcraCheck{OcraCheck::kOk, max_tries, *matched};
+    return OcraCheck{OcraCheck::kOk, max_tries, *matched,
+                     Digest(HashAlg::kSha256, row->wrapped_secret)};
   }
   SAMP11_ASSIGN_OR_RETURN(std::optional<SignerOtpRow> after, Find(signer, kOtpKindOcra));
   const int64_t failures = after ? after->failures : max_tries;
@@ -250,7 +259,7 @@ Result<OcraCheck> SignerOtp::CheckOcra(const std::string& signer, const Bytes& h
     locked.detail = std::to_string(max_tries) + " wrong OCRA responses in a row";
     SAMP11_RETURN_IF_ERROR(audit_.Append(locked));
   }
-  return OcraCheck{OcraCheck::kWrong, remaining, 0};
+  return OcraCheck{OcraCheck::kWrong, remaining, 0, {}};
 }
 
 }  // namespace samp11

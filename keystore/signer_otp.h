@@ -43,6 +43,9 @@ struct OcraCheck {
   Result result = kNotEnrolled;
   int remaining = 0;      // tries left after a wrong response
   int64_t time_step = 0;  // the suite's T step the response was computed for (0: no T)
+  // Names the enrolment that checked it (SHA-256 of its wrapped secret, new at each enrolment):
+  // a signature made later asks OcraEnrolment whether it is still the one.
+  Bytes enrolment;
 };
 
 class SignerOtp {
@@ -70,6 +73,8 @@ class SignerOtp {
   // (signer-set-ocra).
   Result<SecureBytes> EnrolOcra(const std::string& signer, std::string_view suite,
                                 std::optional<std::string_view> pin);
+  // The current OCRA enrolment's name (as OcraCheck::enrolment), authenticated; nullopt if none.
+  Result<std::optional<Bytes>> OcraEnrolment(const std::string& signer);
   // The enrolled suite, or nullopt.
   Result<std::optional<OcraSuite>> OcraSuiteOf(const std::string& signer);
   // Checks an OCRA response over hash (the challenge: its lower-case hex) for the signer. One try

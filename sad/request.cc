@@ -57,6 +57,9 @@ std::string ActivationRequestToJson(const ActivationRequest& r) {
   j["label"] = r.label;
   j["created"] = r.created;
   j["expires"] = r.expires;
+  if (!r.ocra_suite.empty()) {
+    j["ocra"] = {{"suite", r.ocra_suite}, {"challenge", r.ocra_challenge}};
+  }
   // Invalid UTF-8 (a label from a hostile caller) is replaced, never a reason to throw.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -96,6 +99,14 @@ Result<ActivationRequest> ParseActivationRequest(std::string_view json) {
   SAMP11_ASSIGN_OR_RETURN(r.label, String(j, "label", true));
   SAMP11_ASSIGN_OR_RETURN(r.created, Integer(j, "created"));
   SAMP11_ASSIGN_OR_RETURN(r.expires, Integer(j, "expires"));
+  if (j.contains("ocra")) {
+    SAMP11_ASSIGN_OR_RETURN(nlohmann::json ocra, Object(j, "ocra"));
+    SAMP11_ASSIGN_OR_RETURN(r.ocra_suite, String(ocra, "suite", false));
+    SAMP11_ASSIGN_OR_RETURN(r.ocra_challenge, String(ocra, "challenge", false));
+    if (r.ocra_challenge != HexEncode(r.hash)) {
+      return Invalid("ocra.challenge is not the hash in lower-case hex");
+    }
+  }
   return r;
 }
 

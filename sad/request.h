@@ -35,9 +35,15 @@ struct ActivationRequest {
   std::string label;
   int64_t created = 0;  // seconds since the epoch
   int64_t expires = 0;  // no answer is awaited after this
+  // When the signer has an OCRA enrolment (docs/sad.md, "OCRA SADs"): its suite and the
+  // challenge the signer's token takes and shows, the hash in lower-case hex, so that a device
+  // may answer with an OCRA SAD. Both empty otherwise, and then absent from the JSON.
+  std::string ocra_suite;
+  std::string ocra_challenge;
 };
 
-// One JSON object, members in a fixed order, hash in standard base64 (as in a SAD).
+// One JSON object, members in a fixed order, hash in standard base64 (as in a SAD); "ocra"
+// ({"suite", "challenge"}) last, only when the signer has an OCRA enrolment.
 std::string ActivationRequestToJson(const ActivationRequest& request);
 // The device's side. Strict: every member present with its type (label may be empty), no
 // duplicate member names, known type and version. kArgumentsBad, naming the rule.

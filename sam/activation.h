@@ -16,6 +16,11 @@ namespace samp11 {
 struct VerifiedSad {
   ParsedSad sad;
   ActivationKey issuer;  // the key that signed it (the signer's device or an authorization server)
+  // An OCRA SAD (sad/ocra_sad.h), verified by recomputing its response (sam/ocra_activation.cc):
+  // sad then holds the claims it stands for (kid "ocra:SIGNER", no signature) and issuer is
+  // empty; ocra_enrolment names the signer's OCRA enrolment that checked it.
+  bool ocra = false;
+  Bytes ocra_enrolment;
   const std::string& signer() const { return sad.claims.sub; }
 };
 

@@ -45,6 +45,14 @@ Result<std::shared_ptr<const VerifiedSad>> Sam::AskSigner(const KeyInfo& key,
   // Pure EdDSA fixes no hash: the SAD then binds the message's SHA-256 (docs/sad.md).
   request.hash_alg = mechanism.FixedHashAlg().value_or(HashAlg::kSha256);
   SAMP11_ASSIGN_OR_RETURN(request.hash, mechanism.BoundHash(request.hash_alg));
+  // A signer with an OCRA token may answer with an OCRA SAD: the request carries the challenge
+  // the token takes (and shows), when the hash fits the suite's (a SHA-256 hash in QH64).
+  SAMP11_ASSIGN_OR_RETURN(std::optional<OcraSuite> ocra, keystore_.otp().OcraSuiteOf(key.owner));
+  const std::string challenge = HexEncode(request.hash);
+  if (ocra && challenge.size() <= static_cast<size_t>(ocra->question_max)) {
+    request.ocra_suite = ocra->text;
+    request.ocra_challenge = challenge;
+  }
   request.caller_pid = ::getpid();
   request.caller_executable = OwnExecutable();
   request.label = CallerLabel();

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "sad/ocra_sad.h"
 
 namespace samp11 {
 
@@ -15,6 +16,7 @@ Sam::Sam(Keystore& keystore, SamPolicy policy, const Clock& clock,
 Result<std::shared_ptr<const VerifiedSad>> Sam::VerifySad(std::string_view text) const {
   // A keystore put back to an earlier state is not asked anything (keystore/rollback_guard.h).
   SAMP11_RETURN_IF_ERROR(keystore_.CheckNotRolledBack());
+  if (LooksLikeOcraSad(text)) return VerifyOcraSad(text);
   auto verified = std::make_shared<VerifiedSad>();
   SAMP11_ASSIGN_OR_RETURN(verified->sad, ParseSad(text));
   const ParsedSad& sad = verified->sad;
@@ -122,6 +124,32 @@ Status Sam::CheckSadForKey(const VerifiedSad& sad, const KeyInfo& key) const {
   return Status::Ok();
 }
 
+Status Sam::CheckIssuerStill(const VerifiedSad& sad) const {
+  // An OCRA SAD's "issuer" is the signer's OCRA enrolment: replaced or removed since, it takes
+  // the SAD with it.
+  if (sad.ocra) return CheckOcraEnrolment(sad);
+  // An activation key revoked since the SAD was accepted (`samp11 signer remove-key`, `issuer
+  // remove`, by any process) takes the SAD with it, logged in or deposited.
+  const SadClaims& claims = sad.sad.claims;
+  Result<ActivationKey> issuer = keystore_.signers().GetActivationKey(sad.sad.kid);
+  if (!issuer.ok()) {
+    if (issuer.status().code() == Code::kNotFound) {
+      return Status(Code::kRejected, "the key that signed SAD jti=" + claims.jti + " (kid '" +
+                                         sad.sad.kid + "') was removed");
+    }
+    return issuer.status();
+  }
+  if (EVP_PKEY_eq(issuer->public_key.get(), sad.issuer.public_key.get()) != 1) {
+    return Status(Code::kRejected, "the key that signed SAD jti=" + claims.jti + " (kid '" +
+                                       sad.sad.kid + "') was replaced");
+  }
+  if (!issuer->enabled) {
+    return Status(Code::kRejected, "the authorization server '" + issuer->owner +
+                                       "' that signed SAD jti=" + claims.jti + " was disabled");
+  }
+  return Status::Ok();
+}
+
 Status Sam::CheckKeyUnchanged(const KeyInfo& key) {
   SAMP11_ASSIGN_OR_RETURN(std::optional<KeyInfo> now, keystore_.keys().FindKeyByHandle(key.handle));
   if (!now || SameKeyBinding(*now, key)) return Status::Ok();
@@ -198,24 +226,7 @@ Result<Bytes> Sam::SignUnaudited(int64_t key_handle, const SignMechanism& mechan
   if (Now() >= claims.exp + policy_.sad.clock_skew_seconds) {
     return Status(Code::kActivationExpired, "SAD jti=" + claims.jti + " expired");
   }
-  // Its signing key again: an activation key revoked since the SAD was accepted (`samp11 signer
-  // remove-key`, `issuer remove`, by any process) takes the SAD with it, logged in or deposited.
-  Result<ActivationKey> issuer = keystore_.signers().GetActivationKey(sad.sad.kid);
-  if (!issuer.ok()) {
-    if (issuer.status().code() == Code::kNotFound) {
-      return Status(Code::kRejected, "the key that signed SAD jti=" + claims.jti + " (kid '" +
-                                         sad.sad.kid + "') was removed");
-    }
-    return issuer.status();
-  }
-  if (EVP_PKEY_eq(issuer->public_key.get(), sad.issuer.public_key.get()) != 1) {
-    return Status(Code::kRejected, "the key that signed SAD jti=" + claims.jti + " (kid '" +
-                                       sad.sad.kid + "') was replaced");
-  }
-  if (!issuer->enabled) {
-    return Status(Code::kRejected, "the authorization server '" + issuer->owner +
-                                       "' that signed SAD jti=" + claims.jti + " was disabled");
-  }
+  SAMP11_RETURN_IF_ERROR(CheckIssuerStill(sad));
   std::optional<HashAlg> signed_alg = mechanism.FixedHashAlg();
   if (signed_alg && *signed_alg != claims.hash_alg) {
     return Status(Code::kRejected, std::string("SAD binds ") + HashName(claims.hash_alg) +

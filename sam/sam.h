@@ -35,7 +35,8 @@ class Sam {
 
   // Parse, look up the activation key by kid (authenticated enrolment), verify the signature
   // with the key's registered algorithm, check audience and time, check that the signer is
-  // enrolled and that the issuer may speak for it. Nothing is spent.
+  // enrolled and that the issuer may speak for it. Nothing is spent. An OCRA SAD
+  // (sad/ocra_sad.h) is verified by VerifyOcraSad instead.
   Result<std::shared_ptr<const VerifiedSad>> VerifySad(std::string_view text) const;
 
   // A verified SAD is about this key: same signer as the key's owner, credentialID == key id.
@@ -139,6 +140,15 @@ class Sam {
                                                        const SignMechanism& mechanism,
                                                        const SignContext& context);
   Result<std::shared_ptr<PinActivation>> PinLoginUnaudited(std::string_view value);
+  // An OCRA SAD (ocra_activation.cc): the signer enrolled, the response recomputed over the hash
+  // under the signer's OCRA secret, one try taken from the signer's OCRA counter first; the
+  // claims it stands for, for the checks every SAD goes through at C_Sign.
+  Result<std::shared_ptr<const VerifiedSad>> VerifyOcraSad(std::string_view text) const;
+  // At C_Sign: the OCRA enrolment that checked sad is still the signer's (not replaced, removed).
+  Status CheckOcraEnrolment(const VerifiedSad& sad) const;
+  // At C_Sign: what vouched for sad still does (its activation key registered, the same, its
+  // server enabled; or its OCRA enrolment). kRejected otherwise.
+  Status CheckIssuerStill(const VerifiedSad& sad) const;
   Result<std::shared_ptr<const VerifiedSad>> DepositInKeystoreUnaudited(std::string_view text);
   // A SCAL1 key's signature: kNoActivation without its owner's PIN login, kRejected past a limit.
   // facts gets the hash it signs.

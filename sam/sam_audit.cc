@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/process_id.h"
+#include "sad/ocra_sad.h"
 #include "sam/sam.h"
 #include "sam/scal1.h"
 
@@ -20,6 +21,14 @@ std::string AccessTokenFacts(const ParsedSad& sad) {
 }
 
 void ClaimedNames(std::string_view text, AuditEvent& event) {
+  if (LooksLikeOcraSad(text)) {
+    Result<OcraSad> ocra = ParseOcraSad(text);
+    if (!ocra.ok()) return;
+    event.kid = "ocra:" + ocra->signer;
+    event.signer = ocra->signer;
+    event.key_id = HexDecode(ocra->credential_id).value_or(Bytes());
+    return;
+  }
   Result<ParsedSad> parsed = ParseSad(text);
   if (!parsed.ok()) return;
   event.kid = parsed->kid;

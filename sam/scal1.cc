@@ -5,11 +5,13 @@
 #include <optional>
 
 #include "common/log.h"
+#include "sad/ocra_sad.h"
 #include "sam/sam.h"
 
 namespace samp11 {
 
 bool LooksLikeSad(std::string_view value) {
+  if (LooksLikeOcraSad(value)) return true;
   size_t first = value.find('.');
   if (first == std::string_view::npos) return false;
   size_t second = value.find('.', first + 1);

@@ -1,12 +1,14 @@
 // ParseSad on arbitrary bytes, both forms (samp11-sad+jwt and RFC 9068 access tokens); what parses
 // goes on to signature verification with a fixed P-256 key and a fixed RSA key (ES256, RS256,
 // PS256) and to the claim checks, so every layer a SAD crosses before the SAM sees fuzzed input.
+// The same bytes go to the OCRA SAD's parser (sad/ocra_sad.h), and what it reads is written back.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "crypto/keys.h"
+#include "sad/ocra_sad.h"
 #include "sad/sad.h"
 
 namespace {
@@ -52,6 +54,9 @@ EVP_PKEY* ServerKey() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
+  samp11::Result<samp11::OcraSad> ocra = samp11::ParseOcraSad(input);
+  // What parses is written back as something that parses to the same SAD.
+  if (ocra.ok() && !samp11::ParseOcraSad(samp11::OcraSadText(*ocra)).ok()) std::abort();
   samp11::Result<samp11::ParsedSad> sad = samp11::ParseSad(input);
   if (!sad.ok()) return 0;
   (void)samp11::VerifySadSignature(*sad, DeviceKey(), samp11::SadAlg::kES256);

@@ -118,6 +118,15 @@ p11 seal-1234 5ea10001 4 || { cat sig4.log; fail "the SCAL1 signature"; }
 verify 4 seal.pub.pem
 [[ $(psql_as samp11_admin -c "SELECT failures FROM samp11.signer_pins") == 0 ]] ||
   fail "the failure count was not reset"
+# SCAL1 with a TOTP code (enrolled by the owner): the node role accepts the code's step.
+uri=$("$samp11" signer set-totp alice | grep '^otpauth://') || fail "the TOTP enrolment"
+secret=${uri#*secret=}
+secret=${secret%%&*}
+p11 "alice:seal-1234:$(oathtool --totp -b "$secret")" 5ea10001 4 ||
+  { cat sig4.log; fail "the SCAL1 signature with a TOTP code"; }
+verify 4 seal.pub.pem
+[[ $(psql_as samp11_admin -c "SELECT last_step > 0 FROM samp11.signer_otp") == t ]] ||
+  fail "the TOTP step was not recorded"
 
 # The node role's credentials in hostile hands: no history rewritten, no state changed.
 spent=$(psql_as samp11_admin -c "SELECT count(*) FROM samp11.spent_hashes")
@@ -133,6 +142,8 @@ for sql in "UPDATE spent_hashes SET spent_at = 0" "DELETE FROM spent_hashes" \
   "UPDATE meta SET value = 'x' WHERE name = 'label'" "DELETE FROM meta" \
   "UPDATE state_version SET version = 0" "UPDATE samp11_schema SET version = 1" \
   "UPDATE signer_pins SET hash = salt" "UPDATE sad_requests SET signer = 'mallory'" \
+  "UPDATE signer_otp SET secret = ''" "DELETE FROM signer_otp" \
+  "INSERT INTO signer_otp SELECT * FROM signer_otp LIMIT 0" \
   "CREATE TABLE samp11.mine(x int)" "DROP FUNCTION samp11.state_version_bump() CASCADE"; do
   rc=0
   psql_as samp11_node -c "SET search_path = samp11" -c "$sql" >denied.txt 2>&1 || rc=$?

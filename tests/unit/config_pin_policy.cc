@@ -1,4 +1,5 @@
-// pin_max_tries: how many wrong PINs in a row lock a signer's PIN (SCAL1 keys).
+// pin_max_tries and ocra_max_tries: how many wrong PINs (SCAL1 keys) or OCRA responses (OCRA
+// SADs) in a row lock a signer.
 #include <doctest/doctest.h>
 
 #include "config/config.h"
@@ -11,6 +12,24 @@ Result<ModuleConfig> ParseWith(const std::string& extra) {
                      R"("master_key_file":"demo.key")" +
                          extra + "}]}",
                      "/etc/samp11");
+}
+
+TEST_CASE("config: ocra_max_tries defaults to 5, takes 1..20 and round-trips") {
+  auto plain = ParseWith("");
+  REQUIRE(plain.ok());
+  CHECK(plain->tokens[0].policy.ocra_max_tries == 5);
+  for (int tries : {1, 3, 20}) {
+    auto config = ParseWith(R"(,"ocra_max_tries":)" + std::to_string(tries));
+    REQUIRE_MESSAGE(config.ok(), config.status().ToString());
+    CHECK(config->tokens[0].policy.ocra_max_tries == tries);
+    auto again = ParseConfig(ConfigToJson(*config), "/etc/samp11");
+    REQUIRE(again.ok());
+    CHECK(again->tokens[0].policy.ocra_max_tries == tries);
+  }
+  for (const char* bad : {"0", "21", "\"5\"", "true"}) {
+    auto config = ParseWith(std::string(R"(,"ocra_max_tries":)") + bad);
+    CHECK(config.status().code() == Code::kConfig);
+  }
 }
 
 TEST_CASE("config: pin_max_tries defaults to 5, takes 1..20 and round-trips") {

@@ -25,6 +25,15 @@ void Populate(StateStore& store) {
   MustOk(store.signers().InsertSignerSubject(Subject("https://idp", "s-bob", "bob")));
   MustOk(store.pins().UpsertSignerPin(Pin("alice")));
   CHECK(Must(store.pins().TakePinTry("alice", 5)));  // a try counted: failures 1
+  SignerOtpRow otp;
+  otp.name = "alice";
+  otp.kind = "ocra";
+  otp.params = "OCRA-1:HOTP-SHA256-8:QH64";
+  otp.wrapped_secret = ToBytes("wrapped");
+  otp.created = 13;
+  MustOk(store.otp().UpsertSignerOtp(otp));
+  CHECK(Must(store.otp().TakeOtpTry("alice", "ocra", 5)));  // counters carried too
+  CHECK(Must(store.otp().AdvanceOtpStep("alice", "ocra", 9)));
   std::vector<KeyRow> keys = {Key("kd", "label", "alice"), Key("kk", "label", "alice")};
   MustOk(store.keys().InsertKeys(keys));
   KeyRow destroyed = keys[0];
@@ -52,6 +61,7 @@ std::string Text(const StateContents& c) {
   for (const auto& [name, value] : c.meta) lines.push_back("meta " + name + " " + value + "\n");
   for (const auto& row : c.signers) add(row);
   for (const auto& row : c.pins) add(row);
+  for (const auto& row : c.otp) add(row);
   for (const auto& row : c.activation_keys) add(row);
   for (const auto& row : c.subjects) add(row);
   for (const auto& row : c.keys) add(row);
@@ -100,6 +110,10 @@ TEST_CASE_TEMPLATE(
   CHECK(contents.signers[1].status == "disabled");
   REQUIRE(contents.pins.size() == 1);
   CHECK(contents.pins[0].failures == 1);
+  REQUIRE(contents.otp.size() == 1);
+  CHECK(contents.otp[0].failures == 1);
+  CHECK(contents.otp[0].last_step == 9);
+  CHECK(contents.otp[0].created == 13);
   CHECK(contents.activation_keys.size() == 1);
   REQUIRE(contents.keys.size() == 2);
   CHECK(contents.keys[0].status == "destroyed");

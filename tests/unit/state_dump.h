@@ -41,6 +41,10 @@ inline void DumpRow(std::ostream& o, const SignerSubjectRow& r) {
   o << "subject " << r.issuer << ' ' << r.subject << ' ' << r.signer << ' ' << r.created << ' '
     << Hex(r.mac) << '\n';
 }
+inline void DumpRow(std::ostream& o, const SignerOtpRow& r) {
+  o << "otp " << r.name << ' ' << r.kind << ' ' << r.params << ' ' << Hex(r.wrapped_secret) << ' '
+    << r.created << ' ' << r.last_step << ' ' << r.failures << '\n';
+}
 inline void DumpRow(std::ostream& o, const AuditRow& r) {
   o << "audit " << r.seq << ' ' << r.at << ' ' << r.pid << ' ' << r.event << ' ' << r.outcome << ' '
     << r.signer << ' ' << Hex(r.key_id) << ' ' << r.kid << ' ' << r.jti << ' ' << r.detail << ' '
@@ -79,6 +83,12 @@ inline std::string Dump(StateStore& store, const DumpScope& scope = {}) {
   }
   for (const auto& row : Must(store.certs().ListCerts(0, 100000))) DumpRow(o, row);
   for (const auto& row : Must(store.pins().ListSignerPins())) DumpRow(o, row);
+  for (const auto& signer : Must(store.signers().ListSigners())) {
+    for (const char* kind : {"totp", "ocra"}) {
+      auto row = Must(store.otp().FindSignerOtp(signer.name, kind));
+      if (row) DumpRow(o, *row);
+    }
+  }
   for (const auto& row : Must(store.audit().ListAuditRows(0, 100000, {}))) DumpRow(o, row);
   AuditTail tail = Must(store.audit().GetAuditTail());
   if (tail.head) {

@@ -297,6 +297,11 @@ RekeyPlan MarkingPlan(const std::string& fail_at = "") {
     row.signer = "edited";
     return step("subject");
   };
+  plan.otp = [=](SignerOtpRow& row) {
+    mark(row.wrapped_secret);
+    row.params = "edited";
+    return step("otp");
+  };
   plan.audit_row = [=](AuditRow& row) {
     mark(row.mac);
     row.event = "edited";
@@ -331,13 +336,19 @@ TEST_CASE_TEMPLATE("state: Rekey rewrites every MAC and wrapping, or nothing", S
   MustOk(store->certs().InsertCert(cert));
   MustOk(store->pins().UpsertSignerPin(Pin("alice")));
   MustOk(store->signers().InsertSignerSubject(Subject("https://idp", "s-alice", "alice")));
+  SignerOtpRow otp;
+  otp.name = "alice";
+  otp.kind = "totp";
+  otp.params = "SHA1:6:30";
+  otp.wrapped_secret = ToBytes("secret");
+  MustOk(store->otp().UpsertSignerOtp(otp));
   MustOk(store->meta().SetMeta("x", "old"));
   MustOk(store->meta().SetMeta("y", "gone"));
   MustOk(AppendRecord(*store, Record("first")));
 
   const std::string before = Dump(*store);
-  for (const char* step : {"signer", "activation_key", "key", "cert", "pin", "subject", "audit_row",
-                           "audit_head", "append"}) {
+  for (const char* step : {"signer", "activation_key", "key", "cert", "pin", "subject", "otp",
+                           "audit_row", "audit_head", "append"}) {
     CAPTURE(step);
     CHECK(store->maintenance().Rekey(MarkingPlan(step)).code() == Code::kInternal);
     CHECK(Dump(*store) == before);
@@ -365,6 +376,9 @@ TEST_CASE_TEMPLATE("state: Rekey rewrites every MAC and wrapping, or nothing", S
   SignerSubjectRow subject = *Must(reopened->signers().FindSignerSubject("https://idp", "s-alice"));
   CHECK(subject.mac == ToBytes("new-mac-s-alice"));
   CHECK(subject.signer == "alice");
+  SignerOtpRow stored_otp = *Must(reopened->otp().FindSignerOtp("alice", "totp"));
+  CHECK(stored_otp.wrapped_secret != ToBytes("secret"));  // marked: rewritten
+  CHECK(stored_otp.params == "SHA1:6:30");                // only the wrapping is taken back
   CHECK(*Must(reopened->meta().GetMeta("x")) == "rotated");
   CHECK_FALSE(Must(reopened->meta().GetMeta("y")).has_value());
   auto rows = Must(reopened->audit().ListAuditRows(0, 10, {}));

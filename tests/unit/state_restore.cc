@@ -37,6 +37,14 @@ void Populate(StateStore& store) {
       ActivationKey("dave-as", "dave", "authorization-server")));
   MustOk(store.pins().UpsertSignerPin(Pin("alice")));
   MustOk(store.pins().UpsertSignerPin(Pin("dave")));
+  for (const char* name : {"alice", "dave"}) {
+    SignerOtpRow otp;
+    otp.name = name;
+    otp.kind = "totp";
+    otp.params = "SHA1:6:30";
+    otp.wrapped_secret = ToBytes("wrapped");
+    MustOk(store.otp().UpsertSignerOtp(otp));
+  }
   std::vector<KeyRow> keys;
   for (const char* id : {"kd", "kx", "kt", "ko", "kk"}) keys.push_back(Key(id, "label", "alice"));
   MustOk(store.keys().InsertKeys(keys));
@@ -197,6 +205,8 @@ TEST_CASE_TEMPLATE("state: ReplaceLive carries spent hashes and newer statuses i
     CHECK(Must(store->signers().FindActivationKey("alice-phone")).has_value());
     CHECK_FALSE(Must(store->pins().FindSignerPin("dave")).has_value());
     CHECK(Must(store->pins().FindSignerPin("alice")).has_value());
+    CHECK_FALSE(Must(store->otp().FindSignerOtp("dave", "totp")).has_value());
+    CHECK(Must(store->otp().FindSignerOtp("alice", "totp")).has_value());
     CHECK(*Must(store->meta().GetMeta("x")) == "1");
     CHECK(AuditSeqs(*store) == std::vector<int64_t>{1});
     CHECK(Must(store->audit().GetAuditTail()).head->seq == 1);
