@@ -242,6 +242,16 @@ def main():
                                   csc_token.claims("no-such-subject", identity, "a11ce001", [d]))
         refused_login(PyKCS11.CKR_PIN_INCORRECT, stranger, "a subject not enrolled",
                       "subject 'no-such-subject' of 'https://kc.example/realms/tsp' is not enrolled")
+        # A device key speaks only in its own form: an access token it signed is refused.
+        phone = csc_token.make_key("alice-phone", "ES256", dict(kty="EC", crv="P-256"))
+        with open("phone.pub.pem", "wb") as f:
+            f.write(phone.export_to_pem())
+        run(samp11, "signer", "add-key", "alice", "--activation-key", "phone.pub.pem", "--kid",
+            "alice-phone")
+        refused_login(PyKCS11.CKR_PIN_INCORRECT,
+                      csc_token.sign(phone, csc_token.claims(SUBJECT, identity, "a11ce001", [d])),
+                      "an access token signed by a device key",
+                      "SAD access token signed by the device key 'alice-phone'")
         # The subject's spelling is never a signer's name: sub "alice" is no one here.
         named = csc_token.sign(keys["kc-es256"],
                                csc_token.claims("alice", identity, "a11ce001", [d]))

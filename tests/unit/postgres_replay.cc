@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "state/postgres/pg_connection.h"
+#include "state/postgres/pg_image.h"
 #include "state/postgres/pg_replay.h"
 #include "state/postgres/pg_schema.h"
 #include "state/postgres/pg_state_store.h"
@@ -90,6 +91,48 @@ TEST_CASE("postgres: the schema is made once, under nodes opening at once; a new
   Status newer = PgMigrate(*connection);
   CHECK(newer.code() == Code::kConfig);
   CHECK(newer.message().find("version 99, newer than this samp11's") != std::string::npos);
+}
+
+TEST_CASE("postgres: a schema-2 database gains signer_subjects; a schema-2 image still reads") {
+  const PgOptions options = NewDatabase();
+  auto connection = Migrated(options);
+  {
+    auto lock = connection->Lock();
+    // Back to what version 2 made: no subjects table.
+    REQUIRE(
+        connection
+            ->ExecScript("test", "DROP TABLE signer_subjects; UPDATE samp11_schema SET version = 2")
+            .ok());
+  }
+  CHECK(*PgSchemaVersion(*connection) == 2);
+  REQUIRE(PgMigrate(*connection).ok());
+  CHECK(*PgSchemaVersion(*connection) == 3);
+  {
+    auto lock = connection->Lock();
+    auto rows = connection->Exec("test", "SELECT count(*) FROM signer_subjects");
+    REQUIRE(rows.ok());
+    CHECK(rows->Int64(0, 0) == 0);
+  }
+  // An image a version-2 node took has no signer_subjects: it is read, the table restores empty.
+  std::string tables;
+  for (const PgImageTable& table : kPgImageTables) {
+    if (table.since > 2) continue;
+    tables += std::string(tables.empty() ? "" : ",") + "\"" + table.name + "\":[]";
+  }
+  const std::string v2 = R"({"format":"samp11-postgres-state","schema_version":2,)"
+                         R"("audit_last_seq":0,"handles":{"keys":0,"certs":0},"tables":{)" +
+                         tables + "}}";
+  auto secure = [](const std::string& text) {
+    return SecureBytes(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  };
+  Result<PgImage> image = PgReadImage(secure(v2));
+  REQUIRE_MESSAGE(image.ok(), image.status().ToString());
+  CHECK(image->tables.size() == sizeof kPgImageTables / sizeof kPgImageTables[0]);
+  CHECK(image->tables.back() == "[]");
+  // The same image claiming version 3 lacks a table of that version.
+  const std::string v3 =
+      std::string(v2).replace(v2.find("\"schema_version\":2"), 18, "\"schema_version\":3");
+  CHECK(PgReadImage(secure(v3)).status().code() == Code::kArgumentsBad);
 }
 
 TEST_CASE("postgres: the replay ledger's contract") {
