@@ -60,19 +60,19 @@ refused "carol:4321" CKR_PIN_INCORRECT          # NAME:PIN alone
 a=$(code 0)
 refused "carol:0000:$a" CKR_PIN_INCORRECT       # a right code, a wrong PIN
 sign "carol:4321:$a" a.sig || { cat err.txt; fail "PIN and code did not sign"; }
-openssl dgst -sha256 -verify seal.pub.pem -signature a.sig doc.txt | grep -q "Verified OK"
+openssl dgst -sha256 -verify seal.pub.pem -signature a.sig doc.txt | grep "Verified OK" >/dev/null
 refused "carol:4321:$a" CKR_PIN_INCORRECT       # the same code again
 refused "carol:4321:$(code 150)" CKR_PIN_INCORRECT  # five periods ahead: outside the skew
 b=$(code 30)                                    # the next step: fresh, within the skew
 sign "carol:4321:$b" b.sig || { cat err.txt; fail "the next step's code did not sign"; }
-openssl dgst -sha256 -verify seal.pub.pem -signature b.sig doc.txt | grep -q "Verified OK"
+openssl dgst -sha256 -verify seal.pub.pem -signature b.sig doc.txt | grep "Verified OK" >/dev/null
 
 # Wrong codes count against the PIN's tries (5 by default): then even a right code is refused.
 for wrong in 000001 000002 000003 000004 000005; do
   refused "carol:4321:$wrong" CKR_PIN_INCORRECT
 done
 refused "carol:4321:$(code 60)" CKR_PIN_LOCKED
-p11 --list-token-slots | grep -qi "PIN locked" || fail "the token does not show the PIN locked"
+p11 --list-token-slots | grep -i "PIN locked" >/dev/null || fail "the token does not show the PIN locked"
 
 # The audit log: each login with its outcome, the code's use named, no secret.
 "$samp11" audit show --signer carol --json >audit.json
