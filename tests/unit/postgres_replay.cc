@@ -93,27 +93,33 @@ TEST_CASE("postgres: the schema is made once, under nodes opening at once; a new
   CHECK(newer.message().find("version 99, newer than this samp11's") != std::string::npos);
 }
 
-TEST_CASE("postgres: a schema-2 database gains signer_subjects; a schema-2 image still reads") {
+TEST_CASE(
+    "postgres: a schema-2 database gains signer_subjects and signer_otp; a schema-2 image still "
+    "reads") {
   const PgOptions options = NewDatabase();
   auto connection = Migrated(options);
   {
     auto lock = connection->Lock();
-    // Back to what version 2 made: no subjects table.
-    REQUIRE(
-        connection
-            ->ExecScript("test", "DROP TABLE signer_subjects; UPDATE samp11_schema SET version = 2")
-            .ok());
+    // Back to what version 2 made: no subjects table, no one-time-password table.
+    REQUIRE(connection
+                ->ExecScript("test",
+                             "DROP TABLE signer_subjects; DROP TABLE signer_otp; "
+                             "UPDATE samp11_schema SET version = 2")
+                .ok());
   }
   CHECK(*PgSchemaVersion(*connection) == 2);
   REQUIRE(PgMigrate(*connection).ok());
   CHECK(*PgSchemaVersion(*connection) == 3);
   {
     auto lock = connection->Lock();
-    auto rows = connection->Exec("test", "SELECT count(*) FROM signer_subjects");
-    REQUIRE(rows.ok());
-    CHECK(rows->Int64(0, 0) == 0);
+    for (const char* table : {"signer_subjects", "signer_otp"}) {
+      auto rows = connection->Exec("test", std::string("SELECT count(*) FROM ") + table);
+      REQUIRE(rows.ok());
+      CHECK(rows->Int64(0, 0) == 0);
+    }
   }
-  // An image a version-2 node took has no signer_subjects: it is read, the table restores empty.
+  // An image a version-2 node took has no signer_subjects or signer_otp: it is read, the tables
+  // restore empty.
   std::string tables;
   for (const PgImageTable& table : kPgImageTables) {
     if (table.since > 2) continue;
