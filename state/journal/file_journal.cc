@@ -78,9 +78,12 @@ Status FileJournal::Start() {
     std::lock_guard<std::mutex> lock(mu_);
     SAMP11_RETURN_IF_ERROR(LockJournalFile(control_->get(), control_path));
     Result<int64_t> current = ReadJournalControl(control_->get(), control_path);
+    Result<int64_t> rewrites = ReadJournalRewrites(control_->get(), control_path);
     UnlockJournalFile(control_->get());
     if (!current.ok()) return current.status();
+    if (!rewrites.ok()) return rewrites.status();
     segment_.generation = *current;
+    rewrites_seen_ = *rewrites;
   }
   // A damaged journal does not keep the token from opening: `samp11 audit verify` must be able
   // to name the damage, and every signature is refused meanwhile (Damage()).
@@ -185,6 +188,19 @@ Status FileJournal::CatchUp() {
     return Status(Code::kTampered, control_path + " went back from segment " +
                                        std::to_string(segment_.generation) + " to " +
                                        std::to_string(current));
+  }
+  SAMP11_ASSIGN_OR_RETURN(int64_t rewrites, ReadJournalRewrites(control_->get(), control_path));
+  if (rewrites != rewrites_seen_) {
+    // Another process rewrote the audit log (a restore, a master-key rotation) after folding
+    // every segment, this one's included: the tail this process last read is not the log's any
+    // more, and what it knew unfolded is in the state now. The segments made since continue the
+    // rewritten log: the first one found gives the tail (or the state, if there is none yet).
+    rewrites_seen_ = rewrites;
+    const int64_t next = std::min(segment_.generation + 1, current);
+    segment_ = Segment{};
+    segment_.generation = next;
+    tail_known_ = false;
+    spent_.clear();
   }
   const int64_t started_at = segment_.generation;
   for (;;) {

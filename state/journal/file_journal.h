@@ -70,8 +70,10 @@ class FileJournal {
   Status FoldAll();
   // FoldAll, then change with every append and fold in every process waiting: change may
   // rewrite the audit log in inner (a master-key rotation, a restore); the journal continues
-  // from inner's new tail.
-  Status FoldAllThen(const std::function<Status()>& change);
+  // from inner's new tail. rewrites_log: it does, so the control file's rewrite count moves and
+  // every other process drops the tail it last read (CatchUp) instead of taking the next segment,
+  // which continues the new log, for a gap.
+  Status FoldAllThen(const std::function<Status()>& change, bool rewrites_log = false);
 
   // How many records were folded into inner by this process (tests, the benchmark).
   int64_t folded_records() const;
@@ -106,6 +108,8 @@ class FileJournal {
                          int64_t* written_end);
   Status RotateIfFull();
   Status FoldAllLocked();
+  // Moves the control file's rewrite count (FoldAllThen's rewrites_log).
+  Status CountRewrite(const std::string& control_path);
   Result<bool> SpentSomewhere(const std::string& key, const SpentHashRow& row);
 
   // Appends under the lock, then syncs outside it when asked.
@@ -131,9 +135,10 @@ class FileJournal {
 
   std::mutex mu_;
   std::shared_ptr<JournalFd> control_;
-  Segment segment_;          // the generation being read or appended to; fd null if none
-  AuditTail tail_;           // after the last record read or written
-  bool tail_known_ = false;  // false while no header of the current stretch was read
+  Segment segment_;            // the generation being read or appended to; fd null if none
+  AuditTail tail_;             // after the last record read or written
+  bool tail_known_ = false;    // false while no header of the current stretch was read
+  int64_t rewrites_seen_ = 0;  // the control file's rewrite count when last read
   std::unordered_map<std::string, int64_t> spent_;  // unfolded spends -> their generation
 
   std::mutex sync_mu_;

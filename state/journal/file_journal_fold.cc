@@ -133,13 +133,23 @@ Status FileJournal::FoldAllLocked() {
   return Status::Ok();
 }
 
+Status FileJournal::CountRewrite(const std::string& control_path) {
+  // The generation first, so that the file is whole (a new token's may still be empty).
+  SAMP11_RETURN_IF_ERROR(WriteJournalControl(control_->get(), control_path, segment_.generation));
+  SAMP11_ASSIGN_OR_RETURN(int64_t rewrites, ReadJournalRewrites(control_->get(), control_path));
+  SAMP11_RETURN_IF_ERROR(WriteJournalRewrites(control_->get(), control_path, rewrites + 1));
+  rewrites_seen_ = rewrites + 1;
+  return Status::Ok();
+}
+
 Status FileJournal::FoldAll() {
   return FoldAllThen([] { return Status::Ok(); });
 }
 
-Status FileJournal::FoldAllThen(const std::function<Status()>& change) {
+Status FileJournal::FoldAllThen(const std::function<Status()>& change, bool rewrites_log) {
   std::lock_guard<std::mutex> lock(mu_);
-  SAMP11_RETURN_IF_ERROR(LockJournalFile(control_->get(), JournalControlPath(token_path_)));
+  const std::string control_path = JournalControlPath(token_path_);
+  SAMP11_RETURN_IF_ERROR(LockJournalFile(control_->get(), control_path));
   Status done = FoldAllLocked();
   if (done.ok()) {
     std::lock_guard<std::mutex> damage(damage_mu_);
@@ -147,6 +157,20 @@ Status FileJournal::FoldAllThen(const std::function<Status()>& change) {
   }
   NoteDamage(done);
   if (done.ok()) done = change();
+  if (done.ok() && rewrites_log) {
+    // Counted whether or not the change wrote anything: a count moved for nothing only makes
+    // the others read their tail afresh. The change is made: a count that cannot be written
+    // fails closed (the others see a gap and refuse to sign until the journal verifies), and
+    // is logged rather than undoing it.
+    Status counted = CountRewrite(control_path);
+    if (!counted.ok()) {
+      SAMP11_LOG(kWarn,
+                 "the audit log was rewritten but the journal's rewrite count could not "
+                 "be moved; other processes on the token refuse to sign until it "
+                 "is reopened: "
+                     << counted.message());
+    }
+  }
   UnlockJournalFile(control_->get());
   return done;
 }

@@ -111,6 +111,31 @@ Status WriteJournalControl(int fd, const std::string& path, int64_t generation) 
   return SyncJournalFile(fd, path);
 }
 
+Result<int64_t> ReadJournalRewrites(int fd, const std::string& path) {
+  uint8_t bytes[8];
+  const ssize_t got = ::pread(fd, bytes, sizeof(bytes), 16);
+  if (got < 0) return SystemError("cannot read", path);
+  if (got == 0) return int64_t{0};
+  if (got != static_cast<ssize_t>(sizeof(bytes))) {
+    return Status(Code::kTampered, path + " is not a samp11 journal control file");
+  }
+  uint64_t rewrites = 0;
+  for (int i = 0; i < 8; ++i) rewrites |= static_cast<uint64_t>(bytes[i]) << (8 * i);
+  return static_cast<int64_t>(rewrites);
+}
+
+Status WriteJournalRewrites(int fd, const std::string& path, int64_t rewrites) {
+  uint8_t bytes[8];
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<uint8_t>(static_cast<uint64_t>(rewrites) >> (8 * i));
+  }
+  // After the generation's 16 bytes, within the same page: whole or not at all.
+  if (::pwrite(fd, bytes, sizeof(bytes), 16) != static_cast<ssize_t>(sizeof(bytes))) {
+    return SystemError("cannot write", path);
+  }
+  return SyncJournalFile(fd, path);
+}
+
 Result<std::vector<uint8_t>> ReadJournalFrom(int fd, const std::string& path, int64_t offset) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return SystemError("cannot stat", path);

@@ -44,6 +44,12 @@ void UnlockJournalFile(int fd);
 // The control file holds the current generation (0 when the file is new or empty).
 Result<int64_t> ReadJournalControl(int fd, const std::string& path);
 Status WriteJournalControl(int fd, const std::string& path, int64_t generation);
+// Beside the generation, how many times the audit log was rewritten under a fold of everything
+// (a restore, a master-key rotation: FileJournal::FoldAllThen): a process that sees it move
+// knows the tail it last read is gone, and takes the next segment's base as its tail. 0 when the
+// file is new or older than the count (its 16 bytes hold only the generation).
+Result<int64_t> ReadJournalRewrites(int fd, const std::string& path);
+Status WriteJournalRewrites(int fd, const std::string& path, int64_t rewrites);
 
 // Reads the whole of [offset, end of file). kStorage on a read error.
 Result<std::vector<uint8_t>> ReadJournalFrom(int fd, const std::string& path, int64_t offset);

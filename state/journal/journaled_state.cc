@@ -94,7 +94,7 @@ class MaintenanceFront : public MaintenanceStore {
   // The journal's records are MAC'd under the old audit key: folded before the rotation
   // rewrites the log, with every append waiting until it is done.
   Status Rekey(const RekeyPlan& plan) override {
-    return journal_.FoldAllThen([&] { return inner_.Rekey(plan); });
+    return journal_.FoldAllThen([&] { return inner_.Rekey(plan); }, /*rewrites_log=*/true);
   }
   Result<StateImage> Snapshot() override {
     Result<StateImage> image = Status(Code::kInternal, "no snapshot taken");
@@ -204,10 +204,12 @@ class JournaledLocation : public StateLocation {
     SAMP11_ASSIGN_OR_RETURN(std::unique_ptr<FileJournal> journal,
                             FileJournal::Open(token_path_, *live, segment_bytes_));
     Result<ReplaceCounts> counts = Status(Code::kInternal, "the restore did not run");
-    SAMP11_RETURN_IF_ERROR(journal->FoldAllThen([&] {
-      counts = inner_->ReplaceLive(aside_tag, macs, aside);
-      return counts.status();
-    }));
+    SAMP11_RETURN_IF_ERROR(journal->FoldAllThen(
+        [&] {
+          counts = inner_->ReplaceLive(aside_tag, macs, aside);
+          return counts.status();
+        },
+        /*rewrites_log=*/true));
     return counts;
   }
 
