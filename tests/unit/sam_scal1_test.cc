@@ -9,9 +9,9 @@
 #include "common/process_id.h"
 #include "crypto/signature.h"
 #include "keystore/audit_metrics.h"
+#include "otp_test_util.h"
 #include "sam/sign_operation.h"
 #include "tests/support/fake_clock.h"
-#include "otp_test_util.h"
 #include "tests/support/test_token.h"
 
 namespace samp11 {
@@ -252,9 +252,9 @@ TEST_CASE("scal1: a signer with TOTP logs in with NAME:PIN:CODE, and with nothin
   CHECK(reused.status().message().find("wrong PIN or one-time code") != std::string::npos);
   // A code outside the skew: refused.
   f.clock.Advance(30);
-  CHECK(f.sam.PinLogin("alice:1234:" + TotpCode(secret, f.clock.NowSeconds() + 90))
-            .status()
-            .code() == Code::kActivationInvalid);
+  CHECK(
+      f.sam.PinLogin("alice:1234:" + TotpCode(secret, f.clock.NowSeconds() + 90)).status().code() ==
+      Code::kActivationInvalid);
   // Three wrong tries in a row (the reused code, the late one, and this): locked, as a PIN locks.
   CHECK(f.sam.PinLogin("alice:1234:000000").status().code() == Code::kActivationInvalid);
   auto locked = f.sam.PinLogin("alice:1234:" + TotpCode(secret, f.clock.NowSeconds()));

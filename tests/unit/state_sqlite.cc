@@ -50,7 +50,8 @@ TEST_CASE("sqlite state: another schema version, or not a keystore, is kConfig")
   CHECK(OpenSqliteStateStore(other, false).status().code() == Code::kConfig);
 }
 
-TEST_CASE("sqlite state: a schema-5 file gains the signer_subjects and signer_otp tables, rows kept") {
+TEST_CASE(
+    "sqlite state: a schema-5 file gains the signer_subjects and signer_otp tables, rows kept") {
   TempFolder dir;
   std::string path = dir.File("t.db");
   {
@@ -112,7 +113,9 @@ TEST_CASE("sqlite state: MigratedFromSchema says which open migrated the file, a
   CHECK_FALSE(OpenSqliteStateStore(path, false).ok());
 }
 
-TEST_CASE("sqlite state: a schema-5 file gets the signer_otp table (and signer_subjects), its rows kept") {
+TEST_CASE(
+    "sqlite state: a schema-5 file gets the signer_otp table (and signer_subjects), its rows "
+    "kept") {
   TempFolder dir;
   std::string path = dir.File("t.db");
   {
